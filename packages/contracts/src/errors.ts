@@ -1,0 +1,55 @@
+/**
+ * The one error type of Paddock. A `code` is machine-readable and stable; `message` is for a person and never
+ * carries a stack or a secret. HTTP status is derived from the code in exactly one place (httpStatusFor).
+ */
+export const ERROR_CODES = {
+  bad_request: 400,
+  validation_failed: 400,
+  invalid_json: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  idempotency_conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+  rate_limited: 429,
+  internal: 500,
+  not_ready: 503,
+  upstream_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorDetail {
+  path?: string;
+  message: string;
+  [key: string]: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetail[] | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { details?: ErrorDetail[]; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.details = options?.details;
+  }
+
+  get status(): number {
+    return httpStatusFor(this.code);
+  }
+}
+
+export function httpStatusFor(code: ErrorCode): number {
+  return ERROR_CODES[code];
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runMigrations } from '@paddock/db/migrate';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { withDatabase } from './database';
+import { readTestEnv } from './env';
+
+const migrationsDir = join(import.meta.dirname, '../../../prisma/migrations');
+
+function migrationsFingerprint(): string {
+  const hash = createHash('sha256');
+  for (const entry of readdirSync(migrationsDir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort()) {
+    hash.update(entry.name);
+    hash.update(readFileSync(join(migrationsDir, entry.name, 'migration.sql')));
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+// Migrates one template database per set of migrations; every test database is a cheap clone of it.
+// Nothing is dropped here: several test runs may share one server (CI is a fresh machine anyway).
+export default async function setup(project: TestProject): Promise<void> {
+  const env = readTestEnv();
+  const template = `paddock_tpl_${migrationsFingerprint()}`;
+  const admin = new pg.Client({ connectionString: env.DATABASE_URL });
+  await admin.connect();
+  try {
+    // Concurrent test runs on one server (several developers' runs) build the template once, one at a time.
+    await admin.query('SELECT pg_advisory_lock(hashtext($1))', [template]);
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
+    if (exists.rowCount === 0) {
+      await admin.query(`DROP DATABASE IF EXISTS ${template}_building WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${template}_building`);
+      await runMigrations({ databaseUrl: withDatabase(env.DATABASE_URL, `${template}_building`), migrationsDir });
+      await admin.query(`ALTER DATABASE ${template}_building RENAME TO ${template}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  project.provide('templateDatabase', template);
+}
