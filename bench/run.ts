@@ -8,7 +8,9 @@ const benchmarksDir = join(import.meta.dirname, 'benchmarks');
 const resultsDir = join(import.meta.dirname, 'results');
 
 async function loadBenchmarks(): Promise<Benchmark[]> {
-  const files = readdirSync(benchmarksDir).filter((f) => f.endsWith('.ts')).sort();
+  const files = readdirSync(benchmarksDir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   const loaded: Benchmark[] = [];
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(benchmarksDir, file)).href)) as { default: Benchmark };
@@ -36,7 +38,9 @@ async function main(): Promise<void> {
       console.log(`  written to ${writeResult(resultsDir, result)}`);
     } catch (error) {
       failed = true;
-      console.error(`bench: ${benchmark.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      console.error(
+        `bench: ${benchmark.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     }
   }
   process.exit(failed ? 1 : 0);

@@ -28,6 +28,7 @@ export async function adminQuery(sql: string): Promise<void> {
 /** A fresh database cloned from the migrated template that global setup prepared: one per test file or test. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const template = inject('templateDatabase');
+  if (!template) throw new Error('no migrated template database: prisma/migrations is empty');
   const name = `paddock_t_${randomBytes(6).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   return {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runMigrations } from '@paddock/db/migrate';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { withDatabase } from './database';
@@ -11,7 +10,9 @@ const migrationsDir = join(import.meta.dirname, '../../../prisma/migrations');
 
 function migrationsFingerprint(): string {
   const hash = createHash('sha256');
-  for (const entry of readdirSync(migrationsDir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort()) {
+  for (const entry of readdirSync(migrationsDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .sort()) {
     hash.update(entry.name);
     hash.update(readFileSync(join(migrationsDir, entry.name, 'migration.sql')));
   }
@@ -22,6 +23,10 @@ function migrationsFingerprint(): string {
 // Nothing is dropped here: several test runs may share one server (CI is a fresh machine anyway).
 export default async function setup(project: TestProject): Promise<void> {
   const env = readTestEnv();
+  if (!existsSync(migrationsDir) || readdirSync(migrationsDir).length === 0) {
+    project.provide('templateDatabase', '');
+    return;
+  }
   const template = `paddock_tpl_${migrationsFingerprint()}`;
   const admin = new pg.Client({ connectionString: env.DATABASE_URL });
   await admin.connect();
@@ -32,6 +37,7 @@ export default async function setup(project: TestProject): Promise<void> {
     if (exists.rowCount === 0) {
       await admin.query(`DROP DATABASE IF EXISTS ${template}_building WITH (FORCE)`);
       await admin.query(`CREATE DATABASE ${template}_building`);
+      const { runMigrations } = await import('@paddock/db/migrate');
       await runMigrations({ databaseUrl: withDatabase(env.DATABASE_URL, `${template}_building`), migrationsDir });
       await admin.query(`ALTER DATABASE ${template}_building RENAME TO ${template}`);
     }

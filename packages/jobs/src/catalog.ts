@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { defineJob } from './define-job';
+
+/**
+ * Every job the control plane knows. A job is enqueued and handled only by name through this catalog, so its
+ * payload is validated on both sides (the API that enqueues it and the worker that runs it, which may be a
+ * different version during a rolling deploy).
+ */
+export const jobCatalog = {
+  'diagnostics.probe': defineJob({
+    name: 'diagnostics.probe',
+    queue: 'control',
+    description:
+      'Operator probe of the worker fleet: holds a worker for durationMs and reports which worker ran it, so an operator can see jobs flow end to end.',
+    payload: z.object({
+      label: z.string().min(1).max(200),
+      durationMs: z.number().int().min(0).max(600_000),
+    }),
+    attempts: 3,
+    backoff: { type: 'exponential', delayMs: 1_000 },
+    timeoutMs: 660_000,
+  }),
+} as const;
+
+export type JobCatalog = typeof jobCatalog;
+export type JobName = keyof JobCatalog;
+export type JobPayload<N extends JobName> = z.output<JobCatalog[N]['payload']>;
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(jobCatalog, name);
+}

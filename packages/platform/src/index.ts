@@ -1,0 +1,3 @@
+export { ConfigError, exitOnConfigError, parseConfig } from './config';
+export { createLogger, loggerOptions, REDACTED_PATHS, type Logger } from './logger';
+export { Shutdown } from './shutdown';
