@@ -1,0 +1,42 @@
+import { createPrismaClient } from '@paddock/db';
+import { pendingMigrations } from '@paddock/db/migrate';
+import { createLogger, exitOnConfigError, Shutdown } from '@paddock/platform';
+import { Redis } from 'ioredis';
+import { loadApiConfig } from './config';
+import { buildServer } from './server';
+
+let config: ReturnType<typeof loadApiConfig>;
+try {
+  config = loadApiConfig(process.env);
+} catch (error) {
+  exitOnConfigError(error);
+}
+
+const logger = createLogger('api', config.LOG_LEVEL);
+const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
+shutdown.onSignals();
+
+const prisma = createPrismaClient(config.DATABASE_URL);
+shutdown.register('postgres', () => prisma.$disconnect());
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
+shutdown.register('redis', () => redis.quit());
+
+const app = await buildServer({
+  logLevel: config.LOG_LEVEL,
+  bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  readiness: {
+    postgres: async () => {
+      await prisma.$queryRaw`SELECT 1`;
+    },
+    redis: async () => {
+      await redis.ping();
+    },
+    migrations: async () => {
+      const pending = await pendingMigrations({ databaseUrl: config.DATABASE_URL });
+      if (pending.length > 0) throw new Error(`${pending.length} migration(s) not applied: ${pending.join(', ')}`);
+    },
+  },
+});
+// Registered last, closed first: stop accepting requests and finish those in flight before connections go.
+shutdown.register('http', () => app.close());
+await app.listen({ host: config.HOST, port: config.PORT });

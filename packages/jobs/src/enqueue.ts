@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '@paddock/contracts';
+import { type JobName, type JobPayload, jobCatalog } from './catalog';
+import type { JobRecords } from './job-records';
+import type { Queues } from './queues';
+
+export interface EnqueueOptions {
+  /** A stable id makes enqueueing idempotent: BullMQ ignores a second add with the same job id. */
+  jobId?: string;
+  tenantId?: string;
+  boxId?: string;
+  delayMs?: number;
+}
+
+/**
+ * Validates the payload against the catalog, writes the job record, then adds the job to its queue. The record
+ * comes first so a job can never run without a row to report into; a row whose add failed is marked failed.
+ */
+export async function enqueueJob<N extends JobName>(
+  deps: { queues: Queues; records: JobRecords },
+  name: N,
+  payload: JobPayload<N>,
+  options: EnqueueOptions = {},
+): Promise<{ id: string }> {
+  const definition = jobCatalog[name];
+  const parsed = definition.payload.safeParse(payload);
+  if (!parsed.success) {
+    throw new AppError('validation_failed', `The payload of job ${name} is invalid.`, {
+      details: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    });
+  }
+  const id = options.jobId ?? randomUUID();
+  await deps.records.create({
+    id,
+    queue: definition.queue,
+    name,
+    payload: parsed.data,
+    maxAttempts: definition.attempts,
+    tenantId: options.tenantId,
+    boxId: options.boxId,
+  });
+  try {
+    await deps.queues[definition.queue].add(name, parsed.data, {
+      jobId: id,
+      attempts: definition.attempts,
+      backoff: { type: definition.backoff.type, delay: definition.backoff.delayMs },
+      delay: options.delayMs,
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  } catch (error) {
+    await deps.records.markFailed(id, 0, 'enqueue', `could not add to queue: ${(error as Error).message}`, true);
+    throw error;
+  }
+  return { id };
+}

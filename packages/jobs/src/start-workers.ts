@@ -1,0 +1,81 @@
+import { type Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { type JobCatalog, type JobName, type JobPayload, isJobName, jobCatalog } from './catalog';
+import { QUEUE_NAMES, type QueueName } from './define-job';
+import type { JobRecords } from './job-records';
+import { runWithTimeout } from './run-with-timeout';
+
+export interface JobContext {
+  jobId: string;
+  attempt: number;
+  workerId: string;
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+/** A handler is one call into a service; it returns a small JSON-able result kept on the job record. */
+export type JobHandlers = { [N in JobName]: (payload: JobPayload<N>, context: JobContext) => Promise<unknown> };
+
+export interface WorkerOptions {
+  connection: Redis;
+  prefix: string;
+  workerId: string;
+  records: JobRecords;
+  handlers: JobHandlers;
+  logger: Logger;
+  concurrency: Partial<Record<QueueName, number>>;
+  /** How long a job's lock lives without renewal; a killed worker's job is taken over after about this long. */
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+}
+
+export function startWorkers(options: WorkerOptions): Worker[] {
+  return QUEUE_NAMES.map(
+    (queue) =>
+      new Worker(queue, (job) => processJob(options, job), {
+        connection: options.connection,
+        prefix: options.prefix,
+        concurrency: options.concurrency[queue] ?? 4,
+        lockDuration: options.lockDurationMs,
+        stalledInterval: options.stalledIntervalMs,
+        // A job whose worker died twice is more likely to kill workers than to be unlucky: fail it instead.
+        maxStalledCount: 2,
+        name: options.workerId,
+      }),
+  );
+}
+
+async function processJob(options: WorkerOptions, job: Job): Promise<unknown> {
+  const { records, workerId } = options;
+  const jobId = job.id ?? 'unknown';
+  const attempt = job.attemptsMade + 1;
+  const logger = options.logger.child({ jobId, job: job.name, attempt });
+  if (!isJobName(job.name)) {
+    await records.markFailed(jobId, attempt, workerId, `unknown job name ${job.name}`, true);
+    throw new Error(`unknown job name ${job.name}`);
+  }
+  const definition: JobCatalog[JobName] = jobCatalog[job.name];
+  const parsed = definition.payload.safeParse(job.data);
+  if (!parsed.success) {
+    // Validated again here: the enqueuer may run another version of the catalog during a rolling deploy.
+    const message = `payload rejected: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+    await records.markFailed(jobId, attempt, workerId, message, true);
+    throw new Error(message);
+  }
+  await records.markRunning(jobId, attempt, workerId);
+  const handler = options.handlers[job.name] as (payload: unknown, context: JobContext) => Promise<unknown>;
+  try {
+    const output = await runWithTimeout(definition.timeoutMs, (signal) =>
+      handler(parsed.data, { jobId, attempt, workerId, signal, logger }),
+    );
+    await records.markSucceeded(jobId, attempt, workerId, output ?? null);
+    return output;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const final = attempt >= (job.opts.attempts ?? 1);
+    await records.markFailed(jobId, attempt, workerId, message, final);
+    logger.warn({ err: error, final }, 'job attempt failed');
+    throw error;
+  }
+}

@@ -1,0 +1,1 @@
+export { runProbe, type ProbeResult } from './diagnostics/run-probe';
