@@ -1,0 +1,226 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { findCycle, upstreamOf } from './chain-graph';
+import {
+  AgentStepSchema,
+  type ChainDefinition,
+  ChainDefinitionSchema,
+  type ChainStep,
+  DecisionStepSchema,
+  type InputSource,
+  isDecisionStep,
+} from './chain-schema';
+
+/** One problem in a chain file, located so an editor (or a person) can jump to it. Line and column are 1-based. */
+export const ChainErrorSchema = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  column: z.number().int(),
+  field: z.string(),
+  message: z.string(),
+});
+export type ChainError = z.infer<typeof ChainErrorSchema>;
+
+export type ChainParseResult = { ok: true; chain: ChainDefinition } | { ok: false; errors: ChainError[] };
+
+type PathSegment = string | number;
+
+export function formatChainError(error: ChainError): string {
+  const where = error.field ? `${error.field}: ` : '';
+  return `${error.file}:${error.line}:${error.column}: ${where}${error.message}`;
+}
+
+export function fieldName(path: readonly PathSegment[]): string {
+  return path.reduce<string>(
+    (acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg),
+    '',
+  );
+}
+
+/**
+ * Parses a chain written in YAML or JSON (JSON is read by the YAML parser, so both get the same located errors) and
+ * checks everything that can be checked without running it: schema, graph, references between steps.
+ */
+export function parseChainDefinition(text: string, fileName: string): ChainParseResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number, path: readonly PathSegment[], message: string): ChainError => {
+    const pos = lineCounter.linePos(offset);
+    return { file: fileName, line: pos.line, column: pos.col, field: fieldName(path), message };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => {
+        const path = e.code === 'DUPLICATE_KEY' ? pathOfKeyAt(doc.contents, e.pos[0]) : [];
+        const message =
+          e.code === 'DUPLICATE_KEY' ? 'is defined twice (names must be unique)' : e.message.split('\n')[0];
+        return at(e.pos[0], path, message ?? 'invalid YAML');
+      }),
+    };
+  }
+  const locate = (path: readonly PathSegment[], message: string, onKey = false): ChainError =>
+    at(offsetOf(doc.contents, path, onKey), path, message);
+
+  const raw: unknown = doc.toJS();
+  const top = ChainDefinitionSchema.safeParse(raw);
+  const errors: ChainError[] = [];
+  if (!top.success) {
+    errors.push(...top.error.issues.flatMap((issue) => issueToErrors(issue, [], locate)));
+    return { ok: false, errors: sortErrors(errors) };
+  }
+  const agents: Record<string, ChainStep> = {};
+  for (const [name, stepRaw] of Object.entries(top.data.agents)) {
+    const isDecision = typeof stepRaw === 'object' && stepRaw !== null && 'decision' in stepRaw;
+    const parsed = isDecision ? DecisionStepSchema.safeParse(stepRaw) : AgentStepSchema.safeParse(stepRaw);
+    if (parsed.success) agents[name] = parsed.data;
+    else errors.push(...parsed.error.issues.flatMap((issue) => issueToErrors(issue, ['agents', name], locate)));
+  }
+  if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
+  const chain: ChainDefinition = { ...top.data, agents };
+  errors.push(...checkReferences(chain, locate));
+  return errors.length > 0 ? { ok: false, errors: sortErrors(errors) } : { ok: true, chain };
+}
+
+type Locate = (path: readonly PathSegment[], message: string, onKey?: boolean) => ChainError;
+
+function issueToErrors(issue: z.core.$ZodIssue, prefix: PathSegment[], locate: Locate): ChainError[] {
+  const path = [...prefix, ...(issue.path as PathSegment[])];
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => locate([...path, key], 'is not a known field', true));
+  }
+  if (issue.code === 'invalid_key') {
+    return [locate(path, `step name ${issue.issues[0]?.message ?? 'is invalid'}`, true)];
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    const message = issue.message.startsWith('Invalid input') ? 'is required' : issue.message;
+    return [locate(path, message)];
+  }
+  if (issue.code === 'invalid_union') {
+    const specific = issue.errors.flat().find((sub) => sub.code !== 'invalid_type');
+    if (specific) return issueToErrors({ ...specific, path: [...issue.path, ...specific.path] }, prefix, locate);
+  }
+  return [locate(path, issue.message)];
+}
+
+function inputSteps(input: InputSource | InputSource[] | undefined): { step: string; index: number | undefined }[] {
+  if (input === undefined) return [];
+  const list = Array.isArray(input) ? input : [input];
+  return list.flatMap((source, i) => {
+    const index = Array.isArray(input) ? i : undefined;
+    if (typeof source === 'string') return [{ step: source, index }];
+    if ('from' in source) return [{ step: source.from, index }];
+    return [];
+  });
+}
+
+function checkReferences(chain: ChainDefinition, locate: Locate): ChainError[] {
+  const errors: ChainError[] = [];
+  const names = new Set(Object.keys(chain.agents));
+  for (const [name, step] of Object.entries(chain.agents)) {
+    step.needs.forEach((need, i) => {
+      if (need === name) errors.push(locate(['agents', name, 'needs', i], 'a step cannot need itself'));
+      else if (!names.has(need)) errors.push(locate(['agents', name, 'needs', i], `unknown step "${need}"`));
+    });
+  }
+  const cycle = findCycle(new Map(Object.entries(chain.agents).map(([n, s]) => [n, s.needs.filter((d) => d !== n)])));
+  if (cycle) {
+    const first = cycle[0] as string;
+    errors.push(locate(['agents', first, 'needs'], `cycle: ${cycle.join(' -> ')}`));
+    return errors;
+  }
+  if (errors.length > 0) return errors;
+  for (const [name, step] of Object.entries(chain.agents)) {
+    const upstream = upstreamOf(chain, name);
+    if (step.when) {
+      const target = chain.agents[step.when.decision];
+      const whenPath = ['agents', name, 'when', 'decision'];
+      if (!target || !isDecisionStep(target)) {
+        errors.push(locate(whenPath, `"${step.when.decision}" is not a decision step`));
+      } else if (!upstream.has(step.when.decision)) {
+        errors.push(locate(whenPath, `"${step.when.decision}" must be upstream of this step (list it in needs)`));
+      } else {
+        const wanted = Array.isArray(step.when.option) ? step.when.option : [step.when.option];
+        for (const option of wanted.filter((o) => !target.decision.options.includes(o))) {
+          errors.push(
+            locate(['agents', name, 'when', 'option'], `"${option}" is not an option of "${step.when?.decision}"`),
+          );
+        }
+      }
+    }
+    if (isDecisionStep(step)) {
+      const { show, on_timeout: onTimeout, options } = step.decision;
+      if (show !== undefined && !upstream.has(show)) {
+        errors.push(locate(['agents', name, 'decision', 'show'], `"${show}" must be an upstream step`));
+      }
+      if (onTimeout !== undefined && !options.includes(onTimeout)) {
+        errors.push(locate(['agents', name, 'decision', 'on_timeout'], `"${onTimeout}" is not one of the options`));
+      }
+      if (new Set(options).size !== options.length) {
+        errors.push(locate(['agents', name, 'decision', 'options'], 'options must be unique'));
+      }
+    } else {
+      for (const { step: from, index } of inputSteps(step.input)) {
+        const path = ['agents', name, 'input', ...(index === undefined ? [] : [index])];
+        if (!names.has(from)) errors.push(locate(path, `unknown step "${from}"`));
+        else if (!upstream.has(from)) errors.push(locate(path, `"${from}" must be upstream of this step (in needs)`));
+      }
+    }
+  }
+  return errors;
+}
+
+function sortErrors(errors: ChainError[]): ChainError[] {
+  return errors.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** Offset of the node at `path` (or of its key when `onKey`), falling back to the nearest existing ancestor. */
+function offsetOf(root: Node | null, path: readonly PathSegment[], onKey: boolean): number {
+  let node: unknown = root;
+  let offset = rangeStart(root) ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) return offset;
+      const last = i === path.length - 1;
+      offset = (last && onKey ? rangeStart(pair.key) : (rangeStart(pair.value) ?? rangeStart(pair.key))) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (item === undefined) return offset;
+      offset = rangeStart(item) ?? offset;
+      node = item;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  if (node && typeof node === 'object' && 'range' in node) {
+    const range = (node as { range?: [number, number, number] | null }).range;
+    return range ? range[0] : undefined;
+  }
+  return undefined;
+}
+
+/** Path of the mapping key that starts at `offset` (used to name the field of a duplicate key). */
+function pathOfKeyAt(root: unknown, offset: number, prefix: PathSegment[] = []): PathSegment[] {
+  if (isMap(root)) {
+    for (const pair of root.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) continue;
+      const path = [...prefix, String(pair.key.value)];
+      if (rangeStart(pair.key) === offset) return path;
+      const inner = pathOfKeyAt(pair.value, offset, path);
+      if (inner.length > 0) return inner;
+    }
+  } else if (isSeq(root)) {
+    for (const [i, item] of root.items.entries()) {
+      const inner = pathOfKeyAt(item, offset, [...prefix, i]);
+      if (inner.length > 0) return inner;
+    }
+  }
+  return [];
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/**
+ * The event format of the box runtime. Every state change of a run is one JSON file in `runs/<id>/.events/`, named
+ * `<seq>-<step>.<kind>.json`. `seq` (zero-padded, per run) fixes the order; timestamps are informative only.
+ * Run-level events (created, finished, replayed, resumed, cancelled) use the reserved step name `_run`, which no
+ * chain step can take (step names start with a letter or digit).
+ */
+export const RUN_STEP = '_run';
+
+export const EVENT_KINDS = [
+  'created',
+  'started',
+  'complete',
+  'error',
+  'retry',
+  'killed',
+  'alert',
+  'decision_pending',
+  'decided',
+  'skipped',
+  'input',
+  'replayed',
+  'resumed',
+  'cancelled',
+  'finished',
+] as const;
+export const EventKindSchema = z.enum(EVENT_KINDS);
+export type EventKind = z.infer<typeof EventKindSchema>;
+
+export const STEP_STATUSES = [
+  'pending',
+  'running',
+  'retrying',
+  'waiting',
+  'complete',
+  'failed',
+  'skipped',
+  'cancelled',
+] as const;
+export const StepStatusSchema = z.enum(STEP_STATUSES);
+export type StepStatus = z.infer<typeof StepStatusSchema>;
+
+export const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'rejected', 'cancelled'] as const;
+export const RunStatusValueSchema = z.enum(RUN_STATUSES);
+export type RunStatusValue = z.infer<typeof RunStatusValueSchema>;
+
+export const DecisionRecordSchema = z.object({
+  option: z.string(),
+  by: z.string(),
+  note: z.string().nullable(),
+  timed_out: z.boolean().default(false),
+});
+export type DecisionRecord = z.infer<typeof DecisionRecordSchema>;
+
+export const RunEventSchema = z.object({
+  run_id: z.string(),
+  seq: z.number().int().min(1),
+  step: z.string(),
+  kind: EventKindSchema,
+  /** The step's status after this event (for `_run` events: the run's status). */
+  status: z.string(),
+  timestamp: z.string(),
+  attempt: z.number().int().min(1).nullable().default(null),
+  output_path: z.string().nullable().default(null),
+  tokens_used: z.number().nullable().default(null),
+  model: z.string().nullable().default(null),
+  input_tokens: z.number().nullable().default(null),
+  output_tokens: z.number().nullable().default(null),
+  cost_usd: z.number().nullable().default(null),
+  duration_seconds: z.number().nullable().default(null),
+  exit_code: z.number().int().nullable().default(null),
+  error: z.string().nullable().default(null),
+  /** Free-form details of the kind: decision prompt/options/deadline, alert reason, removed files of a replay... */
+  message: z.string().nullable().default(null),
+  decision: DecisionRecordSchema.nullable().default(null),
+  data: z.record(z.string(), z.unknown()).nullable().default(null),
+});
+export type RunEvent = z.infer<typeof RunEventSchema>;
+export type RunEventInput = z.input<typeof RunEventSchema>;
+
+const EVENT_FILE_PATTERN = /^(\d+)-([A-Za-z0-9_][A-Za-z0-9_-]*)\.([a-z_]+)\.json$/;
+export const SEQ_WIDTH = 6;
+
+export function eventFileName(seq: number, step: string, kind: EventKind): string {
+  return `${String(seq).padStart(SEQ_WIDTH, '0')}-${step}.${kind}.json`;
+}
+
+export interface EventFileName {
+  seq: number;
+  step: string;
+  kind: string;
+}
+
+export function parseEventFileName(name: string): EventFileName | undefined {
+  const match = EVENT_FILE_PATTERN.exec(name);
+  if (!match) return undefined;
+  return { seq: Number(match[1]), step: match[2] as string, kind: match[3] as string };
+}
+
+/** Usage an agent reports via $CHAIN_USAGE_FILE or a `::usage {...}` terminal line. */
+export const UsageReportSchema = z.object({
+  model: z.string().optional(),
+  input_tokens: z.number().int().min(0).default(0),
+  output_tokens: z.number().int().min(0).default(0),
+  cost_usd: z.number().min(0).optional(),
+});
+export type UsageReport = z.infer<typeof UsageReportSchema>;
