@@ -33,7 +33,12 @@ const workers = startWorkers({
   records: createPrismaJobRecords(prisma),
   handlers: createHandlers(),
   logger,
-  concurrency: { control: config.WORKER_CONCURRENCY, provisioning: config.WORKER_CONCURRENCY, fleet: config.WORKER_CONCURRENCY, collect: config.WORKER_CONCURRENCY },
+  concurrency: {
+    control: config.WORKER_CONCURRENCY,
+    provisioning: config.WORKER_CONCURRENCY,
+    fleet: config.WORKER_CONCURRENCY,
+    collect: config.WORKER_CONCURRENCY,
+  },
   lockDurationMs: config.LOCK_DURATION_MS,
   stalledIntervalMs: config.STALLED_INTERVAL_MS,
 });

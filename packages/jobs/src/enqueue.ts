@@ -21,7 +21,7 @@ export async function enqueueJob<N extends JobName>(
   name: N,
   payload: JobPayload<N>,
   options: EnqueueOptions = {},
-): Promise<{ id: string }> {
+): Promise<{ recordId: string; jobId: string }> {
   const definition = jobCatalog[name];
   const parsed = definition.payload.safeParse(payload);
   if (!parsed.success) {
@@ -29,10 +29,10 @@ export async function enqueueJob<N extends JobName>(
       details: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
     });
   }
-  const id = options.jobId ?? randomUUID();
-  await deps.records.create({
-    id,
-    queue: definition.queue,
+  const jobId = options.jobId ?? randomUUID();
+  const ref = { queue: definition.queue, jobId };
+  const record = await deps.records.create({
+    ...ref,
     name,
     payload: parsed.data,
     maxAttempts: definition.attempts,
@@ -41,7 +41,7 @@ export async function enqueueJob<N extends JobName>(
   });
   try {
     await deps.queues[definition.queue].add(name, parsed.data, {
-      jobId: id,
+      jobId,
       attempts: definition.attempts,
       backoff: { type: definition.backoff.type, delay: definition.backoff.delayMs },
       delay: options.delayMs,
@@ -49,8 +49,8 @@ export async function enqueueJob<N extends JobName>(
       removeOnFail: { age: 7 * 24 * 3600 },
     });
   } catch (error) {
-    await deps.records.markFailed(id, 0, 'enqueue', `could not add to queue: ${(error as Error).message}`, true);
+    await deps.records.markFailed(ref, 0, 'enqueue', `could not add to queue: ${(error as Error).message}`, true);
     throw error;
   }
-  return { id };
+  return { recordId: record.id, jobId };
 }

@@ -4,9 +4,13 @@
  */
 export type JobStatus = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed';
 
-export interface JobRecordInput {
-  id: string;
+/** A job is named by its queue and BullMQ job id (unique together), the same on both sides of Redis. */
+export interface JobRef {
   queue: string;
+  jobId: string;
+}
+
+export interface JobRecordInput extends JobRef {
   name: string;
   payload: unknown;
   maxAttempts: number;
@@ -15,9 +19,10 @@ export interface JobRecordInput {
 }
 
 export interface JobRecords {
-  create(input: JobRecordInput): Promise<void>;
-  markRunning(id: string, attempt: number, workerId: string): Promise<void>;
-  markSucceeded(id: string, attempt: number, workerId: string, output: unknown): Promise<void>;
+  /** Idempotent: creating a record for a job that has one already keeps the existing row and returns its id. */
+  create(input: JobRecordInput): Promise<{ id: string }>;
+  markRunning(ref: JobRef, attempt: number, workerId: string): Promise<void>;
+  markSucceeded(ref: JobRef, attempt: number, workerId: string, output: unknown): Promise<void>;
   /** `final` is false when BullMQ will try again: the record says `retrying` until the last attempt fails. */
-  markFailed(id: string, attempt: number, workerId: string, error: string, final: boolean): Promise<void>;
+  markFailed(ref: JobRef, attempt: number, workerId: string, error: string, final: boolean): Promise<void>;
 }

@@ -49,10 +49,12 @@ export function startWorkers(options: WorkerOptions): Worker[] {
 async function processJob(options: WorkerOptions, job: Job): Promise<unknown> {
   const { records, workerId } = options;
   const jobId = job.id ?? 'unknown';
-  const attempt = job.attemptsMade + 1;
+  const ref = { queue: job.queueName, jobId };
+  // attemptsStarted counts a start that a dead worker never finished (stalled), attemptsMade does not.
+  const attempt = Math.max(job.attemptsStarted, job.attemptsMade + 1);
   const logger = options.logger.child({ jobId, job: job.name, attempt });
   if (!isJobName(job.name)) {
-    await records.markFailed(jobId, attempt, workerId, `unknown job name ${job.name}`, true);
+    await records.markFailed(ref, attempt, workerId, `unknown job name ${job.name}`, true);
     throw new Error(`unknown job name ${job.name}`);
   }
   const definition: JobCatalog[JobName] = jobCatalog[job.name];
@@ -60,21 +62,21 @@ async function processJob(options: WorkerOptions, job: Job): Promise<unknown> {
   if (!parsed.success) {
     // Validated again here: the enqueuer may run another version of the catalog during a rolling deploy.
     const message = `payload rejected: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
-    await records.markFailed(jobId, attempt, workerId, message, true);
+    await records.markFailed(ref, attempt, workerId, message, true);
     throw new Error(message);
   }
-  await records.markRunning(jobId, attempt, workerId);
+  await records.markRunning(ref, attempt, workerId);
   const handler = options.handlers[job.name] as (payload: unknown, context: JobContext) => Promise<unknown>;
   try {
     const output = await runWithTimeout(definition.timeoutMs, (signal) =>
       handler(parsed.data, { jobId, attempt, workerId, signal, logger }),
     );
-    await records.markSucceeded(jobId, attempt, workerId, output ?? null);
+    await records.markSucceeded(ref, attempt, workerId, output ?? null);
     return output;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const final = attempt >= (job.opts.attempts ?? 1);
-    await records.markFailed(jobId, attempt, workerId, message, final);
+    const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    await records.markFailed(ref, attempt, workerId, message, final);
     logger.warn({ err: error, final }, 'job attempt failed');
     throw error;
   }

@@ -1,0 +1,95 @@
+import { createPrismaClient, type PrismaClient } from '@paddock/db';
+import { closeQueues, createQueues, enqueueJob, type Queues } from '@paddock/jobs';
+import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import {
+  connectTestRedis,
+  createTestDatabase,
+  readTestEnv,
+  type TestDatabase,
+  uniqueQueuePrefix,
+} from '@paddock/testkit';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppProcess, spawnApp, waitUntil } from '../../../test/support/spawn-app';
+
+// Two worker processes against one Redis and one Postgres: the control plane scales out this way.
+describe('two workers on one queue', () => {
+  let db: TestDatabase;
+  let prisma: PrismaClient;
+  let redis: Redis;
+  let queues: Queues;
+  const prefix = uniqueQueuePrefix();
+  const workers: Record<string, AppProcess> = {};
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prisma = createPrismaClient(db.url);
+    redis = connectTestRedis();
+    queues = createQueues(redis, prefix);
+    for (const id of ['worker-a', 'worker-b']) {
+      workers[id] = spawnApp('apps/worker/src/main.ts', {
+        DATABASE_URL: db.url,
+        REDIS_URL: readTestEnv().REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        WORKER_ID: id,
+        WORKER_CONCURRENCY: '2',
+        // Short locks so a killed worker's job is taken over within seconds rather than the default 30 s.
+        LOCK_DURATION_MS: '2000',
+        STALLED_INTERVAL_MS: '1000',
+        LOG_LEVEL: 'info',
+      });
+    }
+    await Promise.all(Object.values(workers).map((w) => w.waitForLog('worker ready')));
+  });
+
+  afterAll(async () => {
+    await Promise.all(Object.values(workers).map((w) => w.stop('SIGKILL')));
+    await closeQueues(queues);
+    redis.disconnect();
+    await prisma.$disconnect();
+    await db.drop();
+  });
+
+  const deps = () => ({ queues, records: createPrismaJobRecords(prisma) });
+
+  it('splits jobs between the workers and records each once in Postgres', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 16; i++) {
+      ids.push((await enqueueJob(deps(), 'diagnostics.probe', { label: `split-${i}`, durationMs: 250 })).recordId);
+    }
+    const rows = await waitUntil('all probes to succeed', async () => {
+      const found = await prisma.jobRecord.findMany({ where: { id: { in: ids } } });
+      return found.every((row) => row.status === 'succeeded') ? found : undefined;
+    });
+    expect(rows).toHaveLength(16);
+    expect(new Set(rows.map((row) => row.workerId))).toEqual(new Set(['worker-a', 'worker-b']));
+    for (const row of rows) {
+      expect(row.attempts).toBe(1);
+      expect(row.output).toMatchObject({ label: expect.stringMatching(/^split-/), workerId: row.workerId });
+    }
+  });
+
+  it('finishes a killed worker’s job on the other worker', async () => {
+    const { recordId } = await enqueueJob(deps(), 'diagnostics.probe', { label: 'victim', durationMs: 3_000 });
+    const running = await waitUntil('the long probe to start', async () => {
+      const row = await prisma.jobRecord.findUniqueOrThrow({ where: { id: recordId } });
+      return row.status === 'running' ? row : undefined;
+    });
+    const victim = running.workerId ?? '';
+    const survivor = victim === 'worker-a' ? 'worker-b' : 'worker-a';
+    expect(workers[victim]).toBeDefined();
+    await workers[victim]?.stop('SIGKILL');
+
+    const done = await waitUntil(
+      'the stalled probe to be finished by the surviving worker',
+      async () => {
+        const row = await prisma.jobRecord.findUniqueOrThrow({ where: { id: recordId } });
+        return row.status === 'succeeded' ? row : undefined;
+      },
+      40_000,
+    );
+    expect(done.workerId).toBe(survivor);
+    expect(done.attempts).toBe(2);
+    expect(done.output).toMatchObject({ label: 'victim', workerId: survivor });
+  });
+});

@@ -1,0 +1,63 @@
+import { Prisma, type PrismaClient } from '@paddock/db';
+import type { JobRecordInput, JobRecords, JobRef } from './job-records';
+
+/** Postgres keeps at most this much of an error: enough to diagnose, never an unbounded blob per attempt. */
+const MAX_ERROR_LENGTH = 4_000;
+
+/**
+ * Job records in Postgres. Updates after `create` match on the attempt number, so a worker that lost its job's lock
+ * (presumed dead, job handed to another worker) cannot overwrite what the newer attempt wrote.
+ */
+export function createPrismaJobRecords(prisma: PrismaClient): JobRecords {
+  return {
+    async create(input: JobRecordInput) {
+      const row = await prisma.jobRecord.upsert({
+        where: { queue_jobId: { queue: input.queue, jobId: input.jobId } },
+        update: {},
+        create: {
+          queue: input.queue,
+          jobId: input.jobId,
+          name: input.name,
+          payload: input.payload as Prisma.InputJsonValue,
+          maxAttempts: input.maxAttempts,
+          tenantId: input.tenantId ?? null,
+          boxId: input.boxId ?? null,
+        },
+        select: { id: true },
+      });
+      return { id: row.id };
+    },
+
+    async markRunning(ref: JobRef, attempt: number, workerId: string) {
+      await prisma.jobRecord.updateMany({
+        where: { queue: ref.queue, jobId: ref.jobId, attempts: { lte: attempt } },
+        data: { status: 'running', attempts: attempt, workerId, startedAt: new Date(), error: null },
+      });
+    },
+
+    async markSucceeded(ref: JobRef, attempt: number, workerId: string, output: unknown) {
+      await prisma.jobRecord.updateMany({
+        where: { queue: ref.queue, jobId: ref.jobId, attempts: attempt },
+        data: {
+          status: 'succeeded',
+          workerId,
+          output: output === undefined || output === null ? Prisma.DbNull : (output as Prisma.InputJsonValue),
+          finishedAt: new Date(),
+        },
+      });
+    },
+
+    async markFailed(ref: JobRef, attempt: number, workerId: string, error: string, final: boolean) {
+      await prisma.jobRecord.updateMany({
+        where: { queue: ref.queue, jobId: ref.jobId, attempts: { lte: attempt } },
+        data: {
+          status: final ? 'failed' : 'retrying',
+          attempts: Math.max(attempt, 0),
+          workerId,
+          error: error.slice(0, MAX_ERROR_LENGTH),
+          finishedAt: final ? new Date() : null,
+        },
+      });
+    },
+  };
+}
