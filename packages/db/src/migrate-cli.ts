@@ -1,0 +1,42 @@
+// `npm run migrate`: applies pending migrations to DATABASE_URL and says what it did.
+// `npm run migrate -- --status` only reports (applied / pending / edited / unknown) and exits 1 when not up to date.
+import { isAppError } from '@paddock/contracts';
+import { exitOnConfigError, parseConfig } from '@paddock/platform';
+import { z } from 'zod';
+import { migrationStatus, runMigrations } from './migrate';
+
+const MigrateConfigSchema = z.object({
+  DATABASE_URL: z
+    .string({ message: 'is required (postgresql://user@host:port/database)' })
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+});
+
+async function main(): Promise<number> {
+  let config: z.infer<typeof MigrateConfigSchema>;
+  try {
+    config = parseConfig('migrate', MigrateConfigSchema, process.env);
+  } catch (error) {
+    exitOnConfigError(error);
+  }
+  if (process.argv.includes('--status')) {
+    const status = await migrationStatus({ databaseUrl: config.DATABASE_URL });
+    console.log(`applied: ${status.applied.length}`);
+    for (const name of status.pending) console.log(`pending: ${name}`);
+    for (const name of status.modified) console.log(`edited after it was applied: ${name}`);
+    for (const name of status.unknown) console.log(`unknown to this checkout: ${name}`);
+    return status.pending.length + status.modified.length + status.unknown.length === 0 ? 0 : 1;
+  }
+  const { applied } = await runMigrations({ databaseUrl: config.DATABASE_URL, log: (line) => console.log(line) });
+  console.log(applied.length === 0 ? 'migrate: database is up to date' : `migrate: applied ${applied.length}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    // A migration problem is the operator's to fix: say what and where, without a stack trace.
+    if (isAppError(error)) console.error(error.message);
+    else console.error(`migrate: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
