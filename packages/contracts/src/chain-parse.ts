@@ -74,12 +74,26 @@ export function parseChainDefinition(text: string, fileName: string): ChainParse
     const isDecision = typeof stepRaw === 'object' && stepRaw !== null && 'decision' in stepRaw;
     const parsed = isDecision ? DecisionStepSchema.safeParse(stepRaw) : AgentStepSchema.safeParse(stepRaw);
     if (parsed.success) agents[name] = parsed.data;
-    else errors.push(...parsed.error.issues.flatMap((issue) => issueToErrors(issue, ['agents', name], locate)));
+    else {
+      errors.push(...unknownNeedsOfRaw(name, stepRaw, new Set(Object.keys(top.data.agents)), locate));
+      errors.push(...parsed.error.issues.flatMap((issue) => issueToErrors(issue, ['agents', name], locate)));
+    }
   }
-  if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
   const chain: ChainDefinition = { ...top.data, agents };
-  errors.push(...checkReferences(chain, locate));
+  // References are checked even when some steps failed their schema, so one run of validate reports everything.
+  errors.push(...checkReferences(chain, locate, new Set(Object.keys(top.data.agents)), errors.length > 0));
   return errors.length > 0 ? { ok: false, errors: sortErrors(errors) } : { ok: true, chain };
+}
+
+/** `needs` of a step that failed its schema, checked anyway so the author sees every problem at once. */
+function unknownNeedsOfRaw(name: string, raw: unknown, names: Set<string>, locate: Locate): ChainError[] {
+  const needs = typeof raw === 'object' && raw !== null ? (raw as { needs?: unknown }).needs : undefined;
+  if (!Array.isArray(needs)) return [];
+  return needs.flatMap((need, i) =>
+    typeof need === 'string' && !names.has(need)
+      ? [locate(['agents', name, 'needs', i], `unknown step "${need}"`)]
+      : [],
+  );
 }
 
 type Locate = (path: readonly PathSegment[], message: string, onKey?: boolean) => ChainError;
@@ -114,9 +128,8 @@ function inputSteps(input: InputSource | InputSource[] | undefined): { step: str
   });
 }
 
-function checkReferences(chain: ChainDefinition, locate: Locate): ChainError[] {
+function checkReferences(chain: ChainDefinition, locate: Locate, names: Set<string>, partial: boolean): ChainError[] {
   const errors: ChainError[] = [];
-  const names = new Set(Object.keys(chain.agents));
   for (const [name, step] of Object.entries(chain.agents)) {
     step.needs.forEach((need, i) => {
       if (need === name) errors.push(locate(['agents', name, 'needs', i], 'a step cannot need itself'));
@@ -129,7 +142,7 @@ function checkReferences(chain: ChainDefinition, locate: Locate): ChainError[] {
     errors.push(locate(['agents', first, 'needs'], `cycle: ${cycle.join(' -> ')}`));
     return errors;
   }
-  if (errors.length > 0) return errors;
+  if (errors.length > 0 || partial) return errors;
   for (const [name, step] of Object.entries(chain.agents)) {
     const upstream = upstreamOf(chain, name);
     if (step.when) {

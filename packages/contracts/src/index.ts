@@ -6,3 +6,4 @@ export * from './chain-schema';
 export * from './events-schema';
 export * from './api/common';
 export * from './api/operator';
+export * from './protocol-schema';

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import './register-commands';
+import { runCli } from './cli-main';
+
+// The `chainctl` entry (package.json bin; esbuild bundles from here). No top-level await, so it bundles as CJS too.
+runCli(process.argv.slice(2), {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`chainctl: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,57 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import './register-commands';
+import { runCli } from './cli-main';
+
+/** Test helpers (imported by *.test.ts only): temp roots and an in-process chainctl with captured output. */
+export interface TempBox {
+  dir: string;
+  root: string;
+  file: (rel: string, text: string) => string;
+  cli: (
+    ...argv: string[]
+  ) => Promise<{ code: number; out: string; err: string; json: () => unknown; lines: () => unknown[] }>;
+  cleanup: () => void;
+}
+
+export function tempBox(): TempBox {
+  const dir = mkdtempSync(join(tmpdir(), 'chainctl-test-'));
+  const root = join(dir, 'root');
+  return {
+    dir,
+    root,
+    file: (rel, text) => {
+      const path = join(dir, rel);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+      return path;
+    },
+    cli: async (...argv) => {
+      let out = '';
+      let err = '';
+      const code = await runCli([...argv, '--root', root], {
+        out: (t) => {
+          out += t;
+        },
+        err: (t) => {
+          err += t;
+        },
+        env: {},
+        cwd: dir,
+      });
+      return {
+        code,
+        out,
+        err,
+        json: () => JSON.parse(out),
+        lines: () =>
+          out
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l)),
+      };
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
