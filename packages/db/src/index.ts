@@ -3,3 +3,9 @@
 export { type CreatePrismaClientOptions, createPrismaClient } from './client';
 export { parseDatabaseUrl, type ParsedDatabaseUrl } from './database-url';
 export * from './generated/prisma/client';
+export {
+  DEFAULT_PLANS,
+  type SeedFirstOperatorResult,
+  seedFirstOperator,
+  seedPlans,
+} from './seed';
