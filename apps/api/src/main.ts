@@ -1,8 +1,10 @@
 import { createPrismaClient } from '@paddock/db';
 import { pendingMigrations } from '@paddock/db/migrate';
+import { closeQueues, createQueues } from '@paddock/jobs';
 import { createLogger, exitOnConfigError, Shutdown } from '@paddock/platform';
 import { Redis } from 'ioredis';
 import { loadApiConfig } from './config';
+import { registerRoutes } from './routes';
 import { buildServer } from './server';
 
 let config: ReturnType<typeof loadApiConfig>;
@@ -20,6 +22,8 @@ const prisma = createPrismaClient(config.DATABASE_URL);
 shutdown.register('postgres', () => prisma.$disconnect());
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
 shutdown.register('redis', () => redis.quit());
+const queues = createQueues(redis, config.QUEUE_PREFIX);
+shutdown.register('queues', () => closeQueues(queues));
 
 const app = await buildServer({
   logLevel: config.LOG_LEVEL,
@@ -36,6 +40,7 @@ const app = await buildServer({
       if (pending.length > 0) throw new Error(`${pending.length} migration(s) not applied: ${pending.join(', ')}`);
     },
   },
+  routes: (server) => registerRoutes(server, { prisma, queues }),
 });
 // Registered last, closed first: stop accepting requests and finish those in flight before connections go.
 shutdown.register('http', () => app.close());

@@ -7,6 +7,20 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { registerErrorHandling } from './http/error-handler';
 import { type ReadinessCheck, registerHealthRoutes } from './routes/health';
 
+export interface RouteEntry {
+  method: string;
+  url: string;
+  hasBody: boolean;
+  hasQuery: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with what it reads: lets tests walk all routes (bad input must fail cleanly everywhere). */
+    routeCatalog: RouteEntry[];
+  }
+}
+
 export interface ServerOptions {
   logLevel: string;
   bodyLimitBytes: number;
@@ -30,7 +44,23 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // JSON only: fastify also parses text/plain by default, which would turn a wrong content type into a confusing
+  // validation error instead of a clear 415.
+  app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
+  const catalog: RouteEntry[] = [];
+  app.decorate('routeCatalog', catalog);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      catalog.push({
+        method,
+        url: route.url,
+        hasBody: Boolean(route.schema?.body),
+        hasQuery: Boolean(route.schema?.querystring),
+      });
+    }
+  });
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -1,0 +1,25 @@
+import type { PrismaClient } from '@paddock/db';
+
+export interface ListJobRecordsInput {
+  status?: 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | undefined;
+  name?: string | undefined;
+  limit: number;
+  before?: string | undefined;
+}
+
+/** Newest first; `before` pages back in time through created_at. Operators see every tenant's jobs. */
+export async function listJobRecords(prisma: PrismaClient, input: ListJobRecordsInput) {
+  return prisma.jobRecord.findMany({
+    where: {
+      ...(input.status ? { status: input.status } : {}),
+      ...(input.name ? { name: input.name } : {}),
+      ...(input.before ? { createdAt: { lt: new Date(input.before) } } : {}),
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: input.limit,
+  });
+}
+
+export async function getJobRecord(prisma: PrismaClient, id: string) {
+  return prisma.jobRecord.findUnique({ where: { id } });
+}

@@ -1,0 +1,82 @@
+import { AppError } from '@paddock/contracts';
+import type { PrismaClient } from '@paddock/db';
+import { generateSessionToken, hashToken, verifyPassword } from '@paddock/vault';
+
+export const OPERATOR_SESSION_TTL_MS = 12 * 3600 * 1000;
+
+// Compared against when the email is unknown, so a login for a missing account costs the same scrypt time as a
+// wrong password and the answer's timing does not tell which emails exist.
+const DECOY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+export interface OperatorIdentity {
+  userId: string;
+  email: string;
+  sessionId: string;
+}
+
+export async function loginOperator(
+  prisma: PrismaClient,
+  input: { email: string; password: string; ipAddress?: string; userAgent?: string },
+) {
+  const user = await prisma.user.findFirst({
+    where: { email: input.email, role: 'operator', disabledAt: null },
+    select: { id: true, email: true, passwordHash: true },
+  });
+  const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? DECOY_HASH).catch(() => false);
+  if (!user || !user.passwordHash || !passwordOk) {
+    throw new AppError('unauthenticated', 'The email or password is wrong.');
+  }
+  const { token, hash } = generateSessionToken();
+  const expiresAt = new Date(Date.now() + OPERATOR_SESSION_TTL_MS);
+  await prisma.$transaction([
+    prisma.session.create({
+      data: {
+        userId: user.id,
+        tokenHash: hash,
+        expiresAt,
+        ipAddress: input.ipAddress?.slice(0, 64) ?? null,
+        userAgent: input.userAgent?.slice(0, 512) ?? null,
+      },
+    }),
+    prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } }),
+    prisma.auditLog.create({
+      data: {
+        actorType: 'user',
+        actorId: user.id,
+        actorLabel: user.email,
+        action: 'operator.login',
+        targetType: 'user',
+        targetId: user.id,
+        ipAddress: input.ipAddress?.slice(0, 64) ?? null,
+      },
+    }),
+  ]);
+  return { token, expiresAt, operator: { id: user.id, email: user.email } };
+}
+
+/** The operator behind a bearer token, or an `unauthenticated` error (expired, revoked, unknown, not an operator). */
+export async function authenticateOperator(prisma: PrismaClient, token: string): Promise<OperatorIdentity> {
+  const session = await prisma.session.findUnique({
+    where: { tokenHash: hashToken(token) },
+    select: {
+      id: true,
+      expiresAt: true,
+      revokedAt: true,
+      user: { select: { id: true, email: true, role: true, disabledAt: true } },
+    },
+  });
+  if (
+    !session ||
+    session.revokedAt ||
+    session.expiresAt <= new Date() ||
+    session.user.role !== 'operator' ||
+    session.user.disabledAt
+  ) {
+    throw new AppError('unauthenticated', 'The operator session is missing, expired or revoked; log in again.');
+  }
+  return { userId: session.user.id, email: session.user.email, sessionId: session.id };
+}
+
+export async function logoutOperator(prisma: PrismaClient, sessionId: string): Promise<void> {
+  await prisma.session.update({ where: { id: sessionId }, data: { revokedAt: new Date() } });
+}
