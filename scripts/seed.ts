@@ -20,7 +20,7 @@ const prisma = createPrismaClient(config.DATABASE_URL, { poolMax: 1 });
 try {
   await seedPlans(prisma);
   const operator = await seedFirstOperator(prisma, { email: config.PADDOCK_OPERATOR_EMAIL });
-  if (operator) {
+  if (operator.created) {
     console.log('\nFirst operator created. This password is shown once; keep it:');
     console.log(`  email:    ${operator.email}`);
     console.log(`  password: ${operator.password}\n`);
