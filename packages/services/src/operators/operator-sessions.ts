@@ -22,8 +22,8 @@ export async function loginOperator(
     where: { email: input.email, role: 'operator', disabledAt: null },
     select: { id: true, email: true, passwordHash: true },
   });
-  const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? DECOY_HASH).catch(() => false);
-  if (!user || !user.passwordHash || !passwordOk) {
+  const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? DECOY_HASH);
+  if (!user?.passwordHash || !passwordOk) {
     throw new AppError('unauthenticated', 'The email or password is wrong.');
   }
   const { token, hash } = generateSessionToken();
