@@ -64,6 +64,7 @@ export interface CliIo {
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  selfArgv?: string[];
 }
 
 export const extraCommands: Record<string, Command> = {};
@@ -85,6 +86,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       config: readRuntimeConfig(io.env, flag(args, 'root')),
       json,
       cwd: io.cwd,
+      env: io.env,
+      selfArgv: io.selfArgv ?? [],
       out: io.out,
       err: io.err,
     };

@@ -8,6 +8,7 @@ runCli(process.argv.slice(2), {
   err: (text) => process.stderr.write(text),
   env: process.env,
   cwd: process.cwd(),
+  selfArgv: [process.execPath, ...process.execArgv, process.argv[1] as string],
 }).then(
   (code) => {
     process.exitCode = code;

@@ -133,6 +133,8 @@ export interface AppendOptions {
   decide?: (current: RunEvents) => NewEvent;
   /** Skip fsync (tests of malformed input only; never used by the runtime itself). */
   noSync?: boolean;
+  /** Recorded in the journal line so a daemon can tell its own events from everyone else's. */
+  writer?: string;
 }
 
 /**
@@ -165,7 +167,7 @@ export async function appendEvent(
       closeSync(fd);
     }
     renameSync(tmp, join(run.eventsDir, file));
-    appendJournal(root, runId, file, event.timestamp);
+    appendJournal(root, runId, file, event.timestamp, options.writer);
     return { event, file };
   });
 }
@@ -190,9 +192,10 @@ export function appendEventSync(root: string, runId: string, input: NewEvent): S
 
 /**
  * One line per event, appended with O_APPEND (a single small write, so concurrent writers never interleave).
- * `pid` lets the daemon skip the events it wrote itself when it follows the journal; `ts` tells a reader whether the
+ * `w` (writer) lets the daemon skip the events it wrote itself when it follows the journal; `ts` tells a reader whether the
  * file under that name is still the event the line was written for (a replay can delete it and reuse the seq).
  */
-export function appendJournal(root: string, runId: string, file: string, ts: string): void {
-  appendFileSync(rootLayout(root).journalFile, `${JSON.stringify({ run: runId, file, ts, pid: process.pid })}\n`);
+export function appendJournal(root: string, runId: string, file: string, ts: string, writer = 'cli'): void {
+  const line = JSON.stringify({ run: runId, file, ts, pid: process.pid, w: writer });
+  appendFileSync(rootLayout(root).journalFile, `${line}\n`);
 }

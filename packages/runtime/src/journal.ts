@@ -14,6 +14,7 @@ export interface JournalEntry {
   file: string;
   ts: string;
   pid: number;
+  writer: string;
   /** Cursor just after this line. */
   cursor: string;
 }
@@ -80,7 +81,8 @@ function parseLine(line: string): Omit<JournalEntry, 'cursor'> | undefined {
   try {
     const value = JSON.parse(line) as Partial<JournalEntry>;
     if (typeof value.run === 'string' && typeof value.file === 'string') {
-      return { run: value.run, file: value.file, ts: String(value.ts ?? ''), pid: Number(value.pid ?? 0) };
+      const writer = String((value as { w?: unknown }).w ?? '');
+      return { run: value.run, file: value.file, ts: String(value.ts ?? ''), pid: Number(value.pid ?? 0), writer };
     }
   } catch {
     // A torn or hand-edited line: skipped like a malformed event file.

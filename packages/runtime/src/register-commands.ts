@@ -1,8 +1,15 @@
 import { extraCommands } from './cli-main';
+import { cancelCommand, decideCommand, replayCommand, resumeCommand } from './commands/act';
+import { daemonCommand } from './commands/daemon';
+import { healthCommand } from './commands/health';
 
-// Commands that pull in the PTY launcher and the daemon are registered here, separately from cli-main, so that a
-// unit test of argument handling does not load the native PTY module.
-export function registerCommands(): void {
-  Object.assign(extraCommands, {});
-}
-registerCommands();
+// Commands that pull in the PTY binding and the daemon are registered here, apart from cli-main, so that code which
+// only parses arguments or validates chains does not load the native module.
+Object.assign(extraCommands, {
+  daemon: daemonCommand,
+  decide: decideCommand,
+  replay: replayCommand,
+  resume: resumeCommand,
+  cancel: cancelCommand,
+  health: healthCommand,
+});

@@ -179,8 +179,12 @@ export function foldRunState(runId: string, chain: ChainDefinition, events: read
         }
         break;
       }
+      case 'killed':
+        // A kill that ends the attempt for good (cancel, replay) says so in its status; otherwise retry/error follows.
+        if (event.status === 'cancelled' || event.status === 'pending') step.status = event.status;
+        break;
       default:
-        break; // killed, alert, input: recorded, no change of state
+        break; // alert, input: recorded, no change of state
     }
   }
   state.status = state.finished && finishedStatus ? finishedStatus : deriveStatus(state, chain);

@@ -7,6 +7,10 @@ export interface CommandContext {
   config: RuntimeConfig;
   json: boolean;
   cwd: string;
+  /** The process environment, for commands that start processes (daemon --detach) or default a name (decide --by). */
+  env: NodeJS.ProcessEnv;
+  /** How to start this same CLI again (node + loader + script), for daemon --detach. */
+  selfArgv: string[];
   out: (text: string) => void;
   err: (text: string) => void;
 }

@@ -1,0 +1,575 @@
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  type AgentStep,
+  type ChainDefinition,
+  type DecisionStep,
+  durationMs,
+  isDecisionStep,
+  parseEventFileName,
+  RUN_STEP,
+  topologicalOrder,
+} from '@paddock/contracts';
+import { backoffMs } from './backoff';
+import { decisionTimeoutEvent } from './decide';
+import { appendEvent, type NewEvent, readRunEvents, type StoredEvent } from './event-store';
+import { JournalFollower } from './follow-journal';
+import type { JournalEntry } from './journal';
+import type { KillReason } from './launch-agent';
+import { parseEnvFile, prepareStep } from './prepare-step';
+import { isValidRunId, rootLayout, runLayout } from './paths';
+import { readRunChain } from './read-run';
+import { killOrphan } from './recover';
+import { foldRunState, isTerminal, type RunState } from './run-state';
+import { type StartedStep, type StepOutcome, startStep } from './run-step';
+
+export interface DaemonOptions {
+  root: string;
+  maxParallel: number;
+  /** Period of the safety rescan (journal + runs directory). */
+  rescanMs: number;
+  baseEnv: Record<string, string>;
+  log: (line: string) => void;
+}
+
+interface ActiveStep {
+  token: number;
+  attempt: number;
+  started?: StartedStep;
+  phase: 'queued' | 'running' | 'writing';
+}
+
+interface ActiveRun {
+  runId: string;
+  chain: ChainDefinition;
+  order: string[];
+  events: import('@paddock/contracts').RunEvent[];
+  state: RunState;
+  active: Map<string, ActiveStep>;
+  timers: Map<string, NodeJS.Timeout>;
+  /** Serializes this run's event writes inside the daemon (the run lock serializes them across processes). */
+  writes: Promise<unknown>;
+  /** performance.now() at which each step's `complete`/`decided` was committed: start of the handoff clock. */
+  committedAt: Map<string, number>;
+  finishing: boolean;
+}
+
+/**
+ * The daemon owns every run on the box: it launches each step whose needs are complete (in parallel where the graph
+ * allows, under a box-wide limit), watches agents, retries, pauses for decisions and closes runs. Its state is only a
+ * cache of the event files: it can be killed at any moment and rebuilt from them (see recover.ts).
+ */
+export class Daemon {
+  readonly runs = new Map<string, ActiveRun>();
+  private readonly queue: { run: ActiveRun; step: string; entry: ActiveStep }[] = [];
+  private running = 0;
+  private tokens = 0;
+  private draining = false;
+  private follower: JournalFollower | undefined;
+  private rescanTimer: NodeJS.Timeout | undefined;
+  private secretsCache: { mtimeMs: number; values: Record<string, string> } | undefined;
+  /** Tags this daemon's journal lines, so it reacts only to events written by others. */
+  private readonly writerId = `daemon-${process.pid}-${Date.now().toString(36)}`;
+
+  constructor(private readonly options: DaemonOptions) {}
+
+  get stats() {
+    const queued = this.queue.length;
+    return { activeRuns: this.runs.size, runningSteps: this.running, queuedSteps: queued, draining: this.draining };
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(rootLayout(this.options.root).runsDir, { recursive: true });
+    this.follower = new JournalFollower(this.options.root, (entries) => this.onJournal(entries), this.options.rescanMs);
+    await this.rescan(true);
+    this.follower.start();
+    this.rescanTimer = setInterval(() => void this.rescan(false), this.options.rescanMs);
+  }
+
+  /** Stops launching, waits for running steps up to `drainMs`, then stops the rest so the next daemon retries them. */
+  async stop(drainMs: number): Promise<void> {
+    this.draining = true;
+    this.follower?.stop();
+    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    for (const run of this.runs.values()) for (const t of run.timers.values()) clearTimeout(t);
+    const deadline = Date.now() + drainMs;
+    while (this.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    for (const run of this.runs.values()) {
+      for (const entry of run.active.values()) entry.started?.agent.kill('shutdown');
+    }
+    while (this.running > 0) await new Promise((r) => setTimeout(r, 25));
+    await Promise.all([...this.runs.values()].map((run) => run.writes));
+  }
+
+  // ---- discovering runs and external changes -------------------------------------------------------------------
+
+  private async rescan(initial: boolean): Promise<void> {
+    if (this.draining) return;
+    this.follower?.readNow();
+    const { runsDir } = rootLayout(this.options.root);
+    let names: string[];
+    try {
+      names = readdirSync(runsDir);
+    } catch {
+      names = [];
+    }
+    for (const runId of names) {
+      if (!isValidRunId(runId)) continue;
+      const known = this.runs.get(runId);
+      const last = lastEventName(runLayout(this.options.root, runId).eventsDir);
+      if (known) {
+        if (last && last.seq > known.state.lastSeq) this.reload(runId);
+        continue;
+      }
+      if (!last || (last.step === RUN_STEP && last.kind === 'finished')) continue;
+      await this.load(runId, initial);
+    }
+  }
+
+  private onJournal(entries: JournalEntry[]): void {
+    const touched = new Set<string>();
+    for (const entry of entries) if (entry.writer !== this.writerId) touched.add(entry.run);
+    for (const runId of touched) {
+      if (this.runs.has(runId)) this.reload(runId);
+      else if (isValidRunId(runId)) void this.load(runId, false);
+    }
+  }
+
+  private async load(runId: string, recovering: boolean): Promise<void> {
+    if (this.runs.has(runId) || this.draining) return;
+    let chain: ChainDefinition;
+    try {
+      chain = readRunChain(this.options.root, runId);
+    } catch (error) {
+      this.options.log(`run ${runId}: cannot load: ${(error as Error).message}`);
+      return;
+    }
+    const { events, malformed } = readRunEvents(this.options.root, runId);
+    for (const bad of malformed) this.options.log(`run ${runId}: skipped malformed event ${bad.file}: ${bad.error}`);
+    if (!events.some((e) => e.kind === 'created')) return;
+    const run: ActiveRun = {
+      runId,
+      chain,
+      order: topologicalOrder(chain),
+      events,
+      state: foldRunState(runId, chain, events),
+      active: new Map(),
+      timers: new Map(),
+      writes: Promise.resolve(),
+      committedAt: new Map(),
+      finishing: false,
+    };
+    if (run.state.finished) return;
+    this.runs.set(runId, run);
+    // Steps that were running when a previous daemon died: their `started` has no end. Kill what may be left and
+    // retry them without charging a retry (the agent did not fail).
+    for (const step of run.state.steps.values()) {
+      if (step.status !== 'running') continue;
+      if (recovering || !run.active.has(step.name)) {
+        killOrphan(step.pid, runId, step.name);
+        await this.write(run, {
+          step: step.name,
+          kind: 'retry',
+          status: 'retrying',
+          attempt: step.attempt,
+          error: 'interrupted: the daemon stopped while the step was running',
+          data: { counts: false, not_before: new Date().toISOString(), reason: 'interrupted' },
+        });
+      }
+    }
+    this.evaluate(run);
+  }
+
+  /** Re-reads a run from disk after another process wrote to it (decide, replay, resume, cancel, a person). */
+  private reload(runId: string): void {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    run.writes = run.writes.then(() => {
+      const { events } = readRunEvents(this.options.root, runId);
+      this.adopt(run, events);
+    });
+  }
+
+  private adopt(run: ActiveRun, events: ActiveRun['events']): void {
+    run.events = events;
+    run.state = foldRunState(run.runId, run.chain, events);
+    // A step we are running that the events no longer call running (replayed, changes requested, cancelled) is stale.
+    for (const [name, entry] of run.active) {
+      const status = run.state.steps.get(name)?.status;
+      const superseded = entry.phase === 'running' && (status !== 'running' || run.state.cancelled);
+      if (superseded) entry.started?.agent.kill('cancel');
+      if (entry.phase === 'queued' && status !== 'pending' && status !== 'retrying') this.unqueue(run, name);
+    }
+    if (run.state.finished) {
+      this.forget(run);
+      return;
+    }
+    run.finishing = false;
+    this.evaluate(run);
+  }
+
+  // ---- writing events ------------------------------------------------------------------------------------------
+
+  private write(run: ActiveRun, event: NewEvent): Promise<StoredEvent> {
+    const stored = run.writes.then(() => appendEvent(this.options.root, run.runId, event, { writer: this.writerId }));
+    run.writes = stored.then(
+      (s) => {
+        run.events.push(s.event);
+        run.state = foldRunState(run.runId, run.chain, run.events);
+      },
+      (error: unknown) => this.options.log(`run ${run.runId}: cannot write ${event.kind} event: ${String(error)}`),
+    );
+    return stored;
+  }
+
+  // ---- scheduling ----------------------------------------------------------------------------------------------
+
+  private evaluate(run: ActiveRun): void {
+    if (this.draining || run.finishing) return;
+    const { state, chain } = run;
+    if (state.cancelled || [...state.steps.values()].some((s) => s.status === 'failed')) {
+      for (const name of [...run.active.keys()]) this.unqueue(run, name);
+      if (run.active.size === 0) this.finish(run);
+      return;
+    }
+    for (const name of run.order) {
+      if (run.active.has(name)) continue;
+      const step = state.steps.get(name);
+      const def = chain.agents[name];
+      if (!step || !def) continue;
+      if (step.status === 'pending') this.consider(run, name, def);
+      else if (step.status === 'retrying') this.scheduleRetry(run, name, def as AgentStep);
+      else if (step.status === 'waiting') this.armDecisionTimer(run, name, def as DecisionStep);
+    }
+    if (run.active.size === 0 && [...state.steps.values()].every((s) => isTerminal(s.status))) this.finish(run);
+  }
+
+  private consider(run: ActiveRun, name: string, def: AgentStep | DecisionStep): void {
+    const needs = def.needs.map((n) => ({ name: n, state: run.state.steps.get(n) }));
+    if (!needs.every((n) => n.state && isTerminal(n.state.status))) return;
+    const skippedNeed = needs.find((n) => n.state?.status !== 'complete');
+    const reason = skippedNeed
+      ? `upstream step ${skippedNeed.name} was ${skippedNeed.state?.status}`
+      : this.whenBlocks(run, def);
+    if (reason) {
+      this.track(run, name, 'writing');
+      void this.write(run, { step: name, kind: 'skipped', status: 'skipped', error: reason }).finally(() =>
+        this.settle(run, name),
+      );
+      return;
+    }
+    if (isDecisionStep(def)) {
+      this.track(run, name, 'writing');
+      const timeoutMs = def.decision.timeout ? durationMs(def.decision.timeout) : undefined;
+      const show = def.decision.show;
+      void this.write(run, {
+        step: name,
+        kind: 'decision_pending',
+        status: 'waiting',
+        message: def.decision.prompt,
+        output_path: show ? runLayout(this.options.root, run.runId).stepsDir + `/${show}/output` : null,
+        data: {
+          prompt: def.decision.prompt,
+          options: def.decision.options,
+          approvers: def.decision.approvers ?? null,
+          show: show ?? null,
+          deadline: timeoutMs === undefined ? null : new Date(Date.now() + timeoutMs).toISOString(),
+          on_timeout: def.decision.on_timeout ?? null,
+        },
+      }).finally(() => this.settle(run, name));
+      return;
+    }
+    this.enqueue(run, name);
+  }
+
+  /** Why a step's `when` (or an upstream rejection) keeps it from running; undefined when it may run. */
+  private whenBlocks(run: ActiveRun, def: AgentStep | DecisionStep): string | undefined {
+    if (def.when) {
+      const chosen = run.state.steps.get(def.when.decision)?.decision?.option;
+      const wanted = Array.isArray(def.when.option) ? def.when.option : [def.when.option];
+      return chosen !== undefined && wanted.includes(chosen) ? undefined : `${def.when.decision} chose ${chosen}`;
+    }
+    for (const need of def.needs) {
+      const decision = run.state.steps.get(need)?.decision;
+      if (decision?.option === 'reject') return `${need} was rejected by ${decision.by}`;
+    }
+    return undefined;
+  }
+
+  private track(run: ActiveRun, name: string, phase: ActiveStep['phase']): ActiveStep {
+    const entry: ActiveStep = { token: ++this.tokens, attempt: 0, phase };
+    run.active.set(name, entry);
+    return entry;
+  }
+
+  /** A step's write landed: forget it and look at the run again. */
+  private settle(run: ActiveRun, name: string): void {
+    run.writes = run.writes.then(() => {
+      run.active.delete(name);
+      this.evaluate(run);
+    });
+  }
+
+  private enqueue(run: ActiveRun, name: string): void {
+    const entry = this.track(run, name, 'queued');
+    entry.attempt = (run.state.steps.get(name)?.attempt ?? 0) + 1;
+    this.queue.push({ run, step: name, entry });
+    this.pump();
+  }
+
+  private unqueue(run: ActiveRun, name: string): void {
+    const entry = run.active.get(name);
+    if (entry?.phase !== 'queued') return;
+    const index = this.queue.findIndex((q) => q.entry === entry);
+    if (index >= 0) this.queue.splice(index, 1);
+    run.active.delete(name);
+  }
+
+  private pump(): void {
+    while (!this.draining && this.running < this.options.maxParallel && this.queue.length > 0) {
+      const next = this.queue.shift();
+      if (next) this.launch(next.run, next.step, next.entry);
+    }
+  }
+
+  private launch(run: ActiveRun, name: string, entry: ActiveStep): void {
+    const def = run.chain.agents[name] as AgentStep;
+    const stepState = run.state.steps.get(name);
+    if (!stepState) return;
+    const layout = runLayout(this.options.root, run.runId);
+    let started: StartedStep;
+    const needsCommitted = def.needs.map((n) => run.committedAt.get(n));
+    try {
+      const prepared = prepareStep(layout, run.chain, name, def, stepState, entry.attempt, {
+        baseEnv: this.options.baseEnv,
+        secrets: this.secrets(),
+      });
+      started = startStep(def, prepared, () => {
+        void this.write(run, {
+          step: name,
+          kind: 'alert',
+          status: 'running',
+          attempt: entry.attempt,
+          message: `no terminal output for ${def.idle_timeout}; killing the agent`,
+        });
+      });
+    } catch (error) {
+      this.options.log(`run ${run.runId} step ${name}: cannot start: ${(error as Error).message}`);
+      entry.phase = 'writing';
+      void this.write(run, {
+        step: name,
+        kind: 'error',
+        status: 'failed',
+        attempt: entry.attempt,
+        error: `cannot start the agent: ${(error as Error).message}`,
+      }).finally(() => this.settle(run, name));
+      return;
+    }
+    const launchedAt = performance.now();
+    entry.phase = 'running';
+    entry.started = started;
+    this.running++;
+    const handoff =
+      needsCommitted.every((t) => t !== undefined) && needsCommitted.length > 0
+        ? Math.max(...(needsCommitted as number[]))
+        : undefined;
+    void this.write(run, {
+      step: name,
+      kind: 'started',
+      status: 'running',
+      attempt: entry.attempt,
+      model: def.model ?? null,
+      data: {
+        pid: started.agent.pid,
+        ...(handoff === undefined ? {} : { handoff_ms: Math.round((launchedAt - handoff) * 1000) / 1000 }),
+      },
+    });
+    void started.outcome.then(
+      (outcome) => this.onOutcome(run, name, entry, def, outcome),
+      (error: unknown) =>
+        this.onOutcome(run, name, entry, def, {
+          ok: false,
+          exitCode: null,
+          error: `runtime error: ${String(error)}`,
+          killedBy: null,
+          usage: { model: null, input_tokens: 0, output_tokens: 0, cost_usd: null, reported: false },
+          durationSeconds: (performance.now() - launchedAt) / 1000,
+          outputPath: '',
+        }),
+    );
+  }
+
+  private onOutcome(run: ActiveRun, name: string, entry: ActiveStep, def: AgentStep, outcome: StepOutcome): void {
+    this.running--;
+    entry.phase = 'writing';
+    // The slot is given to the next queued step only after this step's ending event is queued for writing, so the
+    // event log never shows more steps running at once than the limit.
+    queueMicrotask(() => this.pump());
+    const usage = outcome.usage;
+    const common = {
+      step: name,
+      attempt: entry.attempt,
+      exit_code: outcome.exitCode,
+      duration_seconds: outcome.durationSeconds,
+      output_path: outcome.outputPath || null,
+      model: usage.model,
+      input_tokens: usage.reported ? usage.input_tokens : null,
+      output_tokens: usage.reported ? usage.output_tokens : null,
+      tokens_used: usage.reported ? usage.input_tokens + usage.output_tokens : null,
+      cost_usd: usage.cost_usd,
+    };
+    const stillOurs = run.active.get(name) === entry;
+    const done = (p: Promise<unknown>) => {
+      void p.finally(() => {
+        if (run.active.get(name) === entry) this.settle(run, name);
+      });
+    };
+    if (outcome.killedBy === 'shutdown') {
+      done(
+        this.write(run, { ...common, kind: 'killed', status: 'running', error: 'the daemon is stopping' }).then(() =>
+          this.write(run, {
+            step: name,
+            kind: 'retry',
+            status: 'retrying',
+            attempt: entry.attempt,
+            error: 'interrupted: the daemon stopped while the step was running',
+            data: { counts: false, not_before: new Date().toISOString(), reason: 'shutdown' },
+          }),
+        ),
+      );
+      return;
+    }
+    if (!stillOurs || outcome.killedBy === 'cancel') {
+      const status = run.state.cancelled ? 'cancelled' : 'pending';
+      const error = run.state.cancelled ? 'stopped: the run was cancelled' : 'stopped: the run was replayed or changed';
+      done(this.write(run, { ...common, kind: 'killed', status, error }));
+      return;
+    }
+    if (outcome.ok) {
+      done(
+        this.write(run, { ...common, kind: 'complete', status: 'complete' }).then((s) => {
+          run.committedAt.set(name, performance.now());
+          return s;
+        }),
+      );
+      return;
+    }
+    const killed = outcome.killedBy
+      ? this.write(run, { ...common, kind: 'killed', status: 'running', error: outcome.error })
+      : Promise.resolve();
+    const failures = (run.state.steps.get(name)?.failures ?? 0) + 1;
+    if (failures <= def.retries) {
+      const delay = backoffMs(def, failures);
+      done(
+        killed.then(() =>
+          this.write(run, {
+            ...common,
+            kind: 'retry',
+            status: 'retrying',
+            error: outcome.error,
+            data: { not_before: new Date(Date.now() + delay).toISOString(), retries_left: def.retries - failures },
+          }),
+        ),
+      );
+    } else {
+      const tries = def.retries > 0 ? ` (after ${def.retries + 1} attempts)` : '';
+      done(
+        killed.then(() =>
+          this.write(run, { ...common, kind: 'error', status: 'failed', error: `${outcome.error}${tries}` }),
+        ),
+      );
+    }
+  }
+
+  private scheduleRetry(run: ActiveRun, name: string, def: AgentStep): void {
+    const notBefore = Date.parse(run.state.steps.get(name)?.retryNotBefore ?? '') || 0;
+    const wait = notBefore - Date.now();
+    if (wait <= 0) {
+      this.enqueue(run, name);
+      return;
+    }
+    if (run.timers.has(name)) return;
+    run.timers.set(
+      name,
+      setTimeout(() => {
+        run.timers.delete(name);
+        if (!run.active.has(name) && run.state.steps.get(name)?.status === 'retrying') this.enqueue(run, name);
+      }, wait),
+    );
+    void def;
+  }
+
+  private armDecisionTimer(run: ActiveRun, name: string, def: DecisionStep): void {
+    const deadline = run.state.steps.get(name)?.deadline;
+    if (!deadline || run.timers.has(name)) return;
+    const fire = () => {
+      run.timers.delete(name);
+      this.track(run, name, 'writing');
+      run.writes = run.writes
+        .then(() =>
+          appendEvent(this.options.root, run.runId, undefined, {
+            decide: (current) => decisionTimeoutEvent(run.chain, current, name, def),
+            writer: this.writerId,
+          }),
+        )
+        .catch(() => undefined) // decided meanwhile by a person: nothing to do
+        .then(() => this.adopt(run, readRunEvents(this.options.root, run.runId).events));
+      this.settle(run, name);
+    };
+    run.timers.set(name, setTimeout(fire, Math.max(0, Date.parse(deadline) - Date.now())));
+  }
+
+  private finish(run: ActiveRun): void {
+    if (run.finishing) return;
+    run.finishing = true;
+    const status = run.state.status === 'running' || run.state.status === 'queued' ? 'failed' : run.state.status;
+    void this.write(run, { step: RUN_STEP, kind: 'finished', status, message: `run ${status}` }).then(() => {
+      if (run.state.finished) this.forget(run);
+    });
+  }
+
+  private forget(run: ActiveRun): void {
+    for (const t of run.timers.values()) clearTimeout(t);
+    this.runs.delete(run.runId);
+  }
+
+  private secrets(): Record<string, string> {
+    const { secretsFile } = rootLayout(this.options.root);
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(secretsFile).mtimeMs;
+    } catch {
+      return {};
+    }
+    if (this.secretsCache?.mtimeMs !== mtimeMs) {
+      this.secretsCache = { mtimeMs, values: parseEnvFile(readFileSync(secretsFile, 'utf8')) };
+    }
+    return this.secretsCache.values;
+  }
+
+  kill(runId: string, step: string, reason: KillReason): boolean {
+    const entry = this.runs.get(runId)?.active.get(step);
+    if (!entry?.started) return false;
+    entry.started.agent.kill(reason);
+    return true;
+  }
+
+  /** The live agent of a running step (for attach). */
+  agentOf(runId: string, step: string) {
+    return this.runs.get(runId)?.active.get(step)?.started?.agent;
+  }
+}
+
+function lastEventName(eventsDir: string) {
+  let best: ReturnType<typeof parseEventFileName>;
+  let names: string[];
+  try {
+    names = readdirSync(eventsDir);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    const parsed = parseEventFileName(name);
+    if (parsed && (!best || parsed.seq > best.seq)) best = parsed;
+  }
+  return best;
+}

@@ -1,0 +1,163 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { ReadStream } from 'node:tty';
+import { UsageScanner } from './usage';
+import { openPty } from './pty-open';
+
+export interface LaunchSpec {
+  /** The step's `run` line, interpreted by /bin/sh like a crontab or CI line. */
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  /** When set, the agent's stdin is this file instead of the terminal (upstream output, prompt, input). */
+  stdinFile?: string | undefined;
+  ptyLog: string;
+  cols?: number;
+  rows?: number;
+  idleTimeoutMs?: number | undefined;
+  timeoutMs?: number | undefined;
+  /** Called when the idle timeout fires, before the kill: the watchdog's `alert`. */
+  onIdle?: () => void;
+}
+
+export type KillReason = 'idle' | 'timeout' | 'cancel' | 'shutdown';
+
+export interface AgentExit {
+  exitCode: number | null;
+  signal: string | null;
+  killedBy: KillReason | null;
+  /** Usage reported with `::usage {...}` lines on the terminal, summed. */
+  usage: ReturnType<UsageScanner['total']>;
+  bytes: number;
+}
+
+export interface RunningAgent {
+  pid: number;
+  done: Promise<AgentExit>;
+  kill(reason: KillReason): void;
+  write(data: string | Buffer): void;
+  /** Live terminal output (for attach); returns an unsubscribe function. */
+  onData(listener: (chunk: Buffer) => void): () => void;
+  /** Bytes of terminal output so far (= size of pty.log once flushed). */
+  bytes(): number;
+}
+
+const KILL_GRACE_MS = 500;
+/** After the agent exits, how long to keep reading the terminal if a background child still holds it open. */
+const DRAIN_AFTER_EXIT_MS = 200;
+
+/**
+ * Starts one agent in a real pseudo-terminal. The PTY pair is opened in-process (openpty, no fork) and the agent is a
+ * plain child with the slave as stdin/stdout/stderr, started through `setsid --ctty` so it leads its own session and
+ * the PTY is its controlling terminal (isatty() is true, job control and SIGHUP work, and the whole process group can
+ * be killed). Measured on 2 cores, 500 concurrent 3-step chains: node-pty's spawn (a fork of the whole Node process
+ * per PTY) was ~3x a plain child process; this is within a few percent of one (bench/benchmarks/runtime.ts).
+ */
+export function launchAgent(spec: LaunchSpec): RunningAgent {
+  const pair = openPty(spec.cols ?? 120, spec.rows ?? 40);
+  // The stdin redirect happens inside the session (after setsid took the terminal on fd 0): the path is passed in
+  // the environment, never spliced into the script, so no file name can inject shell syntax.
+  const script = spec.stdinFile ? `exec 0<"$CHAIN_STDIN_FILE"\n${spec.command}` : spec.command;
+  const env = spec.stdinFile ? { ...spec.env, CHAIN_STDIN_FILE: spec.stdinFile } : spec.env;
+  let child: ChildProcess;
+  try {
+    child = spawn('setsid', ['--ctty', '/bin/sh', '-c', script], {
+      stdio: [pair.slave, pair.slave, pair.slave],
+      cwd: spec.cwd,
+      env,
+    });
+  } finally {
+    closeSync(pair.slave);
+  }
+  const master = new ReadStream(pair.master);
+  const listeners = new Set<(chunk: Buffer) => void>();
+  const usage = new UsageScanner();
+  let log: WriteStream | undefined;
+  let bytes = 0;
+  let killedBy: KillReason | null = null;
+  let masterClosed = false;
+  const pid = child.pid ?? -1;
+
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const kill = (reason: KillReason) => {
+    if (killedBy !== null || exited) return;
+    killedBy = reason;
+    killGroup('SIGTERM');
+    setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
+  };
+
+  const idleTimer = spec.idleTimeoutMs
+    ? setTimeout(() => {
+        spec.onIdle?.();
+        kill('idle');
+      }, spec.idleTimeoutMs)
+    : undefined;
+  const stepTimer = spec.timeoutMs ? setTimeout(() => kill('timeout'), spec.timeoutMs) : undefined;
+
+  master.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    idleTimer?.refresh();
+    usage.scan(chunk);
+    log ??= createWriteStream(spec.ptyLog, { flags: 'a' });
+    if (!log.write(chunk)) {
+      master.pause();
+      log.once('drain', () => master.resume());
+    }
+    for (const listener of listeners) listener(chunk);
+  });
+  const masterDone = new Promise<void>((resolve) => {
+    const close = () => {
+      if (masterClosed) return;
+      masterClosed = true;
+      resolve();
+    };
+    // EIO on read is how Linux says "every slave fd is closed": the normal end of the stream.
+    master.on('error', close);
+    master.on('end', close);
+    master.on('close', close);
+  });
+
+  let exited = false;
+  const done = new Promise<AgentExit>((resolve) => {
+    const finish = (exitCode: number | null, signal: NodeJS.Signals | null) => {
+      exited = true;
+      if (idleTimer) clearTimeout(idleTimer);
+      if (stepTimer) clearTimeout(stepTimer);
+      const drained = Promise.race([masterDone, new Promise((r) => setTimeout(r, DRAIN_AFTER_EXIT_MS))]);
+      drained
+        .then(() => {
+          master.destroy();
+          return new Promise<void>((r) => (log ? log.end(r) : r()));
+        })
+        .then(() => {
+          if (!log) closeSync(openSync(spec.ptyLog, 'a'));
+          resolve({ exitCode, signal, killedBy, usage: usage.total(), bytes });
+        });
+    };
+    child.once('exit', finish);
+    child.once('error', (error) => {
+      master.destroy();
+      resolve({ exitCode: 127, signal: null, killedBy, usage: usage.total(), bytes: 0, ...{ error } });
+    });
+  });
+
+  return {
+    pid,
+    done,
+    kill,
+    write: (data) => {
+      if (!masterClosed) master.write(data);
+    },
+    onData: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    bytes: () => bytes,
+  };
+}

@@ -1,0 +1,91 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { AgentStep, ChainDefinition, InputSource } from '@paddock/contracts';
+import { type RunLayout, type StepLayout, stepLayout } from './paths';
+import type { StepState } from './run-state';
+
+export interface PreparedStep {
+  layout: StepLayout;
+  cwd: string;
+  env: Record<string, string>;
+  stdinFile: string | undefined;
+}
+
+/** Where an input source's bytes live inside the run (frozen copies only: nothing outside the run is read). */
+function sourcePath(run: RunLayout, source: InputSource): string {
+  if (typeof source === 'string') return stepLayout(run, source).output;
+  if ('from' in source) return stepLayout(run, source.from).output;
+  if ('file' in source) return join(run.promptsDir, source.file);
+  return join(run.inputsDir, source.run_input);
+}
+
+/**
+ * Builds the step's directory, stdin and environment. The environment is built from scratch: the box's base
+ * variables, its secrets, the chain's and step's `env`, and CHAIN_* for this run and step only, so nothing leaks
+ * from the daemon or from another run.
+ */
+export function prepareStep(
+  run: RunLayout,
+  chain: ChainDefinition,
+  name: string,
+  step: AgentStep,
+  state: StepState,
+  attempt: number,
+  box: { baseEnv: Record<string, string>; secrets: Record<string, string> },
+): PreparedStep {
+  const layout = stepLayout(run, name);
+  mkdirSync(layout.dir, { recursive: true });
+  const sources = step.input === undefined ? [] : Array.isArray(step.input) ? step.input : [step.input];
+  let stdinFile: string | undefined;
+  if (sources.length > 0 || state.notes.length > 0) {
+    const fd = openSync(layout.stdin, 'w');
+    try {
+      for (const source of sources) {
+        const path = sourcePath(run, source);
+        if (existsSync(path) && statSync(path).isFile()) writeSync(fd, readFileSync(path));
+      }
+      for (const { by, note } of state.notes) writeSync(fd, `\n\n## Changes requested by ${by}\n${note}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    stdinFile = layout.stdin;
+  }
+  const cwd = step.workdir ? (isAbsolute(step.workdir) ? step.workdir : join(run.workDir, step.workdir)) : run.workDir;
+  mkdirSync(cwd, { recursive: true });
+  const env: Record<string, string> = {
+    ...box.baseEnv,
+    TERM: 'xterm-256color',
+    ...box.secrets,
+    ...chain.env,
+    ...step.env,
+    CHAIN_RUN_ID: run.runId,
+    CHAIN_STEP: name,
+    CHAIN_ATTEMPT: String(attempt),
+    CHAIN_OUTPUT: layout.output,
+    CHAIN_USAGE_FILE: layout.usage,
+    CHAIN_STEP_DIR: layout.dir,
+    CHAIN_INPUTS_DIR: run.inputsDir,
+    CHAIN_WORKDIR: run.workDir,
+  };
+  if (step.prompt) env.CHAIN_PROMPT_FILE = join(run.promptsDir, step.prompt);
+  if (step.model) env.CHAIN_MODEL = step.model;
+  if (state.notes.length > 0) env.CHAIN_CHANGES_REQUESTED = state.notes.map((n) => n.note).join('\n\n');
+  return { layout, cwd, env, stdinFile };
+}
+
+/** `KEY=VALUE` lines (the box's secrets, deployed by the control plane with mode 0600); `#` starts a comment. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (!trimmed || trimmed.startsWith('#')) continue;
+    const eq = trimmed.indexOf('=');
+    if (eq <= 0) continue;
+    const key = trimmed.slice(0, eq).replace(/^export\s+/, '');
+    let value = trimmed.slice(eq + 1);
+    if (value.length >= 2 && value[0] === value.at(-1) && (value[0] === '"' || value[0] === "'"))
+      value = value.slice(1, -1);
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) env[key] = value;
+  }
+  return env;
+}

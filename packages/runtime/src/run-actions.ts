@@ -1,0 +1,63 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError, downstreamOf, RUN_STEP } from '@paddock/contracts';
+import { decideEvent } from './decide';
+import { appendEvent, type StoredEvent } from './event-store';
+import { runLayout } from './paths';
+import { readRunChain } from './read-run';
+import { foldRunState } from './run-state';
+
+/** Operations a person or the control plane applies to a run; each is one checked event written under the run lock. */
+
+export function decide(
+  root: string,
+  runId: string,
+  input: { step: string; option: string; by: string; note: string | null },
+): Promise<StoredEvent> {
+  const chain = readRunChain(root, runId);
+  return appendEvent(root, runId, undefined, { decide: (current) => decideEvent(runId, chain, current, input) });
+}
+
+/**
+ * Removes the events of `from` and of every step downstream of it, then records a `replayed` event; the daemon
+ * re-runs them. Everything else (upstream outputs, other branches) is kept.
+ */
+export function replay(root: string, runId: string, from: string): Promise<StoredEvent> {
+  const chain = readRunChain(root, runId);
+  if (!(from in chain.agents)) throw new AppError('not_found', `step ${from} is not in run ${runId}'s chain`);
+  const steps = downstreamOf(chain, [from]);
+  const { eventsDir } = runLayout(root, runId);
+  return appendEvent(root, runId, undefined, {
+    decide: (current) => {
+      const files = current.files.filter((_, i) => steps.has(current.events[i]?.step ?? ''));
+      for (const file of files) rmSync(join(eventsDir, file), { force: true });
+      return {
+        step: RUN_STEP,
+        kind: 'replayed',
+        status: 'running',
+        message: `replay from ${from}: ${[...steps].sort().join(', ')}`,
+        data: { from, steps: [...steps].sort(), removed: files },
+      };
+    },
+  });
+}
+
+/** Picks a run up again: failed or cancelled steps are retried, steps whose events a person deleted are re-run. */
+export function resume(root: string, runId: string): Promise<StoredEvent> {
+  readRunChain(root, runId);
+  return appendEvent(root, runId, undefined, {
+    decide: () => ({ step: RUN_STEP, kind: 'resumed', status: 'running', message: 'resumed' }),
+  });
+}
+
+export function cancel(root: string, runId: string): Promise<StoredEvent> {
+  const chain = readRunChain(root, runId);
+  return appendEvent(root, runId, undefined, {
+    decide: (current) => {
+      const state = foldRunState(runId, chain, current.events);
+      if (state.finished) throw new AppError('conflict', `run ${runId} is already ${state.status}`);
+      if (state.cancelled) throw new AppError('conflict', `run ${runId} is already cancelled`);
+      return { step: RUN_STEP, kind: 'cancelled', status: 'cancelled', message: 'cancelled' };
+    },
+  });
+}

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { AgentStep } from '@paddock/contracts';
+import { durationMs } from '@paddock/contracts';
+import { deriveOutput } from './derive-output';
+import { type KillReason, launchAgent, type RunningAgent } from './launch-agent';
+import type { PreparedStep } from './prepare-step';
+import { addReport, readUsageFile, type UsageTotal } from './usage';
+
+export interface StepOutcome {
+  ok: boolean;
+  exitCode: number | null;
+  error: string | null;
+  killedBy: KillReason | null;
+  usage: UsageTotal;
+  durationSeconds: number;
+  outputPath: string;
+}
+
+const CHECK_TIMEOUT_MS = 60_000;
+
+export interface StartedStep {
+  agent: RunningAgent;
+  outcome: Promise<StepOutcome>;
+}
+
+/**
+ * Runs one attempt of an agent step: launch in a PTY, then, once it exits, settle its output (the file the agent
+ * wrote to $CHAIN_OUTPUT, else its terminal output), its usage, and the `check` gate.
+ */
+export function startStep(step: AgentStep, prepared: PreparedStep, onIdle: () => void): StartedStep {
+  const { layout } = prepared;
+  // A previous attempt's output must not pass for this one's.
+  rmSync(layout.output, { force: true });
+  rmSync(layout.usage, { force: true });
+  const startedAt = performance.now();
+  const agent = launchAgent({
+    command: step.run,
+    cwd: prepared.cwd,
+    env: prepared.env,
+    stdinFile: prepared.stdinFile,
+    ptyLog: layout.ptyLog,
+    idleTimeoutMs: step.idle_timeout ? durationMs(step.idle_timeout) : undefined,
+    timeoutMs: step.timeout ? durationMs(step.timeout) : undefined,
+    onIdle,
+  });
+  const outcome = agent.done.then(async (exit): Promise<StepOutcome> => {
+    const usage = exit.usage;
+    const fileUsage = readUsageFile(layout.usage);
+    if (fileUsage) {
+      Object.assign(usage, { input_tokens: 0, output_tokens: 0, cost_usd: null, model: null });
+      addReport(usage, fileUsage);
+    }
+    if (!usage.model && step.model) usage.model = step.model;
+    if (!existsSync(layout.output)) {
+      if (statSync(layout.ptyLog).size === 0) writeFileSync(layout.output, '');
+      else await deriveOutput(layout.ptyLog, layout.output);
+    }
+    const durationSeconds = Math.round(performance.now() - startedAt) / 1000;
+    const base = {
+      exitCode: exit.exitCode,
+      killedBy: exit.killedBy,
+      usage,
+      durationSeconds,
+      outputPath: layout.output,
+    };
+    if (exit.killedBy === 'idle') {
+      return { ...base, ok: false, error: `no terminal output for ${step.idle_timeout}: killed by the watchdog` };
+    }
+    if (exit.killedBy === 'timeout') return { ...base, ok: false, error: `step timed out after ${step.timeout}` };
+    if (exit.killedBy) return { ...base, ok: false, error: `killed (${exit.killedBy})` };
+    if (exit.exitCode !== 0) {
+      const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
+      return { ...base, ok: false, error: `agent ${how}` };
+    }
+    if (step.check) {
+      const failure = await runCheck(step.check, prepared);
+      if (failure) return { ...base, ok: false, error: `check failed: ${failure}` };
+    }
+    return { ...base, ok: true, error: null };
+  });
+  return { agent, outcome };
+}
+
+/** Runs the output-quality gate; returns why it failed, or undefined when it passed. */
+function runCheck(command: string, prepared: PreparedStep): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd: prepared.cwd,
+      env: prepared.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let tail = '';
+    const keep = (chunk: Buffer) => {
+      tail = (tail + chunk.toString()).slice(-500);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }, CHECK_TIMEOUT_MS);
+    child.on('error', (error) => resolve(error.message));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(undefined);
+      else resolve(`${signal ? `killed by ${signal}` : `exit ${code}`}${tail.trim() ? `: ${tail.trim()}` : ''}`);
+    });
+  });
+}
