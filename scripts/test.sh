@@ -6,4 +6,13 @@ bash scripts/ensure-deps.sh
 eval "$(bash scripts/services.sh --with-sshd)"
 echo "== lint"; npx --no-install biome check .
 echo "== typecheck"; npx --no-install tsc -p tsconfig.json --noEmit
-echo "== tests"; npx --no-install vitest run "$@"
+echo "== tests"
+report=.data/vitest-report.json
+rm -f "$report"
+status=0
+npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# One plain closing line that any CI reader understands, whatever the reporter printed above.
+if [ -f "$report" ]; then
+  node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' "$(pwd)/$report"
+fi
+exit "$status"
