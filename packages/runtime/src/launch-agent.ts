@@ -43,7 +43,7 @@ export interface RunningAgent {
 }
 
 const KILL_GRACE_MS = 500;
-/** After the agent exits, how long to keep reading the terminal if a background child still holds it open. */
+/** After the agent exits, how long without new output before we stop reading a terminal a background child holds. */
 const DRAIN_AFTER_EXIT_MS = 200;
 
 /**
@@ -100,14 +100,22 @@ export function launchAgent(spec: LaunchSpec): RunningAgent {
     : undefined;
   const stepTimer = spec.timeoutMs ? setTimeout(() => kill('timeout'), spec.timeoutMs) : undefined;
 
+  let drainTimer: NodeJS.Timeout | undefined;
+  let paused = false;
   master.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
     idleTimer?.refresh();
+    drainTimer?.refresh();
     usage.scan(chunk);
     log ??= createWriteStream(spec.ptyLog, { flags: 'a' });
     if (!log.write(chunk)) {
       master.pause();
-      log.once('drain', () => master.resume());
+      paused = true;
+      log.once('drain', () => {
+        paused = false;
+        drainTimer?.refresh();
+        master.resume();
+      });
     }
     for (const listener of listeners) listener(chunk);
   });
@@ -129,7 +137,16 @@ export function launchAgent(spec: LaunchSpec): RunningAgent {
       exited = true;
       if (idleTimer) clearTimeout(idleTimer);
       if (stepTimer) clearTimeout(stepTimer);
-      const drained = Promise.race([masterDone, new Promise((r) => setTimeout(r, DRAIN_AFTER_EXIT_MS))]);
+      // Keep reading until EIO (every slave fd closed). A background child that still holds the terminal would
+      // keep it open forever, so we give up after DRAIN_AFTER_EXIT_MS without new output (not counting time paused
+      // because pty.log could not keep up: that output is still coming).
+      const drained = Promise.race([
+        masterDone,
+        new Promise<void>((r) => {
+          const check = () => (paused ? drainTimer?.refresh() : r());
+          drainTimer = setTimeout(check, DRAIN_AFTER_EXIT_MS);
+        }),
+      ]).finally(() => clearTimeout(drainTimer));
       drained
         .then(() => {
           master.destroy();

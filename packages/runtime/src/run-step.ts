@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AgentStep } from '@paddock/contracts';
 import { durationMs } from '@paddock/contracts';
 import { deriveOutput } from './derive-output';
@@ -30,9 +30,10 @@ export interface StartedStep {
  */
 export function startStep(step: AgentStep, prepared: PreparedStep, onIdle: () => void): StartedStep {
   const { layout } = prepared;
-  // A previous attempt's output must not pass for this one's.
+  // A previous attempt's output must not pass for this one's; its terminal is kept as pty.log.1 (.2, ...) to debug.
   rmSync(layout.output, { force: true });
   rmSync(layout.usage, { force: true });
+  rotateLog(layout.ptyLog);
   const startedAt = performance.now();
   const agent = launchAgent({
     command: step.run,
@@ -80,6 +81,16 @@ export function startStep(step: AgentStep, prepared: PreparedStep, onIdle: () =>
     return { ...base, ok: true, error: null };
   });
   return { agent, outcome };
+}
+
+const KEPT_LOGS = 5;
+
+function rotateLog(path: string): void {
+  if (!existsSync(path)) return;
+  for (let i = KEPT_LOGS - 1; i >= 1; i--) {
+    if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`);
+  }
+  renameSync(path, `${path}.1`);
 }
 
 /** Runs the output-quality gate; returns why it failed, or undefined when it passed. */

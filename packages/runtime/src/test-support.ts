@@ -1,10 +1,19 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import './register-commands';
 import { runCli } from './cli-main';
 
 /** Test helpers (imported by *.test.ts only): temp roots and an in-process chainctl with captured output. */
+/** How tests start chainctl as a real separate process (for the daemon, kill -9, serve --stdio). */
+export const CLI_PATH = resolve(import.meta.dirname, 'cli.ts');
+export const CHAINCTL_ARGV = [
+  process.execPath,
+  '--import',
+  resolve(import.meta.dirname, '../../../node_modules/tsx/dist/loader.mjs'),
+  CLI_PATH,
+];
+
 export interface TempBox {
   dir: string;
   root: string;
@@ -37,8 +46,9 @@ export function tempBox(): TempBox {
         err: (t) => {
           err += t;
         },
-        env: {},
+        env: { PATH: process.env.PATH },
         cwd: dir,
+        selfArgv: CHAINCTL_ARGV,
       });
       return {
         code,
