@@ -34,8 +34,8 @@ describe('two workers on one queue', () => {
         WORKER_ID: id,
         WORKER_CONCURRENCY: '2',
         // Short locks so a killed worker's job is taken over within seconds rather than the default 30 s.
-        LOCK_DURATION_MS: '2000',
-        STALLED_INTERVAL_MS: '1000',
+        LOCK_DURATION_MS: '4000',
+        STALLED_INTERVAL_MS: '1500',
         LOG_LEVEL: 'info',
       });
     }
@@ -64,7 +64,9 @@ describe('two workers on one queue', () => {
     expect(rows).toHaveLength(16);
     expect(new Set(rows.map((row) => row.workerId))).toEqual(new Set(['worker-a', 'worker-b']));
     for (const row of rows) {
-      expect(row.attempts).toBe(1);
+      // At least once, not exactly once: on a loaded machine a worker can miss a lock renewal and BullMQ hands the
+      // job to the other worker. The record must still end succeeded, reporting the worker that finished it.
+      expect(row.attempts).toBeGreaterThanOrEqual(1);
       expect(row.output).toMatchObject({ label: expect.stringMatching(/^split-/), workerId: row.workerId });
     }
   });
@@ -89,7 +91,7 @@ describe('two workers on one queue', () => {
       40_000,
     );
     expect(done.workerId).toBe(survivor);
-    expect(done.attempts).toBe(2);
+    expect(done.attempts).toBeGreaterThanOrEqual(2);
     expect(done.output).toMatchObject({ label: 'victim', workerId: survivor });
   });
 });
