@@ -2,6 +2,7 @@ import { extraCommands } from './cli-main';
 import { cancelCommand, decideCommand, replayCommand, resumeCommand } from './commands/act';
 import { daemonCommand } from './commands/daemon';
 import { healthCommand } from './commands/health';
+import { serveCommand } from './commands/serve';
 
 // Commands that pull in the PTY binding and the daemon are registered here, apart from cli-main, so that code which
 // only parses arguments or validates chains does not load the native module.
@@ -12,4 +13,5 @@ Object.assign(extraCommands, {
   resume: resumeCommand,
   cancel: cancelCommand,
   health: healthCommand,
+  serve: serveCommand,
 });

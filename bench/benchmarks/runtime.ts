@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { RUN_STEP, type RunEvent } from '@paddock/contracts';
+import { loadChainText } from '../../packages/runtime/src/chain-files';
+import { createRun } from '../../packages/runtime/src/create-run';
+import { startDetached, stopDaemon } from '../../packages/runtime/src/run-daemon';
+import { eventsSince } from '../../packages/runtime/src/journal';
+import { defineBenchmark, type Figure } from '../harness';
+
+/**
+ * N concurrent runs of a 3-step linear chain whose agents each sleep 1 s in real PTYs, against the floor measured in
+ * the same run: the same N x 3 sleeps as plain child processes (`sleep 1`, no PTY, no shell, no events, no runtime).
+ * Wall = first `started` to last `finished` event. Handoff = `complete` of a step committed -> next step spawned
+ * (recorded by the daemon in each `started` event). RSS = the daemon's VmHWM.
+ */
+const SLEEP_S = 1;
+const STEPS = 3;
+const IDEAL_S = SLEEP_S * STEPS;
+const CHAIN = `name: bench
+agents:
+  one: { run: sleep ${SLEEP_S} }
+  two: { needs: [one], run: sleep ${SLEEP_S} }
+  three: { needs: [two], run: sleep ${SLEEP_S} }
+`;
+const ROOT_DIR = resolve(import.meta.dirname, '../..');
+const CLI = [
+  process.execPath,
+  '--import',
+  join(ROOT_DIR, 'node_modules/tsx/dist/loader.mjs'),
+  join(ROOT_DIR, 'packages/runtime/src/cli.ts'),
+];
+
+function sizes(): number[] {
+  // The only env read of this benchmark: RUNTIME_BENCH_N=100,500 for quicker runs while developing.
+  const raw = process.env.RUNTIME_BENCH_N;
+  const parsed = raw ? raw.split(',').map((s) => Number(s.trim())) : [100, 500, 1000];
+  if (parsed.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`RUNTIME_BENCH_N must list integers: ${raw}`);
+  return parsed;
+}
+
+/** The floor: N independent chains of 3 sequential plain `sleep 1` processes, from this process. */
+function floor(n: number): Promise<number> {
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    let remaining = n;
+    const chain = (left: number) => {
+      if (left === 0) {
+        if (--remaining === 0) done((performance.now() - t0) / 1000);
+        return;
+      }
+      const child = spawn('sleep', [String(SLEEP_S)], { stdio: 'ignore' });
+      child.on('error', fail);
+      child.on('exit', () => chain(left - 1));
+    };
+    for (let i = 0; i < n; i++) chain(STEPS);
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+async function runtime(n: number, log: (line: string) => void) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-runtime-'));
+  const root = join(dir, 'root');
+  let pid: number | null = null;
+  try {
+    const up = await startDetached(
+      [...CLI, 'daemon', '--root', root, '--max-parallel', String(n * STEPS + 10), '--rescan-ms', '1000'],
+      root,
+      { PATH: process.env.PATH },
+    );
+    pid = up.pid;
+    const loaded = loadChainText(CHAIN, join(dir, 'chain.yaml'));
+    for (let i = 0; i < n; i++) await createRun(root, loaded, [], `b${i}`);
+    log(`runtime N=${n}: ${n} runs submitted to daemon ${pid}`);
+    const events: RunEvent[] = [];
+    let cursor: string | undefined;
+    let finished = 0;
+    const deadline = Date.now() + 120_000 + n * 100;
+    while (finished < n) {
+      if (Date.now() > deadline) throw new Error(`only ${finished}/${n} runs finished in time`);
+      await new Promise((r) => setTimeout(r, 200));
+      const page = eventsSince(root, cursor);
+      cursor = page.cursor;
+      for (const { event } of page.events) {
+        events.push(event);
+        if (event.step === RUN_STEP && event.kind === 'finished') {
+          finished++;
+          if (event.status !== 'succeeded') throw new Error(`run ${event.run_id} ended ${event.status}`);
+        }
+      }
+    }
+    const rss = pid === null ? Number.NaN : peakRssMb(pid);
+    const starts = events.filter((e) => e.kind === 'started').map((e) => Date.parse(e.timestamp));
+    const ends = events.filter((e) => e.kind === 'finished').map((e) => Date.parse(e.timestamp));
+    const wall = (Math.max(...ends) - Math.min(...starts)) / 1000;
+    const handoffs = events
+      .map((e) => e.data?.handoff_ms)
+      .filter((h): h is number => typeof h === 'number')
+      .sort((a, b) => a - b);
+    return { wall, rss, handoffP50: percentile(handoffs, 50), handoffP99: percentile(handoffs, 99) };
+  } finally {
+    if (pid !== null) await stopDaemon(root, 60_000).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export default defineBenchmark({
+  name: 'runtime',
+  description: 'N concurrent 3-step chains of `sleep 1` agents in real PTYs vs the same sleeps as plain processes',
+  async run(log) {
+    const figures: Figure[] = [];
+    for (const n of sizes()) {
+      const floorS = await floor(n);
+      log(`floor N=${n}: ${floorS.toFixed(2)} s (${(floorS / IDEAL_S).toFixed(2)}x ideal)`);
+      const r = await runtime(n, log);
+      log(
+        `runtime N=${n}: ${r.wall.toFixed(2)} s, handoff p50 ${r.handoffP50} ms p99 ${r.handoffP99} ms, rss ${r.rss.toFixed(0)} MB`,
+      );
+      const vsFloorTarget = n >= 500 ? { target: { op: '<=' as const, value: 1.15 } } : {};
+      figures.push(
+        { name: `N=${n} floor wall / ideal`, value: floorS / IDEAL_S, unit: 'x' },
+        { name: `N=${n} runtime wall / ideal`, value: r.wall / IDEAL_S, unit: 'x' },
+        { name: `N=${n} runtime wall / floor`, value: r.wall / floorS, unit: 'x', ...vsFloorTarget },
+        {
+          name: `N=${n} handoff p50`,
+          value: r.handoffP50,
+          unit: 'ms',
+        },
+        {
+          name: `N=${n} handoff p99`,
+          value: r.handoffP99,
+          unit: 'ms',
+          ...(n === 100 ? { target: { op: '<' as const, value: 10 } } : {}),
+        },
+        {
+          name: `N=${n} daemon peak RSS`,
+          value: r.rss,
+          unit: 'MB',
+          ...(n === 1000 ? { target: { op: '<' as const, value: 150 } } : {}),
+        },
+      );
+    }
+    return figures;
+  },
+});

@@ -1,0 +1,212 @@
+import { type FSWatcher, watch } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import {
+  AppError,
+  isDecisionStep,
+  PROTOCOL_VERSION,
+  type ProtocolRequest,
+  ProtocolRequestSchema,
+  type ProtocolServerMessage,
+  parseChainDefinition,
+} from '@paddock/contracts';
+import { loadChainFile, loadChainText } from './chain-files';
+import { errorJson } from './cli-main';
+import { health } from './commands/health';
+import { createRun } from './create-run';
+import { eventsSince, parseCursor } from './journal';
+import { rootLayout } from './paths';
+import { listRunIds, loadRun, runStatusJson } from './read-run';
+import { cancel, decide, replay, resume } from './run-actions';
+import { RUNTIME_VERSION } from './version';
+
+interface Subscription {
+  id: string;
+  cursor: string | undefined;
+  runId: string | undefined;
+}
+
+const SUBSCRIPTION_POLL_MS = 500;
+
+/**
+ * `chainctl serve --stdio`: the long-lived channel the control plane keeps open per box over SSH. One JSON request
+ * per line in, one response per line out (same id), plus `event` pushes for subscriptions. Every request is
+ * validated by ProtocolRequestSchema; a bad line gets an error response and the channel stays open.
+ */
+export function serveStdio(options: {
+  root: string;
+  cwd: string;
+  input: Readable;
+  output: Writable;
+  defaultBy: string;
+}): Promise<void> {
+  const { root } = options;
+  const subscriptions = new Map<string, Subscription>();
+  let nextSubscription = 1;
+  let watcher: FSWatcher | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  let pumping = false;
+
+  const send = (message: ProtocolServerMessage) => {
+    options.output.write(`${JSON.stringify(message)}\n`);
+  };
+
+  const pump = () => {
+    if (pumping) return;
+    pumping = true;
+    try {
+      for (const sub of subscriptions.values()) {
+        for (;;) {
+          const page = eventsSince(root, sub.cursor, { ...(sub.runId ? { runId: sub.runId } : {}), limit: 1000 });
+          for (const { event, cursor } of page.events) {
+            send({ v: PROTOCOL_VERSION, type: 'event', subscription: sub.id, cursor, event });
+          }
+          const moved = page.cursor !== sub.cursor;
+          sub.cursor = page.cursor;
+          if (page.events.length < 1000 || !moved) break;
+        }
+      }
+    } finally {
+      pumping = false;
+    }
+  };
+
+  const ensureWatching = () => {
+    if (watcher || subscriptions.size === 0) return;
+    const { root: dir, journalFile } = rootLayout(root);
+    const name = journalFile.slice(dir.length + 1);
+    try {
+      watcher = watch(dir, (_e, file) => {
+        if (file === null || file === name) setImmediate(pump);
+      });
+    } catch {
+      watcher = undefined; // root not created yet: the poll below still delivers
+    }
+    poll = setInterval(pump, SUBSCRIPTION_POLL_MS);
+  };
+
+  const handle = async (request: ProtocolRequest): Promise<unknown> => {
+    switch (request.op) {
+      case 'health':
+        return health(root);
+      case 'validate': {
+        const parsed = parseChainDefinition(request.text, request.file_name);
+        if (!parsed.ok) return { ok: false, errors: parsed.errors };
+        const steps = Object.entries(parsed.chain.agents).map(([step, def]) => ({
+          step,
+          type: isDecisionStep(def) ? 'decision' : 'agent',
+          needs: def.needs,
+        }));
+        return { ok: true, chain: parsed.chain.name, steps };
+      }
+      case 'run': {
+        if ((request.file === undefined) === (request.text === undefined)) {
+          throw new AppError('bad_request', 'give exactly one of file or text');
+        }
+        const loaded = request.file
+          ? loadChainFile(join(options.cwd, request.file))
+          : loadChainText(request.text as string, join(options.cwd, 'inline-chain.yaml'), 'inline-chain.yaml');
+        const inputs = Object.entries(request.inputs).map(([key, value]) => ({ key, value: Buffer.from(value) }));
+        const { runId } = await createRun(root, loaded, inputs, request.run_id);
+        return { run_id: runId, status: 'queued', chain: loaded.chain.name, chain_version: loaded.version };
+      }
+      case 'status':
+        return runStatusJson(loadRun(root, request.run_id));
+      case 'list':
+        return {
+          runs: listRunIds(root).map((id) => {
+            const s = runStatusJson(loadRun(root, id));
+            return { run_id: id, chain: s.chain, status: s.status, created_at: s.created_at, updated_at: s.updated_at };
+          }),
+        };
+      case 'events': {
+        const page = eventsSince(root, request.since, {
+          ...(request.run_id ? { runId: request.run_id } : {}),
+          limit: request.limit,
+        });
+        return { events: page.events.map(({ event, cursor }) => ({ ...event, cursor })), cursor: page.cursor };
+      }
+      case 'decide': {
+        const stored = await decide(root, request.run_id, {
+          step: request.step,
+          option: request.option,
+          by: request.by ?? options.defaultBy,
+          note: request.note ?? null,
+        });
+        return { event: stored.event, file: stored.file };
+      }
+      case 'replay':
+        return { event: (await replay(root, request.run_id, request.from)).event };
+      case 'resume':
+        return { event: (await resume(root, request.run_id)).event };
+      case 'cancel':
+        return { event: (await cancel(root, request.run_id)).event };
+      case 'subscribe': {
+        const id = `s${nextSubscription++}`;
+        // Validate the cursor now, so a bad one is refused instead of failing every push.
+        parseCursor(request.since);
+        subscriptions.set(id, { id, cursor: request.since, runId: request.run_id });
+        ensureWatching();
+        setImmediate(pump);
+        return { subscription: id };
+      }
+      case 'unsubscribe':
+        if (!subscriptions.delete(request.subscription)) throw new AppError('not_found', 'no such subscription');
+        return { ok: true };
+    }
+  };
+
+  send({ v: PROTOCOL_VERSION, type: 'hello', protocol: PROTOCOL_VERSION, version: RUNTIME_VERSION, root });
+  const lines = createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY });
+  let queue: Promise<void> = Promise.resolve();
+  lines.on('line', (line) => {
+    if (line.trim() === '') return;
+    // Requests are answered in order: a `decide` right after a `run` sees the run.
+    queue = queue.then(async () => {
+      let id: string | number | null = null;
+      try {
+        let json: unknown;
+        try {
+          json = JSON.parse(line);
+        } catch {
+          throw new AppError('invalid_json', 'request is not valid JSON');
+        }
+        const rawId = (json as { id?: unknown })?.id;
+        if (typeof rawId === 'string' || typeof rawId === 'number') id = rawId;
+        const v = (json as { v?: unknown })?.v;
+        if (v !== PROTOCOL_VERSION) {
+          throw Object.assign(
+            new AppError('bad_request', `protocol version ${String(v)} is not supported (this is ${PROTOCOL_VERSION})`),
+            {
+              protocolCode: 'unsupported_version',
+            },
+          );
+        }
+        const parsed = ProtocolRequestSchema.safeParse(json);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new AppError(
+            'validation_failed',
+            `invalid request: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+          );
+        }
+        const result = await handle(parsed.data);
+        send({ v: PROTOCOL_VERSION, type: 'response', id: parsed.data.id, ok: true, result });
+      } catch (error) {
+        const body = errorJson(error);
+        const code = (error as { protocolCode?: string }).protocolCode ?? body.code;
+        send({ v: PROTOCOL_VERSION, type: 'response', id, ok: false, error: { ...body, code } });
+      }
+    });
+  });
+  return new Promise((resolve) => {
+    lines.on('close', () => {
+      void queue.then(() => {
+        watcher?.close();
+        if (poll) clearInterval(poll);
+        resolve();
+      });
+    });
+  });
+}
