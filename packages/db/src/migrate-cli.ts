@@ -1,8 +1,10 @@
 // `npm run migrate`: applies pending migrations to DATABASE_URL and says what it did.
 // `npm run migrate -- --status` only reports (applied / pending / edited / unknown) and exits 1 when not up to date.
+// `npm run migrate -- --drift` compares the database with prisma/schema.prisma and exits 1 on any difference.
 import { isAppError } from '@paddock/contracts';
 import { exitOnConfigError, parseConfig } from '@paddock/platform';
 import { z } from 'zod';
+import { findSchemaDrift } from './drift/find-schema-drift';
 import { migrationStatus, runMigrations } from './migrate';
 
 const MigrateConfigSchema = z.object({
@@ -25,6 +27,12 @@ async function main(): Promise<number> {
     for (const name of status.modified) console.log(`edited after it was applied: ${name}`);
     for (const name of status.unknown) console.log(`unknown to this checkout: ${name}`);
     return status.pending.length + status.modified.length + status.unknown.length === 0 ? 0 : 1;
+  }
+  if (process.argv.includes('--drift')) {
+    const drift = await findSchemaDrift({ databaseUrl: config.DATABASE_URL });
+    for (const line of drift) console.log(`drift: ${line}`);
+    console.log(drift.length === 0 ? 'database matches prisma/schema.prisma' : `${drift.length} difference(s)`);
+    return drift.length === 0 ? 0 : 1;
   }
   const { applied } = await runMigrations({ databaseUrl: config.DATABASE_URL, log: (line) => console.log(line) });
   console.log(applied.length === 0 ? 'migrate: database is up to date' : `migrate: applied ${applied.length}`);
