@@ -4,8 +4,9 @@
 #   DATABASE_URL / REDIS_URL given  -> used as they are.
 #   otherwise                        -> private instances under $PADDOCK_DATA_DIR (default .data/), loopback only,
 #                                       installing postgresql / redis-server / openssh-server with apt-get when root.
-#   --allow-embedded                 -> with no PostgreSQL binaries and no way to install them, print
-#                                       PADDOCK_EMBEDDED_PG=1 so the caller starts the embedded PGlite server instead.
+#   --allow-embedded                 -> with no PostgreSQL binaries and no way to install them (or when
+#                                       PADDOCK_EMBEDDED_PG=1 asks for it), print PADDOCK_EMBEDDED_PG=1 so the
+#                                       caller starts the embedded PGlite server instead.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${PADDOCK_DATA_DIR:-$root/.data}
@@ -49,6 +50,7 @@ as_pg() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 ensure_postgres() {
   if [ -n "${DATABASE_URL:-}" ]; then echo "export DATABASE_URL='$DATABASE_URL'"; return; fi
+  if [ "$allow_embedded" = 1 ] && [ "${PADDOCK_EMBEDDED_PG:-0}" = 1 ]; then echo "export PADDOCK_EMBEDDED_PG=1"; return; fi
   local bin; bin=$(pg_bindir || true)
   if [ -z "$bin" ]; then apt_install postgresql >/dev/null || true; bin=$(pg_bindir || true); fi
   if [ -z "$bin" ]; then
