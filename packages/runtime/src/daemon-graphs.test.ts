@@ -24,13 +24,14 @@ async function start(chain: string, id: string, ...inputs: string[]) {
 }
 
 describe('daemon: graphs in real PTYs', () => {
-  it('runs a linear chain: real terminal, output handoff, usage, clean environment', async () => {
-    box = tempBox();
-    writeFileSync(join(box.dir, 'secrets-src'), '');
-    daemon = await startTestDaemon(box);
-    writeFileSync(rootLayout(box.root).secretsFile, 'API_TOKEN=s3cret\n# comment\n');
-    const run = await start(
-      `name: linear
+  it.each(['fork-server', 'node'] as const)(
+    'runs a linear chain (%s spawner): real terminal, output handoff, usage, clean environment',
+    async (spawner) => {
+      box = tempBox();
+      daemon = await startTestDaemon(box, 16, spawner);
+      writeFileSync(rootLayout(box.root).secretsFile, 'API_TOKEN=s3cret\n# comment\n');
+      const run = await start(
+        `name: linear
 agents:
   first:
     run: |
@@ -48,44 +49,45 @@ agents:
     run: |
       printf 'got: '; cat; echo; echo '::usage {"input_tokens":1,"output_tokens":2}'
 `,
-      'lin',
-      'topic=the topic',
-    );
-    expect(run.state.status).toBe('succeeded');
-    const r = runLayout(box.root, 'lin');
-    const first = readFileSync(stepLayout(r, 'first').output, 'utf8');
-    expect(first).toBe(`tty yes\n40 120\nrun=lin step=first token=s3cret home=${box.dir} leak=none\n`);
-    expect(readFileSync(stepLayout(r, 'first').ptyLog, 'utf8')).toContain('tty yes\r\n');
-    expect(readFileSync(stepLayout(r, 'second').output, 'utf8')).toBe(first.toUpperCase());
-    expect(readFileSync(stepLayout(r, 'third').output, 'utf8')).toBe(`got: ${first.toUpperCase()}the topic\n`);
-    expect(kinds(box, 'lin')).toEqual([
-      '_run.created',
-      'first.started',
-      'first.complete',
-      'second.started',
-      'second.complete',
-      'third.started',
-      'third.complete',
-      '_run.finished',
-    ]);
-    const events = readRunEvents(box.root, 'lin').events;
-    const firstDone = events.find((e) => e.step === 'first' && e.kind === 'complete');
-    expect(firstDone).toMatchObject({
-      model: 'm-1',
-      input_tokens: 100,
-      output_tokens: 20,
-      tokens_used: 120,
-      cost_usd: 0.5,
-      exit_code: 0,
-    });
-    expect(firstDone?.duration_seconds).toBeGreaterThan(0);
-    expect(events.find((e) => e.step === 'third' && e.kind === 'complete')).toMatchObject({
-      input_tokens: 1,
-      output_tokens: 2,
-    });
-    expect(run.state.usage).toEqual({ input_tokens: 101, output_tokens: 22, tokens_used: 123, cost_usd: 0.5 });
-    expect(events.find((e) => e.step === 'second' && e.kind === 'started')?.data?.handoff_ms).toBeTypeOf('number');
-  });
+        'lin',
+        'topic=the topic',
+      );
+      expect(run.state.status).toBe('succeeded');
+      const r = runLayout(box.root, 'lin');
+      const first = readFileSync(stepLayout(r, 'first').output, 'utf8');
+      expect(first).toBe(`tty yes\n40 120\nrun=lin step=first token=s3cret home=${box.dir} leak=none\n`);
+      expect(readFileSync(stepLayout(r, 'first').ptyLog, 'utf8')).toContain('tty yes\r\n');
+      expect(readFileSync(stepLayout(r, 'second').output, 'utf8')).toBe(first.toUpperCase());
+      expect(readFileSync(stepLayout(r, 'third').output, 'utf8')).toBe(`got: ${first.toUpperCase()}the topic\n`);
+      expect(kinds(box, 'lin')).toEqual([
+        '_run.created',
+        'first.started',
+        'first.complete',
+        'second.started',
+        'second.complete',
+        'third.started',
+        'third.complete',
+        '_run.finished',
+      ]);
+      const events = readRunEvents(box.root, 'lin').events;
+      const firstDone = events.find((e) => e.step === 'first' && e.kind === 'complete');
+      expect(firstDone).toMatchObject({
+        model: 'm-1',
+        input_tokens: 100,
+        output_tokens: 20,
+        tokens_used: 120,
+        cost_usd: 0.5,
+        exit_code: 0,
+      });
+      expect(firstDone?.duration_seconds).toBeGreaterThan(0);
+      expect(events.find((e) => e.step === 'third' && e.kind === 'complete')).toMatchObject({
+        input_tokens: 1,
+        output_tokens: 2,
+      });
+      expect(run.state.usage).toEqual({ input_tokens: 101, output_tokens: 22, tokens_used: 123, cost_usd: 0.5 });
+      expect(events.find((e) => e.step === 'second' && e.kind === 'started')?.data?.handoff_ms).toBeTypeOf('number');
+    },
+  );
 
   it('runs a diamond: both branches at once, the join after both', async () => {
     box = tempBox();

@@ -5,13 +5,18 @@ import type { TempBox } from './test-support';
 import { waitForRun } from './wait-run';
 
 /** Test helpers for suites that run a real daemon (in-process, real PTYs and processes) against a temp root. */
-export async function startTestDaemon(box: TempBox, maxParallel = 16): Promise<Daemon> {
+export async function startTestDaemon(
+  box: TempBox,
+  maxParallel = 16,
+  spawner: 'fork-server' | 'node' = 'fork-server',
+): Promise<Daemon> {
   const daemon = new Daemon({
     root: box.root,
     maxParallel,
     rescanMs: 200,
     baseEnv: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: box.dir },
     log: () => {},
+    spawner,
   });
   await daemon.start();
   return daemon;

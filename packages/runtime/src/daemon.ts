@@ -12,9 +12,10 @@ import {
 import { backoffMs } from './backoff';
 import { decisionTimeoutEvent } from './decide';
 import { appendEvent, type NewEvent, readRunEvents, type StoredEvent } from './event-store';
+import { ForkServer } from './fork-server';
 import { JournalFollower } from './follow-journal';
 import type { JournalEntry } from './journal';
-import type { KillReason } from './launch-agent';
+import { type AgentSpawner, forkServerSpawner, type KillReason, nodeSpawner } from './launch-agent';
 import { parseEnvFile, prepareStep } from './prepare-step';
 import { isValidRunId, rootLayout, runLayout } from './paths';
 import { readRunChain } from './read-run';
@@ -29,6 +30,8 @@ export interface DaemonOptions {
   rescanMs: number;
   baseEnv: Record<string, string>;
   log: (line: string) => void;
+  /** How agents are forked: through the perl fork server (default when perl is present) or Node's spawn. */
+  spawner?: 'fork-server' | 'node';
 }
 
 interface ActiveStep {
@@ -67,6 +70,8 @@ export class Daemon {
   private follower: JournalFollower | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
   private secretsCache: { mtimeMs: number; values: Record<string, string> } | undefined;
+  private forkServer: ForkServer | undefined;
+  private spawner: AgentSpawner = nodeSpawner;
   /** Tags this daemon's journal lines, so it reacts only to events written by others. */
   private readonly writerId = `daemon-${process.pid}-${Date.now().toString(36)}`;
 
@@ -79,6 +84,12 @@ export class Daemon {
 
   async start(): Promise<void> {
     mkdirSync(rootLayout(this.options.root).runsDir, { recursive: true });
+    const wanted = this.options.spawner ?? (ForkServer.available() ? 'fork-server' : 'node');
+    if (wanted === 'fork-server') {
+      this.forkServer = new ForkServer();
+      this.spawner = forkServerSpawner(this.forkServer);
+    }
+    this.options.log(`agents are forked by ${wanted === 'fork-server' ? 'the perl fork server' : "Node's spawn"}`);
     this.follower = new JournalFollower(this.options.root, (entries) => this.onJournal(entries), this.options.rescanMs);
     await this.rescan(true);
     this.follower.start();
@@ -98,6 +109,7 @@ export class Daemon {
     }
     while (this.running > 0) await new Promise((r) => setTimeout(r, 25));
     await Promise.all([...this.runs.values()].map((run) => run.writes));
+    this.forkServer?.close();
   }
 
   // ---- discovering runs and external changes -------------------------------------------------------------------
@@ -343,15 +355,20 @@ export class Daemon {
         baseEnv: this.options.baseEnv,
         secrets: this.secrets(),
       });
-      started = startStep(def, prepared, () => {
-        void this.write(run, {
-          step: name,
-          kind: 'alert',
-          status: 'running',
-          attempt: entry.attempt,
-          message: `no terminal output for ${def.idle_timeout}; killing the agent`,
-        });
-      });
+      started = startStep(
+        def,
+        prepared,
+        () => {
+          void this.write(run, {
+            step: name,
+            kind: 'alert',
+            status: 'running',
+            attempt: entry.attempt,
+            message: `no terminal output for ${def.idle_timeout}; killing the agent`,
+          });
+        },
+        this.spawner,
+      );
     } catch (error) {
       this.options.log(`run ${run.runId} step ${name}: cannot start: ${(error as Error).message}`);
       entry.phase = 'writing';
@@ -372,17 +389,25 @@ export class Daemon {
       needsCommitted.every((t) => t !== undefined) && needsCommitted.length > 0
         ? Math.max(...(needsCommitted as number[]))
         : undefined;
-    void this.write(run, {
-      step: name,
-      kind: 'started',
-      status: 'running',
-      attempt: entry.attempt,
-      model: def.model ?? null,
-      data: {
-        pid: started.agent.pid,
-        ...(handoff === undefined ? {} : { handoff_ms: Math.round((launchedAt - handoff) * 1000) / 1000 }),
+    // `started` is written once the agent is forked (its pid is in the event); the fsync of that event never delays
+    // the agent. A crash before it lands means the step is simply started again.
+    started.agent.started.then(
+      (pid) => {
+        const forkedAt = performance.now();
+        void this.write(run, {
+          step: name,
+          kind: 'started',
+          status: 'running',
+          attempt: entry.attempt,
+          model: def.model ?? null,
+          data: {
+            pid,
+            ...(handoff === undefined ? {} : { handoff_ms: Math.round((forkedAt - handoff) * 1000) / 1000 }),
+          },
+        });
       },
-    });
+      () => undefined, // the outcome reports the failure to start
+    );
     void started.outcome.then(
       (outcome) => this.onOutcome(run, name, entry, def, outcome),
       (error: unknown) =>

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { ForkServer } from './fork-server';
 import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { UsageScanner } from './usage';
-import { openPty } from './pty-open';
+import { openPty, type PtyPair } from './pty-open';
 
 export interface LaunchSpec {
   /** The step's `run` line, interpreted by /bin/sh like a crontab or CI line. */
@@ -32,7 +33,8 @@ export interface AgentExit {
 }
 
 export interface RunningAgent {
-  pid: number;
+  /** Resolves with the agent's pid once it is forked (rejects if it could not be started). */
+  started: Promise<number>;
   done: Promise<AgentExit>;
   kill(reason: KillReason): void;
   write(data: string | Buffer): void;
@@ -46,29 +48,67 @@ const KILL_GRACE_MS = 500;
 /** After the agent exits, how long without new output before we stop reading a terminal a background child holds. */
 const DRAIN_AFTER_EXIT_MS = 200;
 
+/** Starts the agent on an open PTY pair; resolves once it is forked (pid known). */
+export type AgentSpawner = (
+  pair: PtyPair,
+  request: { command: string; cwd: string; env: Record<string, string>; stdinFile: string | undefined },
+) => Promise<{ pid: number; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }>;
+
 /**
- * Starts one agent in a real pseudo-terminal. The PTY pair is opened in-process (openpty, no fork) and the agent is a
- * plain child with the slave as stdin/stdout/stderr, started through `setsid --ctty` so it leads its own session and
- * the PTY is its controlling terminal (isatty() is true, job control and SIGHUP work, and the whole process group can
- * be killed). Measured on 2 cores, 500 concurrent 3-step chains: node-pty's spawn (a fork of the whole Node process
- * per PTY) was ~3x a plain child process; this is within a few percent of one (bench/benchmarks/runtime.ts).
+ * Fallback spawner (no perl on the box): a plain Node child on the slave through `setsid --ctty`, so it leads its own
+ * session with the PTY as controlling terminal. Costs a synchronous fork of the daemon per step (see fork-server.ts).
  */
-export function launchAgent(spec: LaunchSpec): RunningAgent {
-  const pair = openPty(spec.cols ?? 120, spec.rows ?? 40);
+export const nodeSpawner: AgentSpawner = async (pair, request) => {
   // The stdin redirect happens inside the session (after setsid took the terminal on fd 0): the path is passed in
   // the environment, never spliced into the script, so no file name can inject shell syntax.
-  const script = spec.stdinFile ? `exec 0<"$CHAIN_STDIN_FILE"\n${spec.command}` : spec.command;
-  const env = spec.stdinFile ? { ...spec.env, CHAIN_STDIN_FILE: spec.stdinFile } : spec.env;
+  const script = request.stdinFile ? `exec 0<"$CHAIN_STDIN_FILE"\n${request.command}` : request.command;
+  const env = request.stdinFile ? { ...request.env, CHAIN_STDIN_FILE: request.stdinFile } : request.env;
   let child: ChildProcess;
   try {
     child = spawn('setsid', ['--ctty', '/bin/sh', '-c', script], {
       stdio: [pair.slave, pair.slave, pair.slave],
-      cwd: spec.cwd,
+      cwd: request.cwd,
       env,
     });
   } finally {
     closeSync(pair.slave);
   }
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: 127, signal: null }));
+  });
+  if (child.pid === undefined) throw new Error('could not start setsid');
+  return { pid: child.pid, exit };
+};
+
+/** Spawner through the fork server; the daemon keeps the slave open until the agent exits (see fork-server.ts). */
+export function forkServerSpawner(server: ForkServer): AgentSpawner {
+  return async (pair, request) => {
+    try {
+      const forked = await server.fork({ pts: pair.path, ...request });
+      return {
+        pid: forked.pid,
+        // Once the agent is gone, our slave fd is the last one: closing it lets the master read end with EIO.
+        exit: forked.exit.finally(() => closeSync(pair.slave)),
+      };
+    } catch (error) {
+      closeSync(pair.slave);
+      throw error;
+    }
+  };
+}
+
+/**
+ * Starts one agent in a real pseudo-terminal. The PTY pair is opened in-process (openpty, no fork) and the agent is a
+ * plain child that leads its own session with the slave as stdin/stdout/stderr and controlling terminal (isatty()
+ * is true, the size is set, job control and SIGHUP work, and its whole process group can be killed). Measured on 2
+ * cores with 500 concurrent 3-step chains, node-pty's spawn (a fork of the whole Node process per PTY) was ~3x a
+ * plain child process; opening the pair here costs one ioctl, and the fork itself is done by a small helper process
+ * (fork-server.ts) so it neither blocks nor scales with the daemon (bench/benchmarks/runtime.ts).
+ */
+export function launchAgent(spec: LaunchSpec, spawner: AgentSpawner = nodeSpawner): RunningAgent {
+  const pair = openPty(spec.cols ?? 120, spec.rows ?? 40);
+  const spawned = spawner(pair, { command: spec.command, cwd: spec.cwd, env: spec.env, stdinFile: spec.stdinFile });
   const master = new ReadStream(pair.master);
   const listeners = new Set<(chunk: Buffer) => void>();
   const usage = new UsageScanner();
@@ -76,9 +116,10 @@ export function launchAgent(spec: LaunchSpec): RunningAgent {
   let bytes = 0;
   let killedBy: KillReason | null = null;
   let masterClosed = false;
-  const pid = child.pid ?? -1;
+  let pid = -1;
 
   const killGroup = (signal: NodeJS.Signals) => {
+    if (pid <= 0) return;
     try {
       process.kill(-pid, signal);
     } catch {
@@ -88,7 +129,7 @@ export function launchAgent(spec: LaunchSpec): RunningAgent {
   const kill = (reason: KillReason) => {
     if (killedBy !== null || exited) return;
     killedBy = reason;
-    killGroup('SIGTERM');
+    killGroup('SIGTERM'); // before the fork is confirmed pid is unknown: the kill is applied when it is
     setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
   };
 
@@ -157,15 +198,24 @@ export function launchAgent(spec: LaunchSpec): RunningAgent {
           resolve({ exitCode, signal, killedBy, usage: usage.total(), bytes });
         });
     };
-    child.once('exit', finish);
-    child.once('error', (error) => {
-      master.destroy();
-      resolve({ exitCode: 127, signal: null, killedBy, usage: usage.total(), bytes: 0, ...{ error } });
-    });
+    spawned.then(
+      (agent) => {
+        pid = agent.pid;
+        if (killedBy !== null) {
+          killGroup('SIGTERM');
+          setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
+        }
+        void agent.exit.then(({ code, signal }) => finish(code, signal));
+      },
+      () => {
+        master.destroy();
+        resolve({ exitCode: 127, signal: null, killedBy, usage: usage.total(), bytes: 0 });
+      },
+    );
   });
 
   return {
-    pid,
+    started: spawned.then((agent) => agent.pid),
     done,
     kill,
     write: (data) => {

@@ -3,7 +3,7 @@ import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs
 import type { AgentStep } from '@paddock/contracts';
 import { durationMs } from '@paddock/contracts';
 import { deriveOutput } from './derive-output';
-import { type KillReason, launchAgent, type RunningAgent } from './launch-agent';
+import { type AgentSpawner, type KillReason, launchAgent, type RunningAgent } from './launch-agent';
 import type { PreparedStep } from './prepare-step';
 import { addReport, readUsageFile, type UsageTotal } from './usage';
 
@@ -28,23 +28,31 @@ export interface StartedStep {
  * Runs one attempt of an agent step: launch in a PTY, then, once it exits, settle its output (the file the agent
  * wrote to $CHAIN_OUTPUT, else its terminal output), its usage, and the `check` gate.
  */
-export function startStep(step: AgentStep, prepared: PreparedStep, onIdle: () => void): StartedStep {
+export function startStep(
+  step: AgentStep,
+  prepared: PreparedStep,
+  onIdle: () => void,
+  spawner?: AgentSpawner,
+): StartedStep {
   const { layout } = prepared;
   // A previous attempt's output must not pass for this one's; its terminal is kept as pty.log.1 (.2, ...) to debug.
   rmSync(layout.output, { force: true });
   rmSync(layout.usage, { force: true });
   rotateLog(layout.ptyLog);
   const startedAt = performance.now();
-  const agent = launchAgent({
-    command: step.run,
-    cwd: prepared.cwd,
-    env: prepared.env,
-    stdinFile: prepared.stdinFile,
-    ptyLog: layout.ptyLog,
-    idleTimeoutMs: step.idle_timeout ? durationMs(step.idle_timeout) : undefined,
-    timeoutMs: step.timeout ? durationMs(step.timeout) : undefined,
-    onIdle,
-  });
+  const agent = launchAgent(
+    {
+      command: step.run,
+      cwd: prepared.cwd,
+      env: prepared.env,
+      stdinFile: prepared.stdinFile,
+      ptyLog: layout.ptyLog,
+      idleTimeoutMs: step.idle_timeout ? durationMs(step.idle_timeout) : undefined,
+      timeoutMs: step.timeout ? durationMs(step.timeout) : undefined,
+      onIdle,
+    },
+    spawner,
+  );
   const outcome = agent.done.then(async (exit): Promise<StepOutcome> => {
     const usage = exit.usage;
     const fileUsage = readUsageFile(layout.usage);
