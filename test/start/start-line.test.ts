@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readTestEnv } from '@paddock/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../support/spawn-app';
+
+const repoRoot = join(import.meta.dirname, '../..');
+
+interface StartedLine {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startLine(env: Record<string, string>): StartedLine {
+  // detached: the start script and everything it runs form one process group we can signal and clean up.
+  const child = spawn('bash', ['scripts/start.sh'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+// The README's first line, as a newcomer runs it: embedded PostgreSQL (PGlite), migrations, first operator, API +
+// worker. Redis is the test run's own.
+describe('npm start on its embedded defaults', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'paddock-start-'));
+  const port = 18_000 + Math.floor(Math.random() * 2_000);
+  const env = {
+    PADDOCK_DATA_DIR: dataDir,
+    PADDOCK_EMBEDDED_PG: '1',
+    PADDOCK_EMBEDDED_PG_PORT: String(port + 1),
+    REDIS_URL: readTestEnv().REDIS_URL,
+    QUEUE_PREFIX: `start${port}`,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+  };
+  const base = `http://127.0.0.1:${port}`;
+  let running: StartedLine | undefined;
+
+  afterAll(async () => {
+    if (running?.child.pid && running.child.exitCode === null) process.kill(-running.child.pid, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves /readyz and /docs, prints a working operator login once, and stops cleanly', async () => {
+    running = startLine(env);
+    await waitUntil(
+      'the start line to print the URL',
+      async () => running?.output().includes('Paddock is running'),
+      120_000,
+    );
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { status: string }).status).toBe('ready');
+    expect((await fetch(`${base}/docs/json`)).status).toBe(200);
+
+    const password = /password:\s+(\S+)/.exec(running.output())?.[1];
+    expect(password).toBeDefined();
+    const login = await fetch(`${base}/v1/operator/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@paddock.local', password }),
+    });
+    expect(login.status).toBe(201);
+
+    if (running.child.pid) process.kill(-running.child.pid, 'SIGTERM');
+    await running.exited;
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+
+  it('starts again on the same data without printing a new password', async () => {
+    running = startLine(env);
+    await waitUntil('the second start', async () => running?.output().includes('Paddock is running'), 120_000);
+    expect(running.output()).not.toMatch(/password:/);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    if (running.child.pid) process.kill(-running.child.pid, 'SIGTERM');
+    await running.exited;
+  });
+});
