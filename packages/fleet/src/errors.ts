@@ -14,6 +14,7 @@ export type FleetFailure =
   | 'exec_failed'
   | 'exec_timeout'
   | 'deploy_locked'
+  | 'not_bootstrapped'
   | 'upload_corrupt'
   | 'health_check_failed'
   | 'release_not_found'
@@ -29,6 +30,7 @@ const CODE_FOR: Record<FleetFailure, ErrorCode> = {
   exec_failed: 'upstream_unavailable',
   exec_timeout: 'upstream_unavailable',
   deploy_locked: 'conflict',
+  not_bootstrapped: 'unprocessable',
   upload_corrupt: 'upstream_unavailable',
   health_check_failed: 'unprocessable',
   release_not_found: 'not_found',

@@ -35,7 +35,8 @@ export type FleetEvent =
       deployId: string;
       boxId: string;
       version: string;
-      previousVersion: string | null;
+      /** `deploy` or an on-demand `rollback`. */
+      kind: 'deploy' | 'rollback';
     }
   | {
       type: 'deploy.step';
@@ -51,6 +52,8 @@ export type FleetEvent =
       boxId: string;
       version: string;
       outcome: DeployOutcome;
+      /** What `current` pointed to before, and what it points to now (as far as we know: null when unknown). */
+      previousVersion: string | null;
       activeVersion: string | null;
       bytesUploaded: number;
       filesUploaded: number;

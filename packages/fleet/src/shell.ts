@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { FleetError } from './errors';
 
 /**
@@ -76,4 +77,18 @@ export function asUser(user: string, command: ShellCommand): ShellCommand {
 /** Wraps a command so a non-root login runs it as root through passwordless sudo; as root it is unchanged. */
 export function asRoot(loginUser: string, command: ShellCommand): ShellCommand {
   return loginUser === 'root' ? command : sh`sudo -n -- sh -c ${command.text}`;
+}
+
+/**
+ * A command that writes `text` to `path` through a quoted here-document: the shell expands nothing inside it, and
+ * the random delimiter is checked not to occur in the text, so no content can end the document early.
+ */
+export function writeFileCommand(path: string | ShellCommand, text: string): ShellCommand {
+  if (text.includes('\0')) throw new FleetError('invalid_input', 'File content for a box contains a NUL byte');
+  let delimiter = '';
+  do delimiter = `PADDOCK_EOF_${randomBytes(8).toString('hex')}`;
+  while (text.includes(delimiter));
+  const body = text.endsWith('\n') ? text : `${text}\n`;
+  const target = path instanceof ShellCommand ? path.text : quote(path);
+  return ShellCommand.fromTrusted(`cat > ${target} <<'${delimiter}'\n${body}${delimiter}`);
 }

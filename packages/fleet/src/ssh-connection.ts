@@ -18,6 +18,8 @@ export interface ExecOptions {
   okExitCodes?: readonly number[];
   /** Bytes of each stream kept in the result (older output is dropped). Default 4 MiB. */
   captureLimit?: number;
+  /** What errors call the command, when its text says little (a script runner). */
+  label?: string;
 }
 
 export interface ExecResult {
@@ -48,6 +50,11 @@ export class SshConnection {
   private pending = new Set<(error: FleetError) => void>();
   private sftpSession: Promise<ssh2.SFTPWrapper> | undefined;
   private dropped = false;
+  private markClosed: () => void = () => {};
+  /** Settles when the connection is gone, by close or by drop. */
+  readonly closed: Promise<void> = new Promise((resolve) => {
+    this.markClosed = resolve;
+  });
   lastUsedAt = Date.now();
 
   private constructor(
@@ -106,7 +113,8 @@ export class SshConnection {
    */
   execScript(script: ShellCommand, options: Omit<ExecOptions, 'stdin'> = {}): Promise<ExecResult> {
     const runner = sh`f=$(mktemp) && cat > "$f" && { sh "$f" </dev/null; rc=$?; rm -f "$f"; exit $rc; }`;
-    return this.exec(runner, { ...options, stdin: `${script.text}\n` });
+    const label = options.label ?? `script: ${script.text.split('\n', 1)[0]}`;
+    return this.exec(runner, { ...options, label, stdin: `${script.text}\n` });
   }
 
   /** Starts a command that keeps running; resolves once the channel is open. */
@@ -218,7 +226,7 @@ export class SshConnection {
             reject(
               new ExecError({
                 boxId: this.target.id,
-                command: command.text,
+                command: options.label ?? command.text,
                 exitCode: null,
                 stdoutTail: stdout.tail(TAIL_BYTES),
                 stderrTail: stderr.tail(TAIL_BYTES),
@@ -250,7 +258,7 @@ export class SshConnection {
           }
           const failure = new ExecError({
             boxId: this.target.id,
-            command: command.text,
+            command: options.label ?? command.text,
             exitCode,
             signal,
             stdoutTail: stdout.tail(TAIL_BYTES),
@@ -286,6 +294,7 @@ export class SshConnection {
   private onDropped(): void {
     if (this.dropped) return;
     this.dropped = true;
+    this.markClosed();
     this.sftpSession = undefined;
     const error = this.lostError();
     for (const reject of [...this.pending]) reject(error);

@@ -1,0 +1,76 @@
+import { type BoxLayout, checkLayout, DEFAULT_BOX_LAYOUT } from '../deploy/box-layout';
+import { LineSplitter } from '../deploy/line-splitter';
+import { discardEvents, type FleetRecorder, type ServiceMode } from '../recorder';
+import { sh } from '../shell';
+import type { BoxTarget } from '../ssh-options';
+import type { SshPool } from '../ssh-pool';
+import { bootstrapScript } from './bootstrap-script';
+import { renderInfraFiles } from './infra-files';
+
+export interface BootstrapStepResult {
+  step: string;
+  changed: boolean;
+  detail: string;
+}
+
+export interface BootstrapResult {
+  boxId: string;
+  steps: BootstrapStepResult[];
+  changed: boolean;
+  serviceMode: ServiceMode;
+}
+
+export interface BootstrapOptions {
+  pool: SshPool;
+  target: BoxTarget;
+  layout?: BoxLayout;
+  recorder?: FleetRecorder;
+  /** How long the runtime may drain its running steps when it is restarted. Default 30 s. */
+  drainTimeoutMs?: number;
+  systemNode?: boolean;
+  onLog?: (line: string) => void;
+}
+
+/**
+ * Makes a bare box ready for deploys, and is safe to run again at any time: runtime user, directories with strict
+ * permissions, prerequisites, the service (systemd unit, or the runtime's own supervised daemon), sshd hardening.
+ * Every step is recorded with whether it changed anything; a log line is appended on the box too.
+ */
+export async function bootstrapBox(options: BootstrapOptions): Promise<BootstrapResult> {
+  const layout = checkLayout(options.layout ?? DEFAULT_BOX_LAYOUT);
+  const recorder = options.recorder ?? discardEvents;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+  const script = bootstrapScript({
+    layout,
+    files: renderInfraFiles(layout, { drainTimeoutMs }),
+    drainTimeoutMs,
+    systemNode: options.systemNode ?? false,
+  });
+  const steps: BootstrapStepResult[] = [];
+  const lines = new LineSplitter((line) => {
+    const match = /^@@bootstrap (\S+) (changed|unchanged) (.*)$/.exec(line);
+    if (match) steps.push({ step: match[1]!, changed: match[2] === 'changed', detail: match[3]! });
+    options.onLog?.(line);
+  });
+  const connection = await options.pool.connect(options.target);
+  // Installing packages can take minutes on a fresh box; nothing else here takes more than seconds.
+  await connection.execScript(script, { label: 'bootstrap', timeoutMs: 15 * 60_000, onStdout: (c) => lines.push(c) });
+  lines.flush();
+  const serviceMode: ServiceMode = steps.find((s) => s.step === 'runtime-config')?.detail.includes('systemd')
+    ? 'systemd'
+    : 'supervised';
+  const changedSteps = steps.filter((s) => s.changed).map((s) => s.step);
+  const record = JSON.stringify({ at: new Date().toISOString(), changed: changedSteps, mode: serviceMode });
+  await connection.exec(sh`printf '%s\\n' ${record} >> ${`${layout.logDir}/bootstrap.log`}`);
+  for (const s of steps) {
+    await recorder.record({
+      type: 'bootstrap.step',
+      boxId: options.target.id,
+      step: s.step,
+      changed: s.changed,
+      detail: s.detail,
+    });
+  }
+  await recorder.record({ type: 'bootstrap.finished', boxId: options.target.id, changedSteps, serviceMode });
+  return { boxId: options.target.id, steps, changed: changedSteps.length > 0, serviceMode };
+}

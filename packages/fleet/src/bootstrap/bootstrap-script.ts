@@ -1,0 +1,170 @@
+import { type BoxLayout, layoutPaths } from '../deploy/box-layout';
+import { joinCommands, type ShellCommand, sh, writeFileCommand } from '../shell';
+import type { BoxInfraFiles } from './infra-files';
+
+// Commands the deploy scripts, the service script and the runtime use. `openssl` or `sha256sum` hashes uploads.
+const REQUIRED_COMMANDS = [
+  'flock',
+  'timeout',
+  'runuser',
+  'setsid',
+  'useradd',
+  'getent',
+  'stat',
+  'find',
+  'cmp',
+  'install',
+  'mktemp',
+];
+// Debian/Ubuntu packages that provide them, installed only when something is missing.
+const PREREQUISITE_PACKAGES = [
+  'util-linux',
+  'coreutils',
+  'passwd',
+  'findutils',
+  'diffutils',
+  'openssl',
+  'ca-certificates',
+];
+const SSHD_DROP_IN = '/etc/ssh/sshd_config.d/50-paddock.conf';
+const SYSTEMD_UNIT = '/etc/systemd/system/paddock-runtime.service';
+
+export interface BootstrapScriptInput {
+  layout: BoxLayout;
+  files: BoxInfraFiles;
+  drainTimeoutMs: number;
+  /** The releases use the box's Node (no bundled binary): check it is there and new enough. */
+  systemNode: boolean;
+}
+
+/**
+ * One idempotent script: each step looks before it changes anything and reports `@@bootstrap <step> <changed|
+ * unchanged> <detail>`, so a second run changes nothing and says so. `set -e` stops at the first failing step.
+ */
+export function bootstrapScript(input: BootstrapScriptInput): ShellCommand {
+  const { layout, files } = input;
+  const p = layoutPaths(layout);
+  const user = layout.runtimeUser;
+  const dirs: [string, string, string][] = [
+    [layout.installDir, '755', 'root'],
+    [p.store, '755', 'root'],
+    [p.releases, '755', 'root'],
+    [p.incoming, '700', 'root'],
+    [p.locks, '700', 'root'],
+    [`${layout.installDir}/bin`, '755', 'root'],
+    [layout.configDir, '755', 'root'],
+    [layout.dataDir, '700', user],
+    [layout.logDir, '750', user],
+  ];
+  const runtimeEnv = [
+    `PADDOCK_INSTALL_DIR=${layout.installDir}`,
+    `PADDOCK_USER=${user}`,
+    `PADDOCK_LOG_DIR=${layout.logDir}`,
+    `PADDOCK_DRAIN_TIMEOUT_MS=${input.drainTimeoutMs}`,
+    `CHAIN_ROOT=${layout.dataDir}`,
+  ].join('\n');
+  const putFile = (path: string, mode: string, text: string, thenAppend: ShellCommand = sh`:`) =>
+    sh`tmp=$(mktemp)
+${writeFileCommand(sh`"$tmp"`, text)}
+${thenAppend}
+if put_file ${path} ${mode} "$tmp"; then file_changed=1; else file_changed=0; fi`;
+
+  return joinCommands([
+    sh`set -eu
+umask 022
+report() { echo "@@bootstrap $1 $2 $3"; }
+# put_file PATH MODE TMP: installs TMP at PATH unless it is already there, same bytes, same mode.
+put_file() {
+  if [ -f "$1" ] && cmp -s "$3" "$1" && [ "$(stat -c %a "$1")" = "$2" ]; then rm -f "$3"; return 1; fi
+  install -D -m "$2" -o root -g root "$3" "$1"
+  rm -f "$3"
+}
+# ensure_dir PATH MODE OWNER: creates or fixes a directory; says whether it changed anything.
+ensure_dir() {
+  if [ -d "$1" ] && [ "$(stat -c '%a %U' "$1")" = "$2 $3" ]; then return 1; fi
+  mkdir -p "$1"
+  chmod "$2" "$1"
+  chown "$3:$(id -gn "$3")" "$1"
+}
+if [ "$(id -u)" != 0 ]; then echo 'bootstrap must run as root (or through sudo)' >&2; exit 77; fi
+if [ -d /run/systemd/system ]; then mode=systemd; else mode=supervised; fi`,
+
+    sh`missing=''
+for c in ${REQUIRED_COMMANDS}; do command -v "$c" >/dev/null 2>&1 || missing="$missing $c"; done
+command -v openssl >/dev/null 2>&1 || command -v sha256sum >/dev/null 2>&1 || missing="$missing openssl"
+if [ -z "$missing" ]; then
+  report prerequisites unchanged all-present
+elif command -v apt-get >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${PREREQUISITE_PACKAGES} >/dev/null
+  report prerequisites changed "installed-for:$(echo $missing | tr ' ' ',')"
+else
+  echo "missing commands:$missing, and no apt-get to install them" >&2
+  exit 69
+fi`,
+
+    input.systemNode
+      ? sh`if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo 'releases for this box use the system Node: install Node 20 or newer' >&2
+  exit 69
+fi
+report node unchanged "$(node --version)"`
+      : sh`:`,
+
+    sh`if id -u ${user} >/dev/null 2>&1; then
+  report runtime-user unchanged ${user}
+else
+  useradd --system --user-group --create-home --home-dir ${`/home/${user}`} --shell /bin/bash ${user}
+  report runtime-user changed ${user}
+fi`,
+
+    sh`fixed=0`,
+    ...dirs.map(([dir, mode, owner]) => sh`if ensure_dir ${dir} ${mode} ${owner}; then fixed=$((fixed + 1)); fi`),
+    sh`if [ "$fixed" = 0 ]; then report directories unchanged ok; else report directories changed "fixed=$fixed"; fi`,
+
+    // The service mode is found on the box (is systemd PID 1?), so its line is added there.
+    putFile(p.runtimeEnv, '644', runtimeEnv, sh`echo "PADDOCK_SERVICE_MODE=$mode" >> "$tmp"`),
+    sh`if [ "$file_changed" = 1 ]; then report runtime-config changed "mode=$mode"; else report runtime-config unchanged "mode=$mode"; fi`,
+
+    putFile(p.service, '755', files.serviceScript),
+    sh`if [ "$file_changed" = 1 ]; then report service-script changed ${p.service}; else report service-script unchanged ${p.service}; fi`,
+
+    sh`if [ "$mode" = systemd ]; then`,
+    putFile(SYSTEMD_UNIT, '644', files.systemdUnit),
+    sh`  if [ "$file_changed" = 1 ]; then systemctl daemon-reload; fi
+  if systemctl is-enabled --quiet paddock-runtime; then
+    if [ "$file_changed" = 1 ]; then report service changed systemd-unit-updated; else report service unchanged systemd; fi
+  else
+    systemctl enable --quiet paddock-runtime
+    report service changed systemd-unit-enabled
+  fi
+else
+  report service unchanged "supervised-by-${p.service}"
+fi`,
+
+    sh`previous=$(mktemp)
+if [ -f ${SSHD_DROP_IN} ]; then cp -p ${SSHD_DROP_IN} "$previous"; else rm -f "$previous"; fi`,
+    putFile(SSHD_DROP_IN, '644', files.sshdHardening),
+    sh`if [ "$file_changed" = 1 ]; then
+  if ! /usr/sbin/sshd -t; then
+    if [ -f "$previous" ]; then mv "$previous" ${SSHD_DROP_IN}; else rm -f ${SSHD_DROP_IN}; fi
+    echo 'sshd rejected the hardened configuration; it was put back as it was' >&2
+    exit 78
+  fi
+fi
+rm -f "$previous"
+if ! /usr/sbin/sshd -T -C user=root,host=paddock,addr=127.0.0.1 | grep -qx 'passwordauthentication no'; then
+  echo 'sshd still allows passwords: its main config does not Include sshd_config.d, or overrides it' >&2
+  exit 78
+fi
+if [ "$file_changed" = 1 ]; then
+  # A reload re-reads the config for new connections; this session and the others stay up.
+  if [ "$mode" = systemd ]; then systemctl reload ssh 2>/dev/null || systemctl reload sshd
+  else kill -HUP "$(cat /run/sshd.pid)"
+  fi
+  report sshd changed reloaded
+else
+  report sshd unchanged hardened
+fi`,
+  ]);
+}

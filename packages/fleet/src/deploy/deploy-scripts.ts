@@ -1,0 +1,165 @@
+import type { LocalRelease } from '../release/build-release';
+import { MANIFEST_FILE_NAME } from '../release/build-release';
+import { storeObjectName } from '../release/release-manifest';
+import { joinCommands, type ShellCommand, sh, writeFileCommand } from '../shell';
+import { type BoxLayout, layoutPaths } from './box-layout';
+
+/** Exit codes the deploy scripts use to say which step failed, so the control plane can react per cause. */
+export const SCRIPT_EXIT = {
+  healthFailed: 3,
+  corruptUpload: 65,
+  missingObjects: 66,
+  versionConflict: 67,
+} as const;
+
+export interface HealthCheckPlan {
+  attempts: number;
+  intervalSeconds: number;
+}
+
+// Shared by both scripts: step markers the control plane parses from the stream (`@@step <name> <status> [detail]`),
+// and a health check that retries while the daemon comes up.
+function prelude(layout: BoxLayout, health: HealthCheckPlan): ShellCommand {
+  const p = layoutPaths(layout);
+  return sh`set -u
+umask 022
+cd ${layout.installDir} || exit 1
+step() { echo "@@step $*"; }
+fail() { step "$1" failed "$2"; exit "$3"; }
+hash_files() { if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r "$@"; else sha256sum "$@"; fi; }
+switch_current() { ln -sfn "releases/$1" current.new && mv -T current.new current; }
+remember() { { grep -vxF -- "$1" history 2>/dev/null || true; echo "$1"; } | tail -n 50 > history.new && mv history.new history; }
+health() {
+  tries=0
+  while :; do
+    if out=$(${p.service} health 2>&1); then printf '%s\\n' "$out" | tail -n 5; return 0; fi
+    tries=$((tries + 1))
+    if [ "$tries" -ge ${health.attempts} ]; then printf '%s\\n' "$out" | tail -n 20; return 1; fi
+    sleep ${health.intervalSeconds}
+  done
+}`;
+}
+
+/**
+ * Everything after the upload, in one remote command (each new SSH exec costs a session setup): verify what was
+ * uploaded, move it into the store, assemble the release from the store, switch `current`, restart the daemon if it
+ * does not already run this release, check health, then remember the version and prune old releases.
+ * Safe to run again after a dropped connection: every step notices when it is already done.
+ */
+export function installScript(input: {
+  layout: BoxLayout;
+  release: LocalRelease;
+  deployId: string;
+  health: HealthCheckPlan;
+  pruneVersions: string[];
+}): ShellCommand {
+  const { layout, release, deployId } = input;
+  const p = layoutPaths(layout);
+  const version = release.manifest.version;
+  const incoming = `incoming/${deployId}`;
+  const objects = [...new Set(release.manifest.files.map((f) => storeObjectName(f)))];
+  const dirs = [
+    ...new Set(release.manifest.files.map((f) => f.path.split('/').slice(0, -1).join('/')).filter(Boolean)),
+  ];
+  const tmp = `releases/.tmp-${deployId}`;
+  const manifestJson = JSON.stringify({ ...release.manifest, digest: release.digest });
+
+  const verify = sh`step verify started
+if [ -n "$(ls -A ${incoming} 2>/dev/null)" ]; then
+  (cd ${incoming} && hash_files *) > ${`${incoming}.sums`} || fail verify 'could not hash the uploaded files' 1
+  bad=0
+  while read -r sum name; do
+    name=\${name#\\*}
+    if [ "$sum" != "\${name%.x}" ]; then echo "@@corrupt $name"; rm -f -- ${incoming}/"$name"; bad=1; fi
+  done < ${`${incoming}.sums`}
+  rm -f ${`${incoming}.sums`}
+  [ "$bad" = 0 ] || fail verify 'uploaded files did not match their hashes' ${SCRIPT_EXIT.corruptUpload}
+  for f in ${incoming}/*; do
+    n=\${f##*/}
+    case "$n" in *.x) chmod 0555 "$f" ;; *) chmod 0444 "$f" ;; esac
+    if [ -e "store/$n" ]; then rm -f -- "$f"; else mv -- "$f" "store/$n"; fi
+  done
+fi
+rmdir ${incoming} 2>/dev/null || true
+missing=0
+for o in ${objects}; do [ -e "store/$o" ] || { echo "@@missing $o"; missing=1; }; done
+[ "$missing" = 0 ] || fail verify 'files missing from the content store' ${SCRIPT_EXIT.missingObjects}
+step verify ok`;
+
+  const links = release.manifest.files.map((f) => sh`ln -- ${`${p.store}/${storeObjectName(f)}`} ${f.path}`);
+  const assemble = sh`step assemble started
+if [ -d ${`releases/${version}`} ]; then
+  [ "$(cat ${`releases/${version}/.paddock-digest`} 2>/dev/null)" = ${release.digest} ] ||
+    fail assemble ${`release ${version} is already on the box with different content`} ${SCRIPT_EXIT.versionConflict}
+  step assemble skipped already-assembled
+else
+  rm -rf releases/.tmp-*
+  (
+    set -e
+    mkdir -p ${tmp}
+    cd ${tmp}
+    ${dirs.length > 0 ? sh`mkdir -p -- ${dirs}` : sh`:`}
+    ${joinCommands(links)}
+    ${writeFileCommand(MANIFEST_FILE_NAME, manifestJson)}
+    echo ${release.digest} > .paddock-digest
+  ) || fail assemble 'could not assemble the release from the store' 1
+  mv -T ${tmp} ${`releases/${version}`} || fail assemble 'could not move the release into place' 1
+  step assemble ok
+fi`;
+
+  const activate = sh`previous=$(readlink current 2>/dev/null | sed 's#^releases/##')
+step activate started
+if [ "$previous" = ${version} ]; then
+  step activate skipped already-current
+else
+  switch_current ${version} || fail activate 'could not switch current' 1
+  step activate ok "previous=\${previous:-none}"
+fi
+running=$(${p.service} running-release 2>/dev/null || true)
+if [ "$running" = ${version} ]; then
+  step restart skipped already-running
+else
+  step restart started
+  if ${p.service} restart; then step restart ok; else step restart failed 'the service did not start'; fi
+fi
+step health started
+if health; then step health ok; else fail health 'the health check failed' ${SCRIPT_EXIT.healthFailed}; fi
+remember ${version}`;
+
+  const prune = sh`step prune started
+for v in ${input.pruneVersions}; do rm -rf -- "releases/$v"; done
+find store -type f -links 1 -delete
+step prune ok ${`removed=${input.pruneVersions.length}`}`;
+
+  return joinCommands([prelude(layout, input.health), verify, assemble, activate, prune]);
+}
+
+/**
+ * Switches back to `version` (an assembled release), restarts and checks health. With no version, the box had no
+ * earlier release: the runtime is stopped and `current` removed, so nothing broken keeps running.
+ */
+export function rollbackScript(input: {
+  layout: BoxLayout;
+  version: string | null;
+  health: HealthCheckPlan;
+}): ShellCommand {
+  const p = layoutPaths(input.layout);
+  if (input.version === null) {
+    return joinCommands([
+      prelude(input.layout, input.health),
+      sh`step rollback started
+${p.service} stop || true
+rm -f current
+step rollback ok 'no earlier release: runtime stopped'`,
+    ]);
+  }
+  const version = input.version;
+  return joinCommands([
+    prelude(input.layout, input.health),
+    sh`step rollback started
+[ -d ${`releases/${version}`} ] || fail rollback ${`release ${version} is not on the box`} 4
+switch_current ${version} || fail rollback 'could not switch current' 1
+${p.service} restart || step rollback failed 'the service did not start'
+if health; then remember ${version}; step rollback ok ${`active=${version}`}; else fail rollback 'the health check failed after rollback' ${SCRIPT_EXIT.healthFailed}; fi`,
+  ]);
+}
