@@ -402,6 +402,8 @@ export class Daemon {
           model: def.model ?? null,
           data: {
             pid,
+            // The event's own timestamp is when it was written; this is when the agent was actually forked.
+            forked_at: new Date().toISOString(),
             ...(handoff === undefined ? {} : { handoff_ms: Math.round((forkedAt - handoff) * 1000) / 1000 }),
           },
         });

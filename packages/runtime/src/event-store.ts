@@ -1,5 +1,5 @@
 import {
-  appendFileSync,
+  fstatSync,
   closeSync,
   fsyncSync,
   mkdirSync,
@@ -155,8 +155,7 @@ export async function appendEvent(
     const seq = lastSeq(run.eventsDir) + 1;
     const event = RunEventSchema.parse({ ...next, run_id: runId, seq, timestamp: new Date().toISOString() });
     const file = eventFileName(seq, event.step, event.kind);
-    mkdirSync(run.tmpDir, { recursive: true });
-    mkdirSync(run.eventsDir, { recursive: true });
+    ensureRunDirs(run.tmpDir, run.eventsDir);
     const tmp = join(run.tmpDir, `${file}.${process.pid}.tmp`);
     const fd = openSync(tmp, 'w', 0o644);
     try {
@@ -170,6 +169,17 @@ export async function appendEvent(
     appendJournal(root, runId, file, event.timestamp, options.writer);
     return { event, file };
   });
+}
+
+const readyDirs = new Set<string>();
+
+/** mkdir once per run and process: a daemon writes thousands of events and each mkdir is a syscall. */
+function ensureRunDirs(tmpDir: string, eventsDir: string): void {
+  if (readyDirs.has(tmpDir)) return;
+  mkdirSync(tmpDir, { recursive: true });
+  mkdirSync(eventsDir, { recursive: true });
+  if (readyDirs.size > 10_000) readyDirs.clear();
+  readyDirs.add(tmpDir);
 }
 
 /** Synchronous variant for tests that build fixtures; same format, same journal. */
@@ -197,5 +207,28 @@ export function appendEventSync(root: string, runId: string, input: NewEvent): S
  */
 export function appendJournal(root: string, runId: string, file: string, ts: string, writer = 'cli'): void {
   const line = JSON.stringify({ run: runId, file, ts, pid: process.pid, w: writer });
-  appendFileSync(rootLayout(root).journalFile, `${line}\n`);
+  writeSync(journalFd(rootLayout(root).journalFile), `${line}\n`);
+}
+
+const journalFds = new Map<string, number>();
+
+/** The journal stays open (O_APPEND) per process; reopened if a person removed or replaced the file. */
+function journalFd(path: string): number {
+  const cached = journalFds.get(path);
+  if (cached !== undefined) {
+    try {
+      if (fstatSync(cached).nlink > 0) return cached;
+    } catch {
+      // closed under us: reopen
+    }
+    journalFds.delete(path);
+    try {
+      closeSync(cached);
+    } catch {
+      // already closed
+    }
+  }
+  const fd = openSync(path, 'a', 0o644);
+  journalFds.set(path, fd);
+  return fd;
 }

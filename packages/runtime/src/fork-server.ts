@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
  * `S id pid` (forked), `X id pid status` (wait status), `E id message` (fork failed).
  */
 const SCRIPT = String.raw`
-use strict; use warnings; use POSIX qw(setsid dup2 _exit WNOHANG);
+use strict; use warnings; no warnings qw(exec); use POSIX qw(setsid dup2 _exit WNOHANG);
 $| = 1; $SIG{PIPE} = 'IGNORE';
 pipe(my $wake_r, my $wake_w) or die "pipe: $!";
 $SIG{CHLD} = sub { syswrite($wake_w, "x") };

@@ -34,7 +34,7 @@ export function prepareStep(
   box: { baseEnv: Record<string, string>; secrets: Record<string, string> },
 ): PreparedStep {
   const layout = stepLayout(run, name);
-  mkdirSync(layout.dir, { recursive: true });
+  ensureDir(layout.dir);
   const sources = step.input === undefined ? [] : Array.isArray(step.input) ? step.input : [step.input];
   let stdinFile: string | undefined;
   if (sources.length > 0 || state.notes.length > 0) {
@@ -51,7 +51,7 @@ export function prepareStep(
     stdinFile = layout.stdin;
   }
   const cwd = step.workdir ? (isAbsolute(step.workdir) ? step.workdir : join(run.workDir, step.workdir)) : run.workDir;
-  mkdirSync(cwd, { recursive: true });
+  ensureDir(cwd);
   const env: Record<string, string> = {
     ...box.baseEnv,
     TERM: 'xterm-256color',
@@ -71,6 +71,15 @@ export function prepareStep(
   if (step.model) env.CHAIN_MODEL = step.model;
   if (state.notes.length > 0) env.CHAIN_CHANGES_REQUESTED = state.notes.map((n) => n.note).join('\n\n');
   return { layout, cwd, env, stdinFile };
+}
+
+const madeDirs = new Set<string>();
+
+function ensureDir(dir: string): void {
+  if (madeDirs.has(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  if (madeDirs.size > 10_000) madeDirs.clear();
+  madeDirs.add(dir);
 }
 
 /** `KEY=VALUE` lines (the box's secrets, deployed by the control plane with mode 0600); `#` starts a comment. */
