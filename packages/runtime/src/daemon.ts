@@ -9,6 +9,8 @@ import {
   RUN_STEP,
   topologicalOrder,
 } from '@paddock/contracts';
+import type { Server } from 'node:net';
+import { startAttachServer } from './attach-server';
 import { backoffMs } from './backoff';
 import { decisionTimeoutEvent } from './decide';
 import { appendEvent, type NewEvent, readRunEvents, type StoredEvent } from './event-store';
@@ -71,6 +73,7 @@ export class Daemon {
   private rescanTimer: NodeJS.Timeout | undefined;
   private secretsCache: { mtimeMs: number; values: Record<string, string> } | undefined;
   private forkServer: ForkServer | undefined;
+  private attachServer: Server | undefined;
   private spawner: AgentSpawner = nodeSpawner;
   /** Tags this daemon's journal lines, so it reacts only to events written by others. */
   private readonly writerId = `daemon-${process.pid}-${Date.now().toString(36)}`;
@@ -93,6 +96,20 @@ export class Daemon {
     this.follower = new JournalFollower(this.options.root, (entries) => this.onJournal(entries), this.options.rescanMs);
     await this.rescan(true);
     this.follower.start();
+    this.attachServer = startAttachServer(this.options.root, {
+      agentOf: (runId, step) => this.agentOf(runId, step),
+      recordInput: (runId, step, by, text, bytes) => {
+        const run = this.runs.get(runId);
+        if (!run) return;
+        void this.write(run, {
+          step,
+          kind: 'input',
+          status: 'running',
+          message: text,
+          data: { by, bytes },
+        });
+      },
+    });
     this.rescanTimer = setInterval(() => void this.rescan(false), this.options.rescanMs);
   }
 
@@ -100,6 +117,7 @@ export class Daemon {
   async stop(drainMs: number): Promise<void> {
     this.draining = true;
     this.follower?.stop();
+    this.attachServer?.close();
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     for (const run of this.runs.values()) for (const t of run.timers.values()) clearTimeout(t);
     const deadline = Date.now() + drainMs;

@@ -42,6 +42,8 @@ export interface RunningAgent {
   onData(listener: (chunk: Buffer) => void): () => void;
   /** Bytes of terminal output so far (= size of pty.log once flushed). */
   bytes(): number;
+  /** Bytes already handed to the OS in pty.log (a reader of the file sees at least these). */
+  flushedBytes(): number;
 }
 
 const KILL_GRACE_MS = 500;
@@ -226,5 +228,6 @@ export function launchAgent(spec: LaunchSpec, spawner: AgentSpawner = nodeSpawne
       return () => listeners.delete(listener);
     },
     bytes: () => bytes,
+    flushedBytes: () => log?.bytesWritten ?? 0,
   };
 }
