@@ -56,7 +56,7 @@ export interface BoxDeployResult {
   error?: { failure: string; message: string };
 }
 
-const DEPLOY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const DEPLOY_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 export const DEFAULT_HEALTH_CHECK: HealthCheckPlan = { attempts: 40, intervalSeconds: 0.5 };
 
 /**
@@ -68,7 +68,7 @@ export async function deployToBox(options: DeployBoxOptions): Promise<BoxDeployR
   if (!DEPLOY_ID.test(options.deployId)) {
     throw new FleetError(
       'invalid_input',
-      `Deploy id must be 1-64 letters, digits, _ or -: ${JSON.stringify(options.deployId)}`,
+      `Deploy id must be 1-64 letters, digits, _ or - (not first): ${JSON.stringify(options.deployId)}`,
     );
   }
   const layout = checkLayout(options.layout ?? DEFAULT_BOX_LAYOUT);

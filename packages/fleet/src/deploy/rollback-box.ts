@@ -24,10 +24,10 @@ export interface RollbackBoxOptions {
 
 /** Rolls a box back to one of its kept releases, on an operator's demand: same lock, restart and health check. */
 export async function rollbackBox(options: RollbackBoxOptions): Promise<BoxDeployResult> {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(options.deployId)) {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/.test(options.deployId)) {
     throw new FleetError(
       'invalid_input',
-      `Deploy id must be 1-64 letters, digits, _ or -: ${JSON.stringify(options.deployId)}`,
+      `Deploy id must be 1-64 letters, digits, _ or - (not first): ${JSON.stringify(options.deployId)}`,
     );
   }
   const layout = checkLayout(options.layout ?? DEFAULT_BOX_LAYOUT);
