@@ -1,5 +1,5 @@
 import { createPrismaClient } from '@paddock/db';
-import { startWorkers } from '@paddock/jobs';
+import { closeQueues, createQueues, startWorkers } from '@paddock/jobs';
 import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
 import { createLogger, exitOnConfigError, Shutdown } from '@paddock/platform';
 import { Redis } from 'ioredis';
@@ -25,13 +25,16 @@ shutdown.register('postgres', () => prisma.$disconnect());
 // BullMQ workers block on Redis: they need maxRetriesPerRequest null so a slow Redis never fails a job fetch.
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
 shutdown.register('redis', () => redis.quit());
+// Jobs enqueue follow-up jobs (a workflow's next step) through these.
+const queues = createQueues(redis, config.QUEUE_PREFIX);
+shutdown.register('queues', () => closeQueues(queues));
 
 const workers = startWorkers({
   connection: redis,
   prefix: config.QUEUE_PREFIX,
   workerId: config.WORKER_ID,
   records: createPrismaJobRecords(prisma),
-  handlers: createHandlers(),
+  handlers: createHandlers({ prisma, queues, workflows: {} }),
   logger,
   concurrency: {
     control: config.WORKER_CONCURRENCY,

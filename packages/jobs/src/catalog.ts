@@ -20,6 +20,30 @@ export const jobCatalog = {
     backoff: { type: 'exponential', delayMs: 1_000 },
     timeoutMs: 660_000,
   }),
+  'tenant.provision': defineJob({
+    name: 'tenant.provision',
+    queue: 'provisioning',
+    description:
+      "Drives a new tenant's provisioning workflow (create box, pin host key, bootstrap, deploy, push secrets, health check). Enqueued once per signup, in the same transaction as the tenant; its job id is derived from the workflow id.",
+    payload: z.object({
+      tenantId: z.string().uuid(),
+      workflowId: z.string().uuid(),
+    }),
+    attempts: 5,
+    backoff: { type: 'exponential', delayMs: 5_000 },
+    timeoutMs: 15 * 60_000,
+  }),
+  'workflow.advance': defineJob({
+    name: 'workflow.advance',
+    queue: 'provisioning',
+    description:
+      'Runs the next unfinished step of a workflow (provision, suspend, resume, delete) and enqueues the one after it; a step failing its last attempt parks the workflow as failed.',
+    payload: z.object({ workflowId: z.string().uuid(), round: z.number().int().min(0) }),
+    attempts: 6,
+    // 1 + 2 + 4 + 8 + 16 s between attempts: about half a minute of retries before the workflow is parked.
+    backoff: { type: 'exponential', delayMs: 1_000 },
+    timeoutMs: 15 * 60_000,
+  }),
 } as const;
 
 export type JobCatalog = typeof jobCatalog;

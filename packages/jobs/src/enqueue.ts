@@ -40,17 +40,33 @@ export async function enqueueJob<N extends JobName>(
     boxId: options.boxId,
   });
   try {
-    await deps.queues[definition.queue].add(name, parsed.data, {
-      jobId,
-      attempts: definition.attempts,
-      backoff: { type: definition.backoff.type, delay: definition.backoff.delayMs },
-      delay: options.delayMs,
-      removeOnComplete: { age: 24 * 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    });
+    await addJobToQueue(deps.queues, name, parsed.data as JobPayload<N>, jobId, options.delayMs);
   } catch (error) {
     await deps.records.markFailed(ref, 0, 'enqueue', `could not add to queue: ${(error as Error).message}`, true);
     throw error;
   }
   return { recordId: record.id, jobId };
+}
+
+/**
+ * The Redis half of enqueueing, for callers that wrote the job record themselves (e.g. inside a larger Postgres
+ * transaction, as an outbox row). Idempotent: BullMQ ignores a second add with the same job id.
+ */
+export async function addJobToQueue<N extends JobName>(
+  queues: Queues,
+  name: N,
+  payload: JobPayload<N>,
+  jobId: string,
+  delayMs?: number,
+): Promise<void> {
+  if (jobId.includes(':')) throw new AppError('bad_request', `BullMQ job ids may not contain ':' (got ${jobId}).`);
+  const definition = jobCatalog[name];
+  await queues[definition.queue].add(name, definition.payload.parse(payload), {
+    jobId,
+    attempts: definition.attempts,
+    backoff: { type: definition.backoff.type, delay: definition.backoff.delayMs },
+    delay: delayMs,
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  });
 }

@@ -1,6 +1,6 @@
 export { jobCatalog, isJobName, type JobCatalog, type JobName, type JobPayload } from './catalog';
 export { defineJob, QUEUE_NAMES, type JobDefinition, type QueueName } from './define-job';
-export { enqueueJob, type EnqueueOptions } from './enqueue';
+export { addJobToQueue, enqueueJob, type EnqueueOptions } from './enqueue';
 export type { JobRecordInput, JobRecords, JobRef, JobStatus } from './job-records';
 export { createQueues, closeQueues, type Queues } from './queues';
 export { JobTimeoutError, runWithTimeout } from './run-with-timeout';

@@ -9,6 +9,8 @@ import { runWithTimeout } from './run-with-timeout';
 export interface JobContext {
   jobId: string;
   attempt: number;
+  /** True when a failure of this attempt is final (no retry left): the moment to park what the job drives. */
+  finalAttempt: boolean;
   workerId: string;
   signal: AbortSignal;
   logger: Logger;
@@ -65,19 +67,19 @@ async function processJob(options: WorkerOptions, job: Job): Promise<unknown> {
     await records.markFailed(ref, attempt, workerId, message, true);
     throw new Error(message);
   }
+  const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   await records.markRunning(ref, attempt, workerId);
   const handler = options.handlers[job.name] as (payload: unknown, context: JobContext) => Promise<unknown>;
   try {
     const output = await runWithTimeout(definition.timeoutMs, (signal) =>
-      handler(parsed.data, { jobId, attempt, workerId, signal, logger }),
+      handler(parsed.data, { jobId, attempt, finalAttempt, workerId, signal, logger }),
     );
     await records.markSucceeded(ref, attempt, workerId, output ?? null);
     return output;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    await records.markFailed(ref, attempt, workerId, message, final);
-    logger.warn({ err: error, final }, 'job attempt failed');
+    await records.markFailed(ref, attempt, workerId, message, finalAttempt);
+    logger.warn({ err: error, final: finalAttempt }, 'job attempt failed');
     throw error;
   }
 }
