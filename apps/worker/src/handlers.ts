@@ -1,9 +1,31 @@
-import type { JobHandlers } from '@paddock/jobs';
-import { runProbe } from '@paddock/services';
+import { AppError } from '@paddock/contracts';
+import type { PrismaClient } from '@paddock/db';
+import type { JobHandlers, Queues } from '@paddock/jobs';
+import { advanceWorkflow, runProbe, type WorkflowRegistry } from '@paddock/services';
 
-/** Every catalog job mapped to one service call; the type makes a missing handler a compile error. */
-export function createHandlers(): JobHandlers {
+/** The clients handlers pass to their services. */
+export interface HandlerDeps {
+  prisma: PrismaClient;
+  queues: Queues;
+  workflows: WorkflowRegistry;
+}
+
+/**
+ * Every catalog job mapped to one service call; the type makes a missing handler a compile error.
+ * Jobs that need the database fail with a clear error when the process did not pass its clients in.
+ */
+export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
+  const workflowDeps = () => {
+    if (!deps.prisma || !deps.queues || !deps.workflows) {
+      throw new AppError(
+        'internal',
+        'this worker was started without { prisma, queues, workflows }: workflows cannot run',
+      );
+    }
+    return { prisma: deps.prisma, queues: deps.queues, workflows: deps.workflows };
+  };
   return {
     'diagnostics.probe': (payload, context) => runProbe(payload, context),
+    'workflow.advance': (payload, context) => advanceWorkflow(workflowDeps(), payload, context),
   };
 }

@@ -8,3 +8,13 @@ export {
   OPERATOR_SESSION_TTL_MS,
   type OperatorIdentity,
 } from './operators/operator-sessions';
+export { advanceWorkflow, type AdvanceDeps, type AdvanceResult } from './workflows/advance-workflow';
+export {
+  defineWorkflow,
+  type WorkflowDefinition,
+  type WorkflowRegistry,
+  type WorkflowStep,
+  type WorkflowStepContext,
+} from './workflows/define-workflow';
+export { retryWorkflow } from './workflows/retry-workflow';
+export { startWorkflow } from './workflows/start-workflow';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
 import { seedPlans } from '@paddock/db/seed';
-import { closeQueues, createQueues, type Queues, startWorkers } from '@paddock/jobs';
+import { closeQueues, createQueues, type JobHandlers, jobCatalog, type Queues, startWorkers } from '@paddock/jobs';
 import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
 import { connectTestRedis, createTestDatabase, type TestDatabase, uniqueQueuePrefix } from '@paddock/testkit';
 import type { Worker } from 'bullmq';
@@ -79,8 +79,10 @@ describe('workflow engine', () => {
       workerId: 'test-worker',
       records: createPrismaJobRecords(prisma),
       handlers: {
-        'diagnostics.probe': async () => null,
-        'tenant.provision': async () => null,
+        // Only workflow jobs are enqueued here; every other catalog job gets a handler that does nothing.
+        ...(Object.fromEntries(
+          Object.keys(jobCatalog).map((name) => [name, async () => null]),
+        ) as unknown as JobHandlers),
         'workflow.advance': (payload, context) =>
           advanceWorkflow({ prisma, queues, workflows: registry }, payload, context),
       },
