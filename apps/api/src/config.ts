@@ -1,4 +1,5 @@
 import { parseConfig } from '@paddock/platform';
+import { parseKeyring } from '@paddock/vault';
 import { z } from 'zod';
 
 const ApiConfigSchema = z.object({
@@ -14,7 +15,24 @@ const ApiConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  // Encrypts tenant secrets and replayable signup answers at rest; scripts/start.sh generates one under .data/.
+  PADDOCK_MASTER_KEY: z
+    .string({ error: 'PADDOCK_MASTER_KEY is required: a 32-byte base64 key (or id:key,id:key for rotation)' })
+    .refine(isKeyring, { message: 'must be a 32-byte base64 key, or id:base64,id:base64 with the active key first' }),
+  /** Signups allowed per client address (IPv6: per /64) within SIGNUP_RATE_WINDOW_MS. */
+  SIGNUP_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  SIGNUP_RATE_WINDOW_MS: z.coerce.number().int().min(1_000).default(900_000),
 });
+
+function isKeyring(spec: string): boolean {
+  try {
+    parseKeyring(spec);
+    return true;
+  } catch {
+    // The reason may quote part of the value: a key must never reach a log line, so only the message above is shown.
+    return false;
+  }
+}
 
 export type ApiConfig = z.output<typeof ApiConfigSchema>;
 

@@ -1,8 +1,16 @@
 import type { PrismaClient } from '@paddock/db';
 import type { Queues } from '@paddock/jobs';
+import type { Vault } from '@paddock/vault';
+import type { Redis } from 'ioredis';
+import type { RateLimitRule } from './http/rate-limit';
 
 /** The clients routes hand to services. Built once in main.ts (or a test) and passed in, never imported. */
 export interface ApiDeps {
   prisma: PrismaClient;
   queues: Queues;
+  /** Rate-limit counters; keys start with `redisPrefix` so deployments (and test files) sharing a Redis stay apart. */
+  redis: Redis;
+  redisPrefix: string;
+  vault: Vault;
+  signupRateLimit: RateLimitRule;
 }

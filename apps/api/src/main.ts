@@ -2,6 +2,7 @@ import { createPrismaClient } from '@paddock/db';
 import { pendingMigrations } from '@paddock/db/migrate';
 import { closeQueues, createQueues } from '@paddock/jobs';
 import { createLogger, exitOnConfigError, Shutdown } from '@paddock/platform';
+import { createVault } from '@paddock/vault';
 import { Redis } from 'ioredis';
 import { loadApiConfig } from './config';
 import { registerRoutes } from './routes';
@@ -40,7 +41,15 @@ const app = await buildServer({
       if (pending.length > 0) throw new Error(`${pending.length} migration(s) not applied: ${pending.join(', ')}`);
     },
   },
-  routes: (server) => registerRoutes(server, { prisma, queues }),
+  routes: (server) =>
+    registerRoutes(server, {
+      prisma,
+      queues,
+      redis,
+      redisPrefix: config.QUEUE_PREFIX,
+      vault: createVault(config.PADDOCK_MASTER_KEY),
+      signupRateLimit: { limit: config.SIGNUP_RATE_LIMIT, windowMs: config.SIGNUP_RATE_WINDOW_MS },
+    }),
 });
 // Registered last, closed first: stop accepting requests and finish those in flight before connections go.
 shutdown.register('http', () => app.close());

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
 import { closeQueues, createQueues, type Queues } from '@paddock/jobs';
 import { connectTestRedis, createTestDatabase, type TestDatabase, uniqueQueuePrefix } from '@paddock/testkit';
-import { hashPassword } from '@paddock/vault';
+import { createVault, hashPassword, type Vault } from '@paddock/vault';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { RateLimitRule } from './http/rate-limit';
 import { registerRoutes } from './routes';
 import { buildServer } from './server';
 
@@ -11,27 +13,41 @@ export interface TestApp {
   app: FastifyInstance;
   prisma: PrismaClient;
   queues: Queues;
+  redis: Redis;
+  vault: Vault;
   close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Pooled Postgres connections (default 4); load tests raise it. */
+  poolMax?: number;
+  /** Default: high enough that only a test aiming at the limit reaches it. */
+  signupRateLimit?: RateLimitRule;
 }
 
 export const TEST_BODY_LIMIT = 16_384;
 
 /** The real server with every route, on a fresh database and its own queue prefix. */
-export async function startTestApp(): Promise<TestApp> {
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db: TestDatabase = await createTestDatabase();
-  const prisma = createPrismaClient(db.url, { poolMax: 4 });
+  const prisma = createPrismaClient(db.url, { poolMax: options.poolMax ?? 4 });
   const redis: Redis = connectTestRedis();
-  const queues = createQueues(redis, uniqueQueuePrefix());
+  const prefix = uniqueQueuePrefix();
+  const queues = createQueues(redis, prefix);
+  const vault = createVault(randomBytes(32).toString('base64'));
+  const signupRateLimit = options.signupRateLimit ?? { limit: 100_000, windowMs: 60_000 };
   const app = await buildServer({
     logLevel: 'silent',
     bodyLimitBytes: TEST_BODY_LIMIT,
     readiness: {},
-    routes: (server) => registerRoutes(server, { prisma, queues }),
+    routes: (server) => registerRoutes(server, { prisma, queues, redis, redisPrefix: prefix, vault, signupRateLimit }),
   });
   return {
     app,
     prisma,
     queues,
+    redis,
+    vault,
     async close() {
       await app.close();
       await closeQueues(queues);

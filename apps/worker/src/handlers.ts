@@ -1,7 +1,7 @@
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import type { JobHandlers, Queues } from '@paddock/jobs';
-import { advanceWorkflow, runProbe, type WorkflowRegistry } from '@paddock/services';
+import { advanceWorkflow, runProbe, startProvisioning, type WorkflowRegistry } from '@paddock/services';
 
 /** The clients handlers pass to their services. */
 export interface HandlerDeps {
@@ -15,6 +15,15 @@ export interface HandlerDeps {
  * Jobs that need the database fail with a clear error when the process did not pass its clients in.
  */
 export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
+  const prisma = (): PrismaClient => {
+    if (!deps.prisma) {
+      throw new AppError(
+        'internal',
+        'this worker was started without a database client: pass { prisma } to createHandlers',
+      );
+    }
+    return deps.prisma;
+  };
   const workflowDeps = () => {
     if (!deps.prisma || !deps.queues || !deps.workflows) {
       throw new AppError(
@@ -26,6 +35,7 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
   };
   return {
     'diagnostics.probe': (payload, context) => runProbe(payload, context),
+    'tenant.provision': (payload, context) => startProvisioning(prisma(), payload, context),
     'workflow.advance': (payload, context) => advanceWorkflow(workflowDeps(), payload, context),
   };
 }

@@ -7,3 +7,7 @@ export * from './events-schema';
 export * from './api/common';
 export * from './api/operator';
 export * from './protocol-schema';
+export * from './api/signup';
+export * from './api/tenant-secrets';
+export * from './api/tenant-chains';
+export * from './api/tenant-usage';

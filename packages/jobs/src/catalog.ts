@@ -20,6 +20,19 @@ export const jobCatalog = {
     backoff: { type: 'exponential', delayMs: 1_000 },
     timeoutMs: 660_000,
   }),
+  'tenant.provision': defineJob({
+    name: 'tenant.provision',
+    queue: 'provisioning',
+    description:
+      "Drives a new tenant's provisioning workflow (create box, pin host key, bootstrap, deploy, push secrets, health check). Enqueued once per signup, in the same transaction as the tenant; its job id is derived from the workflow id.",
+    payload: z.object({
+      tenantId: z.string().uuid(),
+      workflowId: z.string().uuid(),
+    }),
+    attempts: 5,
+    backoff: { type: 'exponential', delayMs: 5_000 },
+    timeoutMs: 15 * 60_000,
+  }),
   'workflow.advance': defineJob({
     name: 'workflow.advance',
     queue: 'provisioning',

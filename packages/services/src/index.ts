@@ -8,6 +8,37 @@ export {
   OPERATOR_SESSION_TTL_MS,
   type OperatorIdentity,
 } from './operators/operator-sessions';
+export { authenticateTenantApiKey } from './tenants/authenticate-api-key';
+export { signupTenant, type SignupDeps, type SignupInput, type SignupOutcome } from './tenants/signup-tenant';
+export { SIGNUP_REPLAY_TTL_MS } from './tenants/signup-idempotency';
+export { provisioningJobId, queueProvisioningJob } from './tenants/provisioning-job';
+export {
+  QUEUED_FOR_PROVISIONING,
+  type StartProvisioningResult,
+  startProvisioning,
+} from './tenants/start-provisioning';
+export { type RequestFacts, type TenantIdentity, tenantAuditEntry } from './tenants/tenant-identity';
+export {
+  deleteTenantSecret,
+  listTenantSecrets,
+  readTenantSecretValue,
+  type SecretSummary,
+  secretContext,
+  setTenantSecret,
+} from './secrets/tenant-secrets';
+export { validateUploadedChain, type ValidatedChain } from './chains/chain-files';
+export {
+  type ChainVersionDetail,
+  type ChainVersionSummary,
+  chainNotFound,
+  getChainVersion,
+  listChainVersions,
+  uploadChainVersion,
+} from './chains/chain-versions';
+export { type ChainSummary, listChains } from './chains/list-chains';
+export { diffChainVersions, type FileDiff } from './chains/diff-chain-versions';
+export { unifiedDiff } from './chains/unified-diff';
+export { microsToMinor, readUsage, type UsageGrouping, type UsageReport } from './usage/read-usage';
 export { advanceWorkflow, type AdvanceDeps, type AdvanceResult } from './workflows/advance-workflow';
 export {
   defineWorkflow,

@@ -2,9 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { registerOperatorJobRoutes } from './operator/jobs';
 import { registerOperatorSessionRoutes } from './operator/sessions';
+import { registerSignupRoutes } from './signup';
+import { registerTenantRoutes } from './tenant';
 
 /** Every product route; health and docs are the server's own. */
 export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   registerOperatorSessionRoutes(app, deps);
   registerOperatorJobRoutes(app, deps);
+  registerSignupRoutes(app, deps);
+  registerTenantRoutes(app, deps);
 }

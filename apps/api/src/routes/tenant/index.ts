@@ -1,0 +1,12 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../../deps';
+import { registerTenantChainRoutes } from './chains';
+import { registerTenantSecretRoutes } from './secrets';
+import { registerTenantUsageRoutes } from './usage';
+
+/** Routes a workspace calls with its API key; every query in them is scoped by the key's tenant. */
+export function registerTenantRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  registerTenantSecretRoutes(app, deps);
+  registerTenantChainRoutes(app, deps);
+  registerTenantUsageRoutes(app, deps);
+}

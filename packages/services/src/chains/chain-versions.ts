@@ -1,0 +1,167 @@
+import { AppError } from '@paddock/contracts';
+import { Prisma, type PrismaClient } from '@paddock/db';
+import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
+import { validateUploadedChain } from './chain-files';
+
+export type ChainVersionStatus = 'staging' | 'active' | 'rejected' | 'superseded';
+
+export interface ChainVersionSummary {
+  id: string;
+  chainId: string;
+  version: number;
+  contentHash: string;
+  status: ChainVersionStatus;
+  fileName: string;
+  files: string[];
+  createdAt: Date;
+  syncedAt: Date | null;
+}
+
+export interface ChainVersionDetail extends ChainVersionSummary {
+  definition: string;
+  fileContents: Record<string, string>;
+}
+
+/** How a version's definition is kept: the exact text (what the box gets and the hash covers) and its parse. */
+interface StoredDefinition {
+  fileName: string;
+  text: string;
+  chain: unknown;
+}
+
+/**
+ * Validates and stores an uploaded chain as a version of the chain it names. The same content uploaded again is the
+ * same version (found by content hash, nothing written); new content gets the next version number. Versions of one
+ * chain are numbered under a row lock on the chain, so concurrent uploads never take the same number.
+ */
+export async function uploadChainVersion(
+  prisma: PrismaClient,
+  actor: TenantIdentity,
+  input: { definition: string; fileName: string; files: Record<string, string> },
+  request: RequestFacts = {},
+): Promise<{ chain: { id: string; name: string }; version: ChainVersionSummary; created: boolean }> {
+  const valid = validateUploadedChain(input);
+  const name = valid.chain.name;
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`
+      INSERT INTO chains (tenant_id, name, description) VALUES (${actor.tenantId}::uuid, ${name}, ${valid.chain.description ?? null})
+      ON CONFLICT (tenant_id, name) DO NOTHING`;
+    const [chain] = await tx.$queryRaw<Array<{ id: string }>>`
+      SELECT id FROM chains WHERE tenant_id = ${actor.tenantId}::uuid AND name = ${name} FOR UPDATE`;
+    if (!chain) throw new Error(`chain "${name}" vanished inside its own transaction`);
+    const existing = await tx.chainVersion.findUnique({
+      where: { chainId_contentHash: { chainId: chain.id, contentHash: valid.contentHash } },
+      select: { id: true },
+    });
+    if (existing) {
+      const summary = await versionSummaries(tx, actor.tenantId, chain.id, existing.id);
+      return { chain: { id: chain.id, name }, version: summary[0] as ChainVersionSummary, created: false };
+    }
+    const latest = await tx.chainVersion.aggregate({ where: { chainId: chain.id }, _max: { version: true } });
+    const definition: StoredDefinition = { fileName: valid.fileName, text: valid.text, chain: valid.chain };
+    const row = await tx.chainVersion.create({
+      data: {
+        tenantId: actor.tenantId,
+        chainId: chain.id,
+        version: (latest._max.version ?? 0) + 1,
+        contentHash: valid.contentHash,
+        // Through JSON so optional fields left undefined by the parser are dropped, not refused.
+        definition: JSON.parse(JSON.stringify(definition)) as Prisma.InputJsonObject,
+        prompts: Object.fromEntries(valid.files),
+        createdByUserId: actor.userId,
+      },
+      select: { id: true, version: true },
+    });
+    await tx.chain.update({
+      where: { id: chain.id, tenantId: actor.tenantId },
+      data: { description: valid.chain.description ?? null },
+    });
+    await tx.auditLog.create({
+      data: tenantAuditEntry(
+        actor,
+        'chain_version.create',
+        { type: 'chain_version', id: row.id },
+        { chain: name, chainId: chain.id, version: row.version, contentHash: valid.contentHash },
+        request,
+      ),
+    });
+    const summary = await versionSummaries(tx, actor.tenantId, chain.id, row.id);
+    return { chain: { id: chain.id, name }, version: summary[0] as ChainVersionSummary, created: true };
+  });
+}
+
+/** Versions of one of the tenant's chains, newest first; not_found when the chain is not the tenant's. */
+export async function listChainVersions(
+  prisma: PrismaClient,
+  tenantId: string,
+  chainId: string,
+): Promise<ChainVersionSummary[]> {
+  const chain = await prisma.chain.findFirst({ where: { id: chainId, tenantId }, select: { id: true } });
+  if (!chain) throw chainNotFound(chainId);
+  return versionSummaries(prisma, tenantId, chainId);
+}
+
+export async function getChainVersion(
+  prisma: PrismaClient,
+  tenantId: string,
+  chainId: string,
+  version: number,
+): Promise<ChainVersionDetail> {
+  const row = await prisma.chainVersion.findFirst({
+    where: { tenantId, chainId, version },
+    select: {
+      id: true,
+      chainId: true,
+      version: true,
+      contentHash: true,
+      status: true,
+      definition: true,
+      prompts: true,
+      createdAt: true,
+      syncedAt: true,
+    },
+  });
+  if (!row) throw new AppError('not_found', `Chain ${chainId} has no version ${version}.`);
+  const definition = row.definition as unknown as StoredDefinition;
+  const fileContents = row.prompts as Record<string, string>;
+  return {
+    id: row.id,
+    chainId: row.chainId,
+    version: row.version,
+    contentHash: row.contentHash,
+    status: row.status,
+    fileName: definition.fileName,
+    files: Object.keys(fileContents).sort(),
+    createdAt: row.createdAt,
+    syncedAt: row.syncedAt,
+    definition: definition.text,
+    fileContents,
+  };
+}
+
+export function chainNotFound(chainId: string): AppError {
+  return new AppError('not_found', `There is no chain ${chainId}.`);
+}
+
+type Queryable = Pick<PrismaClient, '$queryRaw'>;
+
+// Lists read the file names out of the JSON in SQL: a version's prompts can be large and lists need only names.
+async function versionSummaries(
+  db: Queryable,
+  tenantId: string,
+  chainId: string,
+  versionId?: string,
+): Promise<ChainVersionSummary[]> {
+  const onlyOne = versionId === undefined ? Prisma.empty : Prisma.sql`AND id = ${versionId}::uuid`;
+  const rows = await db.$queryRaw<
+    Array<Omit<ChainVersionSummary, 'files' | 'fileName'> & { fileName: string | null; files: string[] | null }>
+  >`
+    SELECT id, chain_id AS "chainId", version, content_hash AS "contentHash", status::text AS status,
+           definition->>'fileName' AS "fileName",
+           ARRAY(SELECT k FROM jsonb_object_keys(prompts) AS k ORDER BY k) AS files,
+           created_at AS "createdAt", synced_at AS "syncedAt"
+      FROM chain_versions
+     WHERE tenant_id = ${tenantId}::uuid AND chain_id = ${chainId}::uuid ${onlyOne}
+     ORDER BY version DESC`;
+  return rows.map((row) => ({ ...row, fileName: row.fileName ?? 'chain.yaml', files: row.files ?? [] }));
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { seedPlans } from '@paddock/db';
+import type { FastifyInstance } from 'fastify';
+import { startTestApp, type TestApp, type TestAppOptions } from '../../apps/api/src/test-app';
+
+export interface SignedUp {
+  tenantId: string;
+  apiKey: string;
+  userId: string;
+  workflowId: string;
+  headers: { authorization: string };
+}
+
+/** A test app whose database has the default plans, as after `npm start`. */
+export async function startTenantTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const t = await startTestApp(options);
+  await seedPlans(t.prisma);
+  return t;
+}
+
+export function signupRequest(body: Record<string, unknown>, idempotencyKey: string = randomUUID()) {
+  return {
+    method: 'POST' as const,
+    url: '/v1/signup',
+    headers: { 'idempotency-key': idempotencyKey },
+    payload: body,
+  };
+}
+
+let counter = 0;
+
+/** Signs a fresh workspace up through the API and returns what its API calls need. */
+export async function signUp(app: FastifyInstance, label = 'ws'): Promise<SignedUp> {
+  counter += 1;
+  const unique = `${label}-${counter}-${randomUUID().slice(0, 8)}`;
+  const reply = await app.inject(
+    signupRequest({ email: `${unique}@example.com`, workspaceName: `Workspace ${unique}`, plan: 'starter' }),
+  );
+  if (reply.statusCode !== 202) throw new Error(`signup failed: ${reply.statusCode} ${reply.body}`);
+  const body = reply.json() as {
+    tenant: { id: string };
+    user: { id: string };
+    apiKey: { key: string };
+    workflowId: string;
+  };
+  return {
+    tenantId: body.tenant.id,
+    apiKey: body.apiKey.key,
+    userId: body.user.id,
+    workflowId: body.workflowId,
+    headers: { authorization: `Bearer ${body.apiKey.key}` },
+  };
+}
