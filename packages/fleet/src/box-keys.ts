@@ -34,12 +34,16 @@ export function loadSshKeyPair(privateKey: string): SshKeyPair {
 }
 
 function describeKeyPair(privateKey: string, publicKey: string): SshKeyPair {
-  const blob = Buffer.from(publicKey.split(/\s+/)[1] ?? '', 'base64');
+  return { privateKey, publicKey, ...describePublicKey(publicKey) };
+}
+
+/** Both fingerprints of an `ssh-ed25519 AAAA... comment` line. */
+export function describePublicKey(publicKey: string): { fingerprint: string; md5Fingerprint: string } {
+  const parsed = ssh2.utils.parseKey(publicKey.trim());
+  if (parsed instanceof Error || (Array.isArray(parsed) && parsed.length === 0)) {
+    throw new FleetError('invalid_input', 'Not an OpenSSH public key line');
+  }
+  const blob = Buffer.from(publicKey.trim().split(/\s+/)[1] ?? '', 'base64');
   const md5 = createHash('md5').update(blob).digest('hex');
-  return {
-    privateKey,
-    publicKey,
-    fingerprint: fingerprintOfPublicKey(publicKey),
-    md5Fingerprint: md5.match(/../g)?.join(':') ?? md5,
-  };
+  return { fingerprint: fingerprintOfPublicKey(publicKey), md5Fingerprint: md5.match(/../g)?.join(':') ?? md5 };
 }
