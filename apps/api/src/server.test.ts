@@ -80,6 +80,26 @@ describe('api server skeleton', () => {
     expect(ui.headers['content-type']).toContain('text/html');
   });
 
+  it('answers an unexpected failure with a 500 that carries the request id and no internals', async () => {
+    const broken = await buildServer({
+      logLevel: 'silent',
+      bodyLimitBytes: 4_096,
+      readiness: {},
+      routes: (server) => {
+        server.get('/explode', async () => {
+          throw new Error('connect ECONNREFUSED 10.1.2.3:5432 password=hunter2');
+        });
+      },
+    });
+    const reply = await broken.inject({ url: '/explode' });
+    await broken.close();
+    expect(reply.statusCode).toBe(500);
+    const body = reply.json() as { error: { code: string; message: string; requestId: string } };
+    expect(body.error.code).toBe('internal');
+    expect(body.error.message).toContain(body.error.requestId);
+    expect(reply.body).not.toMatch(/ECONNREFUSED|hunter2|\.ts:\d+|at /);
+  });
+
   it('serves the same answers over a real socket', async () => {
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const health = await fetch(`${address}/healthz`);
