@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /** Secrets become environment variables of the tenant's agents, so they are named like environment variables. */
-export const SecretNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, {
-  message: 'must be an environment variable name: letters, digits and _, not starting with a digit (max 128)',
+export const SecretNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, {
+  message: 'must be an environment variable name: letters, digits and _, not starting with a digit (max 100)',
 });
 
 export const SecretParamsSchema = z.object({ name: SecretNameSchema });
