@@ -1,6 +1,9 @@
 import { chmodSync, closeSync, openSync, readSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { RUN_STEP, STEP_NAME_PATTERN } from '@paddock/contracts';
+import { errorJson } from './cli-errors';
+import type { RunAction } from './daemon';
+import type { StoredEvent } from './event-store';
 import type { RunningAgent } from './launch-agent';
 import { isValidRunId, rootLayout, runLayout, stepLayout } from './paths';
 
@@ -13,6 +16,8 @@ export interface AttachRequest {
 
 export interface AttachHost {
   agentOf(runId: string, step: string): RunningAgent | undefined;
+  /** A run action from another process (decide, replay, resume, cancel). */
+  act(action: RunAction): Promise<StoredEvent>;
   /** Records what a person typed (coalesced per line) as an `input` event. */
   recordInput(runId: string, step: string, by: string, text: string, bytes: number): void;
 }
@@ -21,7 +26,7 @@ const INPUT_FLUSH_MS = 1_000;
 const MAX_RECORDED_TEXT = 1_000;
 
 /**
- * `chainctl attach` talks to the daemon over a unix socket in the root (mode 0600: only the runtime user, as over
+ * The daemon's unix socket: `chainctl attach`, and the run actions other processes hand to the daemon. It lives in in the root (mode 0600: only the runtime user, as over
  * SSH). After one JSON request line, the daemon replays what the step printed so far, then streams its terminal live;
  * with `interactive`, bytes from the client are typed into the terminal and recorded as `input` events.
  */
@@ -45,14 +50,21 @@ function handle(socket: Socket, root: string, host: AttachHost): void {
     }
     socket.off('data', onData);
     const rest = Buffer.from(header.slice(nl + 1));
-    let request: AttachRequest;
+    let request: AttachRequest | { op: 'act'; action: RunAction };
     try {
       request = JSON.parse(header.slice(0, nl)) as AttachRequest;
     } catch {
       socket.end(`${JSON.stringify({ ok: false, error: 'bad request' })}\n`);
       return;
     }
-    void serve(socket, root, host, request, rest);
+    if ('op' in request && request.op === 'act') {
+      host.act((request as unknown as { action: RunAction }).action).then(
+        (stored) => socket.end(`${JSON.stringify({ ok: true, event: stored.event, file: stored.file })}\n`),
+        (error: unknown) => socket.end(`${JSON.stringify({ ok: false, error: errorJson(error) })}\n`),
+      );
+      return;
+    }
+    void serve(socket, root, host, request as AttachRequest, rest);
   };
   socket.on('data', onData);
   socket.on('error', () => undefined);

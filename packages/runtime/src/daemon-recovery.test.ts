@@ -14,7 +14,7 @@ afterEach(async () => {
   await daemon?.stop(0);
   daemon = undefined;
   const status = box ? daemonStatus(box.root) : undefined;
-  if (status?.pid) process.kill(status.pid, 'SIGKILL');
+  if (status?.pid && status.pid !== process.pid) process.kill(status.pid, 'SIGKILL');
   box?.cleanup();
 });
 
@@ -128,6 +128,41 @@ agents:
     );
     const all = (await box.cli('events', '--run', 'rec', '--since', '0', '--json')).lines() as { seq: number }[];
     expect(all.map((e) => e.seq)).toEqual(events.events.map((e) => e.seq));
+    expect((await box.cli('daemon', 'stop', '--json')).code).toBe(0);
+  });
+
+  it('a graceful stop drains: running steps get the drain time, then are retried by the next daemon', async () => {
+    box = tempBox();
+    expect((await box.cli('daemon', '--detach', '--drain-timeout', '300', '--json')).code).toBe(0);
+    const chain = `name: drain
+agents:
+  quick: { run: 'sleep 0.1; echo quick' }
+  slow: { run: 'echo slow-$CHAIN_ATTEMPT; if [ "$CHAIN_ATTEMPT" = 1 ]; then sleep 30; fi' }
+`;
+    await box.cli('run', box.file('d.yaml', chain), '--id', 'drain');
+    await waitUntil(
+      box,
+      'drain',
+      (r) => r.state.steps.get('slow')?.status === 'running' && r.state.steps.get('quick')?.status === 'running',
+    );
+    const stop = await box.cli('daemon', 'stop', '--json');
+    expect(stop.json()).toMatchObject({ ok: true, stopped: true });
+    const stopped = readRunEvents(box.root, 'drain').events;
+    expect(stopped.filter((e) => e.step === 'quick').map((e) => e.kind)).toEqual(['started', 'complete']);
+    expect(stopped.filter((e) => e.step === 'slow').map((e) => e.kind)).toEqual(['started', 'killed', 'retry']);
+    expect(stopped.find((e) => e.step === 'slow' && e.kind === 'retry')?.data).toMatchObject({
+      counts: false,
+      reason: 'shutdown',
+    });
+    expect((await box.cli('health', '--json')).code).toBe(1);
+    expect((await box.cli('daemon', '--detach', '--json')).code).toBe(0);
+    const health = await box.cli('health', '--json');
+    expect(health.code).toBe(0);
+    expect(health.json()).toMatchObject({ ok: true, daemon: { running: true, healthy: true } });
+    const done = await finished(box, 'drain');
+    expect(done.state.status).toBe('succeeded');
+    expect(kinds(box, 'drain').filter((k) => k === 'quick.started')).toHaveLength(1);
+    expect(readFileSync(stepLayout(runLayout(box.root, 'drain'), 'slow').output, 'utf8')).toBe('slow-2\n');
     expect((await box.cli('daemon', 'stop', '--json')).code).toBe(0);
   });
 });

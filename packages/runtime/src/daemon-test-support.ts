@@ -1,4 +1,6 @@
+import { mkdirSync } from 'node:fs';
 import { Daemon } from './daemon';
+import { claimPidFile, writeDaemonState } from './daemon-state';
 import { readRunEvents } from './event-store';
 import { type LoadedRun, loadRun } from './read-run';
 import type { TempBox } from './test-support';
@@ -17,6 +19,20 @@ export async function startTestDaemon(
     baseEnv: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: box.dir },
     log: () => {},
     spawner,
+  });
+  // Like `chainctl daemon`: own the pidfile, so chainctl commands hand their run actions to this daemon.
+  mkdirSync(box.root, { recursive: true });
+  claimPidFile(box.root);
+  writeDaemonState(box.root, {
+    pid: process.pid,
+    version: 'test',
+    started_at: new Date().toISOString(),
+    heartbeat_at: new Date().toISOString(),
+    active_runs: 0,
+    running_steps: 0,
+    queued_steps: 0,
+    max_parallel: maxParallel,
+    draining: false,
   });
   await daemon.start();
   return daemon;

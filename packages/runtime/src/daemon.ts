@@ -1,6 +1,10 @@
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import {
+  AppError,
   type AgentStep,
+  downstreamOf,
+  eventFileName,
   type ChainDefinition,
   type DecisionStep,
   durationMs,
@@ -12,8 +16,9 @@ import {
 import type { Server } from 'node:net';
 import { startAttachServer } from './attach-server';
 import { backoffMs } from './backoff';
-import { decisionTimeoutEvent } from './decide';
-import { appendEvent, type NewEvent, readRunEvents, type StoredEvent } from './event-store';
+import { decideEvent, decisionTimeoutEvent } from './decide';
+import { EventCommitter } from './event-committer';
+import { lastSeq, type NewEvent, readRunEvents, type StoredEvent } from './event-store';
 import { ForkServer } from './fork-server';
 import { JournalFollower } from './follow-journal';
 import type { JournalEntry } from './journal';
@@ -25,6 +30,13 @@ import { killOrphan } from './recover';
 import { foldRunState, isTerminal, type RunState } from './run-state';
 import { type StartedStep, type StepOutcome, startStep } from './run-step';
 
+/** What other processes ask the daemon to do to a run (see run-actions.ts). */
+export type RunAction =
+  | { op: 'decide'; run: string; step: string; option: string; by: string; note: string | null }
+  | { op: 'replay'; run: string; from: string }
+  | { op: 'resume'; run: string }
+  | { op: 'cancel'; run: string };
+
 export interface DaemonOptions {
   root: string;
   maxParallel: number;
@@ -34,6 +46,11 @@ export interface DaemonOptions {
   log: (line: string) => void;
   /** How agents are forked: through the perl fork server (default when perl is present) or Node's spawn. */
   spawner?: 'fork-server' | 'node';
+  /**
+   * How events are made durable before they become visible: one fsync per event file (default), or one syncfs of
+   * the filesystem per batch of events (group commit through the fork server).
+   */
+  barrier?: 'fsync' | 'syncfs';
 }
 
 interface ActiveStep {
@@ -56,6 +73,8 @@ interface ActiveRun {
   /** performance.now() at which each step's `complete`/`decided` was committed: start of the handoff clock. */
   committedAt: Map<string, number>;
   finishing: boolean;
+  /** Highest seq written: the daemon is the runs' only writer while it runs, so this is the truth. */
+  seq: number;
 }
 
 /**
@@ -75,6 +94,9 @@ export class Daemon {
   private forkServer: ForkServer | undefined;
   private attachServer: Server | undefined;
   private spawner: AgentSpawner = nodeSpawner;
+  private committer: EventCommitter | undefined;
+  /** Runs being loaded, so two triggers (journal, rescan, a request) load a run once. */
+  private readonly loading = new Map<string, Promise<void>>();
   /** Tags this daemon's journal lines, so it reacts only to events written by others. */
   private readonly writerId = `daemon-${process.pid}-${Date.now().toString(36)}`;
 
@@ -89,15 +111,21 @@ export class Daemon {
     mkdirSync(rootLayout(this.options.root).runsDir, { recursive: true });
     const wanted = this.options.spawner ?? (ForkServer.available() ? 'fork-server' : 'node');
     if (wanted === 'fork-server') {
-      this.forkServer = new ForkServer();
-      this.spawner = forkServerSpawner(this.forkServer);
+      const server = new ForkServer();
+      this.forkServer = server;
+      this.spawner = forkServerSpawner(server);
+      if (this.options.barrier === 'syncfs') {
+        this.committer = new EventCommitter(this.options.root, this.writerId, () => server.syncFs(this.options.root));
+      }
     }
+    this.committer ??= new EventCommitter(this.options.root, this.writerId, undefined);
     this.options.log(`agents are forked by ${wanted === 'fork-server' ? 'the perl fork server' : "Node's spawn"}`);
     this.follower = new JournalFollower(this.options.root, (entries) => this.onJournal(entries), this.options.rescanMs);
     await this.rescan(true);
     this.follower.start();
     this.attachServer = startAttachServer(this.options.root, {
       agentOf: (runId, step) => this.agentOf(runId, step),
+      act: (action) => this.act(action),
       recordInput: (runId, step, by, text, bytes) => {
         const run = this.runs.get(runId);
         if (!run) return;
@@ -147,7 +175,7 @@ export class Daemon {
       const known = this.runs.get(runId);
       const last = lastEventName(runLayout(this.options.root, runId).eventsDir);
       if (known) {
-        if (last && last.seq > known.state.lastSeq) this.reload(runId);
+        if (last && last.seq > known.seq) this.reload(runId); // someone else wrote: our own seqs are <= known.seq
         continue;
       }
       if (!last || (last.step === RUN_STEP && last.kind === 'finished')) continue;
@@ -164,8 +192,19 @@ export class Daemon {
     }
   }
 
-  private async load(runId: string, recovering: boolean): Promise<void> {
+  private load(runId: string, recovering: boolean, force = false): Promise<void> {
+    const inFlight = this.loading.get(runId);
+    if (inFlight) return inFlight;
+    const loading = this.loadNow(runId, recovering, force).finally(() => this.loading.delete(runId));
+    this.loading.set(runId, loading);
+    return loading;
+  }
+
+  private async loadNow(runId: string, recovering: boolean, force: boolean): Promise<void> {
     if (this.runs.has(runId) || this.draining) return;
+    // A chainctl that started writing before this daemon claimed the pidfile finishes under the run lock first.
+    const { lockFile } = runLayout(this.options.root, runId);
+    for (let i = 0; i < 2_000 && existsSync(lockFile); i++) await new Promise((r) => setTimeout(r, 5));
     let chain: ChainDefinition;
     try {
       chain = readRunChain(this.options.root, runId);
@@ -187,8 +226,9 @@ export class Daemon {
       writes: Promise.resolve(),
       committedAt: new Map(),
       finishing: false,
+      seq: Math.max(lastSeq(runLayout(this.options.root, runId).eventsDir), events.at(-1)?.seq ?? 0),
     };
-    if (run.state.finished) return;
+    if (run.state.finished && !force) return;
     this.runs.set(runId, run);
     // Steps that were running when a previous daemon died: their `started` has no end. Kill what may be left and
     // retry them without charging a retry (the agent did not fail).
@@ -206,7 +246,8 @@ export class Daemon {
         });
       }
     }
-    this.evaluate(run);
+    // A run loaded to answer a request is evaluated once the request is applied (act), not before.
+    if (!run.state.finished && !force) this.evaluate(run);
   }
 
   /** Re-reads a run from disk after another process wrote to it (decide, replay, resume, cancel, a person). */
@@ -215,18 +256,19 @@ export class Daemon {
     if (!run) return;
     run.writes = run.writes.then(() => {
       const { events } = readRunEvents(this.options.root, runId);
+      run.seq = Math.max(run.seq, lastSeq(runLayout(this.options.root, runId).eventsDir));
       this.adopt(run, events);
     });
   }
 
-  private adopt(run: ActiveRun, events: ActiveRun['events']): void {
+  private adopt(run: ActiveRun, events: ActiveRun['events'], stopSuperseded = true): void {
     run.events = events;
     run.state = foldRunState(run.runId, run.chain, events);
     // A step we are running that the events no longer call running (replayed, changes requested, cancelled) is stale.
     for (const [name, entry] of run.active) {
       const status = run.state.steps.get(name)?.status;
       const superseded = entry.phase === 'running' && (status !== 'running' || run.state.cancelled);
-      if (superseded) entry.started?.agent.kill('cancel');
+      if (superseded && stopSuperseded) entry.started?.agent.kill('cancel');
       if (entry.phase === 'queued' && status !== 'pending' && status !== 'retrying') this.unqueue(run, name);
     }
     if (run.state.finished) {
@@ -240,7 +282,7 @@ export class Daemon {
   // ---- writing events ------------------------------------------------------------------------------------------
 
   private write(run: ActiveRun, event: NewEvent): Promise<StoredEvent> {
-    const stored = run.writes.then(() => appendEvent(this.options.root, run.runId, event, { writer: this.writerId }));
+    const stored = run.writes.then(() => this.commit(run, event));
     run.writes = stored.then(
       (s) => {
         run.events.push(s.event);
@@ -251,10 +293,89 @@ export class Daemon {
     return stored;
   }
 
+  /** Writes one event now; only from inside the run's write chain (run.writes). */
+  private commit(run: ActiveRun, event: NewEvent): Promise<StoredEvent> {
+    return (this.committer as EventCommitter).append(run.runId, ++run.seq, event);
+  }
+
+  // ---- requests from other processes (decide, replay, resume, cancel) ------------------------------------------
+
+  /**
+   * Applies a request from `chainctl` or `serve` (through the daemon socket) inside the run's write chain, checked
+   * against the run's current events, so it is ordered with the daemon's own events and never races them.
+   */
+  async act(action: RunAction): Promise<StoredEvent> {
+    let run = this.runs.get(action.run);
+    if (!run) {
+      await this.load(action.run, false, true);
+      run = this.runs.get(action.run);
+      if (!run) throw new AppError('not_found', `run ${action.run} not found`);
+    }
+    const target = run;
+    return new Promise<StoredEvent>((resolve, reject) => {
+      target.writes = target.writes.then(async () => {
+        try {
+          const stored = await this.applyAction(target, action);
+          resolve(stored);
+        } catch (error) {
+          if (target.state.finished) this.forget(target); // loaded only to answer this request
+          reject(error);
+        }
+      });
+    });
+  }
+
+  private async applyAction(run: ActiveRun, action: RunAction): Promise<StoredEvent> {
+    const current = () => ({ events: run.events, files: [], malformed: [] });
+    let event: NewEvent;
+    switch (action.op) {
+      case 'decide':
+        event = decideEvent(run.runId, run.chain, current(), action);
+        break;
+      case 'cancel':
+        if (run.state.finished) throw new AppError('conflict', `run ${run.runId} is already ${run.state.status}`);
+        if (run.state.cancelled) throw new AppError('conflict', `run ${run.runId} is already cancelled`);
+        event = { step: RUN_STEP, kind: 'cancelled', status: 'cancelled', message: 'cancelled' };
+        break;
+      case 'resume': {
+        // A person may have deleted event files by hand: start again from what is on disk.
+        run.events = readRunEvents(this.options.root, run.runId).events;
+        run.seq = Math.max(lastSeq(runLayout(this.options.root, run.runId).eventsDir), run.events.at(-1)?.seq ?? 0);
+        event = { step: RUN_STEP, kind: 'resumed', status: 'running', message: 'resumed' };
+        break;
+      }
+      case 'replay': {
+        if (!(action.from in run.chain.agents)) {
+          throw new AppError('not_found', `step ${action.from} is not in run ${run.runId}'s chain`);
+        }
+        const steps = downstreamOf(run.chain, [action.from]);
+        const { eventsDir } = runLayout(this.options.root, run.runId);
+        const removed = run.events.filter((e) => steps.has(e.step));
+        const files = removed.map((e) => eventFileName(e.seq, e.step, e.kind));
+        for (const file of files) rmSync(join(eventsDir, file), { force: true });
+        run.events = run.events.filter((e) => !steps.has(e.step));
+        event = {
+          step: RUN_STEP,
+          kind: 'replayed',
+          status: 'running',
+          message: `replay from ${action.from}: ${[...steps].sort().join(', ')}`,
+          data: { from: action.from, steps: [...steps].sort(), removed: files },
+        };
+        break;
+      }
+    }
+    const stored = await this.commit(run, event);
+    run.events.push(stored.event);
+    this.runs.set(run.runId, run);
+    // A resume re-read the disk, where a step this daemon is starting may not show yet: it must not be stopped.
+    this.adopt(run, run.events, action.op !== 'resume');
+    return stored;
+  }
+
   // ---- scheduling ----------------------------------------------------------------------------------------------
 
   private evaluate(run: ActiveRun): void {
-    if (this.draining || run.finishing) return;
+    if (this.draining || run.finishing || run.state.finished) return;
     const { state, chain } = run;
     if (state.cancelled || [...state.steps.values()].some((s) => s.status === 'failed')) {
       for (const name of [...run.active.keys()]) this.unqueue(run, name);
@@ -548,17 +669,17 @@ export class Daemon {
     if (!deadline || run.timers.has(name)) return;
     const fire = () => {
       run.timers.delete(name);
-      this.track(run, name, 'writing');
-      run.writes = run.writes
-        .then(() =>
-          appendEvent(this.options.root, run.runId, undefined, {
-            decide: (current) => decisionTimeoutEvent(run.chain, current, name, def),
-            writer: this.writerId,
-          }),
-        )
-        .catch(() => undefined) // decided meanwhile by a person: nothing to do
-        .then(() => this.adopt(run, readRunEvents(this.options.root, run.runId).events));
-      this.settle(run, name);
+      run.writes = run.writes.then(async () => {
+        let event: NewEvent;
+        try {
+          event = decisionTimeoutEvent(run.chain, { events: run.events, files: [], malformed: [] }, name, def);
+        } catch {
+          return; // decided meanwhile by a person
+        }
+        const stored = await this.commit(run, event);
+        run.events.push(stored.event);
+        this.adopt(run, run.events);
+      });
     };
     run.timers.set(name, setTimeout(fire, Math.max(0, Date.parse(deadline) - Date.now())));
   }

@@ -174,7 +174,7 @@ export async function appendEvent(
 const readyDirs = new Set<string>();
 
 /** mkdir once per run and process: a daemon writes thousands of events and each mkdir is a syscall. */
-function ensureRunDirs(tmpDir: string, eventsDir: string): void {
+export function ensureRunDirs(tmpDir: string, eventsDir: string): void {
   if (readyDirs.has(tmpDir)) return;
   mkdirSync(tmpDir, { recursive: true });
   mkdirSync(eventsDir, { recursive: true });

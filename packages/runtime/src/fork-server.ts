@@ -153,6 +153,22 @@ export class ForkServer {
     });
   }
 
+  /**
+   * Durability barrier for group commit: `sync -f DIR` (coreutils; the syncfs(2) of DIR's filesystem) in a child,
+   * so neither the daemon nor this server's loop waits on the disk.
+   */
+  async syncFs(dir: string): Promise<void> {
+    const child = await this.fork({
+      pts: '/dev/null',
+      cwd: '/',
+      stdinFile: undefined,
+      command: 'exec sync -f "$SYNC_DIR"',
+      env: { PATH: '/usr/bin:/bin', SYNC_DIR: dir },
+    });
+    const { code, signal } = await child.exit;
+    if (code !== 0) throw new Error(`sync -f failed (${signal ?? `exit ${code}`})`);
+  }
+
   close(): void {
     this.child?.stdin?.end();
   }

@@ -13,7 +13,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** Takes the lock once; false when another live process holds it. A lock whose holder died is broken. */
-function tryTake(lockFile: string): boolean {
+export function tryTakeLock(lockFile: string): boolean {
   try {
     const fd = openSync(lockFile, 'wx');
     writeSync(fd, String(process.pid));
@@ -41,7 +41,7 @@ function tryTake(lockFile: string): boolean {
 export async function withRunLock<T>(lockFile: string, body: () => Promise<T> | T): Promise<T> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   let delay = 1;
-  while (!tryTake(lockFile)) {
+  while (!tryTakeLock(lockFile)) {
     if (Date.now() > deadline) {
       throw new AppError('conflict', `run is locked by another process (${lockFile}); retry, or remove it if stale`);
     }
@@ -53,4 +53,8 @@ export async function withRunLock<T>(lockFile: string, body: () => Promise<T> | 
   } finally {
     rmSync(lockFile, { force: true });
   }
+}
+
+export function releaseLock(lockFile: string): void {
+  rmSync(lockFile, { force: true });
 }

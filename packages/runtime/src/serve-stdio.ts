@@ -12,7 +12,7 @@ import {
   parseChainDefinition,
 } from '@paddock/contracts';
 import { loadChainFile, loadChainText } from './chain-files';
-import { errorJson } from './cli-main';
+import { errorJson } from './cli-errors';
 import { health } from './commands/health';
 import { createRun } from './create-run';
 import { eventsSince, parseCursor } from './journal';

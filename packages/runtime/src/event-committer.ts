@@ -1,0 +1,103 @@
+import { closeSync, fsync as fsyncCb, openSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { eventFileName, RunEventSchema } from '@paddock/contracts';
+import { appendJournal, ensureRunDirs, type NewEvent, type StoredEvent } from './event-store';
+import { runLayout } from './paths';
+
+const fsync = promisify(fsyncCb);
+
+/** Makes every file written so far durable (e.g. one syncfs for the whole filesystem). */
+export type DurabilityBarrier = () => Promise<void>;
+
+interface Pending {
+  tmp: string;
+  final: string;
+  runId: string;
+  stored: StoredEvent;
+  resolve: (stored: StoredEvent) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The daemon's event writer: the same atomic protocol as appendEvent (temp file in the run, durable, then renamed
+ * into .events/), with group commit. Events that arrive while a durability barrier is in flight
+ * wait for the next one, so a burst of a thousand handoffs costs a few filesystem syncs instead of a thousand fsyncs
+ * (measured here: ~0.75 ms per fsync whatever the concurrency, i.e. ~1,300 events/s at best, and every fsync also
+ * stalls other metadata operations). With no barrier it falls back to one fsync per event, concurrently.
+ */
+export class EventCommitter {
+  private pending: Pending[] = [];
+  private flushing = false;
+
+  constructor(
+    private readonly root: string,
+    private readonly writer: string,
+    private readonly barrier: DurabilityBarrier | undefined,
+  ) {}
+
+  /**
+   * Stages one event under the seq the caller assigns. The daemon is the only writer of the runs it owns (other
+   * processes go through it, see run-actions.ts), so it keeps each run's seq in memory and needs no lock or readdir.
+   */
+  append(runId: string, seq: number, input: NewEvent): Promise<StoredEvent> {
+    return new Promise((resolve, reject) => {
+      try {
+        const run = runLayout(this.root, runId);
+        const event = RunEventSchema.parse({ ...input, run_id: runId, seq, timestamp: new Date().toISOString() });
+        const file = eventFileName(seq, event.step, event.kind);
+        ensureRunDirs(run.tmpDir, run.eventsDir);
+        const tmp = join(run.tmpDir, `${file}.${process.pid}.tmp`);
+        const fd = openSync(tmp, 'w', 0o644);
+        try {
+          writeSync(fd, `${JSON.stringify(event)}\n`);
+        } finally {
+          closeSync(fd);
+        }
+        this.pending.push({ tmp, final: join(run.eventsDir, file), runId, stored: { event, file }, resolve, reject });
+        this.schedule();
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
+
+  private schedule(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        if (this.barrier) await this.barrier();
+        else await Promise.all(batch.map((p) => fsyncFile(p.tmp)));
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+        continue;
+      }
+      for (const p of batch) {
+        try {
+          renameSync(p.tmp, p.final);
+          appendJournal(this.root, p.runId, p.stored.file, p.stored.event.timestamp, this.writer);
+          p.resolve(p.stored);
+        } catch (error) {
+          p.reject(error);
+        }
+      }
+    }
+    this.flushing = false;
+  }
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const fd = openSync(path, 'r+');
+  try {
+    await fsync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
