@@ -69,6 +69,8 @@ case "${1:-}" in
     start
     ;;
   health) as_runtime "$chainctl" health --json ;;
+  # The control plane's long-lived query channel: JSON lines on stdin/stdout (see packages/fleet box-channel.ts).
+  serve) as_runtime "$chainctl" serve --stdio ;;
   running-release) running_release ;;
   status)
     if daemon_pid; then exit 0; fi
@@ -76,7 +78,7 @@ case "${1:-}" in
     exit 3
     ;;
   *)
-    echo 'usage: paddock-service start|stop|restart|health|running-release|status' >&2
+    echo 'usage: paddock-service start|stop|restart|health|serve|running-release|status' >&2
     exit 2
     ;;
 esac

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ExecError, FleetError, generateSshKeyPair, joinCommands, type SshPool, sh } from '@paddock/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zeroLeadingKeyPair } from './support/edge-keys';
 import { HOSTILE_STRINGS, MARKER } from './support/hostile-strings';
 import { collectEvents, createTestFleet, type TestFleet } from './support/test-boxes';
 
@@ -131,6 +132,20 @@ describe('connections to test boxes', () => {
     const error = await own.connect(target).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FleetError);
     expect((error as FleetError).failure).toBe('connect_failed');
+  });
+
+  it('logs in with keys whose public half starts with a zero byte (login key and host key)', async () => {
+    const login = zeroLeadingKeyPair('login', 'a');
+    const hostKey = zeroLeadingKeyPair('host', 'b');
+    const box = await fleet.harness.createBox({ name: 'edge-keys', authorizedKey: login.publicKey, hostKey });
+    const own = fleet.pool();
+    const connection = await own.connect({
+      ...fleet.target(box),
+      privateKey: login.privateKey,
+      hostKey: { kind: 'pinned', fingerprint: hostKey.fingerprint },
+    });
+    expect((await connection.exec(sh`hostname`)).stdout).toBe('edge-keys\n');
+    await fleet.harness.destroyBox('edge-keys');
   });
 
   it('refuses a key the box does not know', async () => {

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateSshKeyPair, loadSshKeyPair } from './box-keys';
+import { generateSshKeyPair, loadSshKeyPair, sshKeyPairFromSeed } from './box-keys';
 import { FleetError } from './errors';
 import { isFingerprint } from './host-key';
 
@@ -37,8 +38,32 @@ describe('box keys', () => {
     expect(loaded.md5Fingerprint).toBe(a.md5Fingerprint);
   });
 
+  it('writes keys whose public half starts with a zero byte correctly (ssh2 own generator drops that byte)', () => {
+    const pair = zeroLeadingKeyPair('edge');
+    expect(Buffer.from(pair.publicKey.split(' ')[1]!, 'base64').subarray(15, 19)).toEqual(Buffer.from([0, 0, 0, 32]));
+    const dir = mkdtempSync(join(tmpdir(), 'keys-'));
+    try {
+      writeFileSync(join(dir, 'k'), pair.privateKey, { mode: 0o600 });
+      const derived = execFileSync('ssh-keygen', ['-y', '-f', join(dir, 'k')], { encoding: 'utf8' });
+      expect(derived.split(' ').slice(0, 2)).toEqual(pair.publicKey.split(' ').slice(0, 2));
+      expect(loadSshKeyPair(pair.privateKey).fingerprint).toBe(pair.fingerprint);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects garbage and multi-line comments with a clear error', () => {
     expect(() => loadSshKeyPair('not a key')).toThrow(FleetError);
     expect(() => generateSshKeyPair('a\nb')).toThrow(/span lines/);
   });
 });
+
+/** A key pair whose ed25519 public key begins with 0x00 (one seed in 256 gives one). */
+function zeroLeadingKeyPair(comment: string) {
+  for (let i = 0; ; i++) {
+    const seed = createHash('sha256').update(`seed-${i}`).digest();
+    const pair = sshKeyPairFromSeed(seed, comment);
+    // Blob: uint32 11, "ssh-ed25519", uint32 32, then the key: byte 19 is its first byte.
+    if (Buffer.from(pair.publicKey.split(' ')[1]!, 'base64')[19] === 0) return pair;
+  }
+}

@@ -1,4 +1,5 @@
 export * from './bootstrap/bootstrap-box';
+export * from './box-channel';
 export * from './box-keys';
 export * from './deploy/box-layout';
 export * from './deploy/deploy-lock-provider';

@@ -143,10 +143,18 @@ export class SshConnection {
           exitCode = typeof code === 'number' ? code : null;
         });
         const exited = new Promise<number | null>((settle) => {
-          channel.on('close', () => {
+          let settled = false;
+          const finish = (code: number | null) => {
+            if (settled) return;
+            settled = true;
+            this.pending.delete(onLost);
             done();
-            settle(exitCode);
-          });
+            settle(code);
+          };
+          // A dropped link does not always close its channels in ssh2: the drop settles them too.
+          const onLost = () => finish(null);
+          this.pending.add(onLost);
+          channel.on('close', () => finish(exitCode));
         });
         resolve({ channel, exited, stderrTail: () => stderr.text(), close: () => channel.close() });
       });

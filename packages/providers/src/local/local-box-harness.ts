@@ -165,7 +165,12 @@ function describeBox(id: string, proc: LocalBoxProcess, initialFingerprint: stri
       return key.fingerprint;
     },
     dropConnections: async () => {
-      const sessions = await childPids(proc.initPid);
+      // Only sshd's per-connection processes: daemons that detached are children of the box's PID 1 too.
+      const sessions: number[] = [];
+      for (const pid of await childPids(proc.initPid)) {
+        const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+        if (comm.trim() === 'sshd') sessions.push(pid);
+      }
       for (const pid of sessions) {
         try {
           process.kill(pid, 'SIGKILL');

@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HealthSchema, RUN_STEP } from '@paddock/contracts';
+import {
+  BoxChannel,
+  bootstrapBox,
+  buildRuntimeRelease,
+  deployToBox,
+  type LocalRelease,
+  type SshPool,
+  sh,
+} from '@paddock/fleet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestFleet, type TestFleet } from './support/test-boxes';
+
+// The real box runtime (packages/runtime, bundled by esbuild with its PTY module), deployed to a real test box.
+// These boxes use the machine's own Node (checked >= 20 by bootstrap and by the launcher) to keep the test quick;
+// the benchmark deploys the release that carries its own Node binary.
+let fleet: TestFleet;
+let pool: SshPool;
+let outDir: string;
+let release: LocalRelease;
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), 'paddock-runtime-release-'));
+  fleet = await createTestFleet(1);
+  pool = fleet.pool();
+  release = await buildRuntimeRelease({
+    runtimeDir: join(import.meta.dirname, '../../packages/runtime'),
+    outDir: join(outDir, 'rt-1'),
+    version: 'rt-1',
+    node: { kind: 'system' },
+  });
+  await bootstrapBox({ pool, target: fleet.target(fleet.boxes[0]!), systemNode: true });
+});
+
+afterAll(async () => {
+  await fleet?.destroy();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('the real runtime on a test box', () => {
+  it('deploys, starts the daemon as the runtime user, and passes chainctl health', async () => {
+    const target = fleet.target(fleet.boxes[0]!);
+    const result = await deployToBox({ pool, target, release, deployId: 'runtime-1' });
+    expect(result.error).toBeUndefined();
+    expect(result.outcome).toBe('succeeded');
+    const connection = await pool.connect(target);
+    const health = HealthSchema.parse(
+      JSON.parse((await connection.exec(sh`/opt/paddock/bin/paddock-service health`)).stdout),
+    );
+    expect(health).toMatchObject({
+      ok: true,
+      root: '/var/lib/paddock',
+      pty: { ok: true },
+      daemon: { running: true, healthy: true },
+    });
+    const owner = await connection.exec(sh`ps -o user= -p ${String(health.daemon.pid)}`);
+    expect(owner.stdout.trim()).toBe('paddock');
+    expect((await connection.exec(sh`/opt/paddock/bin/paddock-service running-release`)).stdout.trim()).toBe('rt-1');
+  });
+
+  it('answers queries over one long-lived channel and resumes event streams after a drop, losing nothing', async () => {
+    const box = fleet.boxes[0]!;
+    let reopened = 0;
+    const channel = new BoxChannel({
+      pool,
+      target: fleet.target(box),
+      reopenDelayMs: { initial: 50, max: 500 },
+      onReopen: () => reopened++,
+    });
+    try {
+      const health = HealthSchema.parse(await channel.request({ op: 'health' }));
+      expect(health.ok).toBe(true);
+      expect(channel.hello?.root).toBe('/var/lib/paddock');
+
+      const seen: { cursor: string; run: string; seq: number; kind: string; step: string }[] = [];
+      const finished = new Map<string, () => void>();
+      const subscription = await channel.subscribe({
+        onEvent: (event, cursor) => {
+          seen.push({ cursor, run: event.run_id, seq: event.seq, kind: event.kind, step: event.step });
+          if (event.step === RUN_STEP && event.kind === 'finished') finished.get(event.run_id)?.();
+        },
+      });
+      const runChain = async (runId: string) => {
+        const done = new Promise<void>((resolve) => finished.set(runId, resolve));
+        const text = 'name: hello\nagents:\n  a: { run: echo hello }\n  b: { needs: [a], input: a, run: cat }\n';
+        await channel.request({ op: 'run', text, inputs: {}, run_id: runId });
+        await done;
+      };
+      await runChain('first');
+      expect(await box.dropConnections()).toBeGreaterThan(0);
+      // The channel notices, reopens by itself (it has a subscription) and resumes from the last cursor.
+      await waitFor(() => reopened > 0 && channel.isOpen);
+      await runChain('second');
+      const all = (await channel.request({ op: 'events', limit: 1000 })) as { events: { cursor: string }[] };
+      expect(seen.map((e) => e.cursor)).toEqual(all.events.map((e) => e.cursor));
+      expect(new Set(seen.map((e) => e.cursor)).size).toBe(seen.length);
+      for (const run of ['first', 'second']) {
+        const kinds = seen.filter((e) => e.run === run).map((e) => `${e.step}.${e.kind}`);
+        expect(kinds[0]).toBe(`${RUN_STEP}.created`);
+        expect(kinds.at(-1)).toBe(`${RUN_STEP}.finished`);
+        expect(kinds).toContain('b.complete');
+      }
+      const status = (await channel.request({ op: 'status', run_id: 'second' })) as { status: string };
+      expect(status.status).toBe('succeeded');
+      await subscription.close();
+      await expect(channel.request({ op: 'status', run_id: 'missing' })).rejects.toThrow(/not_found/);
+    } finally {
+      await channel.close();
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
