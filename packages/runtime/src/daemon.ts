@@ -37,6 +37,9 @@ export type RunAction =
   | { op: 'resume'; run: string }
   | { op: 'cancel'; run: string };
 
+/** Fork servers in the pool: two, so a burst of handoffs can fork on both cores of a small box. */
+const FORK_SERVERS = 2;
+
 export interface DaemonOptions {
   root: string;
   maxParallel: number;
@@ -91,7 +94,7 @@ export class Daemon {
   private follower: JournalFollower | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
   private secretsCache: { mtimeMs: number; values: Record<string, string> } | undefined;
-  private forkServer: ForkServer | undefined;
+  private forkServers: ForkServer[] = [];
   private attachServer: Server | undefined;
   private spawner: AgentSpawner = nodeSpawner;
   private committer: EventCommitter | undefined;
@@ -111,9 +114,10 @@ export class Daemon {
     mkdirSync(rootLayout(this.options.root).runsDir, { recursive: true });
     const wanted = this.options.spawner ?? (ForkServer.available() ? 'fork-server' : 'node');
     if (wanted === 'fork-server') {
-      const server = new ForkServer();
-      this.forkServer = server;
-      this.spawner = forkServerSpawner(server);
+      const servers = Array.from({ length: FORK_SERVERS }, () => new ForkServer());
+      const server = servers[0] as ForkServer;
+      this.forkServers = servers;
+      this.spawner = forkServerSpawner(servers);
       if (this.options.barrier === 'syncfs') {
         this.committer = new EventCommitter(this.options.root, this.writerId, () => server.syncFs(this.options.root));
       }
@@ -155,7 +159,7 @@ export class Daemon {
     }
     while (this.running > 0) await new Promise((r) => setTimeout(r, 25));
     await Promise.all([...this.runs.values()].map((run) => run.writes));
-    this.forkServer?.close();
+    for (const server of this.forkServers) server.close();
   }
 
   // ---- discovering runs and external changes -------------------------------------------------------------------

@@ -54,8 +54,18 @@ export class EventCommitter {
         } finally {
           closeSync(fd);
         }
-        this.pending.push({ tmp, final: join(run.eventsDir, file), runId, stored: { event, file }, resolve, reject });
-        this.schedule();
+        const pending = { tmp, final: join(run.eventsDir, file), runId, stored: { event, file }, resolve, reject };
+        if (this.barrier) {
+          this.pending.push(pending);
+          this.schedule();
+        } else {
+          // Without a shared barrier each event is made durable and published on its own, so a slow fsync of one
+          // event never holds back the others (batching them would turn staggered handoffs into bursts).
+          fsyncFile(tmp).then(
+            () => this.publish(pending),
+            (error: unknown) => reject(error),
+          );
+        }
       } catch (error) {
         reject(error);
       }
@@ -73,23 +83,24 @@ export class EventCommitter {
       const batch = this.pending;
       this.pending = [];
       try {
-        if (this.barrier) await this.barrier();
-        else await Promise.all(batch.map((p) => fsyncFile(p.tmp)));
+        await this.barrier?.();
       } catch (error) {
         for (const p of batch) p.reject(error);
         continue;
       }
-      for (const p of batch) {
-        try {
-          renameSync(p.tmp, p.final);
-          appendJournal(this.root, p.runId, p.stored.file, p.stored.event.timestamp, this.writer);
-          p.resolve(p.stored);
-        } catch (error) {
-          p.reject(error);
-        }
-      }
+      for (const p of batch) this.publish(p);
     }
     this.flushing = false;
+  }
+
+  private publish(p: Pending): void {
+    try {
+      renameSync(p.tmp, p.final);
+      appendJournal(this.root, p.runId, p.stored.file, p.stored.event.timestamp, this.writer);
+      p.resolve(p.stored);
+    } catch (error) {
+      p.reject(error);
+    }
   }
 }
 

@@ -83,9 +83,14 @@ export const nodeSpawner: AgentSpawner = async (pair, request) => {
   return { pid: child.pid, exit };
 };
 
-/** Spawner through the fork server; the daemon keeps the slave open until the agent exits (see fork-server.ts). */
-export function forkServerSpawner(server: ForkServer): AgentSpawner {
+/**
+ * Spawner through fork servers (round-robin over a small pool, so a burst of handoffs forks on both cores); the
+ * daemon keeps the slave open until the agent exits (see fork-server.ts).
+ */
+export function forkServerSpawner(servers: ForkServer[]): AgentSpawner {
+  let next = 0;
   return async (pair, request) => {
+    const server = servers[next++ % servers.length] as ForkServer;
     try {
       const forked = await server.fork({ pts: pair.path, ...request });
       return {
