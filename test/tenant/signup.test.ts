@@ -180,6 +180,29 @@ describe('POST /v1/signup', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('lets exactly one of many concurrent signups for one email, or one key with different bodies, through', async () => {
+    const sameEmail = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        t.app.inject(signupRequest({ email: 'race@example.com', workspaceName: `Race ${i}`, plan: 'starter' })),
+      ),
+    );
+    expect(sameEmail.map((r) => r.statusCode).sort()).toEqual([202, ...Array(19).fill(409)]);
+    expect(await t.prisma.user.count({ where: { email: 'race@example.com' } })).toBe(1);
+
+    const key = randomUUID();
+    const sameKey = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        t.app.inject(
+          signupRequest({ email: `key-race-${i}@example.com`, workspaceName: `Key ${i}`, plan: 'starter' }, key),
+        ),
+      ),
+    );
+    expect(sameKey.map((r) => r.statusCode).sort()).toEqual([202, ...Array(19).fill(409)]);
+    const codes = sameKey.filter((r) => r.statusCode === 409).map((r) => r.json().error.code);
+    expect(new Set(codes)).toEqual(new Set(['idempotency_conflict']));
+    expect(await t.prisma.user.count({ where: { email: { startsWith: 'key-race-' } } })).toBe(1);
+  });
+
   it('gives a name in another script a stable handle', async () => {
     const reply = await t.app.inject(
       signupRequest({ email: 'tokyo@example.com', workspaceName: '東京ラボ', plan: 'starter' }),

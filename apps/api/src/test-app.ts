@@ -21,6 +21,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Pooled Postgres connections (default 4); load tests raise it. */
   poolMax?: number;
+  /** How long a query may wait for a pooled connection (default 10 s); burst tests queue far more than that. */
+  poolTimeoutMs?: number;
   /** Default: high enough that only a test aiming at the limit reaches it. */
   signupRateLimit?: RateLimitRule;
 }
@@ -30,7 +32,10 @@ export const TEST_BODY_LIMIT = 16_384;
 /** The real server with every route, on a fresh database and its own queue prefix. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db: TestDatabase = await createTestDatabase();
-  const prisma = createPrismaClient(db.url, { poolMax: options.poolMax ?? 4 });
+  const prisma = createPrismaClient(db.url, {
+    poolMax: options.poolMax ?? 4,
+    ...(options.poolTimeoutMs === undefined ? {} : { connectionTimeoutMs: options.poolTimeoutMs }),
+  });
   const redis: Redis = connectTestRedis();
   const prefix = uniqueQueuePrefix();
   const queues = createQueues(redis, prefix);

@@ -35,7 +35,7 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
   };
   return {
     'diagnostics.probe': (payload, context) => runProbe(payload, context),
-    'tenant.provision': (payload, context) => startProvisioning(prisma(), payload, context),
+    'tenant.provision': async (payload, context) => startProvisioning(prisma(), payload, context),
     'workflow.advance': (payload, context) => advanceWorkflow(workflowDeps(), payload, context),
   };
 }

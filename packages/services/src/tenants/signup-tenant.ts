@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { AppError, type SignupBody, type SignupReply, workspaceSlug } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '@paddock/db';
 import type { Queues } from '@paddock/jobs';
 import { generateApiKey, type Vault } from '@paddock/vault';
+import { insertSignup } from './insert-signup';
 import { PROVISIONING_JOB, provisioningJobId, queueProvisioningJob } from './provisioning-job';
 import {
   openSignupReply,
@@ -28,130 +30,83 @@ export interface SignupOutcome {
   replayed: boolean;
 }
 
-// Under a burst of signups every request waits for one of a few pooled connections; waiting is fine, failing is not.
-const TRANSACTION_OPTIONS = { maxWait: 60_000, timeout: 30_000 } as const;
-
 /**
  * Signs a tenant up: tenant, owner, subscription, first API key, provisioning workflow, the provisioning job's record
- * and the idempotency record with the answer, all in one transaction; then the job goes onto its queue.
+ * and the idempotency record with the answer, all in one statement (see insertSignup); then the job goes onto its
+ * queue.
  *
- * Concurrency: the idempotency row is inserted first, so a second request with the same key waits on its unique
- * index until the first commits, then finds the stored answer. A different key with the same email or workspace
- * handle fails on those unique indexes and gets a 409 naming which.
+ * The write is tried first and the idempotency record read only when the write did nothing, so a new signup costs
+ * one round trip to Postgres. A second request with the same key waits on the key's unique index until the first
+ * commits, then gets the stored answer; a different key with the same email or workspace handle gets a 409 naming
+ * which.
  */
 export async function signupTenant(deps: SignupDeps, input: SignupInput): Promise<SignupOutcome> {
   const requestHash = signupRequestHash(input);
-  const stored = await findStoredSignup(deps, input.idempotencyKey, requestHash);
-  if (stored) return stored;
-
-  const plan = await deps.prisma.plan.findFirst({ where: { code: input.plan, active: true }, select: { id: true } });
-  if (!plan) throw await unknownPlan(deps.prisma, input.plan);
-
   const slug = workspaceSlug(input.workspaceName);
-  const apiKey = generateApiKey('live');
-  const now = new Date();
-  let reply: SignupReply;
-  let tenantId: string;
-  let workflowId: string;
-  try {
-    ({ reply, tenantId, workflowId } = await deps.prisma.$transaction(async (tx) => {
-      // An expired record is only a spent retry handle: the key may start a new signup.
-      await tx.idempotencyRecord.deleteMany({
-        where: { scope: SIGNUP_SCOPE, key: input.idempotencyKey, expiresAt: { lte: now } },
-      });
-      const record = await tx.idempotencyRecord.create({
-        data: {
+  for (let attempt = 1; ; attempt++) {
+    const now = new Date();
+    const generated = generateApiKey('live');
+    const reply: SignupReply = {
+      tenant: { id: randomUUID(), slug, name: input.workspaceName, status: 'provisioning', plan: input.plan },
+      user: { id: randomUUID(), email: input.email, role: 'owner' },
+      apiKey: { id: randomUUID(), prefix: generated.prefix, key: generated.key },
+      workflowId: randomUUID(),
+    };
+    const sealed = sealSignupReply(deps.vault, input.idempotencyKey, requestHash, reply);
+    let inserted: boolean;
+    try {
+      inserted = await insertSignup(deps.prisma, {
+        tenant: { id: reply.tenant.id, slug, name: input.workspaceName, planCode: input.plan },
+        user: { id: reply.user.id, email: input.email },
+        subscription: { periodStart: now, periodEnd: addMonthUtc(now) },
+        apiKey: { id: reply.apiKey.id, prefix: generated.prefix, hash: generated.hash },
+        workflow: { id: reply.workflowId, key: `provision:${reply.tenant.id}` },
+        // The job's record is written with the tenant (an outbox row): a signup that committed always has its one
+        // provisioning job, even if the process dies before the job reaches Redis (a replay adds it again).
+        job: {
+          queue: PROVISIONING_JOB.queue,
+          name: PROVISIONING_JOB.name,
+          jobId: provisioningJobId(reply.workflowId),
+          maxAttempts: PROVISIONING_JOB.attempts,
+          payload: { tenantId: reply.tenant.id, workflowId: reply.workflowId },
+        },
+        idempotency: {
           scope: SIGNUP_SCOPE,
           key: input.idempotencyKey,
           requestHash,
+          responseBody: sealed.responseBody,
+          responseSecretsEncrypted: sealed.responseSecretsEncrypted,
           expiresAt: new Date(now.getTime() + SIGNUP_REPLAY_TTL_MS),
         },
-        select: { id: true },
-      });
-      const tenant = await tx.tenant.create({
-        data: { slug, name: input.workspaceName, planId: plan.id, status: 'provisioning' },
-        select: { id: true },
-      });
-      const user = await tx.user.create({
-        data: { tenantId: tenant.id, email: input.email, role: 'owner' },
-        select: { id: true },
-      });
-      await tx.subscription.create({
-        data: {
-          tenantId: tenant.id,
-          planId: plan.id,
-          status: 'active',
-          currentPeriodStart: now,
-          currentPeriodEnd: addMonthUtc(now),
-        },
-      });
-      const key = await tx.apiKey.create({
-        data: {
-          tenantId: tenant.id,
-          userId: user.id,
-          name: 'Created at signup',
-          prefix: apiKey.prefix,
-          keyHash: apiKey.hash,
-        },
-        select: { id: true },
-      });
-      const workflow = await tx.workflow.create({
-        data: { tenantId: tenant.id, kind: 'provision', key: `provision:${tenant.id}`, currentStep: 'queued' },
-        select: { id: true },
-      });
-      // The job's record is written here, with the tenant (an outbox row): a signup that committed always has its
-      // one provisioning job, even if the process dies before the job reaches Redis (a replay re-adds it).
-      await tx.jobRecord.create({
-        data: {
-          queue: PROVISIONING_JOB.queue,
-          name: PROVISIONING_JOB.name,
-          jobId: provisioningJobId(workflow.id),
-          payload: { tenantId: tenant.id, workflowId: workflow.id },
-          maxAttempts: PROVISIONING_JOB.attempts,
-          tenantId: tenant.id,
-          workflowId: workflow.id,
-        },
-      });
-      const answer: SignupReply = {
-        tenant: { id: tenant.id, slug, name: input.workspaceName, status: 'provisioning', plan: input.plan },
-        user: { id: user.id, email: input.email, role: 'owner' },
-        apiKey: { id: key.id, prefix: apiKey.prefix, key: apiKey.key },
-        workflowId: workflow.id,
-      };
-      await tx.idempotencyRecord.update({
-        where: { id: record.id },
-        data: {
-          ...sealSignupReply(deps.vault, input.idempotencyKey, requestHash, answer),
-          responseStatus: 202,
-          tenantId: tenant.id,
-          completedAt: new Date(),
-        },
-      });
-      await tx.auditLog.create({
-        data: {
-          tenantId: tenant.id,
-          actorType: 'user',
-          actorId: user.id,
-          actorLabel: input.email,
-          action: 'tenant.signup',
-          targetType: 'tenant',
-          targetId: tenant.id,
-          details: { slug, plan: input.plan, apiKeyPrefix: apiKey.prefix, workflowId: workflow.id },
+        audit: {
+          details: { slug, plan: input.plan, apiKeyPrefix: generated.prefix, workflowId: reply.workflowId },
           ipAddress: input.ipAddress?.slice(0, 64) ?? null,
           requestId: input.requestId?.slice(0, 128) ?? null,
         },
       });
-      return { reply: answer, tenantId: tenant.id, workflowId: workflow.id };
-    }, TRANSACTION_OPTIONS));
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    // Which unique index refused is read back from the data rather than parsed out of the driver's message.
-    const replay = await findStoredSignup(deps, input.idempotencyKey, requestHash);
-    if (replay) return replay;
-    throw await explainConflict(deps.prisma, input.email, slug, input.workspaceName, error);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // Which unique index refused is read back from the data rather than parsed out of the driver's message.
+      throw await explainConflict(deps.prisma, input.email, slug, input.workspaceName, error);
+    }
+    if (inserted) {
+      await enqueueOrExplain(deps.queues, reply.tenant.id, reply.workflowId);
+      return { reply, replayed: false };
+    }
+    // Nothing written: the key has a record (a replay, or a conflict), or the plan is unknown.
+    const stored = await findStoredSignup(deps, input.idempotencyKey, requestHash);
+    if (stored) return stored;
+    if (attempt === 1 && (await deleteExpiredRecord(deps.prisma, input.idempotencyKey))) continue;
+    throw await unknownPlan(deps.prisma, input.plan);
   }
-  await enqueueOrExplain(deps.queues, tenantId, workflowId);
-  return { reply, replayed: false };
+}
+
+/** An expired record is only a spent retry handle: the key may start a new signup. */
+async function deleteExpiredRecord(prisma: PrismaClient, idempotencyKey: string): Promise<boolean> {
+  const { count } = await prisma.idempotencyRecord.deleteMany({
+    where: { scope: SIGNUP_SCOPE, key: idempotencyKey, expiresAt: { lte: new Date() } },
+  });
+  return count > 0;
 }
 
 async function findStoredSignup(
@@ -234,7 +189,12 @@ async function unknownPlan(prisma: PrismaClient, code: string): Promise<AppError
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2002') return true;
+  // Raw statements carry the driver adapter's error, with Postgres' own code (23505 unique_violation).
+  const meta = error.meta as { driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } | undefined;
+  const cause = meta?.driverAdapterError?.cause;
+  return cause?.originalCode === '23505' || cause?.kind === 'UniqueConstraintViolation';
 }
 
 /** One calendar month later (Jan 31 -> Feb 28/29), in UTC, for the first billing period. */

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../../apps/api/src/test-app';
+import { type SignedUp, signUp, startTenantTestApp } from './support';
+
+const chain = (step: string) => `name: shared-name\nagents:\n  ${step}:\n    run: echo ${step}\n`;
+
+interface Probe {
+  method: 'GET' | 'PUT' | 'DELETE' | 'POST';
+  /** The route as registered, so the walk can prove it covers every tenant route. */
+  route: string;
+  url: string;
+  payload?: Record<string, unknown>;
+  /** 404 where the id names the other tenant's row; otherwise the answer concerns the caller's own data only. */
+  status: number;
+  /** Nothing of the victim may appear in the answer. */
+  mustNotContain: string[];
+}
+
+describe('cross-tenant isolation on every tenant route', () => {
+  let t: TestApp;
+  let attacker: SignedUp;
+  let victim: SignedUp;
+  let victimChainId: string;
+
+  beforeAll(async () => {
+    t = await startTenantTestApp();
+    attacker = await signUp(t.app, 'attacker');
+    victim = await signUp(t.app, 'victim');
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/v1/secrets/VICTIM_TOKEN',
+      headers: victim.headers,
+      payload: { value: 'victim-secret-value' },
+    });
+    expect(put.statusCode).toBe(201);
+    for (const step of ['one', 'two']) {
+      const reply = await t.app.inject({
+        method: 'POST',
+        url: '/v1/chains',
+        headers: victim.headers,
+        payload: { definition: chain(step) },
+      });
+      victimChainId = reply.json().chain.id;
+    }
+    const box = await t.prisma.box.create({ data: { tenantId: victim.tenantId, provider: 'local' } });
+    await t.prisma.usageEvent.create({
+      data: {
+        tenantId: victim.tenantId,
+        boxId: box.id,
+        idempotencyKey: `${box.id}:r:1`,
+        runtimeRunId: 'r',
+        seq: 1,
+        type: 'complete',
+        chainName: 'victim-chain',
+        model: 'victim-model',
+        tokensIn: 424_242,
+        costMicros: 1_000_000n,
+        occurredAt: new Date(),
+      },
+    });
+  });
+  afterAll(() => t.close());
+
+  const victimState = async () =>
+    JSON.stringify(
+      {
+        secrets: await t.prisma.tenantSecret.findMany({
+          where: { tenantId: victim.tenantId },
+          orderBy: { name: 'asc' },
+        }),
+        chains: await t.prisma.chain.findMany({ where: { tenantId: victim.tenantId }, orderBy: { name: 'asc' } }),
+        versions: await t.prisma.chainVersion.findMany({
+          where: { tenantId: victim.tenantId },
+          orderBy: { version: 'asc' },
+        }),
+        usage: await t.prisma.usageEvent.findMany({ where: { tenantId: victim.tenantId } }),
+        audit: await t.prisma.auditLog.findMany({ where: { tenantId: victim.tenantId }, orderBy: { id: 'asc' } }),
+        tenant: await t.prisma.tenant.findUnique({ where: { id: victim.tenantId } }),
+      },
+      (_k, v) => (typeof v === 'bigint' ? String(v) : v),
+    );
+
+  it("answers 404 (or only the caller's own data) and leaves the other tenant's rows untouched", async () => {
+    const hidden = ['VICTIM_TOKEN', 'victim-secret-value', victim.tenantId];
+    const probes: Probe[] = [
+      { method: 'GET', route: '/v1/secrets', url: '/v1/secrets', status: 200, mustNotContain: hidden },
+      {
+        method: 'DELETE',
+        route: '/v1/secrets/:name',
+        url: '/v1/secrets/VICTIM_TOKEN',
+        status: 404,
+        // The name is the caller's own input; what must not leak is the victim's value and identity.
+        mustNotContain: ['victim-secret-value', victim.tenantId],
+      },
+      // Secret names live in the caller's namespace: this creates the attacker's own secret, never touches the victim's.
+      {
+        method: 'PUT',
+        route: '/v1/secrets/:name',
+        url: '/v1/secrets/VICTIM_TOKEN',
+        payload: { value: 'attacker-value' },
+        status: 201,
+        mustNotContain: ['victim-secret-value', victim.tenantId],
+      },
+      // Chain names are per tenant too: the attacker gets a chain of their own with the same name.
+      {
+        method: 'POST',
+        route: '/v1/chains',
+        url: '/v1/chains',
+        payload: { definition: chain('one') },
+        status: 201,
+        mustNotContain: [victimChainId, victim.tenantId],
+      },
+      { method: 'GET', route: '/v1/chains', url: '/v1/chains', status: 200, mustNotContain: [victimChainId] },
+      {
+        method: 'GET',
+        route: '/v1/chains/:id/versions',
+        url: `/v1/chains/${victimChainId}/versions`,
+        status: 404,
+        mustNotContain: ['echo two'],
+      },
+      {
+        method: 'GET',
+        route: '/v1/chains/:id/versions/:version',
+        url: `/v1/chains/${victimChainId}/versions/1`,
+        status: 404,
+        mustNotContain: ['echo one'],
+      },
+      {
+        method: 'GET',
+        route: '/v1/chains/:id/versions/:a/diff/:b',
+        url: `/v1/chains/${victimChainId}/versions/1/diff/2`,
+        status: 404,
+        mustNotContain: ['echo'],
+      },
+      {
+        method: 'GET',
+        route: '/v1/usage',
+        url: '/v1/usage',
+        status: 200,
+        mustNotContain: ['424242', 'victim-chain', 'victim-model'],
+      },
+    ];
+
+    const tenantRoutes = t.app.routeCatalog
+      .filter((r) => r.url.startsWith('/v1/') && !r.url.startsWith('/v1/operator/') && r.url !== '/v1/signup')
+      .map((r) => `${r.method} ${r.url}`)
+      .sort();
+    expect(probes.map((p) => `${p.method} ${p.route}`).sort()).toEqual(tenantRoutes);
+
+    const before = await victimState();
+    for (const probe of probes) {
+      const reply = await t.app.inject({
+        method: probe.method,
+        url: probe.url,
+        headers: attacker.headers,
+        ...(probe.payload ? { payload: probe.payload } : {}),
+      });
+      expect({ url: probe.url, method: probe.method, status: reply.statusCode }).toEqual({
+        url: probe.url,
+        method: probe.method,
+        status: probe.status,
+      });
+      if (probe.status === 404) expect(reply.json().error.code).toBe('not_found');
+      for (const text of probe.mustNotContain) expect(reply.body).not.toContain(text);
+    }
+    expect(await victimState()).toBe(before);
+
+    // The victim still sees exactly their own data.
+    const versions = await t.app.inject({ url: `/v1/chains/${victimChainId}/versions`, headers: victim.headers });
+    expect(versions.json().versions).toHaveLength(2);
+  });
+});
