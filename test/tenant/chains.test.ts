@@ -5,7 +5,7 @@ import { parseChainDefinition } from '@paddock/contracts';
 import { loadChainFile } from '@paddock/runtime/chain-files';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
-import { type SignedUp, signUp, startTenantTestApp } from './support';
+import { limitTenant, type SignedUp, signUp, startTenantTestApp } from './support';
 
 const DEFINITION = `name: review-flow
 description: Drafts, reviews, ships
@@ -224,5 +224,18 @@ agents:
       const reply = await t.app.inject({ url, headers: ws.headers });
       expect({ url, status: reply.statusCode }).toEqual({ url, status });
     }
+  });
+
+  it("enforces the plan's chain limit; new versions of an existing chain stay allowed", async () => {
+    const small = await signUp(t.app, 'chain-limit');
+    await limitTenant(t.prisma, small.tenantId, { maxChains: 1 });
+    const definition = (name: string, step = 'a') => `name: ${name}\nagents:\n  ${step}:\n    run: echo ${step}\n`;
+    const replies = await Promise.all(
+      ['one', 'two', 'three'].map((name) => upload({ definition: definition(name) }, small.headers)),
+    );
+    expect(replies.map((r) => r.statusCode).sort()).toEqual([201, 403, 403]);
+    const kept = replies.find((r) => r.statusCode === 201)?.json().chain.name as string;
+    expect((await upload({ definition: definition(kept, 'b') }, small.headers)).statusCode).toBe(201);
+    expect(await t.prisma.chain.count({ where: { tenantId: small.tenantId } })).toBe(1);
   });
 });

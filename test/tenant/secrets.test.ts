@@ -1,7 +1,7 @@
 import { secretContext } from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
-import { type SignedUp, signUp, startTenantTestApp } from './support';
+import { limitTenant, type SignedUp, signUp, startTenantTestApp } from './support';
 
 const VALUE = 'sk-live-0123456789abcdef-do-not-leak';
 
@@ -120,5 +120,19 @@ describe('tenant secrets', () => {
     expect(write.statusCode).toBe(403);
     expect(write.json().error.code).toBe('forbidden');
     expect(await t.prisma.tenantSecret.count({ where: { tenantId: suspended.tenantId } })).toBe(0);
+  });
+
+  it("enforces the plan's secret limit, also against concurrent creations; replacing stays allowed", async () => {
+    const small = await signUp(t.app, 'limited');
+    await limitTenant(t.prisma, small.tenantId, { maxSecrets: 2 });
+    const replies = await Promise.all(
+      ['A', 'B', 'C', 'D', 'E'].map((name) => put(`LIMITED_${name}`, VALUE, small.headers)),
+    );
+    expect(replies.map((r) => r.statusCode).sort()).toEqual([201, 201, 403, 403, 403]);
+    const refused = replies.find((r) => r.statusCode === 403);
+    expect(refused?.json().error.message).toContain('at most 2 secrets');
+    expect(await t.prisma.tenantSecret.count({ where: { tenantId: small.tenantId } })).toBe(2);
+    const kept = replies.findIndex((r) => r.statusCode === 201);
+    expect((await put(`LIMITED_${'ABCDE'[kept]}`, 'new value', small.headers)).statusCode).toBe(200);
   });
 });

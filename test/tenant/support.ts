@@ -51,3 +51,21 @@ export async function signUp(app: FastifyInstance, label = 'ws'): Promise<Signed
     headers: { authorization: `Bearer ${body.apiKey.key}` },
   };
 }
+
+/** Moves a tenant to a plan of its own with the given limits (plans are shared rows; tests must not edit seeded ones). */
+export async function limitTenant(
+  prisma: import('@paddock/db').PrismaClient,
+  tenantId: string,
+  limits: Record<string, number>,
+): Promise<void> {
+  const plan = await prisma.plan.create({
+    data: {
+      code: `tiny-${randomUUID().slice(0, 8)}`,
+      name: 'Tiny',
+      priceMinor: 0,
+      provider: 'local',
+      limits,
+    },
+  });
+  await prisma.tenant.update({ where: { id: tenantId }, data: { planId: plan.id } });
+}

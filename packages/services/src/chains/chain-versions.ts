@@ -1,5 +1,6 @@
 import { AppError } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '@paddock/db';
+import { limitReached, lockPlanLimits } from '../tenants/plan-limits';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
 import { validateUploadedChain } from './chain-files';
 
@@ -43,6 +44,15 @@ export async function uploadChainVersion(
   const valid = validateUploadedChain(input);
   const name = valid.chain.name;
   return prisma.$transaction(async (tx) => {
+    const limits = await lockPlanLimits(tx, actor.tenantId);
+    if (limits.maxChains !== undefined) {
+      const exists = await tx.chain.findUnique({
+        where: { tenantId_name: { tenantId: actor.tenantId, name } },
+        select: { id: true },
+      });
+      const count = exists ? 0 : await tx.chain.count({ where: { tenantId: actor.tenantId, archivedAt: null } });
+      if (!exists && count >= limits.maxChains) throw limitReached('chains', limits.maxChains);
+    }
     await tx.$executeRaw`
       INSERT INTO chains (tenant_id, name, description) VALUES (${actor.tenantId}::uuid, ${name}, ${valid.chain.description ?? null})
       ON CONFLICT (tenant_id, name) DO NOTHING`;

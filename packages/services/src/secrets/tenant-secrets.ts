@@ -1,6 +1,7 @@
 import { AppError } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '@paddock/db';
 import type { Vault } from '@paddock/vault';
+import { limitReached, lockPlanLimits } from '../tenants/plan-limits';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
 
 export interface SecretSummary {
@@ -40,6 +41,16 @@ async function upsertSecret(
   request: RequestFacts,
 ): Promise<SecretSummary & { created: boolean }> {
   return prisma.$transaction(async (tx) => {
+    const limits = await lockPlanLimits(tx, actor.tenantId);
+    if (limits.maxSecrets !== undefined) {
+      const exists = await tx.tenantSecret.findUnique({
+        where: { tenantId_name: { tenantId: actor.tenantId, name } },
+        select: { id: true },
+      });
+      if (!exists && (await tx.tenantSecret.count({ where: { tenantId: actor.tenantId } })) >= limits.maxSecrets) {
+        throw limitReached('secrets', limits.maxSecrets);
+      }
+    }
     const secret = await tx.tenantSecret.upsert({
       where: { tenantId_name: { tenantId: actor.tenantId, name } },
       create: { tenantId: actor.tenantId, name, valueEncrypted },
