@@ -203,6 +203,28 @@ describe('POST /v1/signup', () => {
     expect(await t.prisma.user.count({ where: { email: { startsWith: 'key-race-' } } })).toBe(1);
   });
 
+  it('treats an expired Idempotency-Key as spent: a new signup may use it, and the old key is no longer shown', async () => {
+    const key = randomUUID();
+    const first = await t.app.inject(
+      signupRequest({ email: 'old@example.com', workspaceName: 'Old Times', plan: 'starter' }, key),
+    );
+    expect(first.statusCode).toBe(202);
+    await t.prisma.idempotencyRecord.updateMany({ where: { key }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    const reused = await t.app.inject(
+      signupRequest({ email: 'new@example.com', workspaceName: 'New Times', plan: 'starter' }, key),
+    );
+    expect(reused.statusCode).toBe(202);
+    expect(reused.headers['idempotent-replayed']).toBeUndefined();
+    expect(reused.json().tenant.id).not.toBe(first.json().tenant.id);
+    // Replaying the first request now is a new signup attempt for an email that exists: a 409, not the old key.
+    const late = await t.app.inject(
+      signupRequest({ email: 'old@example.com', workspaceName: 'Old Times', plan: 'starter' }, randomUUID()),
+    );
+    expect(late.statusCode).toBe(409);
+    expect(late.body).not.toContain(first.json().apiKey.key);
+    expect(await t.prisma.idempotencyRecord.count({ where: { key } })).toBe(1);
+  });
+
   it('gives a name in another script a stable handle', async () => {
     const reply = await t.app.inject(
       signupRequest({ email: 'tokyo@example.com', workspaceName: '東京ラボ', plan: 'starter' }),
