@@ -23,11 +23,15 @@ async function start(chain: string, id: string, ...inputs: string[]) {
 }
 
 describe('daemon: graphs in real PTYs', () => {
-  it.each(['fork-server', 'node'] as const)(
-    'runs a linear chain (%s spawner): real terminal, output handoff, usage, clean environment',
-    async (spawner) => {
+  it.each([
+    ['fork-server', 'fsync'],
+    ['node', 'fsync'],
+    ['fork-server', 'syncfs'],
+  ] as const)(
+    'runs a linear chain (%s spawner, %s barrier): real terminal, output handoff, usage, clean environment',
+    async (spawner, barrier) => {
       box = tempBox();
-      daemon = await startTestDaemon(box, 16, spawner);
+      daemon = await startTestDaemon(box, 16, spawner, barrier);
       writeFileSync(rootLayout(box.root).secretsFile, 'API_TOKEN=s3cret\n# comment\n');
       const run = await start(
         `name: linear

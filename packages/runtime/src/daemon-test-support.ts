@@ -11,6 +11,7 @@ export async function startTestDaemon(
   box: TempBox,
   maxParallel = 16,
   spawner: 'fork-server' | 'node' = 'fork-server',
+  barrier: 'fsync' | 'syncfs' = 'fsync',
 ): Promise<Daemon> {
   const daemon = new Daemon({
     root: box.root,
@@ -19,6 +20,7 @@ export async function startTestDaemon(
     baseEnv: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: box.dir },
     log: () => {},
     spawner,
+    barrier,
   });
   // Like `chainctl daemon`: own the pidfile, so chainctl commands hand their run actions to this daemon.
   mkdirSync(box.root, { recursive: true });
