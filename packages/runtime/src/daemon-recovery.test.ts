@@ -165,4 +165,26 @@ agents:
     expect(readFileSync(stepLayout(runLayout(box.root, 'drain'), 'slow').output, 'utf8')).toBe('slow-2\n');
     expect((await box.cli('daemon', 'stop', '--json')).code).toBe(0);
   });
+
+  it('lists in the journal an event a killed writer renamed in but never journaled', async () => {
+    box = tempBox();
+    await box.cli('run', box.file('j.yaml', 'name: j\nagents:\n  a: { run: echo a }\n'), '--id', 'j');
+    // What a writer killed between rename and journal append leaves behind: the file, no journal line.
+    const orphan = {
+      run_id: 'j',
+      seq: 2,
+      step: '_run',
+      kind: 'cancelled',
+      status: 'cancelled',
+      timestamp: new Date().toISOString(),
+    };
+    writeFileSync(join(runLayout(box.root, 'j').eventsDir, '000002-_run.cancelled.json'), JSON.stringify(orphan));
+    const before = (await box.cli('events', '--since', '0', '--json')).lines() as { kind: string }[];
+    expect(before.map((e) => e.kind)).toEqual(['created']);
+    daemon = await startTestDaemon(box);
+    const done = await finished(box, 'j');
+    expect(done.state.status).toBe('cancelled');
+    const after = (await box.cli('events', '--since', '0', '--json')).lines() as { kind: string; seq: number }[];
+    expect(after.map((e) => `${e.seq}:${e.kind}`)).toEqual(['1:created', '2:cancelled', '3:finished']);
+  });
 });

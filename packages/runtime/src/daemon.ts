@@ -4,6 +4,7 @@ import {
   AppError,
   type AgentStep,
   downstreamOf,
+  type EventKind,
   eventFileName,
   type ChainDefinition,
   type DecisionStep,
@@ -18,9 +19,10 @@ import { startAttachServer } from './attach-server';
 import { backoffMs } from './backoff';
 import { decideEvent, decisionTimeoutEvent } from './decide';
 import { EventCommitter } from './event-committer';
-import { lastSeq, type NewEvent, readRunEvents, type StoredEvent } from './event-store';
+import { lastSeq, type NewEvent, parseEventFile, readRunEvents, type StoredEvent } from './event-store';
 import { ForkServer } from './fork-server';
 import { JournalFollower } from './follow-journal';
+import { JournalReconciler } from './reconcile-journal';
 import type { JournalEntry } from './journal';
 import { type AgentSpawner, forkServerSpawner, type KillReason, nodeSpawner } from './launch-agent';
 import { parseEnvFile, prepareStep } from './prepare-step';
@@ -95,6 +97,7 @@ export class Daemon {
   private rescanTimer: NodeJS.Timeout | undefined;
   private secretsCache: { mtimeMs: number; values: Record<string, string> } | undefined;
   private forkServers: ForkServer[] = [];
+  private reconciler: JournalReconciler | undefined;
   private attachServer: Server | undefined;
   private spawner: AgentSpawner = nodeSpawner;
   private committer: EventCommitter | undefined;
@@ -125,7 +128,9 @@ export class Daemon {
     this.committer ??= new EventCommitter(this.options.root, this.writerId, undefined);
     this.options.log(`agents are forked by ${wanted === 'fork-server' ? 'the perl fork server' : "Node's spawn"}`);
     this.follower = new JournalFollower(this.options.root, (entries) => this.onJournal(entries), this.options.rescanMs);
+    this.reconciler = new JournalReconciler(this.options.root);
     await this.rescan(true);
+    this.reconciler = undefined;
     this.follower.start();
     this.attachServer = startAttachServer(this.options.root, {
       agentOf: (runId, step) => this.agentOf(runId, step),
@@ -182,9 +187,22 @@ export class Daemon {
         if (last && last.seq > known.seq) this.reload(runId); // someone else wrote: our own seqs are <= known.seq
         continue;
       }
-      if (!last || (last.step === RUN_STEP && last.kind === 'finished')) continue;
+      if (!last) continue;
+      if (last.step === RUN_STEP && last.kind === 'finished') {
+        this.reconcileFinished(runId, last);
+        continue;
+      }
       await this.load(runId, initial);
     }
+  }
+
+  /** A finished run is not loaded, but its `finished` event may be the one a crash kept out of the journal. */
+  private reconcileFinished(runId: string, last: { seq: number; step: string; kind: string }): void {
+    if (!this.reconciler) return;
+    const file = eventFileName(last.seq, last.step, last.kind as EventKind);
+    if (this.reconciler.has(runId, file)) return;
+    const parsed = parseEventFile(join(runLayout(this.options.root, runId).eventsDir, file));
+    if (parsed.ok) this.reconciler.check(runId, { event: parsed.event, file });
   }
 
   private onJournal(entries: JournalEntry[]): void {
@@ -216,8 +234,13 @@ export class Daemon {
       this.options.log(`run ${runId}: cannot load: ${(error as Error).message}`);
       return;
     }
-    const { events, malformed } = readRunEvents(this.options.root, runId);
+    const { events, files, malformed } = readRunEvents(this.options.root, runId);
     for (const bad of malformed) this.options.log(`run ${runId}: skipped malformed event ${bad.file}: ${bad.error}`);
+    const lastEvent = events.at(-1);
+    const lastFile = files.at(-1);
+    if (this.reconciler?.check(runId, lastEvent && lastFile ? { event: lastEvent, file: lastFile } : undefined)) {
+      this.options.log(`run ${runId}: listed ${lastFile} in the journal (a writer stopped before it could)`);
+    }
     if (!events.some((e) => e.kind === 'created')) return;
     const run: ActiveRun = {
       runId,
