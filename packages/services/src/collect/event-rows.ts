@@ -1,0 +1,110 @@
+import type { RunEvent } from '@paddock/contracts';
+import { pgCut, pgJson } from './pg-text';
+
+/** One `usage_events` row as the ingester writes it (already clamped to what the columns hold). */
+export interface EventRow {
+  key: string;
+  runtimeRunId: string;
+  seq: number;
+  type: string;
+  stepName: string;
+  model: string | null;
+  tokensIn: number;
+  tokensOut: number;
+  /** Integer millionths of a dollar, as text (bigint). */
+  costMicros: string;
+  durationMs: number | null;
+  /** The whole event as JSON text (NUL characters replaced: PostgreSQL's jsonb and text refuse them). */
+  payload: string;
+  occurredAt: string;
+  event: RunEvent;
+}
+
+export interface EventUsage {
+  tokensIn: number;
+  tokensOut: number;
+  costMicros: bigint;
+}
+
+const INT4_MAX = 2_147_483_647;
+const BIGINT_MAX = 9_223_372_036_854_775_807n;
+
+/** `${boxId}:${runId}:${seq}`: the same event read twice (a replayed batch, a reset cursor) is one row. */
+export function idempotencyKey(boxId: string, runId: string, seq: number): string {
+  return `${boxId}:${runId}:${seq}`;
+}
+
+/**
+ * The key of an event whose seq the box used before for another event (a person deleted event files and resumed
+ * the run, so the runtime handed the same seq out again). Derived from the event itself, so reading it twice still
+ * gives one row.
+ */
+export function reusedSeqKey(boxId: string, runId: string, seq: number, occurredAt: string): string {
+  return `${idempotencyKey(boxId, runId, seq)}@${occurredAt}`;
+}
+
+/** What an event reports, in the units the database keeps: whole tokens and integer cost micros. */
+export function usageOf(event: RunEvent): EventUsage {
+  const tokensIn = wholeTokens(event.input_tokens);
+  const explicitOut = event.output_tokens;
+  const tokensOut =
+    explicitOut !== null
+      ? wholeTokens(explicitOut)
+      : wholeTokens(event.tokens_used === null ? null : event.tokens_used - (event.input_tokens ?? 0));
+  return { tokensIn, tokensOut, costMicros: costMicros(event.cost_usd) };
+}
+
+export function hasUsage(usage: EventUsage): boolean {
+  return usage.tokensIn > 0 || usage.tokensOut > 0 || usage.costMicros > 0n;
+}
+
+/**
+ * Maps an event to its row. Nothing a box sends may make the insert fail (that would stall the box's whole
+ * stream): numbers are clamped to their columns, names cut to their widths, a timestamp that does not parse is
+ * replaced by the time of receipt (the original stays in the payload).
+ */
+export function eventRow(boxId: string, event: RunEvent, receivedAt: string): EventRow {
+  const usage = usageOf(event);
+  const parsed = Date.parse(event.timestamp);
+  // Run ids from the runtime are at most 128 safe characters; a hand-edited event file may say anything.
+  const runtimeRunId = pgCut(event.run_id, 128);
+  return {
+    key: idempotencyKey(boxId, runtimeRunId, event.seq),
+    runtimeRunId,
+    seq: event.seq,
+    type: pgCut(event.kind, 64),
+    stepName: pgCut(event.step, 128),
+    model: pgCut(event.model, 128),
+    tokensIn: usage.tokensIn,
+    tokensOut: usage.tokensOut,
+    costMicros: usage.costMicros.toString(),
+    durationMs: durationMs(event.duration_seconds),
+    payload: pgJson(withoutNulls(event)),
+    occurredAt: Number.isFinite(parsed) ? new Date(parsed).toISOString() : receivedAt,
+    event,
+  };
+}
+
+export function durationMs(seconds: number | null): number | null {
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return null;
+  return Math.min(INT4_MAX, Math.round(seconds * 1000));
+}
+
+function wholeTokens(value: number | null): number {
+  if (value === null || !Number.isFinite(value) || value <= 0) return 0;
+  return Math.min(INT4_MAX, Math.round(value));
+}
+
+function costMicros(usd: number | null): bigint {
+  if (usd === null || !Number.isFinite(usd) || usd <= 0) return 0n;
+  // Rounded once, from the dollar figure the box reported; sums are made of these integers, never of floats.
+  const micros = BigInt(Math.round(usd * 1_000_000));
+  return micros > BIGINT_MAX ? BIGINT_MAX : micros;
+}
+
+/** Null fields are the schema's defaults: leaving them out keeps the stored payload about half the size. */
+function withoutNulls(event: RunEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event)) if (value !== null) out[key] = value;
+  return out;
+}

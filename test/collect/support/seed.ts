@@ -1,0 +1,82 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { RunEventSchema, type RunEvent, type RunEventInput } from '@paddock/contracts';
+import type { Pool } from 'pg';
+
+/** Seed factories for collector tests: real rows through plain SQL, each with fresh unique names. */
+export async function seedTenant(pool: Pool): Promise<string> {
+  const suffix = randomBytes(4).toString('hex');
+  const plan = await pool.query<{ id: string }>(
+    `INSERT INTO plans (code, name, price_minor, provider) VALUES ($1, 'Test plan', 0, 'local')
+     ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
+    ['collect-test'],
+  );
+  const tenant = await pool.query<{ id: string }>(
+    `INSERT INTO tenants (slug, name, status, plan_id) VALUES ($1, $2, 'active', $3) RETURNING id`,
+    [`t-${suffix}`, `Tenant ${suffix}`, plan.rows[0]?.id],
+  );
+  return tenant.rows[0]?.id as string;
+}
+
+export async function seedBox(
+  pool: Pool,
+  tenantId: string,
+  fields: { status?: string; name?: string; address?: string; port?: number; hostKey?: string } = {},
+): Promise<string> {
+  const box = await pool.query<{ id: string }>(
+    `INSERT INTO boxes (tenant_id, provider, status, name, address, port, host_key_fingerprint)
+     VALUES ($1, 'local', $2::box_status, $3, $4, $5, $6) RETURNING id`,
+    [
+      tenantId,
+      fields.status ?? 'ready',
+      fields.name ?? null,
+      fields.address ?? null,
+      fields.port ?? 22,
+      fields.hostKey ?? null,
+    ],
+  );
+  return box.rows[0]?.id as string;
+}
+
+/** A chain with one version whose content hash is `hash` (what the box reports as `sha256:<hash>`). */
+export async function seedChain(
+  pool: Pool,
+  tenantId: string,
+  name: string,
+  agents: Record<string, { needs?: string[] }> = {},
+  hash = createHash('sha256').update(name).digest('hex'),
+): Promise<{ chainId: string; versionId: string; hash: string }> {
+  const chain = await pool.query<{ id: string }>('INSERT INTO chains (tenant_id, name) VALUES ($1, $2) RETURNING id', [
+    tenantId,
+    name,
+  ]);
+  const chainId = chain.rows[0]?.id as string;
+  const definition = { fileName: 'chain.yaml', text: '', chain: { name, agents } };
+  const version = await pool.query<{ id: string }>(
+    `INSERT INTO chain_versions (tenant_id, chain_id, version, content_hash, definition, prompts, status)
+     VALUES ($1, $2, 1, $3, $4::jsonb, '{}'::jsonb, 'active') RETURNING id`,
+    [tenantId, chainId, hash, JSON.stringify(definition)],
+  );
+  return { chainId, versionId: version.rows[0]?.id as string, hash };
+}
+
+/** A cursor row owned by `ownerId` (what a collector's claim leaves behind). */
+export async function seedCursor(pool: Pool, boxId: string, tenantId: string, ownerId: string, cursor = '') {
+  await pool.query(
+    `INSERT INTO collector_cursors (box_id, tenant_id, cursor, owner_id, lease_expires_at)
+     VALUES ($1, $2, $3, $4, now() + interval '1 minute')
+     ON CONFLICT (box_id) DO UPDATE SET cursor = $3, owner_id = $4, lease_expires_at = now() + interval '1 minute'`,
+    [boxId, tenantId, cursor, ownerId],
+  );
+}
+
+/** Builds the events of one run as the runtime writes them (seq from 1, a second apart). */
+export function runEvents(
+  runId: string,
+  events: Omit<RunEventInput, 'run_id' | 'seq' | 'timestamp'>[],
+  start = Date.UTC(2026, 0, 1),
+) {
+  return events.map(
+    (e, i): RunEvent =>
+      RunEventSchema.parse({ ...e, run_id: runId, seq: i + 1, timestamp: new Date(start + i * 1000).toISOString() }),
+  );
+}
