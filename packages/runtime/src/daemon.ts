@@ -558,8 +558,8 @@ export class Daemon {
     // `started` is written once the agent is forked (its pid is in the event); the fsync of that event never delays
     // the agent. A crash before it lands means the step is simply started again.
     started.agent.started.then(
-      (pid) => {
-        const forkedAt = performance.now();
+      ({ pid, forkedAtMs }) => {
+        const forkedAt = forkedAtMs - performance.timeOrigin;
         void this.write(run, {
           step: name,
           kind: 'started',
@@ -569,7 +569,8 @@ export class Daemon {
           data: {
             pid,
             // The event's own timestamp is when it was written; this is when the agent was actually forked.
-            forked_at: new Date().toISOString(),
+            forked_at: new Date(forkedAtMs).toISOString(),
+            fork_ms: Math.round((forkedAt - launchedAt) * 1000) / 1000,
             ...(handoff === undefined ? {} : { handoff_ms: Math.round((forkedAt - handoff) * 1000) / 1000 }),
           },
         });

@@ -14,11 +14,12 @@ import { createInterface } from 'node:readline';
  *
  * Wire format (binary-safe; no field can contain NUL): request = id, pts path, cwd, stdin file or "-", command,
  * then KEY=VALUE env entries, NUL-separated, ended by an empty field. Replies, one per line:
- * `S id pid` (forked), `X id pid status` (wait status), `E id message` (fork failed).
+ * `S id pid [epoch seconds]` (forked; the time if Time::HiRes is there), `X id pid status` (wait status), `E id message` (fork failed).
  */
 const SCRIPT = String.raw`
 use strict; use warnings; no warnings qw(exec); use POSIX qw(setsid dup2 _exit WNOHANG);
 $| = 1; $SIG{PIPE} = 'IGNORE';
+my $hires = eval { require Time::HiRes; 1 };
 pipe(my $wake_r, my $wake_w) or die "pipe: $!";
 $SIG{CHLD} = sub { syswrite($wake_w, "x") };
 my %ids; my $buf = ''; my $open = 1;
@@ -38,7 +39,7 @@ sub launch {
     exec { '/bin/sh' } 'sh', '-c', $cmd;
     print STDERR "cannot exec /bin/sh: $!\n"; _exit(127);
   }
-  $ids{$pid} = $id; print "S $id $pid\n";
+  $ids{$pid} = $id; print $hires ? sprintf("S %d %d %.6f\n", $id, $pid, Time::HiRes::time()) : "S $id $pid\n";
 }
 while ($open || %ids) {
   my $rin = ''; vec($rin, fileno($wake_r), 1) = 1; vec($rin, fileno(STDIN), 1) = 1 if $open;
@@ -66,12 +67,14 @@ export interface ForkRequest {
 
 export interface ForkedProcess {
   pid: number;
+  /** When the fork happened (ms since the epoch, sub-ms), as seen by the fork server; else when we heard of it. */
+  forkedAtMs: number;
   /** Resolves with the exit code and signal name, like ChildProcess 'exit'. */
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 interface Pending {
-  started: (pid: number) => void;
+  started: (pid: number, forkedAtMs: number) => void;
   failed: (error: Error) => void;
   exited?: (result: { code: number | null; signal: NodeJS.Signals | null }) => void;
 }
@@ -114,10 +117,11 @@ export class ForkServer {
 
   private onLine(line: string): void {
     const [kind, idText, a, b] = line.split(' ');
+    const heardAt = performance.timeOrigin + performance.now();
     const id = Number(idText);
     const p = this.pending.get(id);
     if (!p) return;
-    if (kind === 'S') p.started(Number(a));
+    if (kind === 'S') p.started(Number(a), b ? Number(b) * 1000 : heardAt);
     else if (kind === 'E') {
       this.pending.delete(id);
       p.failed(new Error(line.slice(line.indexOf(' ', 2) + 1)));
@@ -145,7 +149,7 @@ export class ForkServer {
         exitResolve = r;
       });
       this.pending.set(id, {
-        started: (pid) => resolve({ pid, exit }),
+        started: (pid, forkedAtMs) => resolve({ pid, forkedAtMs, exit }),
         failed: reject,
         exited: exitResolve,
       });

@@ -33,8 +33,8 @@ export interface AgentExit {
 }
 
 export interface RunningAgent {
-  /** Resolves with the agent's pid once it is forked (rejects if it could not be started). */
-  started: Promise<number>;
+  /** Resolves once the agent is forked (rejects if it could not be started). */
+  started: Promise<{ pid: number; forkedAtMs: number }>;
   done: Promise<AgentExit>;
   kill(reason: KillReason): void;
   write(data: string | Buffer): void;
@@ -54,7 +54,12 @@ const DRAIN_AFTER_EXIT_MS = 200;
 export type AgentSpawner = (
   pair: PtyPair,
   request: { command: string; cwd: string; env: Record<string, string>; stdinFile: string | undefined },
-) => Promise<{ pid: number; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }>;
+) => Promise<{
+  pid: number;
+  /** Epoch ms (sub-ms) at which the agent was forked. */
+  forkedAtMs: number;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}>;
 
 /**
  * Fallback spawner (no perl on the box): a plain Node child on the slave through `setsid --ctty`, so it leads its own
@@ -80,7 +85,7 @@ export const nodeSpawner: AgentSpawner = async (pair, request) => {
     child.once('error', () => resolve({ code: 127, signal: null }));
   });
   if (child.pid === undefined) throw new Error('could not start setsid');
-  return { pid: child.pid, exit };
+  return { pid: child.pid, forkedAtMs: performance.timeOrigin + performance.now(), exit };
 };
 
 /**
@@ -95,6 +100,7 @@ export function forkServerSpawner(servers: ForkServer[]): AgentSpawner {
       const forked = await server.fork({ pts: pair.path, ...request });
       return {
         pid: forked.pid,
+        forkedAtMs: forked.forkedAtMs,
         // Once the agent is gone, our slave fd is the last one: closing it lets the master read end with EIO.
         exit: forked.exit.finally(() => closeSync(pair.slave)),
       };
@@ -222,7 +228,7 @@ export function launchAgent(spec: LaunchSpec, spawner: AgentSpawner = nodeSpawne
   });
 
   return {
-    started: spawned.then((agent) => agent.pid),
+    started: spawned.then((agent) => ({ pid: agent.pid, forkedAtMs: agent.forkedAtMs })),
     done,
     kill,
     write: (data) => {
