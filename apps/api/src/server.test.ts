@@ -69,6 +69,24 @@ describe('api server skeleton', () => {
     });
   });
 
+  it('answers an over-long path parameter and a malformed URL in the error model', async () => {
+    const app2 = await buildServer({
+      logLevel: 'silent',
+      bodyLimitBytes: 4_096,
+      readiness: {},
+      routes: (server) => {
+        server.get('/things/:id', async () => ({ ok: true }));
+      },
+    });
+    const long = await app2.inject({ url: `/things/${'x'.repeat(500)}` });
+    const bad = await app2.inject({ url: '/things/%E0%A4%A' });
+    await app2.close();
+    expect(long.statusCode).toBe(414);
+    expect(long.json().error.code).toBe('uri_too_long');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'bad_request', requestId: expect.any(String) });
+  });
+
   it('serves the OpenAPI document at /docs/json and the UI at /docs', async () => {
     const json = await app.inject({ url: '/docs/json' });
     expect(json.statusCode).toBe(200);

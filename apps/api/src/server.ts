@@ -4,6 +4,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { loggerOptions } from '@paddock/platform';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { sendError } from './http/error-body';
 import { registerErrorHandling } from './http/error-handler';
 import { type ReadinessCheck, registerHealthRoutes } from './routes/health';
 
@@ -38,6 +39,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     },
     requestIdHeader: false,
+    // Errors fastify raises before routing (malformed URL, a path parameter over maxParamLength) get our error
+    // model too, instead of fastify's own body.
+    frameworkErrors: (error, request, reply) => {
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        return sendError(request, reply, 'uri_too_long', 'A path segment of this URL is longer than this API accepts.');
+      }
+      if (error.code === 'FST_ERR_BAD_URL') return sendError(request, reply, 'bad_request', 'The URL is malformed.');
+      request.log.error({ err: error }, 'framework error');
+      return sendError(request, reply, 'internal', `Something went wrong on our side; quote request id ${request.id}.`);
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
