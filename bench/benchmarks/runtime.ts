@@ -46,8 +46,14 @@ async function bundleChainctl(dir: string): Promise<string> {
   return outfile;
 }
 
+function repeats(): number {
+  const n = Number(process.env.RUNTIME_BENCH_REPEAT ?? 2);
+  if (!Number.isInteger(n) || n < 1) throw new Error('RUNTIME_BENCH_REPEAT must be a positive integer');
+  return n;
+}
+
 function sizes(): number[] {
-  // The only env read of this benchmark: RUNTIME_BENCH_N=100,500 for quicker runs while developing.
+  // Env read only here (and in repeats()): RUNTIME_BENCH_N=100,500 for quicker runs while developing.
   const raw = process.env.RUNTIME_BENCH_N;
   const parsed = raw ? raw.split(',').map((s) => Number(s.trim())) : [100, 500, 1000];
   if (parsed.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`RUNTIME_BENCH_N must list integers: ${raw}`);
@@ -161,23 +167,30 @@ export default defineBenchmark({
   },
 });
 
+/**
+ * Floor and runtime alternate REPEAT times (env RUNTIME_BENCH_REPEAT, default 2) and the best of each is kept: on a
+ * shared 2-core machine a neighbour's burst can double one measurement, and the minimum is the least disturbed one.
+ */
 async function measure(n: number, cli: string, log: (line: string) => void, figures: Figure[]): Promise<void> {
-  const floorS = await floor(n);
-  log(`floor N=${n}: ${floorS.toFixed(2)} s (${(floorS / IDEAL_S).toFixed(2)}x ideal)`);
-  const r = await runtime(n, cli, log);
-  log(
-    `runtime N=${n}: ${r.wall.toFixed(2)} s, handoff p50 ${r.handoffP50} ms p99 ${r.handoffP99} ms, rss ${r.rss.toFixed(0)} MB`,
-  );
+  let floorS = Number.POSITIVE_INFINITY;
+  let best: Awaited<ReturnType<typeof runtime>> | undefined;
+  for (let i = 0; i < repeats(); i++) {
+    const f = await floor(n);
+    log(`floor N=${n}: ${f.toFixed(2)} s (${(f / IDEAL_S).toFixed(2)}x ideal)`);
+    floorS = Math.min(floorS, f);
+    const r = await runtime(n, cli, log);
+    log(
+      `runtime N=${n}: ${r.wall.toFixed(2)} s, handoff p50 ${r.handoffP50} ms p99 ${r.handoffP99} ms, rss ${r.rss.toFixed(0)} MB`,
+    );
+    if (!best || r.wall < best.wall) best = r;
+  }
+  const r = best as Awaited<ReturnType<typeof runtime>>;
   const vsFloorTarget = n >= 500 ? { target: { op: '<=' as const, value: 1.15 } } : {};
   figures.push(
     { name: `N=${n} floor wall / ideal`, value: floorS / IDEAL_S, unit: 'x' },
     { name: `N=${n} runtime wall / ideal`, value: r.wall / IDEAL_S, unit: 'x' },
     { name: `N=${n} runtime wall / floor`, value: r.wall / floorS, unit: 'x', ...vsFloorTarget },
-    {
-      name: `N=${n} handoff p50`,
-      value: r.handoffP50,
-      unit: 'ms',
-    },
+    { name: `N=${n} handoff p50`, value: r.handoffP50, unit: 'ms' },
     {
       name: `N=${n} handoff p99`,
       value: r.handoffP99,
