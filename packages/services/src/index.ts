@@ -49,3 +49,4 @@ export {
 } from './workflows/define-workflow';
 export { retryWorkflow } from './workflows/retry-workflow';
 export { startWorkflow } from './workflows/start-workflow';
+export { loadBoxTarget, sshKeyVaultContext } from './boxes/box-target';
