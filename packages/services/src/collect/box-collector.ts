@@ -1,0 +1,281 @@
+import type { RunEvent } from '@paddock/contracts';
+import type { Pool } from 'pg';
+import { BoxChannel, type BoxChannelOptions, type BoxSubscription } from './box-channel';
+import type { OpenTransport } from './channel-transport';
+import type { ClaimedBox } from './collector-leases';
+import { CursorMovedError, ingestEvents } from './ingest-events';
+import { recordBoxHealth, recordBoxSeen, type SystemFigures } from './record-box-health';
+
+export interface CollectorLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface BoxCollectorTimings {
+  /** Most events per transaction. Default 2,000. */
+  maxBatch: number;
+  /** How often the box is asked whether it has events the stream did not deliver. Default 10 s. */
+  catchUpMs: number;
+  /** How often health and machine figures are recorded. Default 30 s. */
+  healthMs: number;
+  /** First wait after a failed write, doubling up to 30 s. Default 500 ms. */
+  retryDelayMs: number;
+}
+
+export interface BoxCollectorOptions extends Partial<BoxCollectorTimings> {
+  pool: Pool;
+  box: ClaimedBox;
+  ownerId: string;
+  open: OpenTransport;
+  probe?: () => Promise<SystemFigures>;
+  channel?: Partial<Omit<BoxChannelOptions, 'boxId' | 'open'>>;
+  log: CollectorLog;
+  /** The box was taken over by another collector (its cursor moved under us): this collector has stopped. */
+  onLost: (boxId: string) => void;
+  /** Each batch as it starts and once committed (metrics; crash tests kill the process between the two). */
+  onBatch?: BatchListener;
+}
+
+export type BatchListener = (batch: { boxId: string; phase: 'writing' | 'written'; size: number }) => void;
+
+interface Pending {
+  event: RunEvent;
+  cursor: string;
+}
+
+/**
+ * Streams one box into Postgres: a subscription from the committed cursor, events gathered while the previous
+ * batch is being written (so batches grow under load and stay single events when idle: low latency either way),
+ * each batch written with its cursor in one transaction. Whatever goes wrong (a dropped channel, a failed write)
+ * the buffer is dropped and the stream restarted from the committed cursor: the box is the source of truth, the
+ * collector only ever holds what it has not written yet.
+ */
+export class BoxCollector {
+  readonly boxId: string;
+  private readonly channel: BoxChannel;
+  private readonly timings: BoxCollectorTimings;
+  private subscription: BoxSubscription | undefined;
+  private committed: string;
+  private buffer: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** The committed cursor when the box last said it had more than the stream delivered. */
+  private suspectedAt: string | undefined;
+  readonly stats = { batches: 0, inserted: 0, duplicates: 0, restarts: 0, lastError: '' };
+
+  constructor(private readonly options: BoxCollectorOptions) {
+    this.boxId = options.box.boxId;
+    this.committed = options.box.cursor;
+    this.timings = {
+      maxBatch: options.maxBatch ?? 2_000,
+      catchUpMs: options.catchUpMs ?? 10_000,
+      healthMs: options.healthMs ?? 30_000,
+      retryDelayMs: options.retryDelayMs ?? 500,
+    };
+    this.channel = new BoxChannel({
+      ...options.channel,
+      boxId: this.boxId,
+      open: options.open,
+      onState: (state, detail) => {
+        if (state === 'open') void this.seen();
+        else options.log.warn({ boxId: this.boxId, state, detail }, 'box channel');
+      },
+    });
+  }
+
+  /** The cursor stored with the last batch this collector wrote. */
+  get cursor(): string {
+    return this.committed;
+  }
+
+  async start(): Promise<void> {
+    this.timers.push(setInterval(() => void this.catchUp(), this.timings.catchUpMs));
+    this.timers.push(setInterval(() => void this.recordHealth(), this.timings.healthMs));
+    for (const timer of this.timers) timer.unref();
+    // The first subscribe may fail (box down): the channel keeps reopening and resubscribing on its own.
+    try {
+      this.subscription = await this.channel.subscribe({
+        resumeFrom: () => this.resumePoint(),
+        onRestart: () => this.dropBuffer(),
+        onEvent: (event, cursor) => this.accept(event, cursor),
+        onCursorRefused: (cursor, error) => this.restartFromScratch(cursor, error.message),
+      });
+      void this.recordHealth();
+    } catch (error) {
+      this.options.log.warn({ boxId: this.boxId, err: error }, 'box not reachable yet; retrying in the background');
+    }
+  }
+
+  /** Stops streaming, lets the batch being written finish, closes the channel. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    clearTimeout(this.retryTimer);
+    await this.subscription?.close().catch(() => {});
+    await this.flushing;
+    this.buffer = [];
+    await this.channel.close();
+  }
+
+  /** Exposed for tests and benchmarks: the channel this collector streams over. */
+  get boxChannel(): BoxChannel {
+    return this.channel;
+  }
+
+  private accept(event: RunEvent, cursor: string): void {
+    // While a failed write waits for its retry, the stream restarts from the committed cursor anyway.
+    if (this.stopped || this.retryTimer) return;
+    this.buffer.push({ event, cursor });
+    if (!this.flushing) this.flushing = this.flushLoop();
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      // Let the rest of the chunk that carried this event arrive: one transaction for what came together.
+      await new Promise((r) => setImmediate(r));
+      while (this.buffer.length > 0 && !this.stopped) {
+        const batch = this.buffer.splice(0, this.timings.maxBatch);
+        const toCursor = batch[batch.length - 1]?.cursor as string;
+        this.options.onBatch?.({ boxId: this.boxId, phase: 'writing', size: batch.length });
+        try {
+          const result = await ingestEvents(this.options.pool, {
+            boxId: this.boxId,
+            tenantId: this.options.box.tenantId,
+            ownerId: this.options.ownerId,
+            fromCursor: this.committed,
+            toCursor,
+            events: batch.map((p) => p.event),
+          });
+          this.committed = toCursor;
+          this.failures = 0;
+          this.stats.batches++;
+          this.stats.inserted += result.inserted;
+          this.stats.duplicates += result.duplicates;
+          this.options.onBatch?.({ boxId: this.boxId, phase: 'written', size: batch.length });
+        } catch (error) {
+          this.onWriteFailed(error);
+          return;
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private onWriteFailed(error: unknown): void {
+    this.stats.lastError = error instanceof Error ? error.message : String(error);
+    this.buffer = [];
+    if (error instanceof CursorMovedError) {
+      if (error.stored?.ownerId !== this.options.ownerId) {
+        this.options.log.warn({ boxId: this.boxId, stored: error.stored }, 'box taken over by another collector');
+        void this.stop().then(() => this.options.onLost(this.boxId));
+        return;
+      }
+      // Ours, but the stored cursor is not where we thought (someone reset it): follow the database.
+      this.committed = error.stored.cursor;
+    } else {
+      this.options.log.error({ boxId: this.boxId, err: error }, 'writing events failed; will restart the stream');
+    }
+    this.failures++;
+    const delay = Math.min(30_000, this.timings.retryDelayMs * 2 ** (this.failures - 1));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.stopped) void this.restart();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private async restart(): Promise<void> {
+    this.stats.restarts++;
+    await this.subscription?.restart().catch((error: unknown) => {
+      this.options.log.warn({ boxId: this.boxId, err: error }, 'restarting the stream failed; the channel retries');
+    });
+  }
+
+  private dropBuffer(): void {
+    this.buffer = [];
+  }
+
+  /** Where a (re)subscription starts: after the batch being written, whatever its outcome. */
+  private async resumePoint(): Promise<string | undefined> {
+    while (this.flushing) await this.flushing;
+    return this.committed === '' ? undefined : this.committed;
+  }
+
+  /**
+   * The box no longer knows our cursor (its journal was reset: a reinstalled box). Starting from its beginning is
+   * safe: events already stored are recognised by their keys and skipped.
+   */
+  private async restartFromScratch(cursor: string, why: string): Promise<undefined> {
+    this.options.log.warn(
+      { boxId: this.boxId, cursor, why },
+      'box refused the stored cursor; reading it from the start',
+    );
+    await this.options.pool.query(
+      `UPDATE collector_cursors SET cursor = '', updated_at = now() WHERE box_id = $1 AND owner_id = $2 AND cursor = $3`,
+      [this.boxId, this.options.ownerId, cursor],
+    );
+    this.committed = '';
+    return undefined;
+  }
+
+  /**
+   * The periodic catch-up: asks the box for anything after the committed cursor. Seen twice at the same committed
+   * cursor with nothing delivered in between, the stream is stuck and restarts from the cursor. A dropped channel
+   * is reopened by the channel itself; this covers a channel that is open but no longer delivering.
+   */
+  private async catchUp(): Promise<void> {
+    if (this.stopped || !this.channel.isOpen || this.flushing || this.buffer.length > 0 || this.retryTimer) return;
+    try {
+      const page = await this.channel.request({
+        op: 'events',
+        ...(this.committed ? { since: this.committed } : {}),
+        limit: 1,
+      });
+      if (page.events.length === 0) {
+        this.suspectedAt = undefined;
+        return;
+      }
+      if (this.suspectedAt === this.committed) {
+        this.options.log.warn(
+          { boxId: this.boxId, cursor: this.committed },
+          'stream fell behind the box; restarting it',
+        );
+        this.suspectedAt = undefined;
+        await this.restart();
+      } else {
+        this.suspectedAt = this.committed;
+      }
+    } catch (error) {
+      this.options.log.warn({ boxId: this.boxId, err: error }, 'catch-up check failed');
+    }
+  }
+
+  private async seen(): Promise<void> {
+    await recordBoxSeen(this.options.pool, this.boxId, this.channel.hello?.version).catch((error: unknown) => {
+      this.options.log.warn({ boxId: this.boxId, err: error }, 'recording the box as seen failed');
+    });
+  }
+
+  private async recordHealth(): Promise<void> {
+    if (this.stopped || !this.channel.isOpen) return;
+    try {
+      const [health, figures] = await Promise.all([
+        this.channel.request({ op: 'health' }),
+        this.options.probe?.().catch(() => undefined),
+      ]);
+      await recordBoxHealth(this.options.pool, this.boxId, {
+        version: health.version,
+        health,
+        ...(figures ? { figures } : {}),
+      });
+    } catch (error) {
+      this.options.log.warn({ boxId: this.boxId, err: error }, 'recording box health failed');
+    }
+  }
+}
