@@ -1,21 +1,74 @@
 import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseConfig } from '@paddock/platform';
+import { parseKeyring } from '@paddock/vault';
 import { z } from 'zod';
 
-const WorkerConfigSchema = z.object({
-  DATABASE_URL: z.string().url({ message: 'DATABASE_URL must be a postgresql:// URL' }),
-  REDIS_URL: z.string().url({ message: 'REDIS_URL must be a redis:// URL' }),
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[a-z0-9_-]+$/i)
-    .default('paddock'),
-  WORKER_ID: z.string().min(1).max(200).default(`${hostname()}:${process.pid}`),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
-  LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
-  STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-});
+const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+
+const WorkerConfigSchema = z
+  .object({
+    DATABASE_URL: z.string().url({ message: 'DATABASE_URL must be a postgresql:// URL' }),
+    REDIS_URL: z.string().url({ message: 'REDIS_URL must be a redis:// URL' }),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9_-]+$/i)
+      .default('paddock'),
+    WORKER_ID: z.string().min(1).max(200).default(`${hostname()}:${process.pid}`),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
+    STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    // The same key as the API's: box SSH keys and tenant secrets are vault ciphertext the worker must open.
+    PADDOCK_MASTER_KEY: z
+      .string({ error: 'PADDOCK_MASTER_KEY is required: a 32-byte base64 key (or id:key,id:key for rotation)' })
+      .refine(isKeyring, { message: 'must be a 32-byte base64 key, or id:base64,id:base64 with the active key first' }),
+
+    // Releases: built from packages/runtime into RELEASE_DIR; the newest one is what new boxes get.
+    RELEASE_DIR: z.string().min(1).default(join(REPO_ROOT, '.data/releases')),
+    RUNTIME_SOURCE_DIR: z.string().min(1).default(join(REPO_ROOT, 'packages/runtime')),
+    /** `system`: boxes run the release with their own Node >= 20 (offline); `bundled`: the release carries NODE_BINARY. */
+    RELEASE_NODE: z.enum(['system', 'bundled']).default('system'),
+    NODE_BINARY: z.string().min(1).optional(),
+    /** Publish a release from source at start when none is current (fresh installs, the demo, tests). */
+    RELEASE_AUTO_PUBLISH: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+
+    // Providers. `local`: test boxes on this machine (detached sshd in namespaces on 127.77.0.0/16).
+    LOCAL_BOXES: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+    LOCAL_BOX_DIR: z.string().min(1).default('/dev/shm/paddock-local-boxes'),
+    /** Tests: local boxes end when this process ends, so a crashed test run leaves no sshd behind. */
+    LOCAL_BOX_GUARD_PID: z.coerce.number().int().min(1).optional(),
+    HETZNER_API_TOKEN: z.string().min(1).optional(),
+    HETZNER_API_URL: z.string().url().default('https://api.hetzner.cloud/v1'),
+    HETZNER_IMAGE: z.string().min(1).default('debian-12'),
+    HETZNER_SERVER_TYPE: z.string().min(1).default('cx22'),
+    HETZNER_LOCATION: z.string().min(1).optional(),
+
+    SSH_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(500).default(15_000),
+    BOX_REACHABLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(300_000),
+  })
+  .superRefine((config, ctx) => {
+    if (config.RELEASE_NODE === 'bundled' && !config.NODE_BINARY) {
+      ctx.addIssue({ code: 'custom', path: ['NODE_BINARY'], message: 'is required when RELEASE_NODE=bundled' });
+    }
+  });
+
+function isKeyring(spec: string): boolean {
+  try {
+    parseKeyring(spec);
+    return true;
+  } catch {
+    // The reason may quote part of the value: a key must never reach a log line.
+    return false;
+  }
+}
 
 export type WorkerConfig = z.output<typeof WorkerConfigSchema>;
 

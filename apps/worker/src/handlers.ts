@@ -35,7 +35,12 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
   };
   return {
     'diagnostics.probe': (payload, context) => runProbe(payload, context),
-    'tenant.provision': async (payload, context) => startProvisioning(prisma(), payload, context),
+    'tenant.provision': async (payload, context) => {
+      const client = prisma();
+      if (!deps.queues)
+        throw new AppError('internal', 'this worker was started without { queues }: provisioning cannot start');
+      return startProvisioning({ prisma: client, queues: deps.queues }, payload, context);
+    },
     'workflow.advance': (payload, context) => advanceWorkflow(workflowDeps(), payload, context),
   };
 }

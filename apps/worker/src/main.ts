@@ -2,9 +2,13 @@ import { createPrismaClient } from '@paddock/db';
 import { closeQueues, createQueues, startWorkers } from '@paddock/jobs';
 import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
 import { createLogger, exitOnConfigError, Shutdown } from '@paddock/platform';
+import { createTenantWorkflows } from '@paddock/services';
+import { createVault } from '@paddock/vault';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { loadWorkerConfig } from './config';
 import { createHandlers } from './handlers';
+import { createProvisioningDeps, publishReleaseIfNone } from './provisioning';
 
 // The worker process: takes jobs from every queue, runs them through their service, reports into Postgres.
 // Start as many as you like against the same Redis and Postgres; BullMQ hands each job to one of them and hands a
@@ -20,8 +24,12 @@ const logger = createLogger('worker', config.LOG_LEVEL).child({ workerId: config
 const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
 shutdown.onSignals();
 
-const prisma = createPrismaClient(config.DATABASE_URL);
+const prisma = createPrismaClient(config.DATABASE_URL, { applicationName: 'paddock-worker' });
 shutdown.register('postgres', () => prisma.$disconnect());
+// Box targets (address, decrypted key, pinned host key) are read through plain pg, shared with collectors.
+const pgPool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4, application_name: 'paddock-worker' });
+pgPool.on('error', (error) => logger.warn({ err: error }, 'idle postgres connection failed'));
+shutdown.register('pg', () => pgPool.end());
 // BullMQ workers block on Redis: they need maxRetriesPerRequest null so a slow Redis never fails a job fetch.
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
 shutdown.register('redis', () => redis.quit());
@@ -29,12 +37,17 @@ shutdown.register('redis', () => redis.quit());
 const queues = createQueues(redis, config.QUEUE_PREFIX);
 shutdown.register('queues', () => closeQueues(queues));
 
+const vault = createVault(config.PADDOCK_MASTER_KEY);
+const provisioning = createProvisioningDeps(config, { prisma, pg: pgPool, vault });
+shutdown.register('ssh', () => provisioning.ssh.close(5_000));
+await publishReleaseIfNone(config, prisma, logger);
+
 const workers = startWorkers({
   connection: redis,
   prefix: config.QUEUE_PREFIX,
   workerId: config.WORKER_ID,
   records: createPrismaJobRecords(prisma),
-  handlers: createHandlers({ prisma, queues, workflows: {} }),
+  handlers: createHandlers({ prisma, queues, workflows: createTenantWorkflows(provisioning) }),
   logger,
   concurrency: {
     control: config.WORKER_CONCURRENCY,
@@ -51,4 +64,4 @@ for (const worker of workers) {
   worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
 }
 await Promise.all(workers.map((worker) => worker.waitUntilReady()));
-logger.info({ queues: workers.map((w) => w.name) }, 'worker ready');
+logger.info({ queues: workers.map((w) => w.name), providers: Object.keys(provisioning.providers) }, 'worker ready');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
 import { closeQueues, createQueues, enqueueJob, type Queues } from '@paddock/jobs';
 import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
@@ -37,6 +38,10 @@ describe('two workers on one queue', () => {
         LOCK_DURATION_MS: '4000',
         STALLED_INTERVAL_MS: '1500',
         LOG_LEVEL: 'info',
+        PADDOCK_MASTER_KEY: randomBytes(32).toString('base64'),
+        // Probes only: no release to build, no boxes to make.
+        RELEASE_AUTO_PUBLISH: 'false',
+        LOCAL_BOXES: 'false',
       });
     }
     await Promise.all(Object.values(workers).map((w) => w.waitForLog('worker ready')));

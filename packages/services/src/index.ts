@@ -50,3 +50,24 @@ export {
 export { retryWorkflow } from './workflows/retry-workflow';
 export { startWorkflow } from './workflows/start-workflow';
 export { loadBoxTarget, sshKeyVaultContext } from './boxes/box-target';
+export { type PublishedRelease, publishRuntimeRelease, type RuntimeReleaseSource } from './releases/publish-release';
+export { findCurrentRelease, loadCurrentRelease, loadLocalRelease } from './releases/current-release';
+export { ensureCurrentRelease } from './releases/ensure-current-release';
+export type { ProviderRegistry, ProvisioningDeps } from './provisioning/provisioning-deps';
+export { createTenantWorkflows } from './provisioning/tenant-workflows';
+export { PROVISION_STEPS, provisionWorkflow, provisioningAlertKey } from './provisioning/provision-workflow';
+export { deleteWorkflow } from './provisioning/delete-workflow';
+export { resumeWorkflow, suspendWorkflow } from './provisioning/suspend-resume-workflows';
+export { createProvisioningRecorder } from './provisioning/provisioning-recorder';
+export { boxNameFor } from './provisioning/box-name';
+export {
+  getWorkflow,
+  listWorkflows,
+  type ListWorkflowsInput,
+  type WorkflowSummary,
+} from './provisioning/list-workflows';
+export {
+  retryTenantWorkflow,
+  startTenantWorkflow,
+  type TenantWorkflowKind,
+} from './provisioning/start-tenant-workflow';

@@ -60,3 +60,8 @@ function leaseIsStale(file: string): boolean {
     return (error as NodeJS.ErrnoException).code === 'ESRCH' || (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
 }
+
+/** Makes `pid` the holder of a lease this process took: a detached box outlives the process that started it. */
+export function handOverLease(address: string, pid: number): void {
+  writeFileSync(join(LEASE_DIR, address), String(pid));
+}

@@ -1,47 +1,44 @@
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
+import type { Queues } from '@paddock/jobs';
+import { enqueueFirstStep } from '../workflows/start-workflow';
 
+/** Recorded in the workflow's state when the signup's `tenant.provision` job reached a worker. */
 export const QUEUED_FOR_PROVISIONING = 'queued_for_provisioning';
 
 export interface StartProvisioningResult {
   workflowId: string;
   tenantId: string;
-  step: string;
-  /** Always false for now: nothing has been provisioned, and the tenant stays `provisioning`. */
-  provisioned: boolean;
+  /** The workflow's status when the job ran; `running` means its first step is queued (or further along). */
+  status: string;
   skipped?: 'workflow_not_running';
 }
 
 /**
- * Entry point of the `tenant.provision` job: the fleet integration fills in the workflow's steps here (create box
- * with the plan's provider, wait until reachable, pin host key, bootstrap, deploy, push secrets, health check, then
- * tenant `active`; failures park the tenant in `provisioning_failed`).
- *
- * Until then it only records that the job reached a worker (step `queued_for_provisioning`, with the attempt) and
- * leaves the workflow `running` and the tenant `provisioning`: no step is reported done that was not done.
+ * Entry point of the `tenant.provision` job (the signup's outbox row): starts the tenant's `provision` workflow,
+ * which signup created with the key `provision:<tenantId>`, by queueing its first step. Idempotent: the step's job id
+ * is derived from the workflow, so a repeated job adds nothing, and a workflow that already moved on is untouched.
  */
 export async function startProvisioning(
-  prisma: PrismaClient,
+  deps: { prisma: PrismaClient; queues: Queues },
   payload: { tenantId: string; workflowId: string },
   context: { jobId: string; attempt: number },
 ): Promise<StartProvisioningResult> {
-  const workflow = await prisma.workflow.findFirst({
+  const workflow = await deps.prisma.workflow.findFirst({
     where: { id: payload.workflowId, tenantId: payload.tenantId, kind: 'provision' },
-    select: { id: true, status: true },
   });
   if (!workflow) {
     throw new AppError('not_found', `No provisioning workflow ${payload.workflowId} for tenant ${payload.tenantId}.`);
   }
-  const result = { workflowId: workflow.id, tenantId: payload.tenantId, provisioned: false };
-  if (workflow.status !== 'running') return { ...result, step: workflow.status, skipped: 'workflow_not_running' };
+  const result = { workflowId: workflow.id, tenantId: payload.tenantId, status: workflow.status };
+  if (workflow.status !== 'running') return { ...result, skipped: 'workflow_not_running' };
   const entry = JSON.stringify({ at: new Date().toISOString(), jobId: context.jobId, attempt: context.attempt });
-  // Merged in SQL so concurrent writers of other steps' state never overwrite each other.
-  await prisma.$executeRaw`
+  // Merged in SQL so the workflow engine's concurrent writes to `steps` are never overwritten.
+  await deps.prisma.$executeRaw`
     UPDATE workflows
-       SET current_step = ${QUEUED_FOR_PROVISIONING},
-           attempts = attempts + 1,
-           state = state || jsonb_build_object(${QUEUED_FOR_PROVISIONING}::text, ${entry}::jsonb),
+       SET state = state || jsonb_build_object(${QUEUED_FOR_PROVISIONING}::text, ${entry}::jsonb),
            updated_at = now()
-     WHERE id = ${workflow.id}::uuid AND tenant_id = ${payload.tenantId}::uuid AND status = 'running'`;
-  return { ...result, step: QUEUED_FOR_PROVISIONING };
+     WHERE id = ${workflow.id}::uuid AND tenant_id = ${payload.tenantId}::uuid`;
+  await enqueueFirstStep(deps, workflow);
+  return result;
 }

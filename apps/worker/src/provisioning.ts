@@ -1,0 +1,73 @@
+import type { PrismaClient } from '@paddock/db';
+import { SshPool } from '@paddock/fleet';
+import type { Logger } from '@paddock/platform';
+import { HetznerClient, HetznerProvider } from '@paddock/providers';
+import { DetachedLocalProvider } from '@paddock/providers/local/detached-local-provider';
+import {
+  createProvisioningRecorder,
+  ensureCurrentRelease,
+  type ProviderRegistry,
+  type ProvisioningDeps,
+  type RuntimeReleaseSource,
+} from '@paddock/services';
+import type { Vault } from '@paddock/vault';
+import type { Pool } from 'pg';
+import type { WorkerConfig } from './config';
+
+/** The providers this worker can create boxes with, from its config. */
+export function createProviders(config: WorkerConfig): ProviderRegistry {
+  const providers: ProviderRegistry = {};
+  if (config.LOCAL_BOXES) {
+    providers.local = new DetachedLocalProvider({
+      stateDir: config.LOCAL_BOX_DIR,
+      ...(config.LOCAL_BOX_GUARD_PID ? { guardPid: config.LOCAL_BOX_GUARD_PID } : {}),
+    });
+  }
+  if (config.HETZNER_API_TOKEN) {
+    const client = new HetznerClient({ token: config.HETZNER_API_TOKEN, baseUrl: config.HETZNER_API_URL });
+    providers.hetzner = new HetznerProvider(client, {
+      serverType: config.HETZNER_SERVER_TYPE,
+      image: config.HETZNER_IMAGE,
+      ...(config.HETZNER_LOCATION ? { location: config.HETZNER_LOCATION } : {}),
+    });
+  }
+  return providers;
+}
+
+export function releaseSource(config: WorkerConfig): RuntimeReleaseSource {
+  return {
+    releaseDir: config.RELEASE_DIR,
+    runtimeDir: config.RUNTIME_SOURCE_DIR,
+    node:
+      config.RELEASE_NODE === 'bundled' && config.NODE_BINARY
+        ? { kind: 'bundled', binary: config.NODE_BINARY }
+        : { kind: 'system' },
+  };
+}
+
+/** Everything the tenant workflows need, built once per worker process. */
+export function createProvisioningDeps(
+  config: WorkerConfig,
+  clients: { prisma: PrismaClient; pg: Pool; vault: Vault },
+): ProvisioningDeps {
+  const recorder = createProvisioningRecorder(clients.prisma);
+  return {
+    ...clients,
+    ssh: new SshPool({ timeouts: { connectMs: config.SSH_CONNECT_TIMEOUT_MS }, recorder }),
+    providers: createProviders(config),
+    releaseDir: config.RELEASE_DIR,
+    systemNode: config.RELEASE_NODE === 'system',
+    recorder,
+    reachableTimeoutMs: config.BOX_REACHABLE_TIMEOUT_MS,
+  };
+}
+
+/** A fresh install has no release yet: publish one from source so the first signup can be provisioned. */
+export async function publishReleaseIfNone(config: WorkerConfig, prisma: PrismaClient, logger: Logger): Promise<void> {
+  if (!config.RELEASE_AUTO_PUBLISH) return;
+  const started = Date.now();
+  const outcome = await ensureCurrentRelease(prisma, releaseSource(config));
+  if (outcome.created) {
+    logger.info({ version: outcome.release.version, ms: Date.now() - started }, 'published a runtime release');
+  } else logger.info({ version: outcome.release.version }, 'current runtime release');
+}

@@ -1,0 +1,46 @@
+import { AppError } from '@paddock/contracts';
+import { deployToBox } from '@paddock/fleet';
+import { loadBoxTarget } from '../../boxes/box-target';
+import { loadCurrentRelease } from '../../releases/current-release';
+import type { WorkflowStepContext } from '../../workflows/define-workflow';
+import { boxIdOf } from '../box-name';
+import type { ProvisioningDeps } from '../provisioning-deps';
+import { recorderOf } from './recorder-of';
+
+/**
+ * Step 5: the current release onto the box, through the fleet's careful deploy (content-addressed upload, verify,
+ * atomic switch, health, rollback). Each attempt is a Deploy row; a box that already runs the release is `unchanged`.
+ */
+export async function deployReleaseStep(
+  deps: ProvisioningDeps,
+  ctx: WorkflowStepContext,
+): Promise<{ release: string; deployId: string; outcome: string }> {
+  const boxId = boxIdOf(ctx);
+  const { release, local } = await loadCurrentRelease(deps.prisma, deps.releaseDir);
+  const box = await deps.prisma.box.update({ where: { id: boxId }, data: { status: 'deploying' } });
+  const deploy = await deps.prisma.deploy.create({
+    data: { boxId, tenantId: box.tenantId, releaseId: release.id, previousReleaseId: box.currentReleaseId },
+  });
+  const target = await loadBoxTarget(deps.pg, deps.vault, boxId);
+  const result = await deployToBox({
+    pool: deps.ssh,
+    target,
+    release: local,
+    deployId: deploy.id,
+    recorder: recorderOf(deps),
+    // A duplicate run of this step (at-least-once) waits for the other deploy rather than failing on its lock.
+    lockWaitMs: 120_000,
+    ...(deps.layout ? { layout: deps.layout } : {}),
+  });
+  if (result.outcome !== 'succeeded' && result.outcome !== 'unchanged') {
+    throw new AppError(
+      'upstream_unavailable',
+      `Deploy of release ${release.version} to box ${boxId} ${result.outcome}: ${result.error?.message ?? 'no detail'}`,
+    );
+  }
+  await deps.prisma.box.update({
+    where: { id: boxId },
+    data: { currentReleaseId: release.id, runtimeVersion: release.runtimeVersion },
+  });
+  return { release: release.version, deployId: deploy.id, outcome: result.outcome };
+}

@@ -1,0 +1,120 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPrismaClient, type PrismaClient, seedPlans } from '@paddock/db';
+import { closeQueues, createQueues, type Queues } from '@paddock/jobs';
+import { DetachedLocalProvider } from '@paddock/providers/local/detached-local-provider';
+import { publishRuntimeRelease, signupTenant } from '@paddock/services';
+import {
+  connectTestRedis,
+  createTestDatabase,
+  readTestEnv,
+  type TestDatabase,
+  uniqueQueuePrefix,
+} from '@paddock/testkit';
+import { createVault, type Vault } from '@paddock/vault';
+import type { Redis } from 'ioredis';
+import { type AppProcess, spawnApp, waitUntil } from '../../support/spawn-app';
+
+const REPO = join(import.meta.dirname, '../../..');
+// Content-addressed, so every test file may share it: the same code is one release directory.
+const RELEASE_DIR = join(tmpdir(), 'paddock-lifecycle-releases');
+
+export interface LifecycleEnv {
+  prisma: PrismaClient;
+  queues: Queues;
+  vault: Vault;
+  /** The local provider the workers use, seen from the test: lists and destroys the same boxes. */
+  boxes: DetachedLocalProvider;
+  /** Signs a workspace up through the signup service (what `POST /v1/signup` runs). */
+  signUp(label: string): Promise<{ tenantId: string; workflowId: string; startedAt: number }>;
+  startWorker(id: string, env?: Record<string, string>): Promise<AppProcess>;
+  waitForTenant(tenantId: string, status: string, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A control plane for lifecycle tests: a fresh database with the default plans (provider `local`), its own queue
+ * prefix and master key, a published runtime release, and real worker processes that make detached local boxes.
+ */
+export async function startLifecycleEnv(): Promise<LifecycleEnv> {
+  const db: TestDatabase = await createTestDatabase();
+  const prisma = createPrismaClient(db.url, { poolMax: 8 });
+  await seedPlans(prisma, { provider: 'local' });
+  const redis: Redis = connectTestRedis();
+  const prefix = uniqueQueuePrefix();
+  const queues = createQueues(redis, prefix);
+  const masterKey = randomBytes(32).toString('base64');
+  const vault = createVault(masterKey);
+  const boxDir = `/dev/shm/paddock-lifecycle-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const boxes = new DetachedLocalProvider({ stateDir: boxDir, guardPid: process.pid });
+  await publishRuntimeRelease(prisma, {
+    releaseDir: RELEASE_DIR,
+    runtimeDir: join(REPO, 'packages/runtime'),
+    node: { kind: 'system' },
+  });
+  const workers: AppProcess[] = [];
+  let counter = 0;
+
+  return {
+    prisma,
+    queues,
+    vault,
+    boxes,
+    async signUp(label) {
+      counter += 1;
+      const unique = `${label}-${counter}-${randomUUID().slice(0, 6)}`;
+      const startedAt = Date.now();
+      const { reply } = await signupTenant(
+        { prisma, queues, vault },
+        {
+          email: `${unique}@example.com`,
+          workspaceName: `Workspace ${unique}`,
+          plan: 'starter',
+          idempotencyKey: randomUUID(),
+        },
+      );
+      return { tenantId: reply.tenant.id, workflowId: reply.workflowId, startedAt };
+    },
+    async startWorker(id, env = {}) {
+      const worker = spawnApp('apps/worker/src/main.ts', {
+        DATABASE_URL: db.url,
+        REDIS_URL: readTestEnv().REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        WORKER_ID: id,
+        PADDOCK_MASTER_KEY: masterKey,
+        RELEASE_DIR,
+        LOCAL_BOX_DIR: boxDir,
+        LOCAL_BOX_GUARD_PID: String(process.pid),
+        // Short locks: a killed worker's step is taken over within seconds, not the default 30 s.
+        LOCK_DURATION_MS: '5000',
+        STALLED_INTERVAL_MS: '2000',
+        LOG_LEVEL: 'info',
+        ...env,
+      });
+      workers.push(worker);
+      await worker.waitForLog('worker ready', 60_000);
+      return worker;
+    },
+    async waitForTenant(tenantId, status, timeoutMs = 120_000) {
+      await waitUntil(
+        `tenant ${tenantId} to be ${status}`,
+        async () => {
+          const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+          return tenant.status === status;
+        },
+        timeoutMs,
+      );
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.stop('SIGKILL')));
+      for (const box of await boxes.list()) await boxes.destroy(box.providerId);
+      rmSync(boxDir, { recursive: true, force: true });
+      await closeQueues(queues);
+      redis.disconnect();
+      await prisma.$disconnect();
+      await db.drop();
+    },
+  };
+}
