@@ -1,11 +1,8 @@
-import { closeSync, fsync as fsyncCb, openSync, renameSync, writeSync } from 'node:fs';
+import { close, fsync, open, renameSync, write, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { eventFileName, RunEventSchema } from '@paddock/contracts';
 import { appendJournal, ensureRunDirs, type NewEvent, type StoredEvent } from './event-store';
 import { runLayout } from './paths';
-
-const fsync = promisify(fsyncCb);
 
 /** Makes every file written so far durable (e.g. one syncfs for the whole filesystem). */
 export type DurabilityBarrier = () => Promise<void>;
@@ -48,20 +45,19 @@ export class EventCommitter {
         const file = eventFileName(seq, event.step, event.kind);
         ensureRunDirs(run.tmpDir, run.eventsDir);
         const tmp = join(run.tmpDir, `${file}.${process.pid}.tmp`);
-        const fd = openSync(tmp, 'w', 0o644);
-        try {
-          writeSync(fd, `${JSON.stringify(event)}\n`);
-        } finally {
-          closeSync(fd);
-        }
         const pending = { tmp, final: join(run.eventsDir, file), runId, stored: { event, file }, resolve, reject };
+        const data = `${JSON.stringify(event)}\n`;
         if (this.barrier) {
+          writeFileSync(tmp, data, { mode: 0o644 });
           this.pending.push(pending);
           this.schedule();
         } else {
           // Without a shared barrier each event is made durable and published on its own, so a slow fsync of one
-          // event never holds back the others (batching them would turn staggered handoffs into bursts).
-          fsyncFile(tmp).then(
+          // event never holds back the others (batching them would turn staggered handoffs into bursts). The temp
+          // file is created, written and fsynced in the thread pool: under a burst of handoffs these syscalls wait on
+          // the filesystem journal, and the event loop has agents to launch meanwhile. Rename and journal line stay
+          // together on the loop, so a reader never sees the event file long before its journal line.
+          writeDurably(tmp, data).then(
             () => this.publish(pending),
             (error: unknown) => reject(error),
           );
@@ -93,6 +89,7 @@ export class EventCommitter {
     this.flushing = false;
   }
 
+  /** Renames the durable event into place and lists it in the journal in one go, so readers see both together. */
   private publish(p: Pending): void {
     try {
       renameSync(p.tmp, p.final);
@@ -104,11 +101,17 @@ export class EventCommitter {
   }
 }
 
-async function fsyncFile(path: string): Promise<void> {
-  const fd = openSync(path, 'r+');
-  try {
-    await fsync(fd);
-  } finally {
-    closeSync(fd);
-  }
+/**
+ * Creates `path` with `data` and fsyncs it through one descriptor, all in the thread pool (plain callbacks: this runs
+ * twice per step, and FileHandle promises cost several times more).
+ */
+function writeDurably(path: string, data: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    open(path, 'w', 0o644, (openError, fd) => {
+      if (openError) return reject(openError);
+      const finish = (error: Error | null) =>
+        close(fd, (closeError) => ((error ?? closeError) ? reject(error ?? closeError) : resolve()));
+      write(fd, data, (writeError) => (writeError ? finish(writeError) : fsync(fd, finish)));
+    });
+  });
 }

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { STEP_NAME_PATTERN } from '@paddock/contracts';
 
 /**
@@ -19,7 +19,30 @@ export interface RootLayout {
   incomingDir: string;
 }
 
+/**
+ * Layouts are pure functions of their arguments and the daemon asks for them on every event and launch (thousands a
+ * second at a burst of handoffs), so they are memoized; the caches are bounded and the objects frozen.
+ */
+const MEMO_LIMIT = 20_000;
+
+function memo<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= MEMO_LIMIT) cache.clear();
+    value = Object.freeze(make());
+    cache.set(key, value);
+  }
+  return value;
+}
+
+const rootLayouts = new Map<string, RootLayout>();
+
 export function rootLayout(root: string): RootLayout {
+  // A relative root depends on the working directory: only absolute ones are memoized.
+  return isAbsolute(root) ? memo(rootLayouts, root, () => makeRootLayout(root)) : makeRootLayout(root);
+}
+
+function makeRootLayout(root: string): RootLayout {
   const abs = resolve(root);
   return {
     root: abs,
@@ -52,8 +75,15 @@ export function isValidRunId(runId: string): boolean {
   return RUN_ID_PATTERN.test(runId);
 }
 
+const runLayouts = new Map<string, RunLayout>();
+
 export function runLayout(root: string, runId: string): RunLayout {
   if (!isValidRunId(runId)) throw new Error(`invalid run id ${JSON.stringify(runId)}`);
+  if (!isAbsolute(root)) return makeRunLayout(root, runId);
+  return memo(runLayouts, `${root}\0${runId}`, () => makeRunLayout(root, runId));
+}
+
+function makeRunLayout(root: string, runId: string): RunLayout {
   const dir = join(rootLayout(root).runsDir, runId);
   return {
     runId,
@@ -78,8 +108,15 @@ export interface StepLayout {
   usage: string;
 }
 
+const stepLayouts = new Map<string, StepLayout>();
+
 export function stepLayout(run: RunLayout, step: string): StepLayout {
   if (!STEP_NAME_PATTERN.test(step)) throw new Error(`invalid step name ${JSON.stringify(step)}`);
+  if (!isAbsolute(run.stepsDir)) return makeStepLayout(run, step);
+  return memo(stepLayouts, `${run.stepsDir}\0${step}`, () => makeStepLayout(run, step));
+}
+
+function makeStepLayout(run: RunLayout, step: string): StepLayout {
   const dir = join(run.stepsDir, step);
   return {
     dir,

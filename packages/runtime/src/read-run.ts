@@ -21,9 +21,29 @@ export function readRunChain(root: string, runId: string): ChainDefinition {
   } catch {
     throw new AppError('not_found', `run ${runId} not found under ${rootLayout(root).runsDir}`);
   }
+  const cached = parsedChains.get(text);
+  if (cached) return cached;
   const parsed = parseChainDefinition(text, layout.chainFile);
   if (!parsed.ok) throw new AppError('unprocessable', `run ${runId}: frozen chain.yaml no longer validates`);
+  if (parsedChains.size >= PARSED_CHAINS_LIMIT) parsedChains.clear();
+  parsedChains.set(text, deepFreeze(parsed.chain));
   return parsed.chain;
+}
+
+/**
+ * Runs of one chain share its frozen text, and parsing YAML costs ~1 ms: a daemon picking up a thousand runs would
+ * spend a second parsing the same text. A successful parse depends only on the text, so it is kept (frozen, as every
+ * run shares it).
+ */
+const parsedChains = new Map<string, ChainDefinition>();
+const PARSED_CHAINS_LIMIT = 256;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 export function loadRun(root: string, runId: string): LoadedRun {
