@@ -31,7 +31,6 @@ export interface DeployBoxOptions {
   lockWaitMs?: number;
   health?: Partial<HealthCheckPlan>;
   keepReleases?: number;
-  uploadConcurrency?: number;
   /** Attempts after a dropped connection or a corrupt upload, first one included. */
   maxAttempts?: number;
   /** Deadline of the remote install (verify, assemble, switch, restart, health). */
@@ -127,7 +126,6 @@ export async function deployToBox(options: DeployBoxOptions): Promise<BoxDeployR
           const sent = await uploadMissingFiles(connection, release, plan, {
             incomingDir: `${layout.installDir}/incoming/${options.deployId}`,
             partialUploads: held.state.partialUploads,
-            concurrency: options.uploadConcurrency,
             onProgress: (p) => progress('upload', p),
           });
           bytesUploaded += sent.bytes;

@@ -24,10 +24,7 @@ export interface RolloutOptions {
   maxFailureRate?: number;
   minSampleForStop?: number;
   /** Per-box deploy settings (health check, retries, upload concurrency). */
-  perBox?: Pick<
-    DeployBoxOptions,
-    'health' | 'maxAttempts' | 'uploadConcurrency' | 'keepReleases' | 'lockWaitMs' | 'installTimeoutMs'
-  >;
+  perBox?: Pick<DeployBoxOptions, 'health' | 'maxAttempts' | 'keepReleases' | 'lockWaitMs' | 'installTimeoutMs'>;
   onProgress?: (progress: BoxDeployProgress) => void;
   onBoxFinished?: (result: BoxDeployResult) => void;
   onLog?: (boxId: string, line: string) => void;

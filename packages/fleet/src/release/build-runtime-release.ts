@@ -15,6 +15,8 @@ export interface RuntimeReleaseOptions {
   version: string;
   /** The release's own Node binary (see fetchNodeBinary), or `system` to use a checked Node >= 20 on the box. */
   node: { kind: 'bundled'; binary: string } | { kind: 'system' };
+  /** Written as a comment at the top of the bundle: two builds with different stamps differ in that file only. */
+  buildStamp?: string;
 }
 
 const PTY_PACKAGES = ['@lydell/node-pty', '@lydell/node-pty-linux-x64'];
@@ -37,6 +39,9 @@ export async function buildRuntimeRelease(options: RuntimeReleaseOptions): Promi
     external: PTY_PACKAGES.flatMap((p) => [p, `${p}/*`]),
     logLevel: 'error',
     legalComments: 'none',
+    ...(options.buildStamp
+      ? { banner: { js: `/* paddock runtime build ${options.buildStamp.replace(/\*\//g, '')} */` } }
+      : {}),
   });
   const requireFromRuntime = createRequire(resolve(options.runtimeDir, 'package.json'));
   for (const name of PTY_PACKAGES) {
