@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BoxChannel } from '../../packages/services/src/collect/box-channel';
+import { BoxChannel } from '@paddock/fleet';
 import { Collector } from '../../packages/services/src/collect/collector';
 import { localSystemFigures } from '../../packages/services/src/collect/record-box-health';
 import { type AppProcess, spawnApp } from '../support/spawn-app';

@@ -5,11 +5,13 @@ import { HealthSchema, RUN_STEP } from '@paddock/contracts';
 import {
   BoxChannel,
   bootstrapBox,
+  boxServeCommand,
   buildRuntimeRelease,
   deployToBox,
   type LocalRelease,
   type SshPool,
   sh,
+  sshTransport,
 } from '@paddock/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestFleet, type TestFleet } from './support/test-boxes';
@@ -65,20 +67,26 @@ describe('the real runtime on a test box', () => {
     const box = fleet.boxes[0]!;
     let reopened = 0;
     const channel = new BoxChannel({
-      pool,
-      target: fleet.target(box),
+      boxId: box.id,
+      open: sshTransport(pool, fleet.target(box), boxServeCommand()),
       reopenDelayMs: { initial: 50, max: 500 },
-      onReopen: () => reopened++,
+      onState: (state) => {
+        if (state === 'open') reopened++;
+      },
     });
     try {
-      const health = HealthSchema.parse(await channel.request({ op: 'health' }));
+      const health = await channel.request({ op: 'health' });
       expect(health.ok).toBe(true);
       expect(channel.hello?.root).toBe('/var/lib/paddock');
 
       const seen: { cursor: string; run: string; seq: number; kind: string; step: string }[] = [];
       const finished = new Map<string, () => void>();
+      let lastCursor: string | undefined;
       const subscription = await channel.subscribe({
+        // Consumed as soon as delivered: a reopened channel resumes after the last event seen.
+        resumeFrom: () => lastCursor,
         onEvent: (event, cursor) => {
+          lastCursor = cursor;
           seen.push({ cursor, run: event.run_id, seq: event.seq, kind: event.kind, step: event.step });
           if (event.step === RUN_STEP && event.kind === 'finished') finished.get(event.run_id)?.();
         },
@@ -90,11 +98,12 @@ describe('the real runtime on a test box', () => {
         await done;
       };
       await runChain('first');
+      const opensBefore = reopened;
       expect(await box.dropConnections()).toBeGreaterThan(0);
       // The channel notices, reopens by itself (it has a subscription) and resumes from the last cursor.
-      await waitFor(() => reopened > 0 && channel.isOpen);
+      await waitFor(() => reopened > opensBefore && channel.isOpen);
       await runChain('second');
-      const all = (await channel.request({ op: 'events', limit: 1000 })) as { events: { cursor: string }[] };
+      const all = await channel.request({ op: 'events', limit: 1000 });
       expect(seen.map((e) => e.cursor)).toEqual(all.events.map((e) => e.cursor));
       expect(new Set(seen.map((e) => e.cursor)).size).toBe(seen.length);
       for (const run of ['first', 'second']) {
@@ -103,10 +112,13 @@ describe('the real runtime on a test box', () => {
         expect(kinds.at(-1)).toBe(`${RUN_STEP}.finished`);
         expect(kinds).toContain('b.complete');
       }
-      const status = (await channel.request({ op: 'status', run_id: 'second' })) as { status: string };
+      const status = await channel.request({ op: 'status', run_id: 'second' });
       expect(status.status).toBe('succeeded');
       await subscription.close();
-      await expect(channel.request({ op: 'status', run_id: 'missing' })).rejects.toThrow(/not_found/);
+      await expect(channel.request({ op: 'status', run_id: 'missing' })).rejects.toMatchObject({
+        failure: 'remote_error',
+        remoteCode: 'not_found',
+      });
     } finally {
       await channel.close();
     }

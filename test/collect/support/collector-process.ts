@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { localProcessTransport } from '../../../packages/services/src/collect/channel-transport';
+import { localProcessTransport } from '@paddock/fleet';
 import { Collector } from '../../../packages/services/src/collect/collector';
 import { localSystemFigures } from '../../../packages/services/src/collect/record-box-health';
 import { CHAINCTL } from './local-runtime';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { localProcessTransport, type OpenTransport } from '../../../packages/services/src/collect/channel-transport';
+import { localProcessTransport, type OpenTransport } from '@paddock/fleet';
 
 const run = promisify(execFile);
 

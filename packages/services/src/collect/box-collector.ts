@@ -1,7 +1,6 @@
 import type { RunEvent } from '@paddock/contracts';
 import type { Pool } from 'pg';
-import { BoxChannel, type BoxChannelOptions, type BoxSubscription } from './box-channel';
-import type { OpenTransport } from './channel-transport';
+import { BoxChannel, type BoxChannelOptions, type BoxSubscription, type OpenTransport } from '@paddock/fleet';
 import type { ClaimedBox } from './collector-leases';
 import { CursorMovedError, ingestEvents } from './ingest-events';
 import { recordBoxHealth, recordBoxSeen, type SystemFigures } from './record-box-health';

@@ -1,7 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import type { BoxChannelOptions } from './box-channel';
+import type { BoxChannelOptions, OpenTransport } from '@paddock/fleet';
 import { type BatchListener, BoxCollector, type BoxCollectorTimings, type CollectorLog } from './box-collector';
-import type { OpenTransport } from './channel-transport';
 import {
   announcePresence,
   type ClaimedBox,

@@ -1,5 +1,4 @@
-import { type BoxTarget, type ShellCommand, type SshPool, sh } from '@paddock/fleet';
-import { sshTransport } from './channel-transport';
+import { type BoxTarget, type ShellCommand, type SshPool, sh, sshTransport } from '@paddock/fleet';
 import type { ClaimedBox } from './collector-leases';
 import type { BoxConnector } from './collector';
 import { parseSystemProbe } from './record-box-health';

@@ -1,10 +1,8 @@
 import type { RunEvent } from '@paddock/contracts';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLocalRuntime, type LocalRuntime, waitFor } from '../../../../test/collect/support/local-runtime';
-import { BoxChannel } from './box-channel';
-import { BoxChannelError } from './box-channel-error';
-import { type ChannelTransport, localProcessTransport } from './channel-transport';
+import { BoxChannel, BoxChannelError, type ChannelTransport, localProcessTransport } from '@paddock/fleet';
+import { createLocalRuntime, type LocalRuntime, waitFor } from './support/local-runtime';
 
 let runtime: LocalRuntime | undefined;
 let channel: BoxChannel | undefined;
