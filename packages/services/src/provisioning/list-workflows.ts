@@ -29,15 +29,17 @@ export async function listWorkflows(prisma: PrismaClient, input: ListWorkflowsIn
 export async function getWorkflow(prisma: PrismaClient, id: string) {
   const row = await prisma.workflow.findUnique({
     where: { id },
-    include: {
-      tenant: { select: { slug: true, status: true, statusReason: true } },
-      jobRecords: { orderBy: { createdAt: 'asc' } },
-    },
+    include: { tenant: { select: { slug: true, status: true, statusReason: true } } },
   });
   if (!row) return null;
+  // Step jobs are found by their deterministic ids (wf-<id>-r<round>-s<step>); the signup's job by workflow_id.
+  const jobs = await prisma.jobRecord.findMany({
+    where: { OR: [{ workflowId: id }, { jobId: { startsWith: `wf-${id}-` } }] },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
   return {
     ...describeWorkflow(row),
-    jobs: row.jobRecords.map((job) => ({
+    jobs: jobs.map((job) => ({
       id: job.id,
       jobId: job.jobId,
       name: job.name,
