@@ -5,7 +5,8 @@ import { BoxChannel } from '@paddock/fleet';
 import { Collector } from '../../packages/services/src/collect/collector';
 import { localSystemFigures } from '../../packages/services/src/collect/record-box-health';
 import { type AppProcess, spawnApp } from '../support/spawn-app';
-import { eventsOnBox, storedEventKeys, usageTotals } from './support/expectations';
+import { REVIEW_CHAIN, SHORT_CHAIN } from './support/chains';
+import { eventsOnBox, runRow, storedEventKeys, usageTotals } from './support/expectations';
 import { createLocalRuntime, type LocalRuntime, waitFor } from './support/local-runtime';
 import { seedBox, seedChain, seedTenant } from './support/seed';
 
@@ -31,33 +32,6 @@ afterAll(async () => {
   await pool?.end();
   await db?.drop();
 });
-
-const USAGE = (n: number) =>
-  `echo '::usage {"model":"m-${n}","input_tokens":${n * 10},"output_tokens":${n},"cost_usd":0.00${n}}'`;
-
-const REVIEW_CHAIN = `name: review
-agents:
-  draft:
-    run: ${USAGE(1)}; echo draft
-  review:
-    needs: [draft]
-    decision: { prompt: Publish the draft?, show: draft }
-  publish:
-    needs: [review]
-    run: ${USAGE(2)}; echo published
-`;
-
-const SHORT_CHAIN = `name: short
-agents:
-  a:
-    run: ${USAGE(1)}
-  b:
-    needs: [a]
-    run: ${USAGE(2)}
-  c:
-    needs: [b]
-    run: ${USAGE(3)}
-`;
 
 async function startRuntime(chains: Record<string, string>): Promise<LocalRuntime> {
   const runtime = createLocalRuntime();
@@ -153,14 +127,7 @@ describe('collector on real runtimes and real Postgres', () => {
         by: 'alice',
         note: 'ok',
       });
-      const run = await waitFor('the run to succeed in Postgres', async () => {
-        const { rows } = await pool.query(
-          `SELECT id, status, tokens_in, tokens_out, cost_micros::text AS cost, duration_ms FROM runs
-            WHERE box_id = $1 AND runtime_run_id = 'run-1' AND status = 'succeeded'`,
-          [boxId],
-        );
-        return rows[0];
-      });
+      const run = await waitFor('the run to succeed in Postgres', () => runRow(pool, boxId, 'run-1', 'succeeded'));
       expect(run).toMatchObject({ tokens_in: 30, tokens_out: 3, cost: '3000' });
       expect(run.duration_ms).toBeGreaterThan(0);
       const onBox = await expectExactlyOnce(boxId, runtime);
@@ -278,28 +245,8 @@ describe('collector on real runtimes and real Postgres', () => {
       },
       20_000,
     );
-    await waitFor(
-      'the orphaned run to succeed in Postgres',
-      async () => {
-        const { rows } = await pool.query(
-          `SELECT 1 FROM runs WHERE box_id = $1 AND runtime_run_id = 'after-death' AND status = 'succeeded'`,
-          [boxOfOne],
-        );
-        return rows.length === 1;
-      },
-      30_000,
-    );
-    await waitFor(
-      'the other run to succeed in Postgres',
-      async () => {
-        const { rows } = await pool.query(
-          `SELECT 1 FROM runs WHERE box_id = $1 AND runtime_run_id = 'other' AND status = 'succeeded'`,
-          [otherBox],
-        );
-        return rows.length === 1;
-      },
-      30_000,
-    );
+    await waitFor('the orphaned run to succeed in Postgres', () => runRow(pool, boxOfOne, 'after-death', 'succeeded'));
+    await waitFor('the other run to succeed in Postgres', () => runRow(pool, otherBox, 'other', 'succeeded'));
     await expectExactlyOnce(boxA, rA!);
     await expectExactlyOnce(boxB, rB!);
   });

@@ -37,3 +37,20 @@ export async function usageTotals(pool: Pool, boxId: string, onBox: RunEvent[]) 
   );
   return { stored: rows[0], onBox: { ...box, cost: box.cost.toString() } };
 }
+
+/** The control plane's row of a box's run, once it has `status` (for waitFor). */
+export async function runRow(pool: Pool, boxId: string, runtimeRunId: string, status: string) {
+  const { rows } = await pool.query<{
+    id: string;
+    status: string;
+    tokens_in: number;
+    tokens_out: number;
+    cost: string;
+    duration_ms: number | null;
+  }>(
+    `SELECT id, status, tokens_in, tokens_out, cost_micros::text AS cost, duration_ms FROM runs
+      WHERE box_id = $1 AND runtime_run_id = $2 AND status = $3`,
+    [boxId, runtimeRunId, status],
+  );
+  return rows[0];
+}

@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { RunEventSchema, type RunEvent, type RunEventInput } from '@paddock/contracts';
+import type { SshKeyPair } from '@paddock/fleet';
+import type { Vault } from '@paddock/vault';
 import type { Pool } from 'pg';
+import { sshKeyVaultContext } from '../../../packages/services/src/boxes/box-target';
 
 /** Seed factories for collector tests: real rows through plain SQL, each with fresh unique names. */
 export async function seedTenant(pool: Pool): Promise<string> {
@@ -20,11 +23,11 @@ export async function seedTenant(pool: Pool): Promise<string> {
 export async function seedBox(
   pool: Pool,
   tenantId: string,
-  fields: { status?: string; name?: string; address?: string; port?: number; hostKey?: string } = {},
+  fields: { status?: string; name?: string; address?: string; port?: number; hostKey?: string; sshKeyId?: string } = {},
 ): Promise<string> {
   const box = await pool.query<{ id: string }>(
-    `INSERT INTO boxes (tenant_id, provider, status, name, address, port, host_key_fingerprint)
-     VALUES ($1, 'local', $2::box_status, $3, $4, $5, $6) RETURNING id`,
+    `INSERT INTO boxes (tenant_id, provider, status, name, address, port, host_key_fingerprint, ssh_key_id)
+     VALUES ($1, 'local', $2::box_status, $3, $4, $5, $6, $7) RETURNING id`,
     [
       tenantId,
       fields.status ?? 'ready',
@@ -32,9 +35,24 @@ export async function seedBox(
       fields.address ?? null,
       fields.port ?? 22,
       fields.hostKey ?? null,
+      fields.sshKeyId ?? null,
     ],
   );
   return box.rows[0]?.id as string;
+}
+
+/** The control plane's login key for boxes, its private half vault-encrypted for its own row (as provisioning stores it). */
+export async function seedSshKey(pool: Pool, vault: Vault, key: SshKeyPair): Promise<string> {
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO ssh_keys (name, public_key, fingerprint, private_key_encrypted) VALUES ($1, $2, $3, '') RETURNING id`,
+    [`collect-test-${randomBytes(4).toString('hex')}`, key.publicKey, key.fingerprint],
+  );
+  const id = rows[0]?.id as string;
+  await pool.query('UPDATE ssh_keys SET private_key_encrypted = $2 WHERE id = $1', [
+    id,
+    vault.encrypt(key.privateKey, sshKeyVaultContext(id)),
+  ]);
+  return id;
 }
 
 /** A chain with one version whose content hash is `hash` (what the box reports as `sha256:<hash>`). */
