@@ -71,3 +71,10 @@ export {
   startTenantWorkflow,
   type TenantWorkflowKind,
 } from './provisioning/start-tenant-workflow';
+export {
+  type CollectorTimings,
+  type RunningCollector,
+  type StartCollectorOptions,
+  startCollector,
+} from './collect/start-collector';
+export type { BatchListener, CollectorLog } from './collect/box-collector';
