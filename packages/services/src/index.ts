@@ -78,3 +78,10 @@ export {
   startCollector,
 } from './collect/start-collector';
 export type { BatchListener, CollectorLog } from './collect/box-collector';
+export {
+  type AuditActor,
+  createPrismaFleetRecorder,
+  type PrismaFleetRecorder,
+  type PrismaFleetRecorderOptions,
+} from './deploys/prisma-fleet-recorder';
+export { createPrismaDeployLock, type PrismaDeployLockOptions } from './deploys/prisma-deploy-lock';
