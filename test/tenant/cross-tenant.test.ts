@@ -1,3 +1,4 @@
+import type { GatewayConnector } from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
 import { type SignedUp, signUp, startTenantTestApp } from './support';
@@ -21,9 +22,23 @@ describe('cross-tenant isolation on every tenant route', () => {
   let attacker: SignedUp;
   let victim: SignedUp;
   let victimChainId: string;
+  let victimRunId: string;
+  let victimDecisionId: string;
+  // Every attempt to reach any box: a request naming another tenant's run or decision must never get that far.
+  const boxCalls: string[] = [];
+  const recordingConnector: GatewayConnector = {
+    transport: (boxId) => async () => {
+      boxCalls.push(`open ${boxId}`);
+      throw new Error('no box in this test');
+    },
+    readFile: async (boxId) => {
+      boxCalls.push(`read ${boxId}`);
+      return undefined;
+    },
+  };
 
   beforeAll(async () => {
-    t = await startTenantTestApp();
+    t = await startTenantTestApp({ boxConnector: () => recordingConnector });
     attacker = await signUp(t.app, 'attacker');
     victim = await signUp(t.app, 'victim');
     const put = await t.app.inject({
@@ -58,6 +73,31 @@ describe('cross-tenant isolation on every tenant route', () => {
         occurredAt: new Date(),
       },
     });
+    const run = await t.prisma.run.create({
+      data: {
+        tenantId: victim.tenantId,
+        boxId: box.id,
+        chainId: victimChainId,
+        runtimeRunId: 'victim-run',
+        status: 'waiting_decision',
+      },
+    });
+    victimRunId = run.id;
+    await t.prisma.runStep.create({
+      data: { tenantId: victim.tenantId, runId: run.id, name: 'draft', position: 0, status: 'succeeded' },
+    });
+    const decision = await t.prisma.decision.create({
+      data: {
+        tenantId: victim.tenantId,
+        runId: run.id,
+        boxId: box.id,
+        runtimeDecisionId: 'review:4',
+        stepName: 'review',
+        prompt: 'victim prompt',
+        subject: { options: ['approve', 'reject', 'request_changes'], show: 'draft' },
+      },
+    });
+    victimDecisionId = decision.id;
   });
   afterAll(() => t.close());
 
@@ -74,6 +114,9 @@ describe('cross-tenant isolation on every tenant route', () => {
           orderBy: { version: 'asc' },
         }),
         usage: await t.prisma.usageEvent.findMany({ where: { tenantId: victim.tenantId } }),
+        runs: await t.prisma.run.findMany({ where: { tenantId: victim.tenantId } }),
+        steps: await t.prisma.runStep.findMany({ where: { tenantId: victim.tenantId } }),
+        decisions: await t.prisma.decision.findMany({ where: { tenantId: victim.tenantId } }),
         audit: await t.prisma.auditLog.findMany({ where: { tenantId: victim.tenantId }, orderBy: { id: 'asc' } }),
         tenant: await t.prisma.tenant.findUnique({ where: { id: victim.tenantId } }),
       },
@@ -111,6 +154,74 @@ describe('cross-tenant isolation on every tenant route', () => {
         mustNotContain: [victimChainId, victim.tenantId],
       },
       { method: 'GET', route: '/v1/chains', url: '/v1/chains', status: 200, mustNotContain: [victimChainId] },
+      // The attacker's own chain of that name; the attacker has no box, so nothing can start.
+      {
+        method: 'POST',
+        route: '/v1/runs',
+        url: '/v1/runs',
+        payload: { chain: 'shared-name' },
+        status: 409,
+        mustNotContain: [victimChainId, victim.tenantId],
+      },
+      {
+        method: 'GET',
+        route: '/v1/runs',
+        url: '/v1/runs?status=waiting_decision',
+        status: 200,
+        mustNotContain: [victimRunId],
+      },
+      {
+        method: 'GET',
+        route: '/v1/runs/:id',
+        url: `/v1/runs/${victimRunId}`,
+        status: 404,
+        mustNotContain: ['victim-run'],
+      },
+      {
+        method: 'GET',
+        route: '/v1/runs/:id/events',
+        url: `/v1/runs/${victimRunId}/events`,
+        status: 404,
+        mustNotContain: ['victim-run'],
+      },
+      {
+        method: 'GET',
+        route: '/v1/runs/:id/steps/:step/output',
+        url: `/v1/runs/${victimRunId}/steps/draft/output`,
+        status: 404,
+        mustNotContain: ['victim-run'],
+      },
+      {
+        method: 'POST',
+        route: '/v1/runs/:id/replay',
+        url: `/v1/runs/${victimRunId}/replay`,
+        payload: { from: 'draft' },
+        status: 404,
+        mustNotContain: ['victim-run'],
+      },
+      {
+        method: 'POST',
+        route: '/v1/runs/:id/cancel',
+        url: `/v1/runs/${victimRunId}/cancel`,
+        status: 404,
+        mustNotContain: ['victim-run'],
+      },
+      { method: 'GET', route: '/v1/decisions', url: '/v1/decisions', status: 200, mustNotContain: [victimDecisionId] },
+      {
+        method: 'GET',
+        route: '/v1/decisions/:id',
+        url: `/v1/decisions/${victimDecisionId}`,
+        status: 404,
+        mustNotContain: ['victim prompt'],
+      },
+      {
+        method: 'POST',
+        route: '/v1/decisions/:id',
+        url: `/v1/decisions/${victimDecisionId}`,
+        payload: { choice: 'approve', note: 'attacker' },
+        status: 404,
+        mustNotContain: ['victim prompt', victimRunId],
+      },
       {
         method: 'GET',
         route: '/v1/chains/:id/versions',
@@ -164,6 +275,7 @@ describe('cross-tenant isolation on every tenant route', () => {
       for (const text of probe.mustNotContain) expect(reply.body).not.toContain(text);
     }
     expect(await victimState()).toBe(before);
+    expect(boxCalls).toEqual([]);
 
     // The victim still sees exactly their own data.
     const versions = await t.app.inject({ url: `/v1/chains/${victimChainId}/versions`, headers: victim.headers });

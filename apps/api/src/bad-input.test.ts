@@ -36,6 +36,8 @@ describe('bad input on every route', () => {
     secrets: await t.prisma.tenantSecret.count(),
     chains: await t.prisma.chain.count(),
     chainVersions: await t.prisma.chainVersion.count(),
+    runs: await t.prisma.run.count(),
+    decisions: await t.prisma.decision.count(),
   });
   // Each route is called with the credentials it takes, so the walk reaches its input handling.
   const headersFor = (url: string) => (url.startsWith('/v1/operator/') ? operatorHeaders : tenantHeaders);

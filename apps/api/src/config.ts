@@ -22,6 +22,10 @@ const ApiConfigSchema = z.object({
   /** Signups allowed per client address (IPv6: per /64) within SIGNUP_RATE_WINDOW_MS. */
   SIGNUP_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   SIGNUP_RATE_WINDOW_MS: z.coerce.number().int().min(1_000).default(900_000),
+  /** Longest wait for a box's answer (start a run, decide, read an output) before the API answers 503. */
+  BOX_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** A box's serve channel unused this long is closed (reopened on the next request). */
+  BOX_CHANNEL_IDLE_MS: z.coerce.number().int().min(1_000).default(300_000),
 });
 
 function isKeyring(spec: string): boolean {

@@ -1,5 +1,7 @@
 import type { PrismaClient } from '@paddock/db';
+import type { SshPool } from '@paddock/fleet';
 import type { Queues } from '@paddock/jobs';
+import type { BoxGateway } from '@paddock/services';
 import type { Vault } from '@paddock/vault';
 import type { Redis } from 'ioredis';
 import type { RateLimitRule } from './http/rate-limit';
@@ -13,4 +15,8 @@ export interface ApiDeps {
   redisPrefix: string;
   vault: Vault;
   signupRateLimit: RateLimitRule;
+  /** The control plane's SSH connections to boxes (one per box, shared). */
+  ssh: SshPool;
+  /** Asks tenants' boxes and makes them act (runs, decisions) over their serve channels. */
+  boxes: BoxGateway;
 }

@@ -1,7 +1,9 @@
 import { createPrismaClient } from '@paddock/db';
+import { DEFAULT_BOX_LAYOUT, layoutPaths, SshPool, sh } from '@paddock/fleet';
 import { pendingMigrations } from '@paddock/db/migrate';
 import { closeQueues, createQueues } from '@paddock/jobs';
 import { createLogger, exitOnConfigError, Shutdown } from '@paddock/platform';
+import { BoxGateway, loadBoxTargetWithPrisma, sshGatewayConnector } from '@paddock/services';
 import { createVault } from '@paddock/vault';
 import { Redis } from 'ioredis';
 import { loadApiConfig } from './config';
@@ -25,6 +27,19 @@ const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTime
 shutdown.register('redis', () => redis.quit());
 const queues = createQueues(redis, config.QUEUE_PREFIX);
 shutdown.register('queues', () => closeQueues(queues));
+const vault = createVault(config.PADDOCK_MASTER_KEY);
+const ssh = new SshPool();
+shutdown.register('ssh', () => ssh.close(2_000));
+const boxes = new BoxGateway({
+  connector: sshGatewayConnector({
+    ssh,
+    target: (boxId) => loadBoxTargetWithPrisma(prisma, vault, boxId),
+    serveCommand: sh`${layoutPaths(DEFAULT_BOX_LAYOUT).service} serve`,
+  }),
+  requestTimeoutMs: config.BOX_REQUEST_TIMEOUT_MS,
+  idleCloseMs: config.BOX_CHANNEL_IDLE_MS,
+});
+shutdown.register('box channels', () => boxes.close());
 
 const app = await buildServer({
   logLevel: config.LOG_LEVEL,
@@ -47,8 +62,10 @@ const app = await buildServer({
       queues,
       redis,
       redisPrefix: config.QUEUE_PREFIX,
-      vault: createVault(config.PADDOCK_MASTER_KEY),
+      vault,
       signupRateLimit: { limit: config.SIGNUP_RATE_LIMIT, windowMs: config.SIGNUP_RATE_WINDOW_MS },
+      ssh,
+      boxes,
     }),
 });
 // Registered last, closed first: stop accepting requests and finish those in flight before connections go.

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
+import { SshPool, sh } from '@paddock/fleet';
 import { closeQueues, createQueues, type Queues } from '@paddock/jobs';
+import { BoxGateway, type GatewayConnector, loadBoxTargetWithPrisma, sshGatewayConnector } from '@paddock/services';
 import { connectTestRedis, createTestDatabase, type TestDatabase, uniqueQueuePrefix } from '@paddock/testkit';
 import { createVault, hashPassword, type Vault } from '@paddock/vault';
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +17,10 @@ export interface TestApp {
   queues: Queues;
   redis: Redis;
   vault: Vault;
+  ssh: SshPool;
+  boxes: BoxGateway;
+  /** The test database (for tests that run the collector's SQL ingestion next to the API). */
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -25,6 +31,9 @@ export interface TestAppOptions {
   poolTimeoutMs?: number;
   /** Default: high enough that only a test aiming at the limit reaches it. */
   signupRateLimit?: RateLimitRule;
+  /** How boxes are reached (default: over SSH, as in production); tests of runs use a local runtime. */
+  boxConnector?: (deps: { prisma: PrismaClient; vault: Vault; ssh: SshPool }) => GatewayConnector;
+  boxRequestTimeoutMs?: number;
 }
 
 export const TEST_BODY_LIMIT = 16_384;
@@ -41,11 +50,21 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const queues = createQueues(redis, prefix);
   const vault = createVault(randomBytes(32).toString('base64'));
   const signupRateLimit = options.signupRateLimit ?? { limit: 100_000, windowMs: 60_000 };
+  const ssh = new SshPool({ timeouts: { connectMs: 10_000, commandMs: 30_000 } });
+  const connector =
+    options.boxConnector?.({ prisma, vault, ssh }) ??
+    sshGatewayConnector({
+      ssh,
+      target: (boxId) => loadBoxTargetWithPrisma(prisma, vault, boxId),
+      serveCommand: sh`/opt/paddock/bin/paddock-service serve`,
+    });
+  const boxes = new BoxGateway({ connector, requestTimeoutMs: options.boxRequestTimeoutMs ?? 15_000 });
   const app = await buildServer({
     logLevel: 'silent',
     bodyLimitBytes: TEST_BODY_LIMIT,
     readiness: {},
-    routes: (server) => registerRoutes(server, { prisma, queues, redis, redisPrefix: prefix, vault, signupRateLimit }),
+    routes: (server) =>
+      registerRoutes(server, { prisma, queues, redis, redisPrefix: prefix, vault, signupRateLimit, ssh, boxes }),
   });
   return {
     app,
@@ -53,8 +72,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     queues,
     redis,
     vault,
+    ssh,
+    boxes,
+    databaseUrl: db.url,
     async close() {
       await app.close();
+      await boxes.close();
+      await ssh.close(2_000);
       await closeQueues(queues);
       redis.disconnect();
       await prisma.$disconnect();

@@ -85,3 +85,21 @@ export {
   type PrismaFleetRecorderOptions,
 } from './deploys/prisma-fleet-recorder';
 export { createPrismaDeployLock, type PrismaDeployLockOptions } from './deploys/prisma-deploy-lock';
+export {
+  type GatewayConnector,
+  type BoxFile,
+  BoxGateway,
+  type BoxGatewayOptions,
+  boxError,
+  localGatewayConnector,
+  sshGatewayConnector,
+} from './boxes/box-gateway';
+export { loadBoxTargetWithPrisma } from './boxes/load-box-target-prisma';
+export { type StartRunInput, startRun } from './runs/start-run';
+export { getRun, type ListRunsInput, listRuns } from './runs/read-runs';
+export type { RunSummary } from './runs/run-replies';
+export { listRunEvents, readRunEvents, type RunEventPage, runIsOver } from './runs/run-events';
+export { cancelRun, type RunActionResult, replayRun } from './runs/run-actions';
+export { readStepOutput } from './runs/step-output';
+export { type DecisionReply, getDecision, type ListDecisionsInput, listDecisions } from './decisions/list-decisions';
+export { type DecisionChoice, decide } from './decisions/decide';

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../../deps';
 import { registerTenantChainRoutes } from './chains';
+import { registerTenantDecisionRoutes } from './decisions';
+import { registerTenantRunRoutes } from './runs';
 import { registerTenantSecretRoutes } from './secrets';
 import { registerTenantUsageRoutes } from './usage';
 
@@ -9,4 +11,6 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDeps): void 
   registerTenantSecretRoutes(app, deps);
   registerTenantChainRoutes(app, deps);
   registerTenantUsageRoutes(app, deps);
+  registerTenantRunRoutes(app, deps);
+  registerTenantDecisionRoutes(app, deps);
 }

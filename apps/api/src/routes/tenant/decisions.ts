@@ -1,0 +1,82 @@
+import { ErrorReplySchema } from '@paddock/contracts';
+import {
+  DecideBodySchema,
+  DecisionParamsSchema,
+  DecisionReplySchema,
+  ListDecisionsQuerySchema,
+  ListDecisionsReplySchema,
+  MAX_DECISION_OUTPUT_BYTES,
+} from '@paddock/contracts/api/tenant-decisions';
+import { decide, getDecision, listDecisions } from '@paddock/services';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiDeps } from '../../deps';
+import { requestFacts, requireTenant, tenantOf } from '../../http/tenant-auth';
+
+const errors = { 400: ErrorReplySchema, 401: ErrorReplySchema, 403: ErrorReplySchema, 404: ErrorReplySchema };
+
+const DecisionQuerySchema = z
+  .object({ outputBytes: z.coerce.number().int().min(0).max(MAX_DECISION_OUTPUT_BYTES).default(16_384) })
+  .strict();
+
+export function registerTenantDecisionRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const onRequest = requireTenant(deps.prisma);
+  const common = { tags: ['decisions'], security: [{ bearer: [] }] };
+
+  api.get(
+    '/v1/decisions',
+    {
+      onRequest,
+      schema: {
+        ...common,
+        summary: 'Decisions (pending by default), oldest first, each with the start of the output to judge',
+        querystring: ListDecisionsQuerySchema,
+        response: { 200: ListDecisionsReplySchema, ...errors },
+      },
+    },
+    async (request) => listDecisions(deps.prisma, deps.boxes, tenantOf(request).tenantId, request.query),
+  );
+
+  api.get(
+    '/v1/decisions/:id',
+    {
+      onRequest,
+      schema: {
+        ...common,
+        summary: 'One decision with the output to judge',
+        params: DecisionParamsSchema,
+        querystring: DecisionQuerySchema,
+        response: { 200: DecisionReplySchema, ...errors },
+      },
+    },
+    async (request) =>
+      getDecision(deps.prisma, deps.boxes, tenantOf(request).tenantId, request.params.id, request.query.outputBytes),
+  );
+
+  api.post(
+    '/v1/decisions/:id',
+    {
+      onRequest,
+      schema: {
+        ...common,
+        summary: 'Answer a pending decision: approve, reject or request changes, with a note',
+        description:
+          'Who decided (this API key and its person) and when are recorded in Postgres and on the box, and the run ' +
+          'goes on. A decision takes one answer: a second one, or one after its deadline, is a 409.',
+        params: DecisionParamsSchema,
+        body: DecideBodySchema,
+        response: {
+          200: DecisionReplySchema,
+          ...errors,
+          409: ErrorReplySchema,
+          422: ErrorReplySchema,
+          503: ErrorReplySchema,
+        },
+      },
+    },
+    async (request) =>
+      decide(deps.prisma, deps.boxes, tenantOf(request), request.params.id, request.body, requestFacts(request)),
+  );
+}

@@ -1,0 +1,66 @@
+import type { PrismaClient } from '@paddock/db';
+import { type RunEventPage, readRunEvents, runIsOver } from '@paddock/services';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const POLL_MS = 200;
+const HEARTBEAT_MS = 15_000;
+const MAX_STREAM_MS = 30 * 60_000;
+
+/**
+ * Server-Sent Events of a run's stored events: what the collector writes to Postgres is pushed as it lands (polled,
+ * cheap on the (run_id, seq) index), until the run has ended and everything was sent, or the client leaves. A client
+ * that reconnects passes the last id it saw as `after`.
+ */
+export async function streamRunEvents(
+  prisma: PrismaClient,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  input: { tenantId: string; runId: string; after: number; first: RunEventPage },
+): Promise<void> {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-request-id': request.id,
+  });
+  let gone = false;
+  request.raw.on('close', () => {
+    gone = true;
+  });
+  let after = input.after;
+  const send = (page: RunEventPage) => {
+    for (const event of page.events) {
+      raw.write(`id: ${event.seq}\nevent: run_event\ndata: ${JSON.stringify(event)}\n\n`);
+      after = Math.max(after, event.seq);
+    }
+  };
+  send(input.first);
+  const started = Date.now();
+  let lastWrite = Date.now();
+  try {
+    while (!gone && Date.now() - started < MAX_STREAM_MS) {
+      const page = await readRunEvents(prisma, input.tenantId, input.runId, { after, limit: 500 });
+      send(page);
+      if (page.events.length > 0) lastWrite = Date.now();
+      if (page.nextAfter !== null) continue;
+      if (page.events.length === 0 && (await runIsOver(prisma, input.tenantId, input.runId))) {
+        // The run's final events may land in the same batch as its status: one last read after seeing it over.
+        send(await readRunEvents(prisma, input.tenantId, input.runId, { after, limit: 1000 }));
+        raw.write('event: end\ndata: {}\n\n');
+        break;
+      }
+      if (Date.now() - lastWrite > HEARTBEAT_MS) {
+        raw.write(': keep-alive\n\n');
+        lastWrite = Date.now();
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  } catch (error) {
+    request.log.error({ err: error }, 'run event stream failed');
+    if (!gone) raw.write(`event: error\ndata: ${JSON.stringify({ code: 'internal', requestId: request.id })}\n\n`);
+  } finally {
+    raw.end();
+  }
+}

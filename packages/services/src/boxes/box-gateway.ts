@@ -1,0 +1,243 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { AppError, type ErrorCode, type ProtocolOp, STEP_NAME_PATTERN } from '@paddock/contracts';
+import {
+  BoxChannel,
+  BoxChannelError,
+  type BoxRequestFor,
+  type BoxTarget,
+  type OpenTransport,
+  type ProtocolResult,
+  type ShellCommand,
+  type SshPool,
+  sh,
+  sshTransport,
+} from '@paddock/fleet';
+
+/** A file on a box: its size, and a stream of its first `maxBytes` bytes. */
+export interface BoxFile {
+  size: number;
+  stream: Readable;
+}
+
+/** How the gateway reaches a box: its serve channel, and plain file reads (step outputs). */
+export interface GatewayConnector {
+  transport(boxId: string): OpenTransport;
+  /** Undefined when the file does not exist. */
+  readFile(boxId: string, path: string, maxBytes: number): Promise<BoxFile | undefined>;
+}
+
+export interface BoxGatewayOptions {
+  connector: GatewayConnector;
+  /** Longest wait for one answer of a box. Default 15 s. */
+  requestTimeoutMs?: number;
+  /** Longest wait for a channel to open (SSH dial + runtime start). Default 20 s. */
+  openTimeoutMs?: number;
+  /** A channel unused this long is closed. Default 5 minutes. */
+  idleCloseMs?: number;
+}
+
+interface OpenChannel {
+  channel: BoxChannel;
+  lastUsedAt: number;
+  inFlight: number;
+}
+
+/** Read-only operations: repeating one on a fresh channel after a drop cannot do anything twice. */
+const REPEATABLE: ReadonlySet<ProtocolOp> = new Set(['health', 'validate', 'status', 'list', 'events']);
+const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * The API's way to ask a tenant's box something or make it act: one lazily opened `chainctl serve --stdio` channel
+ * per box, shared by every request of this process, closed when idle and reopened after a drop. Failures come back
+ * as AppErrors the HTTP layer understands: the box not answering is 503 `box_unavailable`; the runtime's own refusals
+ * keep their meaning (not_found 404, validation 422, conflict 409, forbidden 403).
+ */
+export class BoxGateway {
+  private channels = new Map<string, OpenChannel>();
+  private sweeper: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly options: BoxGatewayOptions) {
+    const idle = options.idleCloseMs ?? 5 * 60_000;
+    this.sweeper = setInterval(() => void this.closeIdle(idle), Math.max(50, Math.min(idle / 2, 30_000)));
+    this.sweeper.unref();
+  }
+
+  /** Open channels, by box id (for tests and metrics). */
+  get openBoxes(): string[] {
+    return [...this.channels.entries()].filter(([, c]) => c.channel.isOpen).map(([id]) => id);
+  }
+
+  async request<O extends ProtocolOp>(boxId: string, input: BoxRequestFor<O>): Promise<ProtocolResult<O>> {
+    try {
+      return await this.using(boxId, (channel) => channel.request(input));
+    } catch (error) {
+      // A channel that dropped between two requests is noticed only by the next one: a read is asked again once.
+      if (REPEATABLE.has(input.op) && error instanceof BoxChannelError && error.failure === 'channel_closed') {
+        try {
+          return await this.using(boxId, (channel) => channel.request(input));
+        } catch (again) {
+          throw boxError(boxId, again);
+        }
+      }
+      throw boxError(boxId, error);
+    }
+  }
+
+  /**
+   * The output file of one step of a run, at most `maxBytes` of it. The path is built here from the runtime's root
+   * (its hello) and validated names, never taken from stored data, so nothing else on the box can be read.
+   */
+  async readStepOutput(
+    boxId: string,
+    runtimeRunId: string,
+    step: string,
+    maxBytes: number,
+  ): Promise<BoxFile | undefined> {
+    if (!RUN_ID_PATTERN.test(runtimeRunId) || !STEP_NAME_PATTERN.test(step)) return undefined;
+    const root = await this.runtimeRoot(boxId);
+    try {
+      return await this.options.connector.readFile(
+        boxId,
+        `${root}/runs/${runtimeRunId}/steps/${step}/output`,
+        maxBytes,
+      );
+    } catch (error) {
+      throw boxError(boxId, error);
+    }
+  }
+
+  /** Closes every channel (API shutdown). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweeper);
+    const open = [...this.channels.values()];
+    this.channels.clear();
+    await Promise.all(open.map((c) => c.channel.close().catch(() => {})));
+  }
+
+  private async runtimeRoot(boxId: string): Promise<string> {
+    let root: string | undefined;
+    try {
+      root = await this.using(boxId, async (channel) => {
+        await channel.connect();
+        return channel.hello?.root;
+      });
+    } catch (error) {
+      throw boxError(boxId, error);
+    }
+    if (!root?.startsWith('/'))
+      throw new AppError('box_unavailable', `Box ${boxId} did not say where its runtime lives.`);
+    return root.replace(/\/+$/, '');
+  }
+
+  /** Runs `work` on the box's channel; a channel with work in flight is never closed as idle. */
+  private async using<T>(boxId: string, work: (channel: BoxChannel) => Promise<T>): Promise<T> {
+    const open = this.channelFor(boxId);
+    open.inFlight++;
+    try {
+      return await work(open.channel);
+    } finally {
+      open.inFlight--;
+      open.lastUsedAt = Date.now();
+    }
+  }
+
+  private channelFor(boxId: string): OpenChannel {
+    if (this.closed) throw new AppError('box_unavailable', 'The API is shutting down.');
+    const existing = this.channels.get(boxId);
+    if (existing) return existing;
+    const channel = new BoxChannel({
+      boxId,
+      open: this.options.connector.transport(boxId),
+      requestTimeoutMs: this.options.requestTimeoutMs ?? 15_000,
+      openTimeoutMs: this.options.openTimeoutMs ?? 20_000,
+    });
+    const open: OpenChannel = { channel, lastUsedAt: Date.now(), inFlight: 0 };
+    this.channels.set(boxId, open);
+    return open;
+  }
+
+  private async closeIdle(idleMs: number): Promise<void> {
+    const now = Date.now();
+    for (const [boxId, open] of this.channels) {
+      if (open.inFlight > 0 || now - open.lastUsedAt < idleMs) continue;
+      this.channels.delete(boxId);
+      await open.channel.close().catch(() => {});
+    }
+  }
+}
+
+const REMOTE_CODES: Record<string, ErrorCode> = {
+  not_found: 'not_found',
+  validation_failed: 'unprocessable',
+  bad_request: 'unprocessable',
+  conflict: 'conflict',
+  forbidden: 'forbidden',
+};
+
+/** A box failure as the API reports it. The runtime's messages are kept: they name the run, step or option. */
+export function boxError(boxId: string, error: unknown): AppError {
+  if (error instanceof BoxChannelError) {
+    if (error.failure === 'remote_error') {
+      const code = REMOTE_CODES[error.remoteCode ?? ''] ?? 'unprocessable';
+      return new AppError(code, error.message.replace(/^Box [^:]+: /, ''), { cause: error });
+    }
+    return new AppError('box_unavailable', `The workspace's box is not answering (${error.failure}); try again.`, {
+      cause: error,
+    });
+  }
+  if (error instanceof AppError) {
+    // Loading the box's SSH target: a box without address or keys cannot be reached either.
+    return error.code === 'unprocessable' || error.code === 'not_found'
+      ? new AppError('box_unavailable', `Box ${boxId} cannot be reached yet.`, { cause: error })
+      : error;
+  }
+  return new AppError('box_unavailable', `The workspace's box is not answering; try again.`, { cause: error });
+}
+
+export interface SshGatewayConnectorOptions {
+  ssh: SshPool;
+  target: (boxId: string) => Promise<BoxTarget>;
+  /** Starts `chainctl serve --stdio` on a box, built with the fleet's quoting helper. */
+  serveCommand: ShellCommand;
+  /** Longest wait for a file's size. Default 10 s. */
+  statTimeoutMs?: number;
+}
+
+/** Boxes over their pooled SSH connection: the serve channel is one exec that stays open; files are read by exec. */
+export function sshGatewayConnector(options: SshGatewayConnectorOptions): GatewayConnector {
+  return {
+    transport: (boxId) => sshTransport(options.ssh, () => options.target(boxId), options.serveCommand),
+    async readFile(boxId, path, maxBytes) {
+      const connection = await options.ssh.connect(await options.target(boxId));
+      const size = await connection.exec(sh`stat -c %s -- ${path}`, {
+        timeoutMs: options.statTimeoutMs ?? 10_000,
+        okExitCodes: [0, 1],
+        label: 'step output size',
+      });
+      if (size.exitCode !== 0) return undefined;
+      const remote = await connection.spawn(sh`head -c ${String(maxBytes)} -- ${path}`);
+      return { size: Number(size.stdout.trim()), stream: remote.channel };
+    },
+  };
+}
+
+/** Boxes whose runtime runs on this machine (tests, benchmarks, a single-host install). */
+export function localGatewayConnector(transport: (boxId: string) => OpenTransport): GatewayConnector {
+  return {
+    transport,
+    async readFile(_boxId, path, maxBytes) {
+      let size: number;
+      try {
+        size = (await stat(path)).size;
+      } catch {
+        return undefined;
+      }
+      if (maxBytes === 0) return { size, stream: Readable.from([]) };
+      return { size, stream: createReadStream(path, { start: 0, end: maxBytes - 1 }) };
+    },
+  };
+}

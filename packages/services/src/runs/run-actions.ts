@@ -1,0 +1,56 @@
+import type { PrismaClient } from '@paddock/db';
+import type { BoxGateway } from '../boxes/box-gateway';
+import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
+import { findTenantRun, onBox } from './find-run';
+import { RUN_SUMMARY_SELECT, type RunSummary, toRunSummary } from './run-replies';
+
+export interface RunActionResult {
+  run: RunSummary;
+  event: { seq: number; kind: string; step: string };
+}
+
+/**
+ * Replays a run from one step on, on its box: the runtime removes that step's events and everything downstream and
+ * runs them again under the same run id (the collector folds the `replayed` event into the run's rows).
+ */
+export async function replayRun(
+  prisma: PrismaClient,
+  boxes: BoxGateway,
+  actor: TenantIdentity,
+  runId: string,
+  from: string,
+  request: RequestFacts = {},
+): Promise<RunActionResult> {
+  const run = await findTenantRun(prisma, actor.tenantId, runId);
+  const target = onBox(run);
+  const answer = await boxes.request(target.boxId, { op: 'replay', run_id: target.runtimeRunId, from });
+  return finish(prisma, actor, run.id, 'run.replay', { from, seq: answer.event.seq }, answer.event, request);
+}
+
+/** Cancels a run on its box: running steps are stopped, pending decisions end as canceled. */
+export async function cancelRun(
+  prisma: PrismaClient,
+  boxes: BoxGateway,
+  actor: TenantIdentity,
+  runId: string,
+  request: RequestFacts = {},
+): Promise<RunActionResult> {
+  const run = await findTenantRun(prisma, actor.tenantId, runId);
+  const target = onBox(run);
+  const answer = await boxes.request(target.boxId, { op: 'cancel', run_id: target.runtimeRunId });
+  return finish(prisma, actor, run.id, 'run.cancel', { seq: answer.event.seq }, answer.event, request);
+}
+
+async function finish(
+  prisma: PrismaClient,
+  actor: TenantIdentity,
+  runId: string,
+  action: string,
+  details: Record<string, string | number>,
+  event: { seq: number; kind: string; step: string },
+  request: RequestFacts,
+): Promise<RunActionResult> {
+  await prisma.auditLog.create({ data: tenantAuditEntry(actor, action, { type: 'run', id: runId }, details, request) });
+  const row = await prisma.run.findUniqueOrThrow({ where: { id: runId }, select: RUN_SUMMARY_SELECT });
+  return { run: toRunSummary(row), event: { seq: event.seq, kind: event.kind, step: event.step } };
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '@paddock/contracts';
+import type { PrismaClient } from '@paddock/db';
+import { BoxChannelError } from '@paddock/fleet';
+import type { BoxGateway } from '../boxes/box-gateway';
+import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
+import { tenantBoxId } from './find-run';
+import { RUN_SUMMARY_SELECT, type RunSummary, toRunSummary } from './run-replies';
+
+export interface StartRunInput {
+  chain?: string | undefined;
+  chainVersionId?: string | undefined;
+  inputs: Record<string, string>;
+}
+
+interface StoredDefinition {
+  fileName?: string;
+  text?: string;
+}
+
+/**
+ * Starts a run of one of the tenant's chain versions on the tenant's box. The `runs` row (with the id the box will
+ * use) is written before the box is asked, so the collector links the box's events to it from the first one; if
+ * the box refuses the run, or was never reached, the row is removed again and nothing remains.
+ */
+export async function startRun(
+  prisma: PrismaClient,
+  boxes: BoxGateway,
+  actor: TenantIdentity,
+  input: StartRunInput,
+  request: RequestFacts = {},
+): Promise<RunSummary> {
+  const version = await chainVersionToRun(prisma, actor.tenantId, input);
+  const definition = version.definition as StoredDefinition | null;
+  if (typeof definition?.text !== 'string') {
+    throw new AppError('unprocessable', `Chain version ${version.id} has no definition text to run.`);
+  }
+  const files = Object.keys((version.prompts as Record<string, unknown> | null) ?? {});
+  if (files.length > 0) {
+    // The runtime takes inline chains without files; a chain with prompts runs from its synced copy on the box,
+    // which the chain sync (not built yet) puts there.
+    throw new AppError(
+      'conflict',
+      `Chain version ${version.version} of ${version.chain.name} references files (${files.slice(0, 3).join(', ')}); ` +
+        'it can run once it has been synced to the box.',
+    );
+  }
+  const boxId = await tenantBoxId(prisma, actor.tenantId);
+  const id = randomUUID();
+  await prisma.run.create({
+    data: {
+      id,
+      tenantId: actor.tenantId,
+      boxId,
+      chainId: version.chainId,
+      chainVersionId: version.id,
+      runtimeRunId: id,
+      inputs: input.inputs,
+      startedByApiKeyId: actor.apiKeyId,
+      startedByUserId: actor.userId,
+    },
+  });
+  try {
+    await boxes.request(boxId, { op: 'run', text: definition.text, inputs: input.inputs, run_id: id });
+  } catch (error) {
+    if (neverStarted(error)) {
+      await prisma.run.delete({ where: { id } });
+      throw error;
+    }
+    // The box may have started it without answering: the row stays for the collector to confirm or not.
+    await prisma.run.update({ where: { id }, data: { error: 'the box did not confirm the start of this run' } });
+    throw error;
+  }
+  await prisma.auditLog.create({
+    data: tenantAuditEntry(
+      actor,
+      'run.start',
+      { type: 'run', id },
+      { chain: version.chain.name, chainVersionId: version.id, boxId, inputs: Object.keys(input.inputs) },
+      request,
+    ),
+  });
+  const row = await prisma.run.findUniqueOrThrow({ where: { id }, select: RUN_SUMMARY_SELECT });
+  return toRunSummary(row);
+}
+
+async function chainVersionToRun(prisma: PrismaClient, tenantId: string, input: StartRunInput) {
+  const select = {
+    id: true,
+    version: true,
+    chainId: true,
+    definition: true,
+    prompts: true,
+    chain: { select: { name: true } },
+  } as const;
+  if (input.chainVersionId) {
+    const version = await prisma.chainVersion.findFirst({ where: { id: input.chainVersionId, tenantId }, select });
+    if (!version) throw new AppError('not_found', `There is no chain version ${input.chainVersionId}.`);
+    return version;
+  }
+  const chain = await prisma.chain.findFirst({
+    where: { tenantId, name: input.chain ?? '', archivedAt: null },
+    select: { id: true, activeVersionId: true },
+  });
+  if (!chain) throw new AppError('not_found', `There is no chain named ${JSON.stringify(input.chain)}.`);
+  const version = await prisma.chainVersion.findFirst({
+    where: chain.activeVersionId ? { id: chain.activeVersionId, tenantId } : { chainId: chain.id, tenantId },
+    orderBy: { version: 'desc' },
+    select,
+  });
+  if (!version) throw new AppError('not_found', `Chain ${JSON.stringify(input.chain)} has no version yet.`);
+  return version;
+}
+
+/** The box refused the run, or the request never left: nothing can exist on the box. */
+function neverStarted(error: unknown): boolean {
+  if (!(error instanceof AppError)) return false;
+  if (error.code !== 'box_unavailable') return true;
+  const cause = error.cause;
+  return cause instanceof BoxChannelError
+    ? cause.failure === 'open_failed' || cause.failure === 'unsupported_version'
+    : true;
+}
