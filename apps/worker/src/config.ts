@@ -51,6 +51,14 @@ const WorkerConfigSchema = z
     HETZNER_SERVER_TYPE: z.string().min(1).default('cx22'),
     HETZNER_LOCATION: z.string().min(1).optional(),
 
+    // Usage collection: each worker streams its fair share of the boxes' events into Postgres.
+    COLLECTOR: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+    /** A dead worker's boxes are taken over by the others once their lease is this old. */
+    COLLECTOR_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
+
     SSH_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(500).default(15_000),
     BOX_REACHABLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(300_000),
   })

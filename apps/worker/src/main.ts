@@ -2,7 +2,7 @@ import { createPrismaClient } from '@paddock/db';
 import { closeQueues, createQueues, startWorkers } from '@paddock/jobs';
 import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
 import { createLogger, exitOnConfigError, Shutdown } from '@paddock/platform';
-import { createTenantWorkflows } from '@paddock/services';
+import { createTenantWorkflows, startCollector } from '@paddock/services';
 import { createVault } from '@paddock/vault';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -27,7 +27,7 @@ shutdown.onSignals();
 const prisma = createPrismaClient(config.DATABASE_URL, { applicationName: 'paddock-worker' });
 shutdown.register('postgres', () => prisma.$disconnect());
 // Box targets (address, decrypted key, pinned host key) are read through plain pg, shared with collectors.
-const pgPool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4, application_name: 'paddock-worker' });
+const pgPool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 8, application_name: 'paddock-worker' });
 pgPool.on('error', (error) => logger.warn({ err: error }, 'idle postgres connection failed'));
 shutdown.register('pg', () => pgPool.end());
 // BullMQ workers block on Redis: they need maxRetriesPerRequest null so a slow Redis never fails a job fetch.
@@ -64,4 +64,16 @@ for (const worker of workers) {
   worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
 }
 await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+if (config.COLLECTOR) {
+  // After the workers, so stopping it (registered later, so stopped first) releases its boxes before jobs stop.
+  const collector = await startCollector({
+    pool: pgPool,
+    vault,
+    ssh: provisioning.ssh,
+    ownerId: config.WORKER_ID,
+    log: logger.child({ component: 'collector' }),
+    timings: { leaseMs: config.COLLECTOR_LEASE_MS },
+  });
+  shutdown.register('collector', () => collector.stop());
+}
 logger.info({ queues: workers.map((w) => w.name), providers: Object.keys(provisioning.providers) }, 'worker ready');
