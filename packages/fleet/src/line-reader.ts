@@ -12,6 +12,8 @@ export class LineReader {
     private readonly onLine: (line: string) => void,
     private readonly maxLineBytes: number,
     private readonly onOversize: (bytes: number) => void = () => {},
+    /** Report empty lines too (a reader that names line numbers must count them). */
+    private readonly keepEmpty = false,
   ) {}
 
   push(chunk: Buffer): void {
@@ -45,7 +47,7 @@ export class LineReader {
   private endLine(): void {
     if (this.skipping) {
       this.onOversize(this.partBytes);
-    } else if (this.partBytes > 0) {
+    } else if (this.partBytes > 0 || this.keepEmpty) {
       const line = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partBytes);
       this.onLine(line.toString('utf8'));
     }

@@ -51,10 +51,42 @@ export class CursorMovedError extends AppError {
  * so a crash anywhere either keeps all of it or none, and a collector that lost the box writes nothing.
  */
 export async function ingestEvents(pool: Pool, batch: IngestBatch): Promise<IngestResult> {
+  return inTransaction(pool, async (client) => {
+    // First: claim the cursor row. It serialises batches of one box and fences off a collector that lost the lease.
+    const claimed = await client.query(
+      `UPDATE collector_cursors SET cursor = $4, updated_at = now()
+        WHERE box_id = $1 AND owner_id = $2 AND cursor = $3`,
+      [batch.boxId, batch.ownerId, batch.fromCursor, batch.toCursor],
+    );
+    if (claimed.rowCount !== 1) throw new CursorMovedError(batch.boxId, await storedCursor(client, batch.boxId));
+    return writeEvents(client, batch);
+  });
+}
+
+/**
+ * Writes events that did not come through the box's stream (an import of `chainctl events --json` output, a
+ * backfill): the same idempotent rows and projections in one transaction, but the stream's cursor is left alone.
+ * The box's cursor row is locked for the transaction, so an import and the live collector never interleave batches.
+ */
+export async function importEvents(
+  pool: Pool,
+  batch: { boxId: string; tenantId: string; events: RunEvent[] },
+): Promise<IngestResult> {
+  return inTransaction(pool, async (client) => {
+    await client.query(
+      `INSERT INTO collector_cursors (box_id, tenant_id) VALUES ($1, $2) ON CONFLICT (box_id) DO NOTHING`,
+      [batch.boxId, batch.tenantId],
+    );
+    await client.query('SELECT 1 FROM collector_cursors WHERE box_id = $1 FOR UPDATE', [batch.boxId]);
+    return writeEvents(client, batch);
+  });
+}
+
+async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const result = await ingestInTransaction(client, batch);
+    const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
@@ -65,15 +97,10 @@ export async function ingestEvents(pool: Pool, batch: IngestBatch): Promise<Inge
   }
 }
 
-async function ingestInTransaction(client: PoolClient, batch: IngestBatch): Promise<IngestResult> {
-  // First: claim the cursor row. It serialises batches of one box and fences off a collector that lost the lease.
-  const claimed = await client.query(
-    `UPDATE collector_cursors SET cursor = $4, updated_at = now()
-      WHERE box_id = $1 AND owner_id = $2 AND cursor = $3`,
-    [batch.boxId, batch.ownerId, batch.fromCursor, batch.toCursor],
-  );
-  if (claimed.rowCount !== 1) throw new CursorMovedError(batch.boxId, await storedCursor(client, batch.boxId));
-
+async function writeEvents(
+  client: PoolClient,
+  batch: { boxId: string; tenantId: string; events: RunEvent[] },
+): Promise<IngestResult> {
   const receivedAt = new Date().toISOString();
   const rows = uniqueRows(batch.events.map((event) => eventRow(batch.boxId, event, receivedAt)));
   const runtimeRunIds = [...new Set(rows.map((r) => r.runtimeRunId))];
