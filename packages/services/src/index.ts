@@ -103,3 +103,9 @@ export { cancelRun, type RunActionResult, replayRun } from './runs/run-actions';
 export { readStepOutput } from './runs/step-output';
 export { type DecisionReply, getDecision, type ListDecisionsInput, listDecisions } from './decisions/list-decisions';
 export { type DecisionChoice, decide } from './decisions/decide';
+export {
+  ingestNdjson,
+  type NdjsonIngestOptions,
+  type NdjsonIngestResult,
+} from './collect/ingest-ndjson';
+export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from './collect/ingest-events';
