@@ -41,16 +41,22 @@ describe('the provisioning job of a signup', () => {
     expect(await t.prisma.jobRecord.count({ where: { tenantId: first.tenant.id } })).toBe(1);
   });
 
-  it('runs on a worker into startProvisioning: step recorded, workflow still running, tenant still provisioning', async () => {
+  it('runs on a worker into startProvisioning: the workflow first step is queued once, however often the job runs', async () => {
     const signup = (
       await t.app.inject(signupRequest({ email: 'worker@example.com', workspaceName: 'Worker Path', plan: 'team' }))
     ).json();
+    const handlers = createHandlers({ prisma: t.prisma, queues: t.queues, workflows: {} });
+    let releaseSteps = () => {};
+    const stepsHeld = new Promise<void>((resolve) => {
+      releaseSteps = resolve;
+    });
     const workers = startWorkers({
       connection: t.redis,
       prefix: (t.queues.provisioning.opts.prefix as string) ?? 'bull',
       workerId: 'test-worker',
       records: createPrismaJobRecords(t.prisma),
-      handlers: createHandlers({ prisma: t.prisma }),
+      // Only the signup's job runs through: the workflow's steps are held until the assertions are done.
+      handlers: { ...handlers, 'workflow.advance': () => stepsHeld.then(() => ({ held: true })) },
       logger: pino({ level: 'silent' }),
       concurrency: { provisioning: 2 },
       lockDurationMs: 30_000,
@@ -63,15 +69,32 @@ describe('the provisioning job of a signup', () => {
         }),
       );
       expect(record).toMatchObject({ attempts: 1, workerId: 'test-worker' });
-      expect(record.output).toMatchObject({ step: QUEUED_FOR_PROVISIONING, provisioned: false });
+      expect(record.output).toEqual({ workflowId: signup.workflowId, tenantId: signup.tenant.id, status: 'running' });
       const workflow = await t.prisma.workflow.findUniqueOrThrow({ where: { id: signup.workflowId } });
-      expect(workflow).toMatchObject({ status: 'running', currentStep: QUEUED_FOR_PROVISIONING, attempts: 1 });
+      expect(workflow.status).toBe('running');
       expect((workflow.state as Record<string, { jobId: string }>)[QUEUED_FOR_PROVISIONING]?.jobId).toBe(
         provisioningJobId(signup.workflowId),
       );
+      const firstStepJobId = `wf-${signup.workflowId}-r0-s0`;
+      const firstStep = await t.prisma.jobRecord.findFirst({ where: { jobId: firstStepJobId } });
+      expect(firstStep).toMatchObject({ name: 'workflow.advance', tenantId: signup.tenant.id });
+      // The outbox job delivered twice (a replay after a lost answer) queues nothing more.
+      await handlers['tenant.provision'](
+        { tenantId: signup.tenant.id, workflowId: signup.workflowId },
+        {
+          jobId: provisioningJobId(signup.workflowId),
+          attempt: 2,
+          finalAttempt: false,
+          workerId: 'w',
+          signal: new AbortController().signal,
+          logger: pino({ level: 'silent' }),
+        },
+      );
+      expect(await t.prisma.jobRecord.count({ where: { jobId: firstStepJobId } })).toBe(1);
       const tenant = await t.prisma.tenant.findUniqueOrThrow({ where: { id: signup.tenant.id } });
       expect(tenant.status).toBe('provisioning');
     } finally {
+      releaseSteps();
       await Promise.all(workers.map((worker) => worker.close()));
     }
   });
