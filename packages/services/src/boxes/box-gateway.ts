@@ -65,6 +65,11 @@ export class BoxGateway {
     this.sweeper.unref();
   }
 
+  /** The longest one request can take, opening the channel included (callers holding a lock size it by this). */
+  get longestRequestMs(): number {
+    return (this.options.openTimeoutMs ?? 20_000) + (this.options.requestTimeoutMs ?? 15_000);
+  }
+
   /** Open channels, by box id (for tests and metrics). */
   get openBoxes(): string[] {
     return [...this.channels.entries()].filter(([, c]) => c.channel.isOpen).map(([id]) => id);

@@ -14,9 +14,10 @@ const STATUS_OF: Record<DecisionChoice, 'approved' | 'rejected' | 'changes_reque
 };
 
 /**
- * A person's answer to a pending decision. Who decided and when are claimed in Postgres first, atomically (a second
- * answer, concurrent or later, is a 409), then the box is told (`decide` with `--by`); if the box refuses (deadline
- * passed, already decided there, not an approver) or cannot be reached, the claim is undone and nothing remains.
+ * A person's answer to a pending decision: the box is told (`decide` with `--by`) while the decision's row is locked,
+ * and who decided, when, and the note are recorded in the same transaction (with an audit row). A second answer,
+ * concurrent or later, is a 409; if the box refuses (deadline passed, already decided there, not an approver) or
+ * cannot be reached, nothing is recorded.
  */
 export async function decide(
   prisma: PrismaClient,
@@ -55,52 +56,52 @@ export async function decide(
   const by = await deciderLabel(prisma, actor);
   const note = input.note ? input.note : null;
   const decidedAt = new Date();
-  const original = (row.subject ?? {}) as Prisma.InputJsonObject;
-  const claimed = await prisma.decision.updateMany({
-    where: { id: row.id, tenantId: actor.tenantId, status: 'pending', decidedAt: null },
-    data: {
-      decidedAt,
-      decidedByApiKeyId: actor.apiKeyId,
-      decidedByUserId: actor.userId,
-      note,
-      subject: { ...original, requested: { choice: input.choice, by, at: decidedAt.toISOString() } },
+  // The row stays locked while the box is asked: a concurrent answer waits and then sees this one (409), and if
+  // the box refuses or cannot be reached the transaction rolls back, so nothing at all was written.
+  await prisma.$transaction(
+    async (tx) => {
+      const locked = await tx.$queryRaw<Array<{ status: string; decided_at: Date | null }>>`
+        SELECT status::text AS status, decided_at FROM decisions
+         WHERE id = ${row.id}::uuid AND tenant_id = ${actor.tenantId}::uuid FOR UPDATE`;
+      const current = locked[0];
+      if (!current || current.status !== 'pending' || current.decided_at) {
+        throw new AppError('conflict', `Decision ${decisionId} was answered meanwhile.`);
+      }
+      await boxes.request(boxId, {
+        op: 'decide',
+        run_id: runtimeRunId,
+        step: row.stepName,
+        option: input.choice,
+        by,
+        ...(note ? { note } : {}),
+      });
+      await tx.decision.update({
+        where: { id: row.id },
+        data: {
+          status: STATUS_OF[input.choice],
+          decidedAt,
+          decidedByApiKeyId: actor.apiKeyId,
+          decidedByUserId: actor.userId,
+          note,
+          deliveredAt: new Date(),
+          subject: {
+            ...((row.subject ?? {}) as Prisma.InputJsonObject),
+            requested: { choice: input.choice, by, at: decidedAt.toISOString() },
+          },
+        },
+      });
+      await tx.auditLog.create({
+        data: tenantAuditEntry(
+          actor,
+          `decision.${input.choice}`,
+          { type: 'decision', id: row.id },
+          { runId: row.runId, step: row.stepName, by, ...(note ? { note } : {}) },
+          request,
+        ),
+      });
     },
-  });
-  if (claimed.count !== 1) throw new AppError('conflict', `Decision ${decisionId} was answered meanwhile.`);
-
-  try {
-    await boxes.request(boxId, {
-      op: 'decide',
-      run_id: runtimeRunId,
-      step: row.stepName,
-      option: input.choice,
-      by,
-      ...(note ? { note } : {}),
-    });
-  } catch (error) {
-    // Undo only our own claim, and only if the box has not recorded a decision for it since (the collector).
-    await prisma.decision.updateMany({
-      where: { id: row.id, decidedAt, decidedByApiKeyId: actor.apiKeyId, deliveredAt: null },
-      data: { decidedAt: null, decidedByApiKeyId: null, decidedByUserId: null, note: row.note, subject: original },
-    });
-    throw error;
-  }
-  const deliveredAt = new Date();
-  await prisma.$transaction([
-    prisma.decision.updateMany({
-      where: { id: row.id, deliveredAt: null },
-      data: { status: STATUS_OF[input.choice], deliveredAt },
-    }),
-    prisma.auditLog.create({
-      data: tenantAuditEntry(
-        actor,
-        `decision.${input.choice}`,
-        { type: 'decision', id: row.id },
-        { runId: row.runId, step: row.stepName, by, ...(note ? { note } : {}) },
-        request,
-      ),
-    }),
-  ]);
+    { maxWait: 10_000, timeout: boxes.longestRequestMs + 5_000 },
+  );
   const updated = await prisma.decision.findUniqueOrThrow({ where: { id: row.id }, select: DECISION_SELECT });
   return toDecisionReply(updated);
 }
