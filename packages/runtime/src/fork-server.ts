@@ -97,6 +97,14 @@ export class ForkServer {
     return spawnSync('perl', ['-MPOSIX', '-e', '1'], { stdio: 'ignore' }).status === 0;
   }
 
+  /**
+   * Starts the helper now rather than at the first fork: it must not inherit the daemon's PTY masters (the binding
+   * opens them inheritable), or every agent it forks would hold every other agent's terminal.
+   */
+  start(): void {
+    this.ensure();
+  }
+
   private ensure(): ChildProcess {
     if (this.child) return this.child;
     const child = spawn('perl', ['-e', SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });

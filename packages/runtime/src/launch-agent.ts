@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ForkServer } from './fork-server';
-import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, type WriteStream } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { ReadStream } from 'node:tty';
 import { UsageScanner } from './usage';
 import { openPty, type PtyPair } from './pty-open';
@@ -49,6 +50,8 @@ export interface RunningAgent {
 const KILL_GRACE_MS = 500;
 /** After the agent exits, how long without new output before we stop reading a terminal a background child holds. */
 const DRAIN_AFTER_EXIT_MS = 200;
+/** With no process of the agent left, how long without output we still wait for the terminal's EIO. */
+const DRAIN_WITHOUT_HOLDER_MAX_MS = 10_000;
 
 /** Starts the agent on an open PTY pair; resolves once it is forked (pid known). */
 export type AgentSpawner = (
@@ -139,6 +142,16 @@ export function launchAgent(spec: LaunchSpec, spawner: AgentSpawner = nodeSpawne
       // already gone
     }
   };
+  /** Is any process of the agent's group (it leads its session and group) still alive? */
+  const groupAlive = () => {
+    if (pid <= 0) return false;
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
   const kill = (reason: KillReason) => {
     if (killedBy !== null || exited) return;
     killedBy = reason;
@@ -189,15 +202,27 @@ export function launchAgent(spec: LaunchSpec, spawner: AgentSpawner = nodeSpawne
   const done = new Promise<AgentExit>((resolve) => {
     const finish = (exitCode: number | null, signal: NodeJS.Signals | null) => {
       exited = true;
+      const exitedAt = performance.now();
       if (idleTimer) clearTimeout(idleTimer);
       if (stepTimer) clearTimeout(stepTimer);
-      // Keep reading until EIO (every slave fd closed). A background child that still holds the terminal would
-      // keep it open forever, so we give up after DRAIN_AFTER_EXIT_MS without new output (not counting time paused
-      // because pty.log could not keep up: that output is still coming).
+      // Keep reading until EIO (every slave fd closed): only then has all the agent wrote reached pty.log (the kernel
+      // hands slave writes to the master asynchronously, so the agent can be gone before its last bytes are
+      // readable). A background child that still holds the terminal would keep it open forever, so when one is
+      // alive we give up after DRAIN_AFTER_EXIT_MS without new output; with none left, we wait for EIO (bounded).
       const drained = Promise.race([
         masterDone,
         new Promise<void>((r) => {
-          const check = () => (paused ? drainTimer?.refresh() : r());
+          const check = () => {
+            if (paused) return drainTimer?.refresh(); // pty.log could not keep up: that output is still coming
+            // A loop that stalled fires its timers before it reads: let the poll phase read what is waiting first.
+            const seen = bytes;
+            setImmediate(() => {
+              if (bytes !== seen || paused) return drainTimer?.refresh();
+              const orphaned = !groupAlive();
+              if (orphaned && performance.now() - exitedAt < DRAIN_WITHOUT_HOLDER_MAX_MS) return drainTimer?.refresh();
+              r();
+            });
+          };
           drainTimer = setTimeout(check, DRAIN_AFTER_EXIT_MS);
         }),
       ]).finally(() => clearTimeout(drainTimer));
@@ -206,10 +231,10 @@ export function launchAgent(spec: LaunchSpec, spawner: AgentSpawner = nodeSpawne
           master.destroy();
           return new Promise<void>((r) => (log ? log.end(r) : r()));
         })
-        .then(() => {
-          if (!log) closeSync(openSync(spec.ptyLog, 'a'));
-          resolve({ exitCode, signal, killedBy, usage: usage.total(), bytes });
-        });
+        // An agent that printed nothing still gets its (empty) pty.log.
+        .then(() => (log ? undefined : appendFile(spec.ptyLog, '')))
+        .catch(() => undefined)
+        .then(() => resolve({ exitCode, signal, killedBy, usage: usage.total(), bytes }));
     };
     spawned.then(
       (agent) => {

@@ -1,4 +1,4 @@
-import { closeSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { requireBinary } from '@lydell/node-pty/requireBinary';
 
 /**
@@ -22,8 +22,22 @@ export interface PtyPair {
   path: string;
 }
 
+/**
+ * Opens a PTY pair. The binding's descriptors are inheritable, and a slave fd inherited by any other child (a check
+ * command, a fork server started later) keeps that terminal from ever reporting EIO, i.e. its capture from ever
+ * knowing it has read everything. So the slave is reopened by path, close-on-exec like every fd Node opens.
+ */
 export function openPty(cols: number, rows: number): PtyPair {
-  const { master, slave, pty } = ptyBinding().open(cols, rows);
+  const { master, slave: inheritable, pty } = ptyBinding().open(cols, rows);
+  let slave: number;
+  try {
+    slave = openSync(pty, constants.O_RDWR | constants.O_NOCTTY);
+  } catch (error) {
+    closeSync(master);
+    throw error;
+  } finally {
+    closeSync(inheritable);
+  }
   return { master, slave, path: pty };
 }
 
