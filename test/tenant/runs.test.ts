@@ -211,13 +211,51 @@ describe('runs and decisions through the API on a real runtime', () => {
     expect(row.decidedByApiKeyId).toBeNull();
   });
 
+  it("streams a run's events as Server-Sent Events until the run has ended", async () => {
+    const short = 'name: short\nagents:\n  a:\n    run: echo a\n  b:\n    needs: [a]\n    run: echo b\n';
+    expect((await post('/v1/chains', { definition: short })).statusCode).toBe(201);
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const runId = (await post('/v1/runs', { chain: 'short' })).json().id as string;
+    const response = await fetch(`${address}/v1/runs/${runId}/events?follow=true`, { headers: tenant.headers });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    // The collector's part, meanwhile: events land in Postgres and the stream pushes them.
+    let streaming = true;
+    const collecting = (async () => {
+      while (streaming) {
+        await sync.sync(boxId, tenant.tenantId);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const text = await response.text();
+    streaming = false;
+    await collecting;
+    const blocks = text.split('\n\n').filter((b) => b.trim() !== '');
+    const events = blocks
+      .filter((b) => b.includes('event: run_event'))
+      .map((b) =>
+        JSON.parse(
+          b
+            .split('\n')
+            .find((l) => l.startsWith('data: '))
+            ?.slice(6) ?? '{}',
+        ),
+      );
+    expect(events.map((e: { seq: number }) => e.seq)).toEqual(events.map((_: unknown, i: number) => i + 1));
+    expect(`${events[0].step}.${events[0].kind}`).toBe('_run.created');
+    expect(`${events.at(-1).step}.${events.at(-1).kind}`).toBe('_run.finished');
+    expect(blocks.at(-1)).toContain('event: end');
+    const stored = (await get(`/v1/runs/${runId}/events?limit=1000`)).json().events;
+    expect(events).toEqual(stored);
+  }, 120_000);
+
   it('lists runs newest first with filters and cursor pages', async () => {
     const all = (await get('/v1/runs?limit=200')).json().runs as {
       id: string;
       status: string;
       chain: { name: string };
     }[];
-    expect(all).toHaveLength(5);
+    expect(all).toHaveLength(6);
     const pages: string[] = [];
     let cursor: string | null = null;
     do {
@@ -229,6 +267,7 @@ describe('runs and decisions through the API on a real runtime', () => {
     } while (cursor);
     expect(pages).toEqual(all.map((r) => r.id));
     const canceled = (await get('/v1/runs?status=canceled')).json().runs;
+    expect((await get('/v1/runs?status=succeeded&chain=short')).json().runs).toHaveLength(1);
     expect(canceled.map((r: { chain: { name: string } }) => r.chain.name)).toEqual(['slow']);
     const reviews = (await get('/v1/runs?chain=review')).json().runs;
     expect(reviews).toHaveLength(all.filter((r) => r.chain.name === 'review').length);

@@ -64,7 +64,7 @@ export async function decide(
         SELECT status::text AS status, decided_at FROM decisions
          WHERE id = ${row.id}::uuid AND tenant_id = ${actor.tenantId}::uuid FOR UPDATE`;
       const current = locked[0];
-      if (!current || current.status !== 'pending' || current.decided_at) {
+      if (current?.status !== 'pending' || current.decided_at) {
         throw new AppError('conflict', `Decision ${decisionId} was answered meanwhile.`);
       }
       await boxes.request(boxId, {
