@@ -2,7 +2,8 @@ import { type BoxLayout, layoutPaths } from '../deploy/box-layout';
 import { joinCommands, type ShellCommand, sh, writeFileCommand } from '../shell';
 import type { BoxInfraFiles } from './infra-files';
 
-// Commands the deploy scripts, the service script and the runtime use. `openssl` or `sha256sum` hashes uploads.
+// Commands the deploy scripts, the service script and the runtime use. `openssl` or `sha256sum` hashes uploads;
+// `zstd` decompresses them: installed along when anything is missing, optional (without it uploads go uncompressed).
 const REQUIRED_COMMANDS = [
   'flock',
   'timeout',
@@ -24,6 +25,7 @@ const PREREQUISITE_PACKAGES = [
   'findutils',
   'diffutils',
   'openssl',
+  'zstd',
   'ca-certificates',
 ];
 const SSHD_DROP_IN = '/etc/ssh/sshd_config.d/50-paddock.conf';

@@ -15,6 +15,8 @@ export interface BoxState {
   partialUploads: Map<string, number>;
   /** Versions that passed their health check, oldest first. */
   history: string[];
+  /** The box has zstd, so uploads can travel compressed. */
+  hasZstd: boolean;
 }
 
 export interface HeldBoxLock {
@@ -60,6 +62,7 @@ for f in incoming/*; do
 done
 mkdir -p ${incoming}
 for f in ${incoming}/*; do [ -f "$f" ] && stat -c '@@partial %s %n' "$f"; done
+command -v zstd >/dev/null 2>&1 && echo @@zstd
 echo @@ready
 exec cat >/dev/null
 `;
@@ -70,6 +73,7 @@ exec cat >/dev/null
     storeObjects: new Set(),
     partialUploads: new Map(),
     history: [],
+    hasZstd: false,
   };
   let busy = '';
   let ready = false;
@@ -162,6 +166,9 @@ function parseStateLine(line: string, state: BoxState): void {
     }
     case '@@object':
       if (rest) state.storeObjects.add(rest);
+      break;
+    case '@@zstd':
+      state.hasZstd = true;
       break;
     case '@@history':
       if (rest) state.history.push(rest);

@@ -126,11 +126,12 @@ export async function deployToBox(options: DeployBoxOptions): Promise<BoxDeployR
           const sent = await uploadMissingFiles(connection, release, plan, {
             incomingDir: `${layout.installDir}/incoming/${options.deployId}`,
             partialUploads: held.state.partialUploads,
+            boxHasZstd: held.state.hasZstd,
             onProgress: (p) => progress('upload', p),
           });
           bytesUploaded += sent.bytes;
           filesUploaded += sent.files;
-          await session.step('upload', 'succeeded', `files=${sent.files} bytes=${sent.bytes}`);
+          await session.step('upload', 'succeeded', `files=${sent.files} bytes=${sent.bytes} sent=${sent.wireBytes}`);
         }
 
         progress('verify');

@@ -1,10 +1,13 @@
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
+import { type Readable, Transform } from 'node:stream';
 import { FleetError } from '../errors';
 import type { LocalRelease } from '../release/build-release';
 import { type ReleaseFile, storeObjectName } from '../release/release-manifest';
 import { sh } from '../shell';
 import type { SshConnection } from '../ssh-connection';
 import type { BoxState } from './box-lock';
+import { canCompressUploads, compressedArchive } from './compressed-archive';
 import { tarStream } from './tar-stream';
 
 export interface UploadPlan {
@@ -32,9 +35,10 @@ export interface UploadProgress {
 /**
  * Sends the missing files as one tar stream on an SSH exec channel, extracted into the deploy's incoming directory.
  * Measured here against ssh2's SFTP (fastPut, 64 requests in flight) for 8 boxes x 128 MB: 11.5 vs 15.3 CPU
- * seconds in all, 3.4 vs 6.1 on the control plane, with no per-request round trips. Nothing sent is trusted: the
- * box hashes every file before it enters the store. Files that arrived whole before a dropped link (their size is
- * complete: tar writes in order) are not sent again.
+ * seconds in all, 3.4 vs 6.1 on the control plane, with no per-request round trips. When both ends have zstd, the
+ * archive is compressed once per set of files and decompressed on the box (see compressed-archive.ts). Nothing sent
+ * is trusted: the box hashes every file before it enters the store. Files that arrived whole before a dropped link
+ * (their size is complete: tar writes in order) are not sent again.
  */
 export async function uploadMissingFiles(
   connection: SshConnection,
@@ -43,24 +47,37 @@ export async function uploadMissingFiles(
   options: {
     incomingDir: string;
     partialUploads: Map<string, number>;
+    /** The box can decompress zstd (reported with its state). */
+    boxHasZstd?: boolean;
     timeoutMs?: number;
     onProgress?: (progress: UploadProgress) => void;
   },
-): Promise<{ bytes: number; files: number }> {
+): Promise<{ bytes: number; files: number; wireBytes: number }> {
   const todo = plan.files.filter((f) => options.partialUploads.get(storeObjectName(f)) !== f.size);
-  if (todo.length === 0) return { bytes: 0, files: 0 };
-  const progress: UploadProgress = { bytesSent: 0, bytesTotal: todo.reduce((n, f) => n + f.size, 0) };
-  const stream = tarStream(
-    todo.map((f) => ({ name: storeObjectName(f), path: join(release.root, f.path), size: f.size, mode: 0o600 })),
-    (n) => {
-      progress.bytesSent += n;
-      options.onProgress?.(progress);
-    },
-  );
+  if (todo.length === 0) return { bytes: 0, files: 0, wireBytes: 0 };
+  const contentBytes = todo.reduce((n, f) => n + f.size, 0);
+  const entries = todo.map((f) => ({
+    name: storeObjectName(f),
+    path: join(release.root, f.path),
+    size: f.size,
+    mode: 0o600,
+  }));
+  const compressed = options.boxHasZstd && canCompressUploads() ? await compressedArchive(entries) : undefined;
+  const progress: UploadProgress = { bytesSent: 0, bytesTotal: compressed?.bytes ?? contentBytes };
+  const counted = (n: number) => {
+    progress.bytesSent += n;
+    options.onProgress?.(progress);
+  };
+  const stream = compressed
+    ? countBytes(createReadStream(compressed.path, { highWaterMark: 1 << 20 }), counted)
+    : tarStream(entries, counted);
+  const extract = compressed
+    ? sh`cd ${options.incomingDir} && zstd -q -d -c | tar -x --no-same-owner -f -`
+    : sh`cd ${options.incomingDir} && tar -x --no-same-owner -f -`;
   // Slow links get time in proportion to the bytes: five minutes plus one second per megabyte.
   const timeoutMs = options.timeoutMs ?? 300_000 + Math.ceil(progress.bytesTotal / 1_000);
   try {
-    await connection.exec(sh`cd ${options.incomingDir} && tar -x --no-same-owner -f -`, {
+    await connection.exec(extract, {
       stdin: stream,
       timeoutMs,
       label: `upload ${todo.length} file(s) to ${options.incomingDir}`,
@@ -75,5 +92,18 @@ export async function uploadMissingFiles(
     }
     throw error;
   }
-  return { bytes: progress.bytesTotal, files: todo.length };
+  return { bytes: contentBytes, files: todo.length, wireBytes: progress.bytesTotal };
+}
+
+// Counts what is read as it is read: a 'data' listener on the file stream itself would start it flowing early.
+function countBytes(stream: Readable, onBytes: (n: number) => void): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
+  stream.on('error', (error) => counter.destroy(error));
+  counter.on('close', () => stream.destroy());
+  return stream.pipe(counter);
 }
