@@ -63,6 +63,10 @@ interface ActiveStep {
   attempt: number;
   started?: StartedStep;
   phase: 'queued' | 'running' | 'writing';
+  /** Its `started` event is in run.events (until then the step still reads pending or retrying). */
+  startedWritten?: boolean;
+  /** Why it was stopped, when that happened before its agent was forked. */
+  stop?: KillReason;
 }
 
 interface ActiveRun {
@@ -118,6 +122,7 @@ export class Daemon {
     const wanted = this.options.spawner ?? (ForkServer.available() ? 'fork-server' : 'node');
     if (wanted === 'fork-server') {
       const servers = Array.from({ length: FORK_SERVERS }, () => new ForkServer());
+      for (const server of servers) server.start();
       const server = servers[0] as ForkServer;
       this.forkServers = servers;
       this.spawner = forkServerSpawner(servers);
@@ -160,7 +165,7 @@ export class Daemon {
     const deadline = Date.now() + drainMs;
     while (this.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     for (const run of this.runs.values()) {
-      for (const entry of run.active.values()) entry.started?.agent.kill('shutdown');
+      for (const entry of run.active.values()) if (entry.phase === 'running') this.stopEntry(entry, 'shutdown');
     }
     while (this.running > 0) await new Promise((r) => setTimeout(r, 25));
     await Promise.all([...this.runs.values()].map((run) => run.writes));
@@ -294,8 +299,8 @@ export class Daemon {
     // A step we are running that the events no longer call running (replayed, changes requested, cancelled) is stale.
     for (const [name, entry] of run.active) {
       const status = run.state.steps.get(name)?.status;
-      const superseded = entry.phase === 'running' && (status !== 'running' || run.state.cancelled);
-      if (superseded && stopSuperseded) entry.started?.agent.kill('cancel');
+      if (entry.phase === 'running' && stopSuperseded && this.superseded(run, name, entry))
+        this.stopEntry(entry, 'cancel');
       if (entry.phase === 'queued' && status !== 'pending' && status !== 'retrying') this.unqueue(run, name);
     }
     if (run.state.finished) {
@@ -304,6 +309,26 @@ export class Daemon {
     }
     run.finishing = false;
     this.evaluate(run);
+  }
+
+  /**
+   * Whether the events no longer call for a step this daemon is running. Until its `started` is written a launching
+   * step still reads pending (or retrying): it stands as long as the scheduler would still launch it, i.e. its needs
+   * are still complete (a replay or request_changes upstream takes them away). Once written, it must read running.
+   */
+  private superseded(run: ActiveRun, name: string, entry: ActiveStep): boolean {
+    const step = run.state.steps.get(name);
+    if (run.state.cancelled || !step) return true;
+    if (entry.startedWritten) return step.status !== 'running';
+    if (step.status !== 'pending' && step.status !== 'retrying') return true;
+    const needs = run.chain.agents[name]?.needs ?? [];
+    return needs.some((need) => run.state.steps.get(need)?.status !== 'complete');
+  }
+
+  /** Stops a running entry: kills its agent, or, before it is forked, keeps it from being forked at all. */
+  private stopEntry(entry: ActiveStep, reason: KillReason): void {
+    entry.stop ??= reason;
+    entry.started?.agent.kill(reason);
   }
 
   // ---- writing events ------------------------------------------------------------------------------------------
@@ -381,6 +406,11 @@ export class Daemon {
         const files = removed.map((e) => eventFileName(e.seq, e.step, e.kind));
         for (const file of files) rmSync(join(eventsDir, file), { force: true });
         run.events = run.events.filter((e) => !steps.has(e.step));
+        // Even one still launching (its `started` not written yet) belongs to the attempt being replayed.
+        for (const step of steps) {
+          const entry = run.active.get(step);
+          if (entry?.phase === 'running') this.stopEntry(entry, 'cancel');
+        }
         event = {
           step: RUN_STEP,
           kind: 'replayed',
@@ -514,53 +544,83 @@ export class Daemon {
     const stepState = run.state.steps.get(name);
     if (!stepState) return;
     const layout = runLayout(this.options.root, run.runId);
-    let started: StartedStep;
     const needsCommitted = def.needs.map((n) => run.committedAt.get(n));
-    try {
-      const prepared = prepareStep(layout, run.chain, name, def, stepState, entry.attempt, {
-        baseEnv: this.options.baseEnv,
-        secrets: this.secrets(),
-      });
-      started = startStep(
-        def,
-        prepared,
-        () => {
-          void this.write(run, {
-            step: name,
-            kind: 'alert',
-            status: 'running',
-            attempt: entry.attempt,
-            message: `no terminal output for ${def.idle_timeout}; killing the agent`,
-          });
-        },
-        this.spawner,
-      );
-    } catch (error) {
-      this.options.log(`run ${run.runId} step ${name}: cannot start: ${(error as Error).message}`);
-      entry.phase = 'writing';
-      void this.write(run, {
-        step: name,
-        kind: 'error',
-        status: 'failed',
-        attempt: entry.attempt,
-        error: `cannot start the agent: ${(error as Error).message}`,
-      }).finally(() => this.settle(run, name));
-      return;
-    }
-    const launchedAt = performance.now();
-    entry.phase = 'running';
-    entry.started = started;
-    this.running++;
     const handoff =
       needsCommitted.every((t) => t !== undefined) && needsCommitted.length > 0
         ? Math.max(...(needsCommitted as number[]))
         : undefined;
+    const launchedAt = performance.now();
+    // The slot is taken now: the step's files are prepared in the thread pool, then the agent is forked.
+    entry.phase = 'running';
+    this.running++;
+    prepareStep(layout, run.chain, name, def, stepState, entry.attempt, {
+      baseEnv: this.options.baseEnv,
+      secrets: this.secrets(),
+    }).then(
+      (prepared) => {
+        // Stopped while its files were prepared (cancel, replay, shutdown): nothing was started or written.
+        if (entry.stop || this.draining) return this.abandon(run, name, entry);
+        let started: StartedStep;
+        try {
+          started = startStep(def, prepared, () => this.onIdle(run, name, entry, def), this.spawner);
+        } catch (error) {
+          return this.failToStart(run, name, entry, error);
+        }
+        this.follow(run, name, entry, def, started, launchedAt, handoff);
+      },
+      (error: unknown) => (entry.stop ? this.abandon(run, name, entry) : this.failToStart(run, name, entry, error)),
+    );
+  }
+
+  private onIdle(run: ActiveRun, name: string, entry: ActiveStep, def: AgentStep): void {
+    void this.write(run, {
+      step: name,
+      kind: 'alert',
+      status: 'running',
+      attempt: entry.attempt,
+      message: `no terminal output for ${def.idle_timeout}; killing the agent`,
+    });
+  }
+
+  /** Gives the slot of a launch that was stopped before its agent existed back; the step is looked at again. */
+  private abandon(run: ActiveRun, name: string, entry: ActiveStep): void {
+    this.running--;
+    entry.phase = 'writing';
+    if (run.active.get(name) === entry) this.settle(run, name);
+    queueMicrotask(() => this.pump());
+  }
+
+  private failToStart(run: ActiveRun, name: string, entry: ActiveStep, error: unknown): void {
+    this.running--;
+    this.options.log(`run ${run.runId} step ${name}: cannot start: ${(error as Error).message}`);
+    entry.phase = 'writing';
+    void this.write(run, {
+      step: name,
+      kind: 'error',
+      status: 'failed',
+      attempt: entry.attempt,
+      error: `cannot start the agent: ${(error as Error).message}`,
+    }).finally(() => this.settle(run, name));
+    queueMicrotask(() => this.pump());
+  }
+
+  /** Records the forked agent's `started` and, once it ends, its outcome. */
+  private follow(
+    run: ActiveRun,
+    name: string,
+    entry: ActiveStep,
+    def: AgentStep,
+    started: StartedStep,
+    launchedAt: number,
+    handoff: number | undefined,
+  ): void {
+    entry.started = started;
     // `started` is written once the agent is forked (its pid is in the event); the fsync of that event never delays
     // the agent. A crash before it lands means the step is simply started again.
     started.agent.started.then(
       ({ pid, forkedAtMs }) => {
         const forkedAt = forkedAtMs - performance.timeOrigin;
-        void this.write(run, {
+        const written = this.write(run, {
           step: name,
           kind: 'started',
           status: 'running',
@@ -574,6 +634,12 @@ export class Daemon {
             ...(handoff === undefined ? {} : { handoff_ms: Math.round((forkedAt - handoff) * 1000) / 1000 }),
           },
         });
+        void written.then(
+          () => {
+            entry.startedWritten = true;
+          },
+          () => undefined,
+        );
       },
       () => undefined, // the outcome reports the failure to start
     );
@@ -728,12 +794,10 @@ export class Daemon {
 
   private secrets(): Record<string, string> {
     const { secretsFile } = rootLayout(this.options.root);
-    let mtimeMs: number;
-    try {
-      mtimeMs = statSync(secretsFile).mtimeMs;
-    } catch {
-      return {};
-    }
+    // Asked at every launch: no exception (and its stack trace) when the box has no secrets file.
+    const info = statSync(secretsFile, { throwIfNoEntry: false });
+    if (!info) return {};
+    const mtimeMs = info.mtimeMs;
     if (this.secretsCache?.mtimeMs !== mtimeMs) {
       this.secretsCache = { mtimeMs, values: parseEnvFile(readFileSync(secretsFile, 'utf8')) };
     }

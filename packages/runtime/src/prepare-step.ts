@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { AgentStep, ChainDefinition, InputSource } from '@paddock/contracts';
 import { type RunLayout, type StepLayout, stepLayout } from './paths';
@@ -20,11 +20,13 @@ function sourcePath(run: RunLayout, source: InputSource): string {
 }
 
 /**
- * Builds the step's directory, stdin and environment. The environment is built from scratch: the box's base
+ * Builds the step's directory, stdin and environment, and clears what a previous attempt left (its output and usage
+ * files; its terminal is kept as pty.log.1, .2, ... to debug). The environment is built from scratch: the box's base
  * variables, its secrets, the chain's and step's `env`, and CHAIN_* for this run and step only, so nothing leaks
- * from the daemon or from another run.
+ * from the daemon or from another run. The file work runs in the thread pool: at a burst of handoffs these syscalls
+ * wait on the filesystem journal, and the daemon's loop has other agents to launch meanwhile.
  */
-export function prepareStep(
+export async function prepareStep(
   run: RunLayout,
   chain: ChainDefinition,
   name: string,
@@ -32,26 +34,28 @@ export function prepareStep(
   state: StepState,
   attempt: number,
   box: { baseEnv: Record<string, string>; secrets: Record<string, string> },
-): PreparedStep {
+): Promise<PreparedStep> {
   const layout = stepLayout(run, name);
-  ensureDir(layout.dir);
+  // A directory created just now holds nothing from an earlier attempt: the usual first launch costs one mkdir.
+  if (!(await ensureDir(layout.dir))) await clearPreviousAttempt(layout);
   const sources = step.input === undefined ? [] : Array.isArray(step.input) ? step.input : [step.input];
   let stdinFile: string | undefined;
   if (sources.length > 0 || state.notes.length > 0) {
-    const fd = openSync(layout.stdin, 'w');
+    const handle = await open(layout.stdin, 'w');
     try {
       for (const source of sources) {
         const path = sourcePath(run, source);
-        if (existsSync(path) && statSync(path).isFile()) writeSync(fd, readFileSync(path));
+        const info = await stat(path).catch(() => undefined);
+        if (info?.isFile()) await handle.write(await readFile(path));
       }
-      for (const { by, note } of state.notes) writeSync(fd, `\n\n## Changes requested by ${by}\n${note}\n`);
+      for (const { by, note } of state.notes) await handle.write(`\n\n## Changes requested by ${by}\n${note}\n`);
     } finally {
-      closeSync(fd);
+      await handle.close();
     }
     stdinFile = layout.stdin;
   }
   const cwd = step.workdir ? (isAbsolute(step.workdir) ? step.workdir : join(run.workDir, step.workdir)) : run.workDir;
-  ensureDir(cwd);
+  await ensureDir(cwd);
   const env: Record<string, string> = {
     ...box.baseEnv,
     TERM: 'xterm-256color',
@@ -75,11 +79,29 @@ export function prepareStep(
 
 const madeDirs = new Set<string>();
 
-function ensureDir(dir: string): void {
-  if (madeDirs.has(dir)) return;
-  mkdirSync(dir, { recursive: true });
+/** mkdir -p, once per directory and process; true when the directory was created by this call. */
+async function ensureDir(dir: string): Promise<boolean> {
+  if (madeDirs.has(dir)) return false;
+  const created = await mkdir(dir, { recursive: true });
   if (madeDirs.size > 10_000) madeDirs.clear();
   madeDirs.add(dir);
+  return created !== undefined;
+}
+
+const KEPT_LOGS = 5;
+
+/** A previous attempt's output and usage must not pass for this one's; its terminal is rotated, not lost. */
+async function clearPreviousAttempt(layout: StepLayout): Promise<void> {
+  await rm(layout.output, { force: true });
+  await rm(layout.usage, { force: true });
+  const log = layout.ptyLog;
+  if (!(await stat(log).catch(() => undefined))) return;
+  for (let i = KEPT_LOGS - 1; i >= 1; i--) {
+    await rename(`${log}.${i}`, `${log}.${i + 1}`).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+  await rename(log, `${log}.1`);
 }
 
 /** `KEY=VALUE` lines (the box's secrets, deployed by the control plane with mode 0600); `#` starts a comment. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
 import type { AgentStep } from '@paddock/contracts';
 import { durationMs } from '@paddock/contracts';
 import { deriveOutput } from './derive-output';
@@ -35,10 +35,6 @@ export function startStep(
   spawner?: AgentSpawner,
 ): StartedStep {
   const { layout } = prepared;
-  // A previous attempt's output must not pass for this one's; its terminal is kept as pty.log.1 (.2, ...) to debug.
-  rmSync(layout.output, { force: true });
-  rmSync(layout.usage, { force: true });
-  rotateLog(layout.ptyLog);
   const startedAt = performance.now();
   const agent = launchAgent(
     {
@@ -55,14 +51,15 @@ export function startStep(
   );
   const outcome = agent.done.then(async (exit): Promise<StepOutcome> => {
     const usage = exit.usage;
-    const fileUsage = readUsageFile(layout.usage);
+    const fileUsage = await readUsageFile(layout.usage);
     if (fileUsage) {
       Object.assign(usage, { input_tokens: 0, output_tokens: 0, cost_usd: null, model: null });
       addReport(usage, fileUsage);
     }
     if (!usage.model && step.model) usage.model = step.model;
-    if (!existsSync(layout.output)) {
-      if (statSync(layout.ptyLog).size === 0) writeFileSync(layout.output, '');
+    // Without a file written to $CHAIN_OUTPUT, the output is the terminal's (none at all: an empty output).
+    if (!(await stat(layout.output).catch(() => undefined))) {
+      if (exit.bytes === 0) await writeFile(layout.output, '');
       else await deriveOutput(layout.ptyLog, layout.output);
     }
     const durationSeconds = Math.round(performance.now() - startedAt) / 1000;
@@ -89,16 +86,6 @@ export function startStep(
     return { ...base, ok: true, error: null };
   });
   return { agent, outcome };
-}
-
-const KEPT_LOGS = 5;
-
-function rotateLog(path: string): void {
-  if (!existsSync(path)) return;
-  for (let i = KEPT_LOGS - 1; i >= 1; i--) {
-    if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`);
-  }
-  renameSync(path, `${path}.1`);
 }
 
 /** Runs the output-quality gate; returns why it failed, or undefined when it passed. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { type UsageReport, UsageReportSchema } from '@paddock/contracts';
 
 const MARKER = Buffer.from('::usage ');
@@ -61,10 +61,10 @@ export function addReport(sum: UsageTotal, report: UsageReport): void {
 }
 
 /** $CHAIN_USAGE_FILE wins over terminal lines when present and valid. */
-export function readUsageFile(path: string): UsageReport | undefined {
+export async function readUsageFile(path: string): Promise<UsageReport | undefined> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = await readFile(path, 'utf8');
   } catch {
     return undefined;
   }
