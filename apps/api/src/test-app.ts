@@ -34,13 +34,15 @@ export interface TestAppOptions {
   /** How boxes are reached (default: over SSH, as in production); tests of runs use a local runtime. */
   boxConnector?: (deps: { prisma: PrismaClient; vault: Vault; ssh: SshPool }) => GatewayConnector;
   boxRequestTimeoutMs?: number;
+  /** A database made by the caller (benchmarks outside vitest); dropped by `close()` like the default one. */
+  database?: TestDatabase;
 }
 
 export const TEST_BODY_LIMIT = 16_384;
 
 /** The real server with every route, on a fresh database and its own queue prefix. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db: TestDatabase = await createTestDatabase();
+  const db: TestDatabase = options.database ?? (await createTestDatabase());
   const prisma = createPrismaClient(db.url, {
     poolMax: options.poolMax ?? 4,
     ...(options.poolTimeoutMs === undefined ? {} : { connectionTimeoutMs: options.poolTimeoutMs }),

@@ -1,3 +1,3 @@
 export { readTestEnv } from './env';
-export { createTestDatabase, withDatabase, type TestDatabase } from './database';
+export { createMigratedDatabase, createTestDatabase, type TestDatabase, withDatabase } from './database';
 export { uniqueQueuePrefix, connectTestRedis } from './redis';

@@ -30,6 +30,9 @@ export interface LifecycleEnv {
   /** Signs a workspace up through the signup service (what `POST /v1/signup` runs). */
   signUp(label: string): Promise<{ tenantId: string; workflowId: string; startedAt: number }>;
   startWorker(id: string, env?: Record<string, string>): Promise<AppProcess>;
+  /** The API as its own process on this environment's database, queues and master key; answers its base URL. */
+  startApi(env?: Record<string, string>): Promise<{ process: AppProcess; url: string }>;
+  databaseUrl: string;
   waitForTenant(tenantId: string, status: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -38,8 +41,8 @@ export interface LifecycleEnv {
  * A control plane for lifecycle tests: a fresh database with the default plans (provider `local`), its own queue
  * prefix and master key, a published runtime release, and real worker processes that make detached local boxes.
  */
-export async function startLifecycleEnv(): Promise<LifecycleEnv> {
-  const db: TestDatabase = await createTestDatabase();
+export async function startLifecycleEnv(options: { database?: TestDatabase } = {}): Promise<LifecycleEnv> {
+  const db: TestDatabase = options.database ?? (await createTestDatabase());
   const prisma = createPrismaClient(db.url, { poolMax: 8 });
   await seedPlans(prisma, { provider: 'local' });
   const redis: Redis = connectTestRedis();
@@ -57,11 +60,19 @@ export async function startLifecycleEnv(): Promise<LifecycleEnv> {
   const workers: AppProcess[] = [];
   let counter = 0;
 
+  const shared = () => ({
+    DATABASE_URL: db.url,
+    REDIS_URL: readTestEnv().REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    PADDOCK_MASTER_KEY: masterKey,
+  });
+
   return {
     prisma,
     queues,
     vault,
     boxes,
+    databaseUrl: db.url,
     async signUp(label) {
       counter += 1;
       const unique = `${label}-${counter}-${randomUUID().slice(0, 6)}`;
@@ -79,11 +90,8 @@ export async function startLifecycleEnv(): Promise<LifecycleEnv> {
     },
     async startWorker(id, env = {}) {
       const worker = spawnApp('apps/worker/src/main.ts', {
-        DATABASE_URL: db.url,
-        REDIS_URL: readTestEnv().REDIS_URL,
-        QUEUE_PREFIX: prefix,
+        ...shared(),
         WORKER_ID: id,
-        PADDOCK_MASTER_KEY: masterKey,
         RELEASE_DIR,
         LOCAL_BOX_DIR: boxDir,
         LOCAL_BOX_GUARD_PID: String(process.pid),
@@ -96,6 +104,14 @@ export async function startLifecycleEnv(): Promise<LifecycleEnv> {
       workers.push(worker);
       await worker.waitForLog('worker ready', 60_000);
       return worker;
+    },
+    async startApi(env = {}) {
+      const api = spawnApp('apps/api/src/main.ts', { ...shared(), PORT: '0', LOG_LEVEL: 'info', ...env });
+      workers.push(api);
+      await api.waitForLog('Server listening', 60_000);
+      const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(api.output())?.[1];
+      if (!url) throw new Error(`the API did not say where it listens:\n${api.output()}`);
+      return { process: api, url };
     },
     async waitForTenant(tenantId, status, timeoutMs = 120_000) {
       await waitUntil(

@@ -1,0 +1,68 @@
+import { seedPlans } from '@paddock/db';
+import { createMigratedDatabase } from '@paddock/testkit';
+import pg from 'pg';
+import type { Figure } from '../harness';
+import { startTestApp } from '../../apps/api/src/test-app';
+import { measureGets } from './measure-latency';
+import { seedAtScale } from './seed-scale';
+
+export interface ApiReadOptions {
+  tenants: number;
+  runs: number;
+  requestsPerRoute: number;
+  concurrency: number;
+}
+
+/**
+ * Tenant reads through the real API process code (fastify, API-key auth, Prisma, the tenant-scoped queries) over a
+ * real socket, against a database holding `tenants` tenants and `runs` runs. Latency is client-side.
+ */
+export async function measureApiReads(options: ApiReadOptions, log: (line: string) => void): Promise<Figure[]> {
+  const t = await startTestApp({ poolMax: 8, database: await createMigratedDatabase() });
+  const pool = new pg.Pool({ connectionString: t.databaseUrl, max: 2 });
+  try {
+    await seedPlans(t.prisma, { provider: 'local' });
+    const seed = await seedAtScale(pool, { tenants: options.tenants, runs: options.runs, sampled: 50 }, log);
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const pick = (i: number) => {
+      const tenant = seed.sampled[i % seed.sampled.length];
+      if (!tenant) throw new Error('no sampled tenant');
+      return tenant;
+    };
+    const routes: { name: string; path: (i: number) => string }[] = [
+      { name: 'GET /v1/runs', path: () => '/v1/runs?limit=50' },
+      { name: 'GET /v1/runs?status=failed', path: () => '/v1/runs?status=failed&limit=50' },
+      {
+        name: 'GET /v1/runs/:id',
+        path: (i) => {
+          const runIds = pick(i).runIds;
+          return `/v1/runs/${runIds[Math.floor(i / seed.sampled.length) % runIds.length]}`;
+        },
+      },
+      { name: 'GET /v1/decisions', path: () => '/v1/decisions?status=pending&outputBytes=0' },
+      { name: 'GET /v1/usage (30 days by day)', path: () => '/v1/usage?groupBy=day' },
+    ];
+    const figures: Figure[] = [];
+    for (const route of routes) {
+      // Warm the plan cache and the connection pool before measuring.
+      await measureGets(address, 100, options.concurrency, (i) => ({ path: route.path(i), token: pick(i).key }));
+      const summary = await measureGets(address, options.requestsPerRoute, options.concurrency, (i) => ({
+        path: route.path(i),
+        token: pick(i).key,
+      }));
+      log(
+        `${route.name}: p50 ${summary.p50.toFixed(2)} ms, p99 ${summary.p99.toFixed(2)} ms, ` +
+          `${summary.perSecond.toFixed(0)} req/s at concurrency ${options.concurrency}`,
+      );
+      figures.push(
+        { name: `${route.name} p50`, value: summary.p50, unit: 'ms' },
+        { name: `${route.name} p99`, value: summary.p99, unit: 'ms' },
+        { name: `${route.name} throughput`, value: summary.perSecond, unit: 'req/s' },
+      );
+    }
+    return figures;
+  } finally {
+    await pool.end();
+    await t.close();
+  }
+}
