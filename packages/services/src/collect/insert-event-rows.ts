@@ -7,7 +7,7 @@ export interface RowLinks {
 }
 
 /**
- * Inserts the rows with one statement (unnest of column arrays: measured several times faster than row-by-row or
+ * Inserts the rows with one statement (a set of JSON records: measured several times faster than row-by-row or
  * Prisma's createMany for batches of thousands), skipping keys already stored. Returns the rows that were new.
  *
  * A key that exists with a different event behind it (another timestamp, kind or step) means the box handed the
@@ -48,33 +48,36 @@ async function insertRows(
   rows: EventRow[],
   links: RowLinks,
 ): Promise<Set<string>> {
+  // One JSON parameter rather than one array per column: JSON.stringify is native, while pg's array literal
+  // encoding escapes element by element in JavaScript (measured: most of the batch's client-side time).
+  const records = JSON.stringify(
+    rows.map((r) => ({
+      k: r.key,
+      r: r.runtimeRunId,
+      s: r.seq,
+      run_id: links.runIds.get(r.runtimeRunId) ?? null,
+      t: r.type,
+      c: links.chainNames.get(r.runtimeRunId)?.slice(0, 128) ?? null,
+      st: r.stepName,
+      m: r.model,
+      ti: r.tokensIn,
+      tout: r.tokensOut,
+      cm: r.costMicros,
+      d: r.durationMs,
+      p: r.payload,
+      o: r.occurredAt,
+    })),
+  );
   const result = await client.query<{ idempotency_key: string }>(
     `INSERT INTO usage_events (tenant_id, box_id, idempotency_key, runtime_run_id, seq, run_id, type, chain_name,
                                step_name, model, tokens_in, tokens_out, cost_micros, duration_ms, payload, occurred_at)
      SELECT $1::uuid, $2::uuid, u.k, u.r, u.s, u.run_id, u.t, u.c, u.st, u.m, u.ti, u.tout, u.cm, u.d, u.p::jsonb, u.o
-       FROM unnest($3::text[], $4::text[], $5::int[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[],
-                   $11::int[], $12::int[], $13::bigint[], $14::int[], $15::text[], $16::timestamptz[])
-         AS u(k, r, s, run_id, t, c, st, m, ti, tout, cm, d, p, o)
+       FROM json_to_recordset($3::json)
+         AS u(k text, r text, s int, run_id uuid, t text, c text, st text, m text, ti int, tout int, cm bigint, d int,
+              p text, o timestamptz)
      ON CONFLICT (idempotency_key) DO NOTHING
      RETURNING idempotency_key`,
-    [
-      scope.tenantId,
-      scope.boxId,
-      rows.map((r) => r.key),
-      rows.map((r) => r.runtimeRunId),
-      rows.map((r) => r.seq),
-      rows.map((r) => links.runIds.get(r.runtimeRunId) ?? null),
-      rows.map((r) => r.type),
-      rows.map((r) => links.chainNames.get(r.runtimeRunId)?.slice(0, 128) ?? null),
-      rows.map((r) => r.stepName),
-      rows.map((r) => r.model),
-      rows.map((r) => r.tokensIn),
-      rows.map((r) => r.tokensOut),
-      rows.map((r) => r.costMicros),
-      rows.map((r) => r.durationMs),
-      rows.map((r) => r.payload),
-      rows.map((r) => r.occurredAt),
-    ],
+    [scope.tenantId, scope.boxId, records],
   );
   return new Set(result.rows.map((r) => r.idempotency_key));
 }

@@ -34,42 +34,44 @@ async function upsertSteps(client: PoolClient, runs: LinkedRun[]): Promise<Map<s
   }
   const ids = new Map<string, string>();
   if (rows.length === 0) return ids;
-  const col = <T>(pick: (s: StepState) => T) => rows.map((r) => pick(r.step));
+  // One JSON parameter, not an array per column: see insertRows in insert-event-rows.ts for why.
+  const records = JSON.stringify(
+    rows.map(({ runId, tenantId, step: s }) => ({
+      tenant_id: tenantId,
+      run_id: runId,
+      name: pgCut(s.name, 128),
+      attempt: s.attempt,
+      position: s.position,
+      status: s.status,
+      model: pgCut(s.model, 128),
+      tokens_in: s.tokensIn,
+      tokens_out: s.tokensOut,
+      cost_micros: s.costMicros.toString(),
+      duration_ms: s.durationMs,
+      exit_code: s.exitCode,
+      output_path: pgText(s.outputPath),
+      error: pgText(s.error),
+      started_at: s.startedAt,
+      finished_at: s.finishedAt,
+    })),
+  );
   const result = await client.query<{ id: string; run_id: string; name: string; attempt: number }>(
     `INSERT INTO run_steps (tenant_id, run_id, name, attempt, position, status, model, tokens_in, tokens_out, cost_micros,
                             duration_ms, exit_code, output_path, error, started_at, finished_at, updated_at)
      SELECT u.tenant_id, u.run_id, u.name, u.attempt, u.position, u.status::step_status, u.model, u.tokens_in,
             u.tokens_out, u.cost_micros, u.duration_ms, u.exit_code, u.output_path, u.error, u.started_at,
             u.finished_at, now()
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::int[],
-                   $9::int[], $10::bigint[], $11::int[], $12::int[], $13::text[], $14::text[], $15::timestamptz[],
-                   $16::timestamptz[])
-         AS u(tenant_id, run_id, name, attempt, position, status, model, tokens_in, tokens_out, cost_micros,
-              duration_ms, exit_code, output_path, error, started_at, finished_at)
+       FROM json_to_recordset($1::json)
+         AS u(tenant_id uuid, run_id uuid, name text, attempt int, position int, status text, model text,
+              tokens_in int, tokens_out int, cost_micros bigint, duration_ms int, exit_code int, output_path text,
+              error text, started_at timestamptz, finished_at timestamptz)
      ON CONFLICT (run_id, name, attempt) DO UPDATE SET
        status = EXCLUDED.status, model = EXCLUDED.model, tokens_in = EXCLUDED.tokens_in,
        tokens_out = EXCLUDED.tokens_out, cost_micros = EXCLUDED.cost_micros, duration_ms = EXCLUDED.duration_ms,
        exit_code = EXCLUDED.exit_code, output_path = EXCLUDED.output_path, error = EXCLUDED.error,
        started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, updated_at = now()
      RETURNING id, run_id, name, attempt`,
-    [
-      rows.map((r) => r.tenantId),
-      rows.map((r) => r.runId),
-      col((s) => pgCut(s.name, 128)),
-      col((s) => s.attempt),
-      col((s) => s.position),
-      col((s) => s.status),
-      col((s) => pgCut(s.model, 128)),
-      col((s) => s.tokensIn),
-      col((s) => s.tokensOut),
-      col((s) => s.costMicros.toString()),
-      col((s) => s.durationMs),
-      col((s) => s.exitCode),
-      col((s) => pgText(s.outputPath)),
-      col((s) => pgText(s.error)),
-      col((s) => s.startedAt),
-      col((s) => s.finishedAt),
-    ],
+    [records],
   );
   for (const row of result.rows) ids.set(stepKey(row.run_id, row.name, row.attempt), row.id);
   return ids;
