@@ -58,17 +58,7 @@ async function measure(work: () => Promise<number>): Promise<Measure> {
 async function bareParallelUpload(boxes: LocalBox[], key: SshKeyPair, release: LocalRelease): Promise<number> {
   const sent = await Promise.all(
     boxes.map(async (box) => {
-      const client = new ssh2.Client();
-      await new Promise<void>((ready, fail) => {
-        client.once('ready', ready).once('error', fail);
-        client.connect({
-          host: box.host,
-          port: box.port,
-          username: 'root',
-          privateKey: key.privateKey,
-          hostVerifier: () => true,
-        });
-      });
+      const client = await connectBare(box, key);
       const exec = (command: string) =>
         new Promise<void>((done, fail) =>
           client.exec(command, (error, channel) => {
@@ -102,8 +92,48 @@ async function bareParallelUpload(boxes: LocalBox[], key: SshKeyPair, release: L
   return sent.reduce((a, b) => a + b, 0);
 }
 
-async function deploy(boxes: LocalBox[], key: SshKeyPair, release: LocalRelease, rolloutId: string): Promise<number> {
+/** One ssh2 connection, dialled again if the box drops it before the handshake (sshd reloading after bootstrap). */
+async function connectBare(box: LocalBox, key: SshKeyPair, attempts = 3): Promise<ssh2.Client> {
+  for (let attempt = 1; ; attempt++) {
+    const client = new ssh2.Client();
+    try {
+      await new Promise<void>((ready, fail) => {
+        client.on('error', fail).once('ready', ready);
+        client.connect({
+          host: box.host,
+          port: box.port,
+          username: 'root',
+          privateKey: key.privateKey,
+          hostVerifier: () => true,
+        });
+      });
+      return client;
+    } catch (error) {
+      client.end();
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/** Per box, when each step ended (ms since the rollout began): where a deploy's time goes. */
+type StepTimes = Map<string, Map<string, number>>;
+const STEP_ORDER = ['upload', 'verify', 'assemble', 'activate', 'restart', 'health', 'prune'];
+
+async function deploy(
+  boxes: LocalBox[],
+  key: SshKeyPair,
+  release: LocalRelease,
+  rolloutId: string,
+  times: StepTimes = new Map(),
+): Promise<number> {
   const pool = new SshPool({ timeouts: { connectMs: 30_000, commandMs: 300_000 } });
+  const t0 = performance.now();
+  const mark = (boxId: string, what: string) => {
+    const box = times.get(boxId) ?? new Map<string, number>();
+    times.set(boxId, box);
+    if (!box.has(what)) box.set(what, performance.now() - t0);
+  };
   try {
     const result = await rolloutRelease({
       pool,
@@ -112,6 +142,12 @@ async function deploy(boxes: LocalBox[], key: SshKeyPair, release: LocalRelease,
       rolloutId,
       concurrency: boxes.length,
       canarySize: 0,
+      recorder: {
+        record(event) {
+          if (event.type === 'deploy.step' && event.status !== 'started') mark(event.boxId, event.step);
+          if (event.type === 'deploy.step' && event.status === 'started') mark(event.boxId, `${event.step}:started`);
+        },
+      },
     });
     const failed = result.results.filter((r) => r.outcome !== 'succeeded');
     if (failed.length > 0 || result.results.length !== boxes.length) {
@@ -123,6 +159,23 @@ async function deploy(boxes: LocalBox[], key: SshKeyPair, release: LocalRelease,
   } finally {
     await pool.close(5_000);
   }
+}
+
+/** Median and slowest box per step: `lock` is connect + lock + state read, the others end at their own marker. */
+function describeSteps(times: StepTimes): string {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const parts: string[] = [];
+  for (const box of times.values()) box.set('start', 0);
+  let previous = 'start';
+  for (const step of ['lock', ...STEP_ORDER]) {
+    const spans = [...times.values()]
+      .filter((box) => box.has(step) && box.has(previous))
+      .map((box) => (box.get(step) as number) - (box.get(previous) as number));
+    if (spans.length === 0) continue;
+    parts.push(`${step} ${median(spans).toFixed(0)}/${Math.max(...spans).toFixed(0)}`);
+    previous = step;
+  }
+  return `per-box step time, median/max ms: ${parts.join(', ')}`;
 }
 
 /** The naive way: for each box in turn, scp the whole release, then one ssh to switch, restart and check health. */
@@ -209,10 +262,12 @@ export default defineBenchmark({
         log(
           `${n} box(es): bare parallel SFTP ${bare.wallS.toFixed(2)} s, ${bare.cpuS.toFixed(2)} CPU s, ${bare.mbSent.toFixed(0)} MB`,
         );
-        const first = await measure(() => deploy(boxes, key, v1, `first-${n}`));
+        const firstSteps: StepTimes = new Map();
+        const first = await measure(() => deploy(boxes, key, v1, `first-${n}`, firstSteps));
         log(
           `${n} box(es): first deploy ${first.wallS.toFixed(2)} s, ${first.cpuS.toFixed(2)} CPU s, ${first.mbSent.toFixed(0)} MB`,
         );
+        log(`${n} box(es): first deploy ${describeSteps(firstSteps)}`);
         const ratio = first.wallS / bare.wallS;
         figures.push(
           { name: `first_deploy_${n}_boxes_wall`, value: first.wallS, unit: 's' },
@@ -230,10 +285,12 @@ export default defineBenchmark({
         );
 
         if (n === UPGRADE_SIZE) {
-          const upgrade = await measure(() => deploy(boxes, key, v2, `upgrade-${n}`));
+          const upgradeSteps: StepTimes = new Map();
+          const upgrade = await measure(() => deploy(boxes, key, v2, `upgrade-${n}`, upgradeSteps));
           log(
             `${n} boxes: upgrade deploy ${upgrade.wallS.toFixed(2)} s, ${upgrade.cpuS.toFixed(2)} CPU s, ${upgrade.mbSent.toFixed(1)} MB`,
           );
+          log(`${n} boxes: upgrade deploy ${describeSteps(upgradeSteps)}`);
           const knownHosts = join(WORK, 'known_hosts');
           writeFileSync(knownHosts, boxes.map((box, i) => `${box.host} ${hostKeys[i]!.publicKey}`).join('\n') + '\n');
           const naive = await measure(() => naiveUpgrade(boxes, keyFile, knownHosts, v2));

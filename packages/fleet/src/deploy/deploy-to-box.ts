@@ -11,6 +11,7 @@ import type { DeployLockProvider } from './deploy-lock-provider';
 import { type HealthCheckPlan, installScript, rollbackScript, SCRIPT_EXIT } from './deploy-scripts';
 import { DeploySession } from './deploy-session';
 import { planUpload, type UploadProgress, uploadMissingFiles } from './upload-missing-files';
+import type { UploadSlots } from './upload-slots';
 
 export interface BoxDeployProgress {
   boxId: string;
@@ -31,6 +32,8 @@ export interface DeployBoxOptions {
   lockWaitMs?: number;
   health?: Partial<HealthCheckPlan>;
   keepReleases?: number;
+  /** Shared by a rollout's deploys: how many boxes upload at once. */
+  uploadSlots?: UploadSlots;
   /** Attempts after a dropped connection or a corrupt upload, first one included. */
   maxAttempts?: number;
   /** Deadline of the remote install (verify, assemble, switch, restart, health). */
@@ -55,6 +58,7 @@ export interface BoxDeployResult {
   error?: { failure: string; message: string };
 }
 
+const PACED_UPLOAD_BYTES = 8 * 1024 * 1024;
 const DEPLOY_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 export const DEFAULT_HEALTH_CHECK: HealthCheckPlan = { attempts: 40, intervalSeconds: 0.5 };
 
@@ -123,12 +127,17 @@ export async function deployToBox(options: DeployBoxOptions): Promise<BoxDeployR
         } else {
           progress('upload');
           await session.step('upload', 'started', `files=${plan.files.length} bytes=${plan.bytes}`);
-          const sent = await uploadMissingFiles(connection, release, plan, {
-            incomingDir: `${layout.installDir}/incoming/${options.deployId}`,
-            partialUploads: held.state.partialUploads,
-            boxHasZstd: held.state.hasZstd,
-            onProgress: (p) => progress('upload', p),
-          });
+          const { state } = held;
+          const upload = () =>
+            uploadMissingFiles(connection, release, plan, {
+              incomingDir: `${layout.installDir}/incoming/${options.deployId}`,
+              partialUploads: state.partialUploads,
+              boxHasZstd: state.hasZstd,
+              onProgress: (p) => progress('upload', p),
+            });
+          // Small uploads (an upgrade's few changed files) skip the queue: pacing matters for bulk transfers only.
+          const paced = options.uploadSlots && plan.bytes >= PACED_UPLOAD_BYTES ? options.uploadSlots : undefined;
+          const sent = await (paced ? paced.run(upload) : upload());
           bytesUploaded += sent.bytes;
           filesUploaded += sent.files;
           await session.step('upload', 'succeeded', `files=${sent.files} bytes=${sent.bytes} sent=${sent.wireBytes}`);

@@ -5,6 +5,7 @@ import type { BoxTarget } from '../ssh-options';
 import type { SshPool } from '../ssh-pool';
 import type { BoxLayout } from './box-layout';
 import type { DeployLockProvider } from './deploy-lock-provider';
+import { UploadSlots } from './upload-slots';
 import { type BoxDeployProgress, type BoxDeployResult, type DeployBoxOptions, deployToBox } from './deploy-to-box';
 
 export interface RolloutOptions {
@@ -18,6 +19,11 @@ export interface RolloutOptions {
   layout?: BoxLayout;
   /** Boxes deployed at once. Default 8. */
   concurrency?: number;
+  /**
+   * Boxes uploading at once (the rest of each box's deploy is not limited). Default: a quarter of `concurrency`,
+   * at least 2, so boxes finish their uploads in waves and their remote steps overlap other boxes' uploads.
+   */
+  parallelUploads?: number;
   /** Boxes deployed first, on their own; any failure among them stops the rollout. Default 1 (0: no canary). */
   canarySize?: number;
   /** Stop launching deploys once failed/finished exceeds this (0..1), judged after `minSampleForStop`. Default 0.2. */
@@ -54,6 +60,7 @@ export async function rolloutRelease(options: RolloutOptions): Promise<RolloutRe
   const version = options.release.manifest.version;
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const canarySize = Math.min(options.canarySize ?? 1, options.targets.length);
+  const uploadSlots = new UploadSlots(options.parallelUploads ?? Math.max(2, Math.ceil(concurrency / 4)));
   const maxFailureRate = options.maxFailureRate ?? 0.2;
   const minSample = options.minSampleForStop ?? Math.max(3, canarySize);
   const results: BoxDeployResult[] = [];
@@ -72,6 +79,7 @@ export async function rolloutRelease(options: RolloutOptions): Promise<RolloutRe
       recorder,
       lockProvider: options.lockProvider,
       layout: options.layout,
+      uploadSlots,
       onProgress: options.onProgress,
       onLog: options.onLog ? (line) => options.onLog?.(target.id, line) : undefined,
     });
