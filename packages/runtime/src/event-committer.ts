@@ -106,6 +106,31 @@ export class EventCommitter {
  * twice per step, and FileHandle promises cost several times more).
  */
 function writeDurably(path: string, data: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const run = () => writeDurablyNow(path, data).then(resolve, reject).finally(release);
+    if (inFlight < MAX_DURABLE_WRITES) {
+      inFlight++;
+      run();
+    } else waiting.push(run);
+  });
+}
+
+/**
+ * Durable writes in flight at once. An fsync holds a thread-pool thread for as long as the disk takes (milliseconds
+ * under a burst); unbounded, a thousand of them fill the pool and the mkdir/stat of the next launches queue behind
+ * them. A few at a time keep the disk busy (the filesystem journal commits concurrent fsyncs together anyway).
+ */
+const MAX_DURABLE_WRITES = 4;
+let inFlight = 0;
+const waiting: (() => void)[] = [];
+
+function release(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else inFlight--;
+}
+
+function writeDurablyNow(path: string, data: string): Promise<void> {
   return new Promise((resolve, reject) => {
     open(path, 'w', 0o644, (openError, fd) => {
       if (openError) return reject(openError);

@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
  */
 const SCRIPT = String.raw`
 use strict; use warnings; no warnings qw(exec); use POSIX qw(setsid dup2 _exit WNOHANG);
-$| = 1; $SIG{PIPE} = 'IGNORE';
+$| = 0; $SIG{PIPE} = 'IGNORE'; # replies go out per batch (and before each fork, which flushes)
 my $hires = eval { require Time::HiRes; 1 };
 pipe(my $wake_r, my $wake_w) or die "pipe: $!";
 $SIG{CHLD} = sub { syswrite($wake_w, "x") };
@@ -54,6 +54,7 @@ while ($open || %ids) {
       launch(@fields);
     }
   }
+  STDOUT->flush();
 }
 `;
 
@@ -92,6 +93,7 @@ export class ForkServer {
   private child: ChildProcess | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private corked = false;
 
   static available(): boolean {
     return spawnSync('perl', ['-MPOSIX', '-e', '1'], { stdio: 'ignore' }).status === 0;
@@ -161,8 +163,26 @@ export class ForkServer {
         failed: reject,
         exited: exitResolve,
       });
-      child.stdin?.write(`${fields.join('\0')}\0\0`);
+      this.send(child, `${fields.join('\0')}\0\0`);
     });
+  }
+
+  /**
+   * Requests made in one turn of the event loop (a burst of handoffs) go out as one write: one wake-up of the helper,
+   * which then forks them back to back, instead of a syscall and a context switch per agent.
+   */
+  private send(child: ChildProcess, request: string): void {
+    const stdin = child.stdin;
+    if (!stdin) return;
+    if (!this.corked) {
+      this.corked = true;
+      stdin.cork();
+      setImmediate(() => {
+        this.corked = false;
+        stdin.uncork();
+      });
+    }
+    stdin.write(request);
   }
 
   /**
