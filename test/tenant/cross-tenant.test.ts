@@ -245,6 +245,28 @@ describe('cross-tenant isolation on every tenant route', () => {
       },
       {
         method: 'GET',
+        route: '/v1/chains/:id/versions/:version/staging',
+        url: `/v1/chains/${victimChainId}/versions/1/staging`,
+        status: 404,
+        mustNotContain: ['echo one'],
+      },
+      {
+        method: 'POST',
+        route: '/v1/chains/:id/activate',
+        url: `/v1/chains/${victimChainId}/activate`,
+        payload: { version: 1, reason: 'attacker' },
+        status: 404,
+        mustNotContain: ['echo one', victim.tenantId],
+      },
+      {
+        method: 'POST',
+        route: '/v1/chains/:id/rollback',
+        url: `/v1/chains/${victimChainId}/rollback`,
+        status: 404,
+        mustNotContain: ['echo one', victim.tenantId],
+      },
+      {
+        method: 'GET',
         route: '/v1/usage',
         url: '/v1/usage',
         status: 200,

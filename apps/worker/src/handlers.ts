@@ -1,13 +1,26 @@
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import type { JobHandlers, Queues } from '@paddock/jobs';
-import { advanceWorkflow, runProbe, startProvisioning, type WorkflowRegistry } from '@paddock/services';
+import type { BoxLayout, SshPool } from '@paddock/fleet';
+import {
+  advanceWorkflow,
+  type BoxSyncDeps,
+  pushTenantSecrets,
+  runProbe,
+  stageChainVersion,
+  startProvisioning,
+  syncChainVersion,
+  type WorkflowRegistry,
+} from '@paddock/services';
+import type { Vault } from '@paddock/vault';
 
 /** The clients handlers pass to their services. */
 export interface HandlerDeps {
   prisma: PrismaClient;
   queues: Queues;
   workflows: WorkflowRegistry;
+  /** Box access for the box-sync jobs (chain sync and staging, secrets push): the worker's vault and SSH pool. */
+  boxes: { vault: Vault; ssh: SshPool; layout?: BoxLayout; stagingPollMs?: number };
 }
 
 /**
@@ -33,6 +46,15 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
     }
     return { prisma: deps.prisma, queues: deps.queues, workflows: deps.workflows };
   };
+  const boxSyncDeps = (): BoxSyncDeps => {
+    if (!deps.prisma || !deps.queues || !deps.boxes) {
+      throw new AppError(
+        'internal',
+        'this worker was started without { prisma, queues, boxes: { vault, ssh } }: it cannot reach boxes',
+      );
+    }
+    return { prisma: deps.prisma, queues: deps.queues, ...deps.boxes };
+  };
   return {
     'diagnostics.probe': (payload, context) => runProbe(payload, context),
     'tenant.provision': async (payload, context) => {
@@ -42,5 +64,8 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
       return startProvisioning({ prisma: client, queues: deps.queues }, payload, context);
     },
     'workflow.advance': (payload, context) => advanceWorkflow(workflowDeps(), payload, context),
+    'chain.sync': (payload, context) => syncChainVersion(boxSyncDeps(), payload, context),
+    'chain.stage': (payload, context) => stageChainVersion(boxSyncDeps(), payload, context),
+    'secrets.push': (payload) => pushTenantSecrets(boxSyncDeps(), payload),
   };
 }

@@ -44,6 +44,37 @@ export const jobCatalog = {
     backoff: { type: 'exponential', delayMs: 1_000 },
     timeoutMs: 15 * 60_000,
   }),
+  'chain.sync': defineJob({
+    name: 'chain.sync',
+    queue: 'fleet',
+    description:
+      "Writes a chain version's definition and files to the tenant's box under the runtime root, content-addressed (chains/<name>/<hash>/), atomically and idempotently; then stages it (reference inputs) or, without any, makes it active. Its job record is written in the upload's transaction.",
+    payload: z.object({ tenantId: z.string().uuid(), chainVersionId: z.string().uuid() }),
+    attempts: 5,
+    backoff: { type: 'exponential', delayMs: 2_000 },
+    timeoutMs: 5 * 60_000,
+  }),
+  'chain.stage': defineJob({
+    name: 'chain.stage',
+    queue: 'fleet',
+    description:
+      'Runs a synced chain version on the box against each of its reference inputs, evaluates the checks, stores the staging result and makes the version active (the previous one kept as last known-good) or rejects it.',
+    payload: z.object({ tenantId: z.string().uuid(), chainVersionId: z.string().uuid() }),
+    attempts: 3,
+    backoff: { type: 'exponential', delayMs: 5_000 },
+    // Reference runs are bounded by their own timeouts (at most an hour each); this bounds the whole job.
+    timeoutMs: 2 * 3_600_000,
+  }),
+  'secrets.push': defineJob({
+    name: 'secrets.push',
+    queue: 'fleet',
+    description:
+      "Replaces the tenant's secrets file on its box with the tenant's current secrets (read when the job runs, so changes made before it starts are coalesced into one push; the latest set wins).",
+    payload: z.object({ tenantId: z.string().uuid() }),
+    attempts: 6,
+    backoff: { type: 'exponential', delayMs: 1_000 },
+    timeoutMs: 2 * 60_000,
+  }),
 } as const;
 
 export type JobCatalog = typeof jobCatalog;

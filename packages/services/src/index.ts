@@ -33,8 +33,33 @@ export {
   chainNotFound,
   getChainVersion,
   listChainVersions,
+  type UploadChainInput,
+  type UploadOutcome,
   uploadChainVersion,
 } from './chains/chain-versions';
+export { deployChainVersion } from './chains/deploy-chain-version';
+export {
+  type ActivationOutcome,
+  activateChainVersion,
+  finishStaging,
+  rollbackChain,
+} from './chains/chain-activation';
+export { type ChainVersionStaging, getChainVersionStaging } from './chains/staging-view';
+export { validateReferenceInputs } from './chains/reference-inputs';
+export { deleteSecretAndPush, setSecretAndPush } from './secrets/secret-changes';
+export { type ActiveChainOnBox, activeChainOnBox } from './box-sync/active-chain-on-box';
+export type { BoxSyncDeps } from './box-sync/box-sync-deps';
+export { chainFileOnBox, chainFileProblem, chainVersionDir, filesOnBox } from './box-sync/chain-paths';
+export { syncChainVersion } from './box-sync/sync-chain-version';
+export { stageChainVersion } from './box-sync/stage-chain-version';
+export { pushTenantSecrets } from './box-sync/push-tenant-secrets';
+export {
+  queueChainStage,
+  queueChainSync,
+  queueSecretsPush,
+  recordChainSync,
+  SECRETS_PUSH_WINDOW_MS,
+} from './box-sync/sync-jobs';
 export { type ChainSummary, listChains } from './chains/list-chains';
 export { diffChainVersions, type FileDiff } from './chains/diff-chain-versions';
 export { unifiedDiff } from './chains/unified-diff';

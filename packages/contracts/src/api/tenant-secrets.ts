@@ -14,7 +14,11 @@ export const PutSecretBodySchema = z
     value: z
       .string()
       .min(1, { message: 'must not be empty (delete the secret instead)' })
-      .max(MAX_SECRET_VALUE_LENGTH, { message: `must be at most ${MAX_SECRET_VALUE_LENGTH} characters` }),
+      .max(MAX_SECRET_VALUE_LENGTH, { message: `must be at most ${MAX_SECRET_VALUE_LENGTH} characters` })
+      // The box's env file holds one NAME="value" per line: a line break or NUL could not reach the box intact.
+      .refine((value) => !/[\n\r\0]/.test(value), {
+        message: 'must not contain a line break or NUL (encode multi-line values, e.g. base64)',
+      }),
   })
   .strict();
 

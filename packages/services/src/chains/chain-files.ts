@@ -7,6 +7,7 @@ import {
   parseChainDefinition,
 } from '@paddock/contracts';
 import { chainVersion, referencedFiles } from '@paddock/runtime/chain-files';
+import { chainFileProblem, directoryConflict } from '../box-sync/chain-paths';
 
 export interface ValidatedChain {
   chain: ChainDefinition;
@@ -48,6 +49,13 @@ export function validateUploadedChain(input: {
   }
   const files = new Map<string, string>();
   for (const rel of referencedFiles(parsed.chain)) {
+    // The box gets the files next to the chain file: a path that cannot be written there is refused here.
+    const unwritable = chainFileProblem(rel, input.fileName);
+    if (unwritable) {
+      problems.push(at(rel, unwritable));
+      uploaded.delete(normalize(rel));
+      continue;
+    }
     const path = uploaded.get(normalize(rel));
     if (path === undefined) {
       problems.push(at(rel, 'is referenced by the chain but was not uploaded (add it to files)'));
@@ -57,6 +65,8 @@ export function validateUploadedChain(input: {
     uploaded.delete(normalize(rel));
   }
   for (const path of uploaded.values()) problems.push(at(path, 'was uploaded but no step of the chain references it'));
+  const asDirectory = directoryConflict([...[...files.keys()].map(normalize), input.fileName]);
+  if (asDirectory) problems.push(at(asDirectory, 'is a file, but another path uses it as a directory'));
   if (problems.length > 0) throw chainInvalid(problems);
 
   const buffers = new Map([...files].map(([rel, text]) => [rel, Buffer.from(text, 'utf8')]));

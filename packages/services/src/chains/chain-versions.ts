@@ -1,8 +1,10 @@
-import { AppError } from '@paddock/contracts';
+import { AppError, type ReferenceInput } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '@paddock/db';
+import { type QueuedJob, recordChainSync } from '../box-sync/sync-jobs';
 import { limitReached, lockPlanLimits } from '../tenants/plan-limits';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
 import { validateUploadedChain } from './chain-files';
+import { validateReferenceInputs } from './reference-inputs';
 
 export type ChainVersionStatus = 'staging' | 'active' | 'rejected' | 'superseded';
 
@@ -30,18 +32,37 @@ interface StoredDefinition {
   chain: unknown;
 }
 
+export interface UploadChainInput {
+  definition: string;
+  fileName: string;
+  files: Record<string, string>;
+  /** Staging cases; none: the version becomes active once it is on the box. */
+  referenceInputs?: ReferenceInput[] | undefined;
+}
+
+export interface UploadOutcome {
+  chain: { id: string; name: string };
+  version: ChainVersionSummary;
+  created: boolean;
+  /** The sync to the box recorded with the version (its Redis half is left to the caller), or null when synced. */
+  sync: QueuedJob | null;
+}
+
 /**
- * Validates and stores an uploaded chain as a version of the chain it names. The same content uploaded again is the
- * same version (found by content hash, nothing written); new content gets the next version number. Versions of one
+ * Validates and stores an uploaded chain as a version of the chain it names, with the job record of its sync to the
+ * box in the same transaction. The same content uploaded again is the same version (found by content hash, nothing
+ * written but a new sync when it never reached the box); new content gets the next version number. Versions of one
  * chain are numbered under a row lock on the chain, so concurrent uploads never take the same number.
  */
 export async function uploadChainVersion(
   prisma: PrismaClient,
   actor: TenantIdentity,
-  input: { definition: string; fileName: string; files: Record<string, string> },
+  input: UploadChainInput,
   request: RequestFacts = {},
-): Promise<{ chain: { id: string; name: string }; version: ChainVersionSummary; created: boolean }> {
+): Promise<UploadOutcome> {
   const valid = validateUploadedChain(input);
+  const referenceInputs = input.referenceInputs ?? [];
+  validateReferenceInputs(valid.chain, referenceInputs);
   const name = valid.chain.name;
   return prisma.$transaction(async (tx) => {
     const limits = await lockPlanLimits(tx, actor.tenantId);
@@ -61,11 +82,19 @@ export async function uploadChainVersion(
     if (!chain) throw new Error(`chain "${name}" vanished inside its own transaction`);
     const existing = await tx.chainVersion.findUnique({
       where: { chainId_contentHash: { chainId: chain.id, contentHash: valid.contentHash } },
-      select: { id: true },
+      select: { id: true, version: true, referenceInputs: true, syncedAt: true },
     });
     if (existing) {
+      if (canonical(existing.referenceInputs ?? []) !== canonical(referenceInputs)) {
+        throw new AppError(
+          'conflict',
+          `This content is already version ${existing.version} with other reference inputs; a version's staging ` +
+            'cases cannot change (change the chain or its prompts to make a new version).',
+        );
+      }
+      const sync = existing.syncedAt ? null : await recordChainSync(tx, actor.tenantId, existing.id);
       const summary = await versionSummaries(tx, actor.tenantId, chain.id, existing.id);
-      return { chain: { id: chain.id, name }, version: summary[0] as ChainVersionSummary, created: false };
+      return { chain: { id: chain.id, name }, version: summary[0] as ChainVersionSummary, created: false, sync };
     }
     const latest = await tx.chainVersion.aggregate({ where: { chainId: chain.id }, _max: { version: true } });
     const definition: StoredDefinition = { fileName: valid.fileName, text: valid.text, chain: valid.chain };
@@ -78,6 +107,7 @@ export async function uploadChainVersion(
         // Through JSON so optional fields left undefined by the parser are dropped, not refused.
         definition: JSON.parse(JSON.stringify(definition)) as Prisma.InputJsonObject,
         prompts: Object.fromEntries(valid.files),
+        referenceInputs: JSON.parse(JSON.stringify(referenceInputs)) as Prisma.InputJsonArray,
         createdByUserId: actor.userId,
       },
       select: { id: true, version: true },
@@ -91,13 +121,29 @@ export async function uploadChainVersion(
         actor,
         'chain_version.create',
         { type: 'chain_version', id: row.id },
-        { chain: name, chainId: chain.id, version: row.version, contentHash: valid.contentHash },
+        {
+          chain: name,
+          chainId: chain.id,
+          version: row.version,
+          contentHash: valid.contentHash,
+          referenceInputs: referenceInputs.map((r) => r.name),
+        },
         request,
       ),
     });
+    const sync = await recordChainSync(tx, actor.tenantId, row.id);
     const summary = await versionSummaries(tx, actor.tenantId, chain.id, row.id);
-    return { chain: { id: chain.id, name }, version: summary[0] as ChainVersionSummary, created: true };
+    return { chain: { id: chain.id, name }, version: summary[0] as ChainVersionSummary, created: true, sync };
   });
+}
+
+/** JSON with object keys sorted: jsonb keeps its own key order, so stored and uploaded values compare by this. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
 }
 
 /** Versions of one of the tenant's chains, newest first; not_found when the chain is not the tenant's. */

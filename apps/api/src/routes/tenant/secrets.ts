@@ -5,7 +5,7 @@ import {
   SecretParamsSchema,
   SecretSummarySchema,
 } from '@paddock/contracts';
-import { deleteTenantSecret, listTenantSecrets, setTenantSecret } from '@paddock/services';
+import { deleteSecretAndPush, listTenantSecrets, setSecretAndPush } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -25,14 +25,15 @@ export function registerTenantSecretRoutes(app: FastifyInstance, deps: ApiDeps):
       onRequest,
       schema: {
         ...common,
-        summary: 'Set a secret (created or replaced; encrypted at rest, never shown again)',
+        summary:
+          "Set a secret (created or replaced; encrypted at rest, never shown again) and push it to the workspace's box",
         params: SecretParamsSchema,
         body: PutSecretBodySchema,
         response: { 200: SecretSummarySchema, 201: SecretSummarySchema, ...errors },
       },
     },
     async (request, reply) => {
-      const secret = await setTenantSecret(
+      const secret = await setSecretAndPush(
         deps,
         tenantOf(request),
         { name: request.params.name, value: request.body.value },
@@ -68,13 +69,13 @@ export function registerTenantSecretRoutes(app: FastifyInstance, deps: ApiDeps):
       onRequest,
       schema: {
         ...common,
-        summary: 'Delete a secret',
+        summary: "Delete a secret (and remove it from the workspace's box)",
         params: SecretParamsSchema,
         response: { 204: z.null(), ...errors },
       },
     },
     async (request, reply) => {
-      await deleteTenantSecret(deps.prisma, tenantOf(request), request.params.name, requestFacts(request));
+      await deleteSecretAndPush(deps, tenantOf(request), request.params.name, requestFacts(request));
       return reply.status(204).send(null);
     },
   );

@@ -1,0 +1,89 @@
+import type { Prisma, PrismaClient } from '@paddock/db';
+import { addJobToQueue, enqueueJob, jobCatalog, type Queues } from '@paddock/jobs';
+import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+
+type Tx = Prisma.TransactionClient;
+
+export interface QueuedJob {
+  name: 'chain.sync';
+  jobId: string;
+  payload: { tenantId: string; chainVersionId: string };
+}
+
+const SYNC = jobCatalog['chain.sync'];
+const ACTIVE_STATUSES = ['queued', 'running', 'retrying'] as const;
+
+/**
+ * Writes the job record of a version's sync inside the caller's transaction (the outbox row), so a stored version
+ * always has a sync to report into. A sync already queued or running is reused; after a finished one (a failed sync,
+ * a box replaced) a new job id is taken, since BullMQ ignores a job id it still remembers.
+ */
+export async function recordChainSync(tx: Tx, tenantId: string, chainVersionId: string): Promise<QueuedJob> {
+  const prefix = `chain-sync-${chainVersionId}-`;
+  const earlier = await tx.jobRecord.findMany({
+    where: { queue: SYNC.queue, jobId: { startsWith: prefix } },
+    select: { jobId: true, status: true },
+  });
+  const open = earlier.find((job) => (ACTIVE_STATUSES as readonly string[]).includes(job.status));
+  const payload = { tenantId, chainVersionId };
+  if (open) return { name: 'chain.sync', jobId: open.jobId, payload };
+  const jobId = `${prefix}${earlier.length + 1}`;
+  await tx.jobRecord.create({
+    data: {
+      queue: SYNC.queue,
+      jobId,
+      name: SYNC.name,
+      payload,
+      maxAttempts: SYNC.attempts,
+      tenantId,
+    },
+  });
+  return { name: 'chain.sync', jobId, payload };
+}
+
+/** The Redis half of a recorded sync: idempotent (a job id BullMQ knows is ignored). */
+export async function queueChainSync(queues: Queues, job: QueuedJob): Promise<void> {
+  await addJobToQueue(queues, job.name, job.payload, job.jobId);
+}
+
+/** The staging of a synced version: one per sync job, so a re-synced version is staged again. */
+export async function queueChainStage(
+  deps: { prisma: PrismaClient; queues: Queues },
+  payload: { tenantId: string; chainVersionId: string },
+  syncJobId: string,
+): Promise<string> {
+  const jobId = syncJobId.replace(/^chain-sync-/, 'chain-stage-');
+  await enqueueJob({ queues: deps.queues, records: createPrismaJobRecords(deps.prisma) }, 'chain.stage', payload, {
+    jobId,
+    tenantId: payload.tenantId,
+  });
+  return jobId;
+}
+
+/** Changes within one window share one push, which reads the secrets when it starts (after the window). */
+export const SECRETS_PUSH_WINDOW_MS = 500;
+
+/**
+ * Queues the push of a tenant's secrets to its box. Called after the change committed. Every change made in the
+ * same window lands on the same job id, delayed to the window's end: the job reads the secrets only then, so it
+ * carries all of them (the latest value wins), and a later change falls into a later window's job.
+ */
+export async function queueSecretsPush(
+  deps: { prisma: PrismaClient; queues: Queues },
+  tenantId: string,
+  now = Date.now(),
+): Promise<string> {
+  const window = Math.floor(now / SECRETS_PUSH_WINDOW_MS);
+  const jobId = `secrets-push-${tenantId}-${window}`;
+  await enqueueJob(
+    { queues: deps.queues, records: createPrismaJobRecords(deps.prisma) },
+    'secrets.push',
+    { tenantId },
+    {
+      jobId,
+      tenantId,
+      delayMs: (window + 1) * SECRETS_PUSH_WINDOW_MS - now,
+    },
+  );
+  return jobId;
+}
