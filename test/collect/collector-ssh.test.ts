@@ -13,7 +13,7 @@ import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 import { REVIEW_CHAIN } from './support/chains';
 import { runRow } from './support/expectations';
 import { waitFor } from './support/local-runtime';
-import { seedBox, seedChain, seedSshKey, seedTenant } from './support/seed';
+import { seedReachableBox } from './support/seed';
 
 // The collector as a worker runs it: startCollector with a pg pool, a vault and an SSH pool, reaching a real test
 // box (sshd in its own namespaces) that runs a real runtime release deployed by packages/fleet.
@@ -51,15 +51,7 @@ afterAll(async () => {
 describe('startCollector over real SSH to a deployed test box', () => {
   it('streams a run with a decision into Postgres exactly once and records the box health', async () => {
     const box = fleet.boxes[0]!;
-    const tenantId = await seedTenant(pool);
-    const sshKeyId = await seedSshKey(pool, vault, fleet.loginKey);
-    const boxId = await seedBox(pool, tenantId, {
-      address: box.host,
-      port: box.port,
-      hostKey: box.hostKeyFingerprint,
-      sshKeyId,
-    });
-    await seedChain(pool, tenantId, 'review');
+    const { boxId } = await seedReachableBox(pool, vault, box, fleet.loginKey, 'review');
     const logged: string[] = [];
     const log = {
       info: (_: object, message: string) => logged.push(message),

@@ -75,7 +75,7 @@ async function expectExactlyOnce(boxId: string, runtime: LocalRuntime) {
       const keys = await storedEventKeys(pool, boxId);
       return keys.size >= onBox.length ? keys : undefined;
     },
-    30_000,
+    60_000,
   );
   expect([...stored.keys()].sort()).toEqual(onBox.map((e) => `${e.run_id}:${e.seq}`).sort());
   expect([...stored.values()].every((n) => n === 1)).toBe(true);
@@ -159,7 +159,7 @@ describe('collector on real runtimes and real Postgres', () => {
       await collector.stop();
     }
     expect((await owners([boxId])).get(boxId)).toBeNull();
-  });
+  }, 150_000);
 
   it('killed with SIGKILL in the middle of a batch and started again: nothing lost, nothing counted twice', async () => {
     const runtime = await startRuntime({ 'short.yaml': SHORT_CHAIN });
@@ -172,8 +172,8 @@ describe('collector on real runtimes and real Postgres', () => {
 
     const first = startCollectorProcess('doomed', { [boxId]: runtime.root }, { COLLECT_MAX_BATCH: '7' });
     // Killed as a batch begins: its transaction is open, nothing of it may show.
-    await first.waitForLog(`batch-writing ${boxId}`, 30_000);
-    await waitFor('a few batches', () => (first.output().match(/batch-written/g)?.length ?? 0) >= 2, 30_000);
+    await first.waitForLog(`batch-writing ${boxId}`, 60_000);
+    await waitFor('a few batches', () => (first.output().match(/batch-written/g)?.length ?? 0) >= 2, 60_000);
     const writingBefore = first.output().match(/batch-writing/g)?.length ?? 0;
     await waitFor(
       'the next batch to begin',
@@ -206,7 +206,7 @@ describe('collector on real runtimes and real Postgres', () => {
     expect(totals.stored).toEqual(totals.onBox);
     expect(totals.onBox.tokens_in).toBe(runIds.length * 60);
     expect((await owners([boxId])).get(boxId)).toBe('successor');
-  });
+  }, 150_000);
 
   it('spreads two boxes over two collectors; when one dies the other takes its box over', async () => {
     const [rA, rB] = await Promise.all([
@@ -227,7 +227,7 @@ describe('collector on real runtimes and real Postgres', () => {
         const values = [...map.values()];
         return values.length === 2 && new Set(values).size === 2 && !values.includes(null) ? map : undefined;
       },
-      20_000,
+      60_000,
     );
     const boxOfOne = split.get(boxA) === 'one' ? boxA : boxB;
     const runtimeOfOne = boxOfOne === boxA ? rA! : rB!;
@@ -243,11 +243,11 @@ describe('collector on real runtimes and real Postgres', () => {
         const map = await owners([boxA, boxB]);
         return map.get(boxA) === 'two' && map.get(boxB) === 'two';
       },
-      20_000,
+      60_000,
     );
     await waitFor('the orphaned run to succeed in Postgres', () => runRow(pool, boxOfOne, 'after-death', 'succeeded'));
     await waitFor('the other run to succeed in Postgres', () => runRow(pool, otherBox, 'other', 'succeeded'));
     await expectExactlyOnce(boxA, rA!);
     await expectExactlyOnce(boxB, rB!);
-  });
+  }, 150_000);
 });

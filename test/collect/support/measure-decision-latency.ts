@@ -9,7 +9,7 @@ import pg from 'pg';
 import { startCollector } from '../../../packages/services/src/collect/start-collector';
 import { createTestFleet } from '../../fleet/support/test-boxes';
 import { REVIEW_CHAIN } from './chains';
-import { seedBox, seedChain, seedSshKey, seedTenant } from './seed';
+import { seedReachableBox } from './seed';
 
 /**
  * Measures (does not assert) the decision latency: from the box writing `decision_pending` (the event's timestamp;
@@ -36,15 +36,7 @@ try {
   });
   await bootstrapBox({ pool: ssh, target, systemNode: true });
   await deployToBox({ pool: ssh, target, release, deployId: 'measure-1' });
-  const tenantId = await seedTenant(pool);
-  const sshKeyId = await seedSshKey(pool, vault, fleet.loginKey);
-  const boxId = await seedBox(pool, tenantId, {
-    address: box.host,
-    port: box.port,
-    hostKey: box.hostKeyFingerprint,
-    sshKeyId,
-  });
-  await seedChain(pool, tenantId, 'review');
+  const { boxId } = await seedReachableBox(pool, vault, box, fleet.loginKey, 'review');
   const quiet = { info: () => {}, warn: () => {}, error: (f: object, m: string) => console.error(m, f) };
   const collector = await startCollector({ pool, vault, ssh, ownerId: 'measure', log: quiet });
   const driver = new BoxChannel({ boxId, open: sshTransport(ssh, target) });

@@ -55,6 +55,29 @@ export async function seedSshKey(pool: Pool, vault: Vault, key: SshKeyPair): Pro
   return id;
 }
 
+/**
+ * A tenant with a ready box reachable over SSH (a test box), its login key stored as provisioning stores it, and
+ * a chain named `chain` so that runs started on the box are adopted.
+ */
+export async function seedReachableBox(
+  pool: Pool,
+  vault: Vault,
+  box: { host: string; port: number; hostKeyFingerprint: string },
+  loginKey: SshKeyPair,
+  chain: string,
+): Promise<{ tenantId: string; boxId: string }> {
+  const tenantId = await seedTenant(pool);
+  const sshKeyId = await seedSshKey(pool, vault, loginKey);
+  const boxId = await seedBox(pool, tenantId, {
+    address: box.host,
+    port: box.port,
+    hostKey: box.hostKeyFingerprint,
+    sshKeyId,
+  });
+  await seedChain(pool, tenantId, chain);
+  return { tenantId, boxId };
+}
+
 /** A chain with one version whose content hash is `hash` (what the box reports as `sha256:<hash>`). */
 export async function seedChain(
   pool: Pool,
