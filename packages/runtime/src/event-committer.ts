@@ -118,9 +118,10 @@ function writeDurably(path: string, data: string): Promise<void> {
 /**
  * Durable writes in flight at once. An fsync holds a thread-pool thread for as long as the disk takes (milliseconds
  * under a burst); unbounded, a thousand of them fill the pool and the mkdir/stat of the next launches queue behind
- * them. A few at a time keep the disk busy (the filesystem journal commits concurrent fsyncs together anyway).
+ * them. Twelve of the detached daemon's 16 threads (run-daemon.ts) keep the disk busy (the filesystem journal commits
+ * concurrent fsyncs together) and leave the rest to the launches.
  */
-const MAX_DURABLE_WRITES = 4;
+const MAX_DURABLE_WRITES = 12;
 let inFlight = 0;
 const waiting: (() => void)[] = [];
 
