@@ -1,3 +1,0 @@
-// Moved to @paddock/fleet (one BoxChannel for the whole control plane). Kept only until
-// packages/services/src/boxes/box-gateway.ts imports from '@paddock/fleet'; delete then.
-export { BoxChannelError, type BoxChannelFailure } from '@paddock/fleet';
