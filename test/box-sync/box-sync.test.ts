@@ -48,6 +48,15 @@ const settled = (id: string) =>
     return row.status === 'staging' ? undefined : row;
   });
 const onBox = (path: string) => env.box.pathOnHost(`${ROOT}/${path}`);
+/** A run's status as the box's runtime reports it (one `status` request on a serve process of its own). */
+const boxStatus = async (runId: string) => {
+  const connection = await env.t.ssh.connect(await loadBoxTargetWithPrisma(env.t.prisma, env.t.vault, env.boxId));
+  const request = `${JSON.stringify({ v: 1, id: 1, op: 'status', run_id: runId })}\n`;
+  const out = await connection.exec(sh`/opt/paddock/bin/paddock-service serve`, { stdin: request });
+  const line = out.stdout.split('\n').find((l) => l.includes('"response"'));
+  if (!line) throw new Error(`no answer from the box: ${out.stdout} ${out.stderr}`);
+  return JSON.parse(line).result;
+};
 
 describe('chain versions deployed to the box', () => {
   let chainId: string;
@@ -225,6 +234,67 @@ describe('chain versions deployed to the box', () => {
     expect(two.statusCode).toBe(400);
     expect(two.body).toContain('exactly one of');
   });
+});
+
+describe('staging runs that need a person or take too long', () => {
+  const DECIDING = `name: deciding
+agents:
+  draft:
+    run: echo "draft $(cat)"
+    input: { run_input: topic }
+  review:
+    needs: [draft]
+    decision: { prompt: Ship it?, show: draft }
+  ship:
+    needs: [review]
+    when: { decision: review, option: approve }
+    run: echo shipped
+`;
+  const stage = async (definition: string, referenceInputs: unknown[]) => {
+    const reply = await api('POST', '/v1/chains', { definition, referenceInputs });
+    expect(reply.statusCode).toBe(201);
+    const row = await settled(reply.json().version.id);
+    const staging = (await api('GET', `/v1/chains/${row.chainId}/versions/${row.version}/staging`)).json();
+    return { row, result: staging.result };
+  };
+
+  it('answers decision steps from the reference, and fails a case that leaves one unanswered', async () => {
+    const { row, result } = await stage(DECIDING, [
+      {
+        name: 'approve',
+        inputs: { topic: 'owls' },
+        decisions: { review: 'approve' },
+        checks: [{ step: 'ship', contains: 'shipped' }],
+      },
+    ]);
+    expect(result.references[0]).toMatchObject({ runStatus: 'succeeded', passed: true });
+    expect(row.status).toBe('active');
+    const onBoxStatus = await boxStatus(result.references[0].runId);
+    expect(onBoxStatus.steps.find((s: { step: string }) => s.step === 'review').decision).toMatchObject({
+      option: 'approve',
+      by: 'staging',
+    });
+
+    const unanswered = await stage(DECIDING.replace('shipped', 'shipped!'), [
+      { name: 'silent', inputs: { topic: 'owls' }, checks: [{ step: 'draft', contains: 'draft owls' }] },
+    ]);
+    expect(unanswered.row.status).toBe('rejected');
+    expect(unanswered.result.references[0].error).toContain('waits for decision review');
+  }, 90_000);
+
+  it('cancels a staging run that outlives its timeout and rejects the version', async () => {
+    const slow = 'name: slow\nagents:\n  wait:\n    run: sleep 30; echo late\n';
+    const { row, result } = await stage(slow, [
+      { name: 'quick', timeoutSeconds: 1, checks: [{ step: 'wait', contains: 'late' }] },
+    ]);
+    expect(row.status).toBe('rejected');
+    expect(result.references[0].error).toContain('did not finish within 1 s');
+    const status = await waitFor('the staging run to be cancelled', async () => {
+      const run = await boxStatus(result.references[0].runId);
+      return run.status === 'cancelled' ? run.status : undefined;
+    });
+    expect(status).toBe('cancelled');
+  }, 90_000);
 });
 
 describe('secrets pushed to the box', () => {
