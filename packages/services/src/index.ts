@@ -53,6 +53,7 @@ export { chainFileOnBox, chainFileProblem, chainVersionDir, filesOnBox } from '.
 export { syncChainVersion } from './box-sync/sync-chain-version';
 export { stageChainVersion } from './box-sync/stage-chain-version';
 export { pushTenantSecrets } from './box-sync/push-tenant-secrets';
+export { queueTenantBoxSync } from './box-sync/queue-tenant-box-sync';
 export {
   queueChainStage,
   queueChainSync,
