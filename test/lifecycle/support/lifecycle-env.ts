@@ -28,7 +28,7 @@ export interface LifecycleEnv {
   /** The local provider the workers use, seen from the test: lists and destroys the same boxes. */
   boxes: DetachedLocalProvider;
   /** Signs a workspace up through the signup service (what `POST /v1/signup` runs). */
-  signUp(label: string): Promise<{ tenantId: string; workflowId: string; startedAt: number }>;
+  signUp(label: string): Promise<{ tenantId: string; workflowId: string; apiKey: string; startedAt: number }>;
   startWorker(id: string, env?: Record<string, string>): Promise<AppProcess>;
   /** The API as its own process on this environment's database, queues and master key; answers its base URL. */
   startApi(env?: Record<string, string>): Promise<{ process: AppProcess; url: string }>;
@@ -86,7 +86,7 @@ export async function startLifecycleEnv(options: { database?: TestDatabase } = {
           idempotencyKey: randomUUID(),
         },
       );
-      return { tenantId: reply.tenant.id, workflowId: reply.workflowId, startedAt };
+      return { tenantId: reply.tenant.id, workflowId: reply.workflowId, apiKey: reply.apiKey.key, startedAt };
     },
     async startWorker(id, env = {}) {
       const worker = spawnApp('apps/worker/src/main.ts', {
