@@ -55,53 +55,72 @@ async function seed(url: string) {
   return { pool, tenantId, boxId };
 }
 
-function* events() {
-  for (let r = 0; r * (2 + 2 * STEPS) < total; r++) yield* succeededRun(`run-${r}`, 'bench', STEPS);
+const ROUNDS = 4;
+
+/** Round `round`'s share of the runs (run ids unique across rounds). */
+function* events(round: number) {
+  const runs = Math.ceil(total / (2 + 2 * STEPS));
+  for (let r = round; r < runs; r += ROUNDS) yield* succeededRun(`run-${r}`, 'bench', STEPS);
+}
+
+async function writeLines(path: string, lines: Iterable<string>): Promise<number> {
+  const out = createWriteStream(path);
+  let n = 0;
+  for (const line of lines) {
+    n++;
+    if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  out.end();
+  await finished(out);
+  return n;
+}
+
+/** The same rows the ingester writes (key, usage, payload...), as CSV for COPY; built outside the timing. */
+function* csvLines(ndjson: string[], scope: { tenantId: string; boxId: string }) {
+  const at = new Date().toISOString();
+  const field = (v: string | number | null) => (v === null ? '' : `"${String(v).replaceAll('"', '""')}"`);
+  for (const line of ndjson) {
+    const row = eventRow(scope.boxId, RunEventSchema.parse(JSON.parse(line)), at);
+    const cells = [scope.tenantId, scope.boxId, row.key, row.runtimeRunId, row.seq, row.type, 'bench', row.stepName];
+    const rest = [row.model, row.tokensIn, row.tokensOut, row.costMicros, row.durationMs, row.payload, row.occurredAt];
+    yield `${[...cells, ...rest].map(field).join(',')}\n`;
+  }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'measure-ingest-'));
-const ndjson = join(dir, 'events.ndjson');
-const out = createWriteStream(ndjson);
-let count = 0;
-for (const line of ndjsonLines(events())) {
-  count++;
-  if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
-}
-out.end();
-await finished(out);
-
 const [a, b] = await Promise.all([cloneTemplate(), cloneTemplate()]);
 try {
   const ingestDb = await seed(a.url);
   const copyDb = await seed(b.url);
-
-  // The same rows the ingester writes (key, usage, payload...), as CSV for COPY; built outside the timing.
-  const csv = join(dir, 'rows.csv');
-  const csvOut = createWriteStream(csv);
-  const at = new Date().toISOString();
-  const field = (v: string | number | null) => (v === null ? '' : `"${String(v).replaceAll('"', '""')}"`);
-  for await (const line of (await import('node:readline')).createInterface({ input: createReadStream(ndjson) })) {
-    const row = eventRow(copyDb.boxId, RunEventSchema.parse(JSON.parse(line)), at);
-    const cells = [copyDb.tenantId, copyDb.boxId, row.key, row.runtimeRunId, row.seq, row.type, 'bench', row.stepName];
-    const rest = [row.model, row.tokensIn, row.tokensOut, row.costMicros, row.durationMs, row.payload, row.occurredAt];
-    if (!csvOut.write(`${[...cells, ...rest].map(field).join(',')}\n`)) {
-      await new Promise<void>((r) => csvOut.once('drain', () => r()));
-    }
+  const files: { ndjson: string; csv: string }[] = [];
+  let count = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const lines = [...ndjsonLines(events(round))];
+    const ndjson = join(dir, `events-${round}.ndjson`);
+    const csv = join(dir, `rows-${round}.csv`);
+    count += await writeLines(ndjson, lines);
+    await writeLines(csv, csvLines(lines, copyDb));
+    files.push({ ndjson, csv });
   }
-  csvOut.end();
-  await finished(csvOut);
 
-  const copyStarted = performance.now();
-  await run(psql, [
-    b.url,
-    '-v',
-    'ON_ERROR_STOP=1',
-    '-c',
-    `\\copy usage_events (tenant_id, box_id, idempotency_key, runtime_run_id, seq, type, chain_name, step_name, model, tokens_in, tokens_out, cost_micros, duration_ms, payload, occurred_at) FROM '${csv}' CSV`,
-  ]);
-  const copyMs = performance.now() - copyStarted;
-
-  const result = await ingestNdjson(ingestDb.pool, ingestDb.boxId, createReadStream(ndjson));
+  // Alternating rounds, so that the load of a shared machine falls on both sides alike.
+  let copyMs = 0;
+  let ingestMs = 0;
+  let batches = 0;
+  for (const file of files) {
+    const copyStarted = performance.now();
+    await run(psql, [
+      b.url,
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-c',
+      `\\copy usage_events (tenant_id, box_id, idempotency_key, runtime_run_id, seq, type, chain_name, step_name, model, tokens_in, tokens_out, cost_micros, duration_ms, payload, occurred_at) FROM '${file.csv}' CSV`,
+    ]);
+    copyMs += performance.now() - copyStarted;
+    const result = await ingestNdjson(ingestDb.pool, ingestDb.boxId, createReadStream(file.ndjson));
+    ingestMs += result.ms;
+    batches += result.batches;
+  }
   const check = await ingestDb.pool.query(
     `SELECT (SELECT count(*) FROM usage_events)::int AS events, (SELECT count(*) FROM runs WHERE status = 'succeeded')::int AS runs`,
   );
@@ -109,9 +128,9 @@ try {
   console.log(
     JSON.stringify({
       events: count,
-      ingestNdjson: { ms: result.ms, eventsPerSecond: rate(count, result.ms), batches: result.batches },
+      ingestNdjson: { ms: Math.round(ingestMs), eventsPerSecond: rate(count, ingestMs), batches },
       copy: { ms: Math.round(copyMs), eventsPerSecond: rate(count, copyMs) },
-      ratioToCopy: Number((copyMs / result.ms).toFixed(2)),
+      ratioToCopy: Number((copyMs / ingestMs).toFixed(2)),
       stored: check.rows[0],
     }),
   );
