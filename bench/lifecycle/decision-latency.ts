@@ -26,7 +26,13 @@ export interface DecisionLatencyOptions {
   pollMs: number;
 }
 
-async function call(apiUrl: string, key: string, method: string, path: string, body?: unknown): Promise<any> {
+async function call<T = unknown>(
+  apiUrl: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const response = await fetch(`${apiUrl}${path}`, {
     method,
     headers: {
@@ -37,7 +43,7 @@ async function call(apiUrl: string, key: string, method: string, path: string, b
   });
   const text = await response.text();
   if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
+  return (text ? JSON.parse(text) : null) as T;
 }
 
 /**
@@ -68,16 +74,21 @@ export async function measureDecisionLatency(
     const waiting = new Map<string, () => void>(); // run id → the lane waiting for its decision
     const lane = async () => {
       while (Date.now() < deadline) {
-        const run = await call(options.apiUrl, tenant.apiKey, 'POST', '/v1/runs', { chain: 'busy' });
+        const run = await call<{ id: string }>(options.apiUrl, tenant.apiKey, 'POST', '/v1/runs', { chain: 'busy' });
         runs++;
         await new Promise<void>((resolve) => waiting.set(run.id, resolve));
       }
     };
     const poll = async () => {
       while (Date.now() < deadline || waiting.size > 0) {
-        const list = await call(options.apiUrl, tenant.apiKey, 'GET', '/v1/decisions?outputBytes=0&limit=100');
+        const list = await call<{ decisions: { id: string; runId: string }[] }>(
+          options.apiUrl,
+          tenant.apiKey,
+          'GET',
+          '/v1/decisions?outputBytes=0&limit=100',
+        );
         const now = Date.now();
-        for (const decision of list.decisions as { id: string; runId: string }[]) {
+        for (const decision of list.decisions) {
           if (seenAt.has(decision.id)) continue;
           seenAt.set(decision.id, now);
           const sent = performance.now();
