@@ -89,6 +89,15 @@ function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
+/**
+ * User + system CPU the daemon used so far (its thread pool included): less sensitive to neighbours' load than wall
+ * times, so it shows what the runtime itself costs per step.
+ */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+}
+
 async function runtime(n: number, cli: string, log: (line: string) => void) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-runtime-'));
   const root = join(dir, 'root');
@@ -133,6 +142,7 @@ async function runtime(n: number, cli: string, log: (line: string) => void) {
       }
     }
     const rss = pid === null ? Number.NaN : peakRssMb(pid);
+    const cpu = pid === null ? Number.NaN : cpuSeconds(pid);
     const starts = events
       .filter((e) => e.kind === 'started')
       .map((e) => Date.parse(typeof e.data?.forked_at === 'string' ? e.data.forked_at : e.timestamp));
@@ -142,7 +152,7 @@ async function runtime(n: number, cli: string, log: (line: string) => void) {
       .map((e) => e.data?.handoff_ms)
       .filter((h): h is number => typeof h === 'number')
       .sort((a, b) => a - b);
-    return { wall, rss, handoffP50: percentile(handoffs, 50), handoffP99: percentile(handoffs, 99) };
+    return { wall, rss, cpu, handoffP50: percentile(handoffs, 50), handoffP99: percentile(handoffs, 99) };
   } finally {
     if (pid !== null) await stopDaemon(root, 60_000).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
@@ -180,7 +190,7 @@ async function measure(n: number, cli: string, log: (line: string) => void, figu
     floorS = Math.min(floorS, f);
     const r = await runtime(n, cli, log);
     log(
-      `runtime N=${n}: ${r.wall.toFixed(2)} s, handoff p50 ${r.handoffP50} ms p99 ${r.handoffP99} ms, rss ${r.rss.toFixed(0)} MB`,
+      `runtime N=${n}: ${r.wall.toFixed(2)} s, handoff p50 ${r.handoffP50} ms p99 ${r.handoffP99} ms, rss ${r.rss.toFixed(0)} MB, daemon cpu ${r.cpu.toFixed(2)} s`,
     );
     if (!best || r.wall < best.wall) best = r;
   }
@@ -197,6 +207,7 @@ async function measure(n: number, cli: string, log: (line: string) => void, figu
       unit: 'ms',
       ...(n === 100 ? { target: { op: '<' as const, value: 10 } } : {}),
     },
+    { name: `N=${n} daemon CPU per step`, value: (r.cpu * 1000) / (n * STEPS), unit: 'ms' },
     {
       name: `N=${n} daemon peak RSS`,
       value: r.rss,
