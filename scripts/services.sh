@@ -97,8 +97,14 @@ ensure_redis() {
 }
 
 ensure_sshd() {
-  if [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null; then return; fi
-  apt_install openssh-server openssh-client >/dev/null || { log "OpenSSH server is missing: install 'openssh-server'"; exit 1; }
+  if ! [ -x /usr/sbin/sshd ] || ! command -v ssh-keygen >/dev/null; then
+    apt_install openssh-server openssh-client >/dev/null || { log "OpenSSH server is missing: install 'openssh-server'"; exit 1; }
+  fi
+  # Deploys compress uploads with zstd and hash on the box with openssl when they are there (both optional: without
+  # them uploads go uncompressed and hashing uses sha256sum); test boxes share this machine's /usr.
+  if ! command -v zstd >/dev/null || ! command -v openssl >/dev/null; then
+    apt_install zstd openssl >/dev/null || log "zstd / openssl missing: deploys fall back to uncompressed uploads and sha256sum"
+  fi
 }
 
 mkdir -p "$data"
