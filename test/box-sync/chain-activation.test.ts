@@ -1,5 +1,5 @@
 import type { StagingResult } from '@paddock/contracts';
-import { finishStaging, queueTenantBoxSync, syncChainVersion } from '@paddock/services';
+import { finishStaging, pushTenantSecrets, queueTenantBoxSync, syncChainVersion } from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
 import { type SignedUp, signUp, startTenantTestApp } from '../tenant/support';
@@ -62,6 +62,31 @@ describe('chain version life cycle', () => {
     const again = await queueTenantBoxSync({ prisma: t.prisma, queues: t.queues }, ws.tenantId);
     expect(again.chainSyncs).toEqual([`chain-sync-${first.version.id}-2`]);
     expect(await t.queues.fleet.getJob(`chain-sync-${first.version.id}-2`)).toBeDefined();
+  });
+
+  it('waits (retries) while the box is being provisioned, and skips on the last attempt', async () => {
+    const other = await signUp(t.app, 'coming');
+    await t.prisma.box.create({ data: { tenantId: other.tenantId, provider: 'local', status: 'deploying' } });
+    const reply = await t.app.inject({
+      method: 'POST',
+      url: '/v1/chains',
+      headers: other.headers,
+      payload: { definition: chain('coming') },
+    });
+    const payload = { tenantId: other.tenantId, chainVersionId: reply.json().version.id as string };
+    const deps = { prisma: t.prisma, vault: t.vault, ssh: t.ssh, queues: t.queues };
+    await expect(syncChainVersion(deps, payload, { jobId: 'x', finalAttempt: false })).rejects.toThrow(
+      /still being provisioned/,
+    );
+    expect(await syncChainVersion(deps, payload, { jobId: 'x', finalAttempt: true })).toEqual({
+      skipped: 'the box is still being provisioned',
+    });
+    await expect(pushTenantSecrets(deps, { tenantId: other.tenantId }, { finalAttempt: false })).rejects.toThrow(
+      /still being provisioned/,
+    );
+    expect((await t.prisma.chainVersion.findUniqueOrThrow({ where: { id: payload.chainVersionId } })).syncedAt).toBe(
+      null,
+    );
   });
 
   it('refuses to activate a version that is not on the box yet', async () => {

@@ -66,6 +66,6 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
     'workflow.advance': (payload, context) => advanceWorkflow(workflowDeps(), payload, context),
     'chain.sync': (payload, context) => syncChainVersion(boxSyncDeps(), payload, context),
     'chain.stage': (payload, context) => stageChainVersion(boxSyncDeps(), payload, context),
-    'secrets.push': (payload) => pushTenantSecrets(boxSyncDeps(), payload),
+    'secrets.push': (payload, context) => pushTenantSecrets(boxSyncDeps(), payload, context),
   };
 }

@@ -3,7 +3,7 @@ import { DEFAULT_BOX_LAYOUT, pushSecrets } from '@paddock/fleet';
 import { loadBoxTargetWithPrisma } from '../boxes/load-box-target-prisma';
 import { secretContext } from '../secrets/tenant-secrets';
 import type { BoxSyncDeps } from './box-sync-deps';
-import { findTenantBox } from './tenant-box';
+import { boxForJob } from './tenant-box';
 
 const MAX_ROUNDS = 3;
 
@@ -13,10 +13,15 @@ const MAX_ROUNDS = 3;
  * latest secrets; a change that lands while a push is on the wire is caught by reading again after it (and pushing
  * again). Values are decrypted here, in memory, and travel on stdin (pushSecrets); only names are recorded.
  */
-export async function pushTenantSecrets(deps: BoxSyncDeps, payload: { tenantId: string }) {
+export async function pushTenantSecrets(
+  deps: BoxSyncDeps,
+  payload: { tenantId: string },
+  context: { finalAttempt: boolean },
+) {
   const { prisma, vault } = deps;
-  const boxId = await findTenantBox(prisma, payload.tenantId);
-  if (!boxId) return { skipped: 'the workspace has no box yet (provisioning pushes the secrets)' };
+  const box = await boxForJob(prisma, payload.tenantId, context.finalAttempt);
+  if ('skipped' in box) return box;
+  const { boxId } = box;
   const target = await loadBoxTargetWithPrisma(prisma, vault, boxId);
   return prisma.$transaction(
     async (tx) => {

@@ -33,8 +33,9 @@ export async function stageChainVersion(
   const generation = /-(\d+)$/.exec(context.jobId)?.[1] ?? '1';
   const references: ReferenceOutcome[] = [];
   try {
-    const boxId = await findTenantBox(deps.prisma, payload.tenantId);
-    if (!boxId) throw new Error('the workspace has no box');
+    const found = await findTenantBox(deps.prisma, payload.tenantId);
+    if (!found || !('boxId' in found)) throw new Error('the workspace has no box ready');
+    const { boxId } = found;
     const target = await loadBoxTargetWithPrisma(deps.prisma, deps.vault, boxId);
     const connection = await deps.ssh.connect(target);
     // Started from the runtime root, so the version's file is named relative to it (as `activeChainOnBox` gives it).

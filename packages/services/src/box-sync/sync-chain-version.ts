@@ -5,7 +5,7 @@ import type { BoxSyncDeps } from './box-sync-deps';
 import { loadChainVersionForBox } from './chain-on-box';
 import { recordStagingProblem } from './staging-problem';
 import { queueChainStage } from './sync-jobs';
-import { findTenantBox } from './tenant-box';
+import { boxForJob } from './tenant-box';
 import { writeChainFiles } from './write-chain-files';
 
 export interface SyncJobContext {
@@ -26,8 +26,9 @@ export async function syncChainVersion(
   const layout = deps.layout ?? DEFAULT_BOX_LAYOUT;
   const version = await loadChainVersionForBox(deps.prisma, payload.tenantId, payload.chainVersionId);
   if (!version) return { skipped: 'the chain version no longer exists' };
-  const boxId = await findTenantBox(deps.prisma, payload.tenantId);
-  if (!boxId) return { skipped: 'the workspace has no box yet' };
+  const box = await boxForJob(deps.prisma, payload.tenantId, context.finalAttempt);
+  if ('skipped' in box) return box;
+  const { boxId } = box;
   let outcome: string;
   try {
     const connection = await deps.ssh.connect(await loadBoxTargetWithPrisma(deps.prisma, deps.vault, boxId));
