@@ -92,6 +92,13 @@ describe('startCollector over real SSH to a deployed test box', () => {
       // clock: the test box runs on this machine) to the row being readable in Postgres.
       console.log(`decision latency over SSH: ${pending.seenAt - Date.parse((written as RunEvent).timestamp)} ms`);
 
+      // The SSH link drops (every session on the box killed): the collector's channel reopens by itself and its
+      // stream resumes from the committed cursor; what the box writes meanwhile arrives late, never lost or doubled.
+      const boxCollector = running.collector.box(boxId);
+      expect(boxCollector).toBeDefined();
+      expect(boxCollector?.boxChannel.isOpen).toBe(true);
+      expect(await box.dropConnections()).toBeGreaterThan(0);
+      await waitFor('the collector channel to notice the drop', () => !boxCollector?.boxChannel.isOpen, 10_000, 5);
       await driver.request({ op: 'decide', run_id: 'ssh-1', step: 'review', option: 'approve', by: 'alice' });
       const run = await waitFor('the run to succeed in Postgres', () => runRow(pool, boxId, 'ssh-1', 'succeeded'));
       expect(run).toMatchObject({ tokens_in: 30, tokens_out: 3, cost: '3000' });
