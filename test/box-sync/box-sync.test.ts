@@ -200,14 +200,22 @@ describe('chain versions deployed to the box', () => {
 
   it('writes hostile but valid file names literally and refuses the ones that cannot be written', async () => {
     const hostile = `prompts/it's a "quote" $(touch pwned) ;\`id\` & |.md`;
-    const definition = `name: hostile\nagents:\n  a:\n    run: cat "$CHAIN_PROMPT_FILE"\n    prompt: ${JSON.stringify(hostile)}\n`;
-    const reply = await api('POST', '/v1/chains', { definition, files: { [hostile]: 'literal $(id)\n' } });
+    const definition = `name: hostile name.v2\nagents:\n  a:\n    run: cat "$CHAIN_PROMPT_FILE"\n    prompt: ${JSON.stringify(hostile)}\n`;
+    // Staged too: the runtime reads the prompt through the hostile name and the check sees it verbatim.
+    const reply = await api('POST', '/v1/chains', {
+      definition,
+      files: { [hostile]: 'literal $(id)\n' },
+      referenceInputs: [{ name: 'literal', checks: [{ step: 'a', contains: 'literal $(id)' }] }],
+    });
     expect(reply.statusCode).toBe(201);
     const v = reply.json().version;
     expect((await settled(v.id)).status).toBe('active');
-    expect(readFileSync(onBox(`chains/hostile/${v.contentHash}/${hostile}`), 'utf8')).toBe('literal $(id)\n');
+    expect(readFileSync(onBox(`chains/hostile name.v2/${v.contentHash}/${hostile}`), 'utf8')).toBe('literal $(id)\n');
     expect(existsSync(env.box.pathOnHost('/root/pwned'))).toBe(false);
-    expect(existsSync(onBox(`chains/hostile/${v.contentHash}/pwned`))).toBe(false);
+    expect(existsSync(onBox(`chains/hostile name.v2/${v.contentHash}/pwned`))).toBe(false);
+    expect((await activeChainOnBox(env.t.prisma, env.tenant.tenantId, 'hostile name.v2')).file).toBe(
+      `chains/hostile name.v2/${v.contentHash}/chain.yaml`,
+    );
 
     const refused: Array<[string, string]> = [
       ['../escape.md', 'body.files'],
