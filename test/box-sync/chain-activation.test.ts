@@ -1,5 +1,12 @@
 import type { StagingResult } from '@paddock/contracts';
-import { finishStaging, pushTenantSecrets, queueTenantBoxSync, syncChainVersion } from '@paddock/services';
+import { randomUUID } from 'node:crypto';
+import {
+  activateChainVersionAsOperator,
+  finishStaging,
+  pushTenantSecrets,
+  queueTenantBoxSync,
+  syncChainVersion,
+} from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
 import { type SignedUp, signUp, startTenantTestApp } from '../tenant/support';
@@ -144,6 +151,38 @@ describe('chain version life cycle', () => {
       activeVersion: { version: 2 },
       previous: { version: 4, status: 'rejected' },
     });
+  });
+
+  it('lets an operator override a rejected version, audited as the operator', async () => {
+    const fifth = await upload('five');
+    await synced(fifth.version.id);
+    expect((await finishStaging(t.prisma, fifth.version.id, result(false))).status).toBe('rejected');
+    const operator = { userId: randomUUID(), email: 'ops@example.com' };
+    const outcome = await activateChainVersionAsOperator(t.prisma, operator, {
+      tenantId: ws.tenantId,
+      chainId,
+      version: fifth.version.version,
+      reason: 'customer asked',
+    });
+    expect(outcome.activeVersion.id).toBe(fifth.version.id);
+    expect(await t.prisma.chainVersion.findUniqueOrThrow({ where: { id: fifth.version.id } })).toMatchObject({
+      status: 'active',
+      overriddenByUserId: operator.userId,
+      overrideReason: 'customer asked',
+    });
+    const audit = await t.prisma.auditLog.findFirstOrThrow({
+      where: { action: 'chain_version.override', targetId: fifth.version.id },
+    });
+    expect(audit).toMatchObject({ actorType: 'user', actorId: operator.userId, actorLabel: 'ops@example.com' });
+    // Another tenant's id with this chain: not found, nothing changed.
+    await expect(
+      activateChainVersionAsOperator(t.prisma, operator, {
+        tenantId: randomUUID(),
+        chainId,
+        version: 1,
+        reason: 'wrong tenant',
+      }),
+    ).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('refuses other reference inputs for content that is already a version', async () => {

@@ -41,6 +41,7 @@ export { deployChainVersion } from './chains/deploy-chain-version';
 export {
   type ActivationOutcome,
   activateChainVersion,
+  activateChainVersionAsOperator,
   finishStaging,
   rollbackChain,
 } from './chains/chain-activation';

@@ -82,16 +82,72 @@ export async function finishStaging(
   });
 }
 
+/** Who changes a chain's active version, as the audit log records it. */
+interface ChainActor {
+  tenantId: string;
+  userId: string | null;
+  audit(
+    action: string,
+    target: { type: string; id: string },
+    details: Prisma.InputJsonObject,
+  ): Prisma.AuditLogCreateInput;
+}
+
+function tenantActor(actor: TenantIdentity, request: RequestFacts): ChainActor {
+  return {
+    tenantId: actor.tenantId,
+    userId: actor.userId,
+    audit: (action, target, details) => tenantAuditEntry(actor, action, target, details, request),
+  };
+}
+
 /**
  * A person makes a version active although staging did not pass it (rejected, or still staging), or brings back an
  * older one. The reason is kept in the audit log; on a version staging did not pass it is also kept on the version
  * (overriddenByUserId / overrideReason), which is then never counted as known-good.
  */
-export async function activateChainVersion(
+export function activateChainVersion(
   prisma: PrismaClient,
   actor: TenantIdentity,
   target: { chainId: string; version: number; reason: string },
   request: RequestFacts = {},
+): Promise<ActivationOutcome> {
+  return activate(prisma, tenantActor(actor, request), target);
+}
+
+/** The same override by an operator (console, CLI) for a tenant's chain, audited as the operator. */
+export function activateChainVersionAsOperator(
+  prisma: PrismaClient,
+  operator: { userId: string; email: string },
+  target: { tenantId: string; chainId: string; version: number; reason: string },
+  request: RequestFacts = {},
+): Promise<ActivationOutcome> {
+  return activate(
+    prisma,
+    {
+      tenantId: target.tenantId,
+      userId: operator.userId,
+      audit: (action, auditTarget, details) => ({
+        tenantId: target.tenantId,
+        actorType: 'user',
+        actorId: operator.userId,
+        actorLabel: operator.email,
+        action,
+        targetType: auditTarget.type,
+        targetId: auditTarget.id,
+        details: { ...details, by: 'operator' },
+        ipAddress: request.ipAddress?.slice(0, 64) ?? null,
+        requestId: request.requestId?.slice(0, 128) ?? null,
+      }),
+    },
+    target,
+  );
+}
+
+async function activate(
+  prisma: PrismaClient,
+  actor: ChainActor,
+  target: { chainId: string; version: number; reason: string },
 ): Promise<ActivationOutcome> {
   return prisma.$transaction(async (tx) => {
     await lockChain(tx, actor.tenantId, target.chainId);
@@ -118,8 +174,7 @@ export async function activateChainVersion(
     });
     const outcome = await makeActive(tx, target.chainId, version.id, 'superseded');
     await tx.auditLog.create({
-      data: tenantAuditEntry(
-        actor,
+      data: actor.audit(
         overridden ? 'chain_version.override' : 'chain_version.activate',
         { type: 'chain_version', id: version.id },
         {
@@ -129,7 +184,6 @@ export async function activateChainVersion(
           reason: target.reason,
           previousVersionId: outcome.previous?.id ?? null,
         },
-        request,
       ),
     });
     return outcome;
