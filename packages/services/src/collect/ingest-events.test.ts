@@ -260,6 +260,51 @@ describe('ingestEvents', () => {
     expect((await runRow(boxId, 'r3')).status).toBe('succeeded');
   });
 
+  it('names who rejected a run even when the run ends in a later batch than the decision', async () => {
+    const { tenantId, boxId } = await freshBox();
+    const chain = await seedChain(pool, tenantId, 'review', {
+      draft: {},
+      review: { needs: ['draft'] },
+      publish: { needs: ['review'] },
+    });
+    const all = runEvents('r-reject', [
+      {
+        step: '_run',
+        kind: 'created',
+        status: 'queued',
+        data: { chain: 'review', chain_version: `sha256:${chain.hash}` },
+      },
+      { step: 'draft', kind: 'started', status: 'running', attempt: 1 },
+      { step: 'draft', kind: 'complete', status: 'complete', attempt: 1, exit_code: 0 },
+      { step: 'review', kind: 'decision_pending', status: 'waiting', data: { prompt: 'Publish?' } },
+      {
+        step: 'review',
+        kind: 'decided',
+        status: 'complete',
+        decision: { option: 'reject', by: 'bob@example.com', note: 'off topic', timed_out: false },
+      },
+      { step: '_run', kind: 'finished', status: 'rejected' },
+    ]);
+    await ingestEvents(pool, {
+      boxId,
+      tenantId,
+      ownerId: OWNER,
+      fromCursor: '',
+      toCursor: 'j1:5',
+      events: all.slice(0, 5),
+    });
+    await ingestEvents(pool, {
+      boxId,
+      tenantId,
+      ownerId: OWNER,
+      fromCursor: 'j1:5',
+      toCursor: 'j1:6',
+      events: all.slice(5),
+    });
+    const run = await runRow(boxId, 'r-reject');
+    expect(run).toMatchObject({ status: 'failed', error: 'rejected at review by bob@example.com' });
+  });
+
   it('keeps events of runs it cannot name, and folds them in once the run has a row', async () => {
     const { tenantId, boxId } = await freshBox();
     const events = LINEAR('r4', 'y'.repeat(64)).map((e, i) => (i === 0 ? { ...e, data: { chain: 'later' } } : e));

@@ -241,6 +241,8 @@ function applyStepEvent(model: RunModel, event: RunEvent, at: Date, usage: Event
       touch(model, step);
       const decision = event.decision;
       const option = decision?.option ?? 'unknown';
+      // Kept on the step row too: the run's end may come in a later batch, which loads rows, not these changes.
+      if (decisionStatus(option) === 'rejected') step.error = `${REJECTED_BY}${decision?.by ?? 'unknown'}`;
       model.decisions.push({
         kind: 'decided',
         stepName: name,
@@ -341,11 +343,19 @@ function finalStatus(status: string): RunStatus {
   }
 }
 
+const REJECTED_BY = 'rejected by ';
+
 function failureOf(model: RunModel, event: RunEvent): string {
   if (event.status === 'rejected') {
     for (const change of [...model.decisions].reverse()) {
       if (change.kind === 'decided' && change.status === 'rejected') {
         return `rejected at ${change.stepName} by ${change.by}`;
+      }
+    }
+    for (const attempts of model.steps.values()) {
+      const latest = latestOf(attempts);
+      if (latest?.error?.startsWith(REJECTED_BY)) {
+        return `rejected at ${latest.name} by ${latest.error.slice(REJECTED_BY.length)}`;
       }
     }
     return 'rejected at a decision step';
