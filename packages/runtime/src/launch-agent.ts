@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ForkServer } from './fork-server';
-import { closeSync, createWriteStream, type WriteStream } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { appendFile as appendFileCb, closeSync, createWriteStream, type WriteStream } from 'node:fs';
+import { promisify } from 'node:util';
 import { ReadStream } from 'node:tty';
 import { UsageScanner } from './usage';
 import { openPty, type PtyPair } from './pty-open';
@@ -46,6 +46,9 @@ export interface RunningAgent {
   /** Bytes already handed to the OS in pty.log (a reader of the file sees at least these). */
   flushedBytes(): number;
 }
+
+/** The callback API (no FileHandle, unlike fs/promises): an empty pty.log is created after every silent agent. */
+const appendFile = promisify(appendFileCb);
 
 const KILL_GRACE_MS = 500;
 /** After the agent exits, how long without new output before we stop reading a terminal a background child holds. */

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { stat, writeFile } from 'node:fs/promises';
+import { writeFile as writeFileCb } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { AgentStep } from '@paddock/contracts';
 import { durationMs } from '@paddock/contracts';
 import { deriveOutput } from './derive-output';
@@ -18,6 +20,8 @@ export interface StepOutcome {
 }
 
 const CHECK_TIMEOUT_MS = 60_000;
+/** The callback API: fs/promises' writeFile goes through a FileHandle, several times the cost for an empty file. */
+const writeFile = promisify(writeFileCb);
 
 export interface StartedStep {
   agent: RunningAgent;

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile as readFileCb } from 'node:fs';
+import { promisify } from 'node:util';
 import { type UsageReport, UsageReportSchema } from '@paddock/contracts';
 
 const MARKER = Buffer.from('::usage ');
@@ -61,6 +62,9 @@ export function addReport(sum: UsageTotal, report: UsageReport): void {
 }
 
 /** $CHAIN_USAGE_FILE wins over terminal lines when present and valid. */
+/** The callback API (no FileHandle): this runs after every step, and the file is usually absent. */
+const readFile = promisify(readFileCb);
+
 export async function readUsageFile(path: string): Promise<UsageReport | undefined> {
   let text: string;
   try {
