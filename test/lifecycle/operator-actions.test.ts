@@ -39,9 +39,10 @@ describe('operator actions on tenant workflows', () => {
       headers: ops.headers,
     });
     expect(listed.statusCode).toBe(200);
-    const [parked] = (listed.json() as { workflows: Record<string, unknown>[] }).workflows;
+    const parked = (listed.json() as { workflows: Record<string, unknown>[] }).workflows[0];
+    if (!parked) throw new Error('the parked workflow is not listed');
     expect(parked).toMatchObject({ id: workflowId, kind: 'provision', currentStep: 'deploy', status: 'failed' });
-    expect((parked?.steps as { name: string }[]).map((s) => s.name).sort()).toEqual(
+    expect((parked.steps as { name: string }[]).map((s) => s.name).sort()).toEqual(
       ['bootstrap', 'create_box', 'pin_host_key', 'wait_reachable'].sort(),
     );
     const detail = await ops.app.inject({
@@ -68,7 +69,7 @@ describe('operator actions on tenant workflows', () => {
     // The steps that had succeeded were not run again: their records are the ones from before the retry.
     const done = await env.prisma.workflow.findUniqueOrThrow({ where: { id: workflowId } });
     const doneSteps = (done.state as { steps: Record<string, { finishedAt: string }> }).steps;
-    for (const step of parked?.steps as { name: string; finishedAt: string }[]) {
+    for (const step of parked.steps as { name: string; finishedAt: string }[]) {
       expect(doneSteps[step.name]?.finishedAt).toBe(step.finishedAt);
     }
     const again = await ops.app.inject({

@@ -1,5 +1,6 @@
 import { PROVISION_STEPS } from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../support/spawn-app';
 import { type LifecycleEnv, startLifecycleEnv } from './support/lifecycle-env';
 
 // Signup to a running box with a real worker process, real Postgres and Redis, a real sshd test box and the real
@@ -30,8 +31,19 @@ describe('provisioning a new tenant', () => {
     expect(box.bootstrappedAt).not.toBeNull();
     expect(workflow.boxId).toBe(box.id);
     // One job record per step (plus the signup's own job), each succeeded.
-    const jobs = await env.prisma.jobRecord.findMany({ where: { tenantId: signup.tenantId } });
-    expect(jobs.map((j) => j.status)).toEqual(Array(8).fill('succeeded'));
+    const jobs = await env.prisma.jobRecord.findMany({
+      where: { tenantId: signup.tenantId, name: { in: ['tenant.provision', 'workflow.advance'] } },
+    });
+    expect(jobs.map((j) => j.status)).toEqual(Array(PROVISION_STEPS.length + 1).fill('succeeded'));
+    // The last step handed the workspace's state to the new box: its secrets are pushed by their own job.
+    const push = await waitUntil(
+      'the secrets push queued by sync_workspace',
+      async () =>
+        (await env.prisma.jobRecord.findFirst({
+          where: { tenantId: signup.tenantId, name: 'secrets.push', status: 'succeeded' },
+        })) ?? undefined,
+    );
+    expect(push.output).toBeTruthy();
     const machine = await env.boxes.status(box.providerId!);
     expect(machine).toMatchObject({ status: 'running', host: box.address });
     const deploy = await env.prisma.deploy.findFirstOrThrow({ where: { boxId: box.id } });

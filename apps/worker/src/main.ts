@@ -38,7 +38,7 @@ const queues = createQueues(redis, config.QUEUE_PREFIX);
 shutdown.register('queues', () => closeQueues(queues));
 
 const vault = createVault(config.PADDOCK_MASTER_KEY);
-const provisioning = createProvisioningDeps(config, { prisma, pg: pgPool, vault });
+const provisioning = createProvisioningDeps(config, { prisma, queues, pg: pgPool, vault });
 shutdown.register('ssh', () => provisioning.ssh.close(5_000));
 await publishReleaseIfNone(config, prisma, logger);
 
@@ -47,7 +47,12 @@ const workers = startWorkers({
   prefix: config.QUEUE_PREFIX,
   workerId: config.WORKER_ID,
   records: createPrismaJobRecords(prisma),
-  handlers: createHandlers({ prisma, queues, workflows: createTenantWorkflows(provisioning) }),
+  handlers: createHandlers({
+    prisma,
+    queues,
+    workflows: createTenantWorkflows(provisioning),
+    boxes: { vault, ssh: provisioning.ssh },
+  }),
   logger,
   concurrency: {
     control: config.WORKER_CONCURRENCY,

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@paddock/db';
 import { SshPool } from '@paddock/fleet';
+import type { Queues } from '@paddock/jobs';
 import type { Logger } from '@paddock/platform';
 import { HetznerClient, HetznerProvider } from '@paddock/providers';
 import { DetachedLocalProvider } from '@paddock/providers/local/detached-local-provider';
@@ -48,7 +49,7 @@ export function releaseSource(config: WorkerConfig): RuntimeReleaseSource {
 /** Everything the tenant workflows need, built once per worker process. */
 export function createProvisioningDeps(
   config: WorkerConfig,
-  clients: { prisma: PrismaClient; pg: Pool; vault: Vault },
+  clients: { prisma: PrismaClient; queues: Queues; pg: Pool; vault: Vault },
 ): ProvisioningDeps {
   const recorder = createProvisioningRecorder(clients.prisma);
   return {

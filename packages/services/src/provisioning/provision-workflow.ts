@@ -7,6 +7,7 @@ import { createBoxStep } from './steps/create-box';
 import { deployReleaseStep } from './steps/deploy-release-step';
 import { pinHostKeyStep } from './steps/pin-host-key';
 import { pushSecretsStep } from './steps/push-secrets-step';
+import { syncWorkspaceStep } from './steps/sync-workspace-step';
 import { waitReachableStep } from './steps/wait-reachable';
 
 export const PROVISION_STEPS = [
@@ -17,6 +18,7 @@ export const PROVISION_STEPS = [
   'deploy',
   'push_secrets',
   'health_check',
+  'sync_workspace',
 ] as const;
 
 export function provisioningAlertKey(tenantId: string): string {
@@ -41,6 +43,7 @@ export function provisionWorkflow(deps: ProvisioningDeps): WorkflowDefinition {
       { name: 'deploy', run: run(deployReleaseStep) },
       { name: 'push_secrets', run: run(pushSecretsStep) },
       { name: 'health_check', run: run(checkHealthStep) },
+      { name: 'sync_workspace', run: run(syncWorkspaceStep) },
     ],
     async onSucceeded(tx, workflow) {
       await tx.tenant.updateMany({

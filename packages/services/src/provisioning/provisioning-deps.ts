@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@paddock/db';
 import type { BoxLayout, FleetRecorder, SshPool } from '@paddock/fleet';
+import type { Queues } from '@paddock/jobs';
 import type { BoxProvider, BoxSpec, HetznerPlacement } from '@paddock/providers';
 import type { Vault } from '@paddock/vault';
 import type { Pool } from 'pg';
@@ -13,6 +14,8 @@ export interface ProviderRegistry {
 /** The clients the tenant workflows (provision, suspend, resume, delete) run with: built once by the worker. */
 export interface ProvisioningDeps {
   prisma: PrismaClient;
+  /** For the jobs provisioning hands on (the workspace's chains and secrets synced to its new box). */
+  queues: Queues;
   /** Raw pg pool: box targets are loaded with it (`loadBoxTarget`), as collectors and the API do. */
   pg: Pool;
   vault: Vault;

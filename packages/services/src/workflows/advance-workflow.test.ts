@@ -37,7 +37,13 @@ describe('workflow engine', () => {
     provision: defineWorkflow({
       kind: 'provision',
       steps: [
-        { name: 'first', run: async () => (calls.push('first'), { value: 41 }) },
+        {
+          name: 'first',
+          run: async () => {
+            calls.push('first');
+            return { value: 41 };
+          },
+        },
         {
           name: 'flaky',
           run: async ({ attempt, outputs }) => {
