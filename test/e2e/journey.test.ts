@@ -179,6 +179,31 @@ describe('a tenant from signup to results, over real processes and a real box', 
     expect(replayed.tokensIn).toBe(50);
   }, 120_000);
 
+  it('a chain with a prompt file reaches the box through the worker, becomes active and runs from its synced copy', async () => {
+    const definition =
+      'name: briefed\nagents:\n  write:\n    run: cat "$CHAIN_PROMPT_FILE"\n    prompt: prompts/brief.md\n';
+    const brief = 'Write about kingfishers.\n';
+    const upload = await call('POST', '/v1/chains', { definition, files: { 'prompts/brief.md': brief } });
+    expect(upload.status).toBe(201);
+    const versionId = upload.json.version.id as string;
+    // chain.sync writes it to the box, then (no reference inputs) it becomes the active version.
+    await waitUntil(
+      'the new chain version to be active',
+      async () => {
+        const row = await env.prisma.chainVersion.findUniqueOrThrow({ where: { id: versionId } });
+        return row.status === 'active' && row.syncedAt !== null;
+      },
+      60_000,
+    );
+    const started = await call('POST', '/v1/runs', { chain: 'briefed' });
+    expect(started.status).toBe(201);
+    const run = await runEnded(started.json.id);
+    expect(run.status).toBe('succeeded');
+    const output = await fetch(`${api}/v1/runs/${run.id}/steps/write/output`, { headers });
+    expect(await output.text()).toBe(brief);
+    expect((await env.prisma.run.findUniqueOrThrow({ where: { id: run.id } })).chainVersionId).toBe(versionId);
+  }, 120_000);
+
   it("another tenant's key sees none of it", async () => {
     const unique = randomUUID().slice(0, 8);
     const other = await fetch(`${api}/v1/signup`, {

@@ -283,7 +283,7 @@ describe('runs and decisions through the API on a real runtime', () => {
     expect(both.statusCode).toBe(400);
     const files = await post('/v1/runs', { chain: 'prompted' });
     expect(files.statusCode).toBe(409);
-    expect(files.json().error.message).toMatch(/synced to the box/);
+    expect(files.json().error.message).toMatch(/not on the box yet/);
     const badInput = await post('/v1/runs', { chain: 'review', inputs: { '../x': 'y' } });
     expect(badInput.statusCode).toBe(400);
     // A tenant without a box yet.

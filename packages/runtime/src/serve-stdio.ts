@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import {
@@ -105,7 +105,7 @@ export function serveStdio(options: {
           throw new AppError('bad_request', 'give exactly one of file or text');
         }
         const loaded = request.file
-          ? loadChainFile(join(options.cwd, request.file))
+          ? loadChainFile(resolve(options.cwd, request.file))
           : loadChainText(request.text as string, join(options.cwd, 'inline-chain.yaml'), 'inline-chain.yaml');
         const inputs = Object.entries(request.inputs).map(([key, value]) => ({ key, value: Buffer.from(value) }));
         const { runId } = await createRun(root, loaded, inputs, request.run_id);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
-import { BoxChannelError } from '@paddock/fleet';
+import { BoxChannelError, DEFAULT_BOX_LAYOUT } from '@paddock/fleet';
+import { chainFileOnBox } from '../box-sync/chain-paths';
 import type { BoxGateway } from '../boxes/box-gateway';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
 import { tenantBoxId } from './find-run';
@@ -36,14 +37,19 @@ export async function startRun(
     throw new AppError('unprocessable', `Chain version ${version.id} has no definition text to run.`);
   }
   const files = Object.keys((version.prompts as Record<string, unknown> | null) ?? {});
-  if (files.length > 0) {
-    // The runtime takes inline chains without files; a chain with prompts runs from its synced copy on the box,
-    // which the chain sync (not built yet) puts there.
-    throw new AppError(
-      'conflict',
-      `Chain version ${version.version} of ${version.chain.name} references files (${files.slice(0, 3).join(', ')}); ` +
-        'it can run once it has been synced to the box.',
-    );
+  // A chain with prompt files runs from its synced copy on the box (content-addressed, so the run is traced to the
+  // exact prompts); one without files may also run inline, before its sync has finished.
+  let source: { file: string } | { text: string } = { text: definition.text };
+  if (version.syncedAt || files.length > 0) {
+    if (!version.syncedAt) {
+      throw new AppError(
+        'conflict',
+        `Chain version ${version.version} of ${version.chain.name} references files (${files.slice(0, 3).join(', ')}) ` +
+          'and is not on the box yet; it can run once its sync has finished.',
+      );
+    }
+    const file = chainFileOnBox(version.chain.name, version.contentHash, definition.fileName ?? 'chain.yaml');
+    source = { file: `${DEFAULT_BOX_LAYOUT.dataDir}/${file}` };
   }
   const boxId = await tenantBoxId(prisma, actor.tenantId);
   const id = randomUUID();
@@ -61,7 +67,7 @@ export async function startRun(
     },
   });
   try {
-    await boxes.request(boxId, { op: 'run', text: definition.text, inputs: input.inputs, run_id: id });
+    await boxes.request(boxId, { op: 'run', ...source, inputs: input.inputs, run_id: id });
   } catch (error) {
     if (neverStarted(error)) {
       await prisma.run.delete({ where: { id } });
@@ -91,6 +97,8 @@ async function chainVersionToRun(prisma: PrismaClient, tenantId: string, input: 
     chainId: true,
     definition: true,
     prompts: true,
+    contentHash: true,
+    syncedAt: true,
     chain: { select: { name: true } },
   } as const;
   if (input.chainVersionId) {
