@@ -39,6 +39,9 @@ export type RunAction =
   | { op: 'resume'; run: string }
   | { op: 'cancel'; run: string };
 
+/** Runs loaded by a rescan between two turns of the event loop. */
+const LOAD_BATCH = 8;
+
 /** Fork servers in the pool: two, so a burst of handoffs can fork on both cores of a small box. */
 const FORK_SERVERS = 2;
 
@@ -184,6 +187,7 @@ export class Daemon {
     } catch {
       names = [];
     }
+    let loaded = 0;
     for (const runId of names) {
       if (!isValidRunId(runId)) continue;
       const known = this.runs.get(runId);
@@ -198,6 +202,9 @@ export class Daemon {
         continue;
       }
       await this.load(runId, initial);
+      // Loading launches the run's first steps. With hundreds of runs waiting (a restart, a burst of submissions),
+      // the loop must still hear forks and exits in between, or early agents' handoffs wait for the whole pass.
+      if (++loaded % LOAD_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
