@@ -44,7 +44,7 @@ start() {
   # them afterwards), and those copies alone would hold the SSH channel open for the daemon's whole life.
   (
     exec </dev/null >/dev/null 2>&1
-    as_runtime sh -c 'export UV_THREADPOOL_SIZE=16 NODE_OPTIONS=--max-semi-space-size=1; exec setsid "$0" daemon --drain-timeout "$1" </dev/null >>"$CHAIN_ROOT/daemon.log" 2>&1' \
+    as_runtime sh -c 'export UV_THREADPOOL_SIZE=48 NODE_OPTIONS=--max-semi-space-size=1; exec setsid "$0" daemon --drain-timeout "$1" </dev/null >>"$CHAIN_ROOT/daemon.log" 2>&1' \
       "$release/bin/chainctl" "$PADDOCK_DRAIN_TIMEOUT_MS"
   ) &
   waited=0
