@@ -72,15 +72,21 @@ export async function measureDecisionLatency(
 
   const tenantLoop = async (tenant: { tenantId: string; apiKey: string }) => {
     const waiting = new Map<string, () => void>(); // run id → the lane waiting for its decision
+    let lanesRunning = options.lanes;
     const lane = async () => {
-      while (Date.now() < deadline) {
-        const run = await call<{ id: string }>(options.apiUrl, tenant.apiKey, 'POST', '/v1/runs', { chain: 'busy' });
-        runs++;
-        await new Promise<void>((resolve) => waiting.set(run.id, resolve));
+      try {
+        while (Date.now() < deadline) {
+          const run = await call<{ id: string }>(options.apiUrl, tenant.apiKey, 'POST', '/v1/runs', { chain: 'busy' });
+          runs++;
+          await new Promise<void>((resolve) => waiting.set(run.id, resolve));
+        }
+      } finally {
+        lanesRunning--;
       }
     };
+    // Polls as long as a lane may still start a run or wait for a decision.
     const poll = async () => {
-      while (Date.now() < deadline || waiting.size > 0) {
+      while (lanesRunning > 0 || waiting.size > 0) {
         const list = await call<{ decisions: { id: string; runId: string }[] }>(
           options.apiUrl,
           tenant.apiKey,
