@@ -1,14 +1,24 @@
 import type { PoolClient } from 'pg';
+import { copyField, copyRows } from './copy-rows';
 import { type EventRow, reusedSeqKey } from './event-rows';
+import { pgCut } from './pg-text';
 
 export interface RowLinks {
   runIds: Map<string, string>;
   chainNames: Map<string, string>;
 }
 
+const COLUMNS = `tenant_id, box_id, idempotency_key, runtime_run_id, seq, run_id, type, chain_name, step_name, model,
+                 tokens_in, tokens_out, cost_micros, duration_ms, payload, occurred_at`;
+
 /**
- * Inserts the rows with one statement (a set of JSON records: measured several times faster than row-by-row or
- * Prisma's createMany for batches of thousands), skipping keys already stored. Returns the rows that were new.
+ * Inserts the rows not stored yet and returns them (the rest were stored before: a batch read twice).
+ *
+ * The stored events of the batch's runs and seq ranges are read first, then the new rows are written with COPY
+ * (measured ~20% less database CPU than an INSERT ... ON CONFLICT from one JSON parameter). Reading first is exact
+ * because the caller holds the box's collector_cursors row for the transaction, and every writer of a box's events
+ * does: nobody else can store a key of this box meanwhile. (Were that broken, the unique index on the key would
+ * still refuse the duplicate and the whole batch would roll back: never a duplicate, never a half batch.)
  *
  * A key that exists with a different event behind it (another timestamp, kind or step) means the box handed the
  * same seq out twice: that event is stored under its `reusedSeqKey` instead of being dropped.
@@ -20,64 +30,69 @@ export async function insertEventRows(
   links: RowLinks,
 ): Promise<EventRow[]> {
   if (rows.length === 0) return [];
-  const inserted = await insertRows(client, scope, rows, links);
-  if (inserted.size === rows.length) return rows;
-  const skipped = rows.filter((r) => !inserted.has(r.key));
-  const stored = await client.query<{ idempotency_key: string; type: string; step_name: string | null; at: string }>(
-    `SELECT idempotency_key, type, step_name, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
-       FROM usage_events WHERE idempotency_key = ANY($1::text[])`,
-    [skipped.map((r) => r.key)],
+  const stored = await storedEvents(client, scope.boxId, rows);
+  const fresh: EventRow[] = [];
+  for (const row of rows) {
+    const existing = stored.get(row.key);
+    if (!existing) {
+      fresh.push(row);
+      continue;
+    }
+    if (existing.at === row.occurredAt && existing.type === row.type && existing.step_name === row.stepName) continue;
+    const reused = { ...row, key: reusedSeqKey(scope.boxId, row.runtimeRunId, row.seq, row.occurredAt) };
+    if (!stored.has(reused.key)) fresh.push(reused);
+  }
+  if (fresh.length === 0) return [];
+  const lines = fresh.map((r) =>
+    [
+      scope.tenantId,
+      scope.boxId,
+      copyField(r.key),
+      copyField(r.runtimeRunId),
+      r.seq,
+      copyField(links.runIds.get(r.runtimeRunId) ?? null),
+      copyField(r.type),
+      copyField(pgCut(links.chainNames.get(r.runtimeRunId) ?? null, 128)),
+      copyField(r.stepName),
+      copyField(r.model),
+      r.tokensIn,
+      r.tokensOut,
+      r.costMicros,
+      copyField(r.durationMs),
+      copyField(r.payload),
+      r.occurredAt,
+    ].join('\t'),
   );
-  const byKey = new Map(stored.rows.map((r) => [r.idempotency_key, r]));
-  const reused = skipped
-    .filter((row) => {
-      const existing = byKey.get(row.key);
-      return (
-        existing &&
-        (existing.at !== row.occurredAt || existing.type !== row.type || existing.step_name !== row.stepName)
-      );
-    })
-    .map((row) => ({ ...row, key: reusedSeqKey(scope.boxId, row.runtimeRunId, row.seq, row.occurredAt) }));
-  const insertedAgain = reused.length > 0 ? await insertRows(client, scope, reused, links) : new Set<string>();
-  return [...rows.filter((r) => inserted.has(r.key)), ...reused.filter((r) => insertedAgain.has(r.key))];
+  await copyRows(client, `COPY usage_events (${COLUMNS}) FROM STDIN`, lines);
+  return fresh;
 }
 
-async function insertRows(
-  client: PoolClient,
-  scope: { tenantId: string; boxId: string },
-  rows: EventRow[],
-  links: RowLinks,
-): Promise<Set<string>> {
-  // One JSON parameter rather than one array per column: JSON.stringify is native, while pg's array literal
-  // encoding escapes element by element in JavaScript (measured: most of the batch's client-side time).
-  const records = JSON.stringify(
-    rows.map((r) => ({
-      k: r.key,
-      r: r.runtimeRunId,
-      s: r.seq,
-      run_id: links.runIds.get(r.runtimeRunId) ?? null,
-      t: r.type,
-      c: links.chainNames.get(r.runtimeRunId)?.slice(0, 128) ?? null,
-      st: r.stepName,
-      m: r.model,
-      ti: r.tokensIn,
-      tout: r.tokensOut,
-      cm: r.costMicros,
-      d: r.durationMs,
-      p: r.payload,
-      o: r.occurredAt,
-    })),
+interface StoredEvent {
+  type: string;
+  step_name: string | null;
+  at: string;
+}
+
+/**
+ * The box's stored events with the batch's run ids and seqs, by key, through the (box_id, runtime_run_id, seq)
+ * index: one range per run, so a batch of new events reads next to nothing.
+ */
+async function storedEvents(client: PoolClient, boxId: string, rows: EventRow[]): Promise<Map<string, StoredEvent>> {
+  const ranges = new Map<string, { lo: number; hi: number }>();
+  for (const row of rows) {
+    const range = ranges.get(row.runtimeRunId);
+    if (!range) ranges.set(row.runtimeRunId, { lo: row.seq, hi: row.seq });
+    else {
+      range.lo = Math.min(range.lo, row.seq);
+      range.hi = Math.max(range.hi, row.seq);
+    }
+  }
+  const found = await client.query<StoredEvent & { idempotency_key: string }>(
+    `SELECT e.idempotency_key, e.type, e.step_name,
+            to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+       FROM unnest($2::text[], $3::int[], $4::int[]) AS u(runtime_run_id, lo, hi)
+       JOIN usage_events e ON e.box_id = $1 AND e.runtime_run_id = u.runtime_run_id AND e.seq BETWEEN u.lo AND u.hi`,
+    [boxId, [...ranges.keys()], [...ranges.values()].map((r) => r.lo), [...ranges.values()].map((r) => r.hi)],
   );
-  const result = await client.query<{ idempotency_key: string }>(
-    `INSERT INTO usage_events (tenant_id, box_id, idempotency_key, runtime_run_id, seq, run_id, type, chain_name,
-                               step_name, model, tokens_in, tokens_out, cost_micros, duration_ms, payload, occurred_at)
-     SELECT $1::uuid, $2::uuid, u.k, u.r, u.s, u.run_id, u.t, u.c, u.st, u.m, u.ti, u.tout, u.cm, u.d, u.p::jsonb, u.o
-       FROM json_to_recordset($3::json)
-         AS u(k text, r text, s int, run_id uuid, t text, c text, st text, m text, ti int, tout int, cm bigint, d int,
-              p text, o timestamptz)
-     ON CONFLICT (idempotency_key) DO NOTHING
-     RETURNING idempotency_key`,
-    [scope.tenantId, scope.boxId, records],
-  );
-  return new Set(result.rows.map((r) => r.idempotency_key));
+  return new Map(found.rows.map((r) => [r.idempotency_key, r]));
 }

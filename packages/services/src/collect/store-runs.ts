@@ -16,12 +16,7 @@ export async function storeRuns(client: PoolClient, boxId: string, runs: LinkedR
   const stepIds = await upsertSteps(client, runs);
   const changed = runs.filter((r) => r.model.runDirty);
   if (changed.length > 0) await updateRuns(client, changed);
-  let decisionsChanged = 0;
-  for (const linked of runs) {
-    for (const change of linked.model.decisions) {
-      decisionsChanged += await applyDecision(client, boxId, linked, change, stepIds);
-    }
-  }
+  const decisionsChanged = await applyDecisions(client, boxId, runs, stepIds);
   return { runsUpdated: changed.length, stepsWritten: stepIds.size, decisionsChanged };
 }
 
@@ -102,6 +97,40 @@ async function updateRuns(client: PoolClient, runs: LinkedRun[]): Promise<void> 
   );
 }
 
+/**
+ * Applies each run's decision changes in its own order, but across runs in rounds: the i-th change of every run in
+ * one round, all cancellations of a round in one statement (a batch of finished runs cancels each run's pending
+ * decisions: one statement per batch, not one per run).
+ */
+async function applyDecisions(
+  client: PoolClient,
+  boxId: string,
+  runs: LinkedRun[],
+  stepIds: Map<string, string>,
+): Promise<number> {
+  let changed = 0;
+  for (let round = 0; ; round++) {
+    const cancel: string[] = [];
+    const others: { linked: LinkedRun; change: Exclude<DecisionChange, { kind: 'cancel_pending' }> }[] = [];
+    for (const linked of runs) {
+      const change = linked.model.decisions[round];
+      if (!change) continue;
+      if (change.kind === 'cancel_pending') cancel.push(linked.model.run.id);
+      else others.push({ linked, change });
+    }
+    if (cancel.length === 0 && others.length === 0) return changed;
+    if (cancel.length > 0) {
+      const result = await client.query(
+        `UPDATE decisions SET status = 'canceled', updated_at = now()
+          WHERE run_id = ANY($1::uuid[]) AND status = 'pending'`,
+        [cancel],
+      );
+      changed += result.rowCount ?? 0;
+    }
+    for (const { linked, change } of others) changed += await applyDecision(client, boxId, linked, change, stepIds);
+  }
+}
+
 // `runtime_decision_id` is `<step>:<seq of its decision_pending>`; step names cannot hold ':'.
 const PENDING_SEQ = `(CASE WHEN runtime_decision_id ~ '^[^:]+:[0-9]{1,9}$'
                        THEN split_part(runtime_decision_id, ':', 2)::int END)`;
@@ -110,17 +139,10 @@ async function applyDecision(
   client: PoolClient,
   boxId: string,
   linked: LinkedRun,
-  change: DecisionChange,
+  change: Exclude<DecisionChange, { kind: 'cancel_pending' }>,
   stepIds: Map<string, string>,
 ): Promise<number> {
   const run = linked.model.run;
-  if (change.kind === 'cancel_pending') {
-    const result = await client.query(
-      `UPDATE decisions SET status = 'canceled', updated_at = now() WHERE run_id = $1 AND status = 'pending'`,
-      [run.id],
-    );
-    return result.rowCount ?? 0;
-  }
   if (change.kind === 'pending') {
     const result = await client.query(
       `INSERT INTO decisions (tenant_id, run_id, step_id, box_id, runtime_decision_id, step_name, status, prompt, subject,
