@@ -96,8 +96,11 @@ describe('deploys to one box', () => {
     });
     const finished = recorder.events.at(-1);
     expect(finished).toMatchObject({ type: 'deploy.finished', outcome: 'succeeded', activeVersion: 'v1' });
-    expect(finished?.type === 'deploy.finished' && finished.logTail).toContain('{"ok":true,"version":"v1"}');
-    expect(lines).toContain('{"ok":true,"version":"v1"}');
+    // The health answer is the new daemon's own state file: its pid, a script of release v1, a passed self-test.
+    const healthLine = `daemon ${(await boxFacts(0)).pid} runs release v1 and passed its self-test`;
+    expect(finished?.type === 'deploy.finished' && finished.logTail).toContain(healthLine);
+    expect(lines).toContain(healthLine);
+    expect(lines.find((l) => l.startsWith('{"pid":'))).toContain('"self_test":{"ok":true,"version":"v1"}');
     const facts = await boxFacts(0);
     expect(facts).toMatchObject({ current: 'releases/v1', running: 'v1', releases: 'v1', incoming: '0' });
     expect(Number(facts.objects)).toBe(new Set(v1.manifest.files.map((f) => f.sha256)).size);
@@ -190,8 +193,8 @@ describe('deploys to one box', () => {
     }
     const facts = await boxFacts(0);
     expect(facts.releases).toBe('v5 v6 v7 v8 v9');
-    // Per release: its own VERSION and big.bin; shared by all: bin/chainctl, HEALTH, lib/shared.txt.
-    expect(Number(facts.objects)).toBe(5 * 2 + 3);
+    // Per release: its own VERSION and big.bin; shared by all: bin/chainctl, HEALTH, SELF_TEST, lib/shared.txt.
+    expect(Number(facts.objects)).toBe(5 * 2 + 4);
   });
 });
 
@@ -250,6 +253,25 @@ describe('deploys under stress', () => {
     const waited = await waiting;
     expect(waited).toMatchObject({ outcome: 'succeeded', previousVersion: 'slow-1', activeVersion: 'other-1' });
     expect((await boxFacts(1)).current).toBe('releases/other-1');
+  });
+
+  it('checks a release whose daemon writes no self-test (built before it existed) with chainctl health', async () => {
+    const target = fleet.target(fleet.boxes[1]!);
+    const legacy = await buildTestRelease(releasesDir, { version: 'legacy-1', selfTest: false });
+    const deployed = await deployToBox({ pool, target, release: legacy, deployId: 'legacy-1' });
+    expect(deployed).toMatchObject({ outcome: 'succeeded', previousVersion: 'other-1', activeVersion: 'legacy-1' });
+    expect(deployed.logTail).toContain('{"ok":true,"version":"legacy-1"}');
+    const broken = await buildTestRelease(releasesDir, { version: 'legacy-2', selfTest: false, healthy: false });
+    const failed = await deployToBox({
+      pool,
+      target,
+      release: broken,
+      deployId: 'legacy-2',
+      health: { attempts: 2, intervalSeconds: 0.2 },
+    });
+    expect(failed).toMatchObject({ outcome: 'rolled_back', activeVersion: 'legacy-1' });
+    expect(failed.logTail).toContain('health says broken');
+    expect(await boxFacts(1)).toMatchObject({ current: 'releases/legacy-1', running: 'legacy-1' });
   });
 });
 

@@ -61,6 +61,14 @@ describe('the real runtime on a test box', () => {
     const owner = await connection.exec(sh`ps -o user= -p ${String(health.daemon.pid)}`);
     expect(owner.stdout.trim()).toBe('paddock');
     expect((await connection.exec(sh`/opt/paddock/bin/paddock-service running-release`)).stdout.trim()).toBe('rt-1');
+    // The state file the deploy's health check read: this daemon, this release's script, a passed self-test.
+    const state = JSON.parse((await connection.exec(sh`cat /var/lib/paddock/daemon.json`)).stdout);
+    expect(state).toMatchObject({
+      pid: health.daemon.pid,
+      script: '/opt/paddock/releases/rt-1/lib/chainctl.cjs',
+      self_test: { ok: true, problems: [] },
+    });
+    expect(result.logTail).toContain(`daemon ${health.daemon.pid} runs release rt-1 and passed its self-test`);
   });
 
   it('answers queries over one long-lived channel and resumes event streams after a drop, losing nothing', async () => {

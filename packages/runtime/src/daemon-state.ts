@@ -6,8 +6,21 @@ import { rootLayout } from './paths';
 export const HEARTBEAT_MS = 1_000;
 const STALE_AFTER_MS = 5 * HEARTBEAT_MS;
 
+/**
+ * What the daemon checked once at start (PTY, writable root): a deploy reads it, with `pid` and `script`, from this
+ * file in plain shell to learn that the release it just started is up and can run agents, without starting another
+ * Node process for `chainctl health` (on a small box that second process costs as much CPU as the daemon's start).
+ */
+export interface DaemonSelfTest {
+  ok: boolean;
+  problems: string[];
+}
+
 export interface DaemonStateFile {
   pid: number;
+  /** The script this daemon runs, resolved (`<release>/lib/chainctl.cjs` in a release): which release is running. */
+  script?: string | null;
+  self_test?: DaemonSelfTest;
   version: string;
   started_at: string;
   heartbeat_at: string;

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, realpathSync } from 'node:fs';
+import { selfTest } from './commands/health';
 import { AppError } from '@paddock/contracts';
 import { Daemon } from './daemon';
 import {
   claimPidFile,
+  type DaemonSelfTest,
   daemonStatus,
   HEARTBEAT_MS,
   isProcessAlive,
@@ -40,10 +42,14 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
     barrier: options.barrier,
     log: options.log,
   });
+  let checked: DaemonSelfTest | undefined;
+  const script = runningScript();
   const beat = () => {
     const stats = daemon.stats;
     writeDaemonState(options.root, {
       pid: process.pid,
+      script,
+      ...(checked ? { self_test: checked } : {}),
       version: RUNTIME_VERSION,
       started_at: startedAt,
       heartbeat_at: new Date().toISOString(),
@@ -60,6 +66,10 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
     releasePidFile(options.root);
     throw error;
   }
+  // Once, before the first beat: a deploy takes the first state file written by the new pid as its health answer.
+  const { ok, problems } = selfTest(options.root);
+  checked = { ok, problems };
+  if (!ok) options.log(`daemon ${process.pid}: self-test failed: ${problems.join('; ')}`);
   beat();
   const heartbeat = setInterval(beat, HEARTBEAT_MS);
   options.log(`daemon ${process.pid} started (root ${options.root}, max parallel ${options.maxParallel})`);
@@ -79,6 +89,16 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   releasePidFile(options.root);
   options.log(`daemon ${process.pid} stopped`);
   return 0;
+}
+
+function runningScript(): string | null {
+  const entry = process.argv[1];
+  if (!entry) return null;
+  try {
+    return realpathSync(entry);
+  } catch {
+    return entry;
+  }
 }
 
 /**

@@ -17,13 +17,18 @@ export interface HealthCheckPlan {
   intervalSeconds: number;
 }
 
+/** How often the scripts look at the state file of a daemon they just started (a builtin read, no process). */
+const STARTED_POLL_SECONDS = 0.1;
+
 // Shared by both scripts: step markers the control plane parses from the stream (`@@step <name> <status> [detail]`),
-// and a health check that retries while the daemon comes up.
+// and the health checks (see `started_health` and `health`).
 function prelude(layout: BoxLayout, health: HealthCheckPlan): ShellCommand {
   const p = layoutPaths(layout);
+  const pollLimit = Math.max(1, Math.ceil((health.attempts * health.intervalSeconds) / STARTED_POLL_SECONDS));
   return sh`set -u
 umask 022
 cd ${layout.installDir} || exit 1
+here=$(pwd -P)
 step() { echo "@@step $*"; }
 fail() { step "$1" failed "$2"; exit "$3"; }
 hash_files() { if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r "$@"; else sha256sum "$@"; fi; }
@@ -36,6 +41,39 @@ health() {
     tries=$((tries + 1))
     if [ "$tries" -ge ${health.attempts} ]; then printf '%s\\n' "$out" | tail -n 20; return 1; fi
     sleep ${health.intervalSeconds}
+  done
+}
+# The daemon of release $1 as its state file tells, read with builtins only: 0 it runs and passed the self-test it
+# made at start (PTY, writable root); 1 not up yet; 2 it failed its self-test, or another release runs; 3 its
+# release writes no self-test (built before it existed), so only \`chainctl health\` can tell.
+daemon_state() {
+  pid='' state=''
+  { read -r pid < ${`${layout.dataDir}/daemon.pid`}; } 2>/dev/null || [ -n "$pid" ] || return 1
+  case "$pid" in '' | *[!0-9]*) return 1 ;; esac
+  kill -0 "$pid" 2>/dev/null || return 1
+  { read -r state < ${`${layout.dataDir}/daemon.json`}; } 2>/dev/null || [ -n "$state" ] || return 1
+  case "$state" in *'"pid":'"$pid",*) ;; *) return 1 ;; esac
+  case "$state" in *'"self_test":'*) ;; *) return 3 ;; esac
+  case "$state" in *'"script":"'"$here/releases/$1/"*) ;; *) return 2 ;; esac
+  case "$state" in *'"self_test":{"ok":true'*) return 0 ;; *) return 2 ;; esac
+}
+# The health check right after a restart: the new daemon's first state file is its answer, so no second runtime
+# process starts (on a small box that costs as much CPU as the daemon's own start). Same deadline as \`health\`.
+started_health() {
+  polls=0
+  while :; do
+    daemon_state "$1"
+    case $? in
+      0) printf '%s\\n' "daemon $pid runs release $1 and passed its self-test" "$state"; return 0 ;;
+      2) printf '%s\\n' "daemon $pid of release $1 is unhealthy: $state"; return 1 ;;
+      3) health; return ;;
+    esac
+    polls=$((polls + 1))
+    if [ "$polls" -ge ${pollLimit} ]; then
+      echo "no healthy daemon of release $1 came up: pid \${pid:-none} \${state:-no state file}"
+      return 1
+    fi
+    sleep ${STARTED_POLL_SECONDS}
   done
 }`;
 }
@@ -116,14 +154,16 @@ else
   step activate ok "previous=\${previous:-none}"
 fi
 running=$(${p.service} running-release 2>/dev/null || true)
+check=health
 if [ "$running" = ${version} ]; then
   step restart skipped already-running
 else
   step restart started
   if ${p.service} restart; then step restart ok; else step restart failed 'the service did not start'; fi
+  check=started_health
 fi
 step health started
-if health; then step health ok; else fail health 'the health check failed' ${SCRIPT_EXIT.healthFailed}; fi
+if $check ${version}; then step health ok; else fail health 'the health check failed' ${SCRIPT_EXIT.healthFailed}; fi
 remember ${version}`;
 
   const prune = sh`step prune started
@@ -160,6 +200,6 @@ step rollback ok 'no earlier release: runtime stopped'`,
 [ -d ${`releases/${version}`} ] || fail rollback ${`release ${version} is not on the box`} 4
 switch_current ${version} || fail rollback 'could not switch current' 1
 ${p.service} restart || step rollback failed 'the service did not start'
-if health; then remember ${version}; step rollback ok ${`active=${version}`}; else fail rollback 'the health check failed after rollback' ${SCRIPT_EXIT.healthFailed}; fi`,
+if started_health ${version}; then remember ${version}; step rollback ok ${`active=${version}`}; else fail rollback 'the health check failed after rollback' ${SCRIPT_EXIT.healthFailed}; fi`,
   ]);
 }

@@ -1,12 +1,13 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { type Health, PROTOCOL_VERSION } from '@paddock/contracts';
 import { assertKnownFlags } from '../cli-args';
-import { daemonStatus } from '../daemon-state';
+import { type DaemonSelfTest, daemonStatus } from '../daemon-state';
 import { checkPty } from '../pty-open';
 import { RUNTIME_VERSION } from '../version';
 import { type Command, printJson } from './context';
 
-export function health(root: string): Health {
+/** Whether this box can run agents at all: a writable root and a PTY. The daemon runs it once at start. */
+export function selfTest(root: string): DaemonSelfTest & { pty: ReturnType<typeof checkPty>; root_writable: boolean } {
   const problems: string[] = [];
   let writable = true;
   try {
@@ -18,6 +19,11 @@ export function health(root: string): Health {
   }
   const pty = checkPty();
   if (!pty.ok) problems.push(`cannot open a PTY: ${pty.error}`);
+  return { ok: problems.length === 0, problems, pty, root_writable: writable };
+}
+
+export function health(root: string): Health {
+  const { problems, pty, root_writable: writable } = selfTest(root);
   const daemon = daemonStatus(root);
   if (!daemon.running) problems.push('daemon is not running');
   else if (!daemon.healthy) problems.push(`daemon heartbeat is stale (${daemon.heartbeat_age_ms} ms)`);
