@@ -2,6 +2,7 @@ import { AppError, STEP_NAME_PATTERN } from '@paddock/contracts';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import type { BoxGateway } from '../boxes/box-gateway';
 import { DECISION_SELECT, type DecisionOutput, type DecisionRow, subjectOf, toDecisionReply } from './decision-replies';
+import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
 
 export interface ListDecisionsInput {
   status: 'pending' | 'approved' | 'rejected' | 'changes_requested' | 'canceled';
@@ -24,7 +25,7 @@ export async function listDecisions(
   tenantId: string,
   input: ListDecisionsInput,
 ): Promise<{ decisions: DecisionReply[]; nextCursor: string | null }> {
-  const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  const after = input.cursor === undefined ? undefined : decodeCreatedAtCursor(input.cursor);
   const where: Prisma.DecisionWhereInput = {
     tenantId,
     status: input.status,
@@ -44,7 +45,7 @@ export async function listDecisions(
   const last = page[page.length - 1];
   return {
     decisions: page.map((row, i) => toDecisionReply(row, outputs[i])),
-    nextCursor: rows.length > input.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+    nextCursor: rows.length > input.limit && last ? encodeCreatedAtCursor(last.createdAt, last.id) : null,
   };
 }
 
@@ -92,20 +93,4 @@ async function outputToJudge(
   } catch (error) {
     return { output: null, outputError: error instanceof AppError ? error.code : 'box_unavailable' };
   }
-}
-
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\|([0-9a-f-]{36})$/.exec(text);
-  const createdAt = match ? new Date(match[1] as string) : undefined;
-  if (!match || !createdAt || Number.isNaN(createdAt.getTime())) {
-    throw new AppError('validation_failed', 'The cursor is not one this API gave out.', {
-      details: [{ path: 'querystring.cursor', message: 'must be a nextCursor from a previous page' }],
-    });
-  }
-  return { createdAt, id: match[2] as string };
 }

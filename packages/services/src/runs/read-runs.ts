@@ -2,6 +2,7 @@ import { AppError } from '@paddock/contracts';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import { runNotFound } from './find-run';
 import { money, RUN_SUMMARY_SELECT, type RunSummary, toRunSummary } from './run-replies';
+import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
 
 export interface ListRunsInput {
   status?: 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled' | undefined;
@@ -17,7 +18,7 @@ export async function listRuns(
   tenantId: string,
   input: ListRunsInput,
 ): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
-  const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  const after = input.cursor === undefined ? undefined : decodeCreatedAtCursor(input.cursor);
   const where: Prisma.RunWhereInput = {
     tenantId,
     ...(input.status ? { status: input.status } : {}),
@@ -39,7 +40,7 @@ export async function listRuns(
   const last = page[page.length - 1];
   return {
     runs: page.map(toRunSummary),
-    nextCursor: rows.length > input.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+    nextCursor: rows.length > input.limit && last ? encodeCreatedAtCursor(last.createdAt, last.id) : null,
   };
 }
 
@@ -73,20 +74,4 @@ export async function getRun(prisma: PrismaClient, tenantId: string, runId: stri
     })),
     pendingDecisionIds: row.decisions.map((d) => d.id),
   };
-}
-
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\|([0-9a-f-]{36})$/.exec(text);
-  const createdAt = match ? new Date(match[1] as string) : undefined;
-  if (!match || !createdAt || Number.isNaN(createdAt.getTime())) {
-    throw new AppError('validation_failed', 'The cursor is not one this API gave out.', {
-      details: [{ path: 'querystring.cursor', message: 'must be a nextCursor from a previous page' }],
-    });
-  }
-  return { createdAt, id: match[2] as string };
 }
