@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -196,6 +196,33 @@ describe('deploys to one box', () => {
     // Per release: its own VERSION and big.bin; shared by all: bin/chainctl, HEALTH, SELF_TEST, lib/shared.txt.
     expect(Number(facts.objects)).toBe(5 * 2 + 4);
   });
+
+  it('assembles an upgrade from the running release: drops what it no longer has, copes with a file turned directory', async () => {
+    const target = fleet.target(fleet.boxes[0]!);
+    const w1 = await buildTestRelease(releasesDir, {
+      version: 'w1',
+      files: { 'lib/gone/old.js': 'old\n', 'lib/kept.js': 'kept\n' },
+    });
+    const w2 = await buildTestRelease(releasesDir, {
+      version: 'w2',
+      files: { 'lib/kept.js': 'kept\n', 'lib/new.js': 'new\n', 'lib/shape': 'a file\n' },
+    });
+    const w3 = await buildTestRelease(releasesDir, { version: 'w3', files: { 'lib/shape/inner.js': 'inner\n' } });
+    expect((await deployToBox({ pool, target, release: w1, deployId: 'deploy-w1' })).outcome).toBe('succeeded');
+    const upgraded = await deployToBox({ pool, target, release: w2, deployId: 'deploy-w2' });
+    expect(upgraded.outcome).toBe('succeeded');
+    expect(upgraded.logTail).not.toContain('assembling from the store alone');
+    expect(releaseTree('w2')).toEqual(expectedTree(w2));
+    const reshaped = await deployToBox({ pool, target, release: w3, deployId: 'deploy-w3' });
+    expect(reshaped.outcome).toBe('succeeded');
+    expect(reshaped.logTail).toContain('could not assemble from release w2; assembling from the store alone');
+    expect(releaseTree('w3')).toEqual(expectedTree(w3));
+    // The running release was only read: its files and manifest are as they were.
+    expect(releaseTree('w2')).toEqual(expectedTree(w2));
+    expect(JSON.parse(readFileSync(box0Path('/opt/paddock/releases/w2/paddock-release.json'), 'utf8')).version).toBe(
+      'w2',
+    );
+  });
 });
 
 describe('deploys under stress', () => {
@@ -274,6 +301,31 @@ describe('deploys under stress', () => {
     expect(await boxFacts(1)).toMatchObject({ current: 'releases/legacy-1', running: 'legacy-1' });
   });
 });
+
+/** Every file and directory of a release on box 0, with a hash of each file's content. */
+function releaseTree(version: string): string[] {
+  const root = box0Path(`/opt/paddock/releases/${version}`);
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((path) => path !== 'paddock-release.json' && path !== '.paddock-digest')
+    .map((path) => {
+      const full = join(root, path);
+      return statSync(full).isDirectory() ? `${path}/` : `${path} ${sha256(readFileSync(full))}`;
+    })
+    .sort();
+}
+
+function expectedTree(release: LocalRelease): string[] {
+  const dirs = new Set<string>();
+  for (const file of release.manifest.files) {
+    const parts = file.path.split('/');
+    for (let i = 1; i < parts.length; i++) dirs.add(`${parts.slice(0, i).join('/')}/`);
+  }
+  return [...dirs, ...release.manifest.files.map((f) => `${f.path} ${f.sha256}`)].sort();
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
 
 function box0Path(path: string): string {
   return fleet.boxes[0]!.pathOnHost(path);

@@ -1,7 +1,7 @@
 import type { LocalRelease } from '../release/build-release';
 import { MANIFEST_FILE_NAME } from '../release/build-release';
 import { storeObjectName } from '../release/release-manifest';
-import { joinCommands, type ShellCommand, sh, writeFileCommand } from '../shell';
+import { joinCommands, ShellCommand, sh, writeFileCommand } from '../shell';
 import { type BoxLayout, layoutPaths } from './box-layout';
 
 /** Exit codes the deploy scripts use to say which step failed, so the control plane can react per cause. */
@@ -17,18 +17,15 @@ export interface HealthCheckPlan {
   intervalSeconds: number;
 }
 
-/** How often the scripts look at the state file of a daemon they just started (a builtin read, no process). */
-const STARTED_POLL_SECONDS = 0.1;
-
 // Shared by both scripts: step markers the control plane parses from the stream (`@@step <name> <status> [detail]`),
 // and the health checks (see `started_health` and `health`).
 function prelude(layout: BoxLayout, health: HealthCheckPlan): ShellCommand {
   const p = layoutPaths(layout);
-  const pollLimit = Math.max(1, Math.ceil((health.attempts * health.intervalSeconds) / STARTED_POLL_SECONDS));
+  const deadlineMs = Math.max(1, Math.round(health.attempts * health.intervalSeconds * 1000));
   return sh`set -u
 umask 022
-cd ${layout.installDir} || exit 1
-here=$(pwd -P)
+cd -P ${layout.installDir} || exit 1
+here=$PWD
 step() { echo "@@step $*"; }
 fail() { step "$1" failed "$2"; exit "$3"; }
 hash_files() { if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r "$@"; else sha256sum "$@"; fi; }
@@ -60,7 +57,7 @@ daemon_state() {
 # The health check right after a restart: the new daemon's first state file is its answer, so no second runtime
 # process starts (on a small box that costs as much CPU as the daemon's own start). Same deadline as \`health\`.
 started_health() {
-  polls=0
+  naps_from_start
   while :; do
     daemon_state "$1"
     case $? in
@@ -68,13 +65,27 @@ started_health() {
       2) printf '%s\\n' "daemon $pid of release $1 is unhealthy: $state"; return 1 ;;
       3) health; return ;;
     esac
-    polls=$((polls + 1))
-    if [ "$polls" -ge ${pollLimit} ]; then
+    if [ "$waited_ms" -ge ${deadlineMs} ]; then
       echo "no healthy daemon of release $1 came up: pid \${pid:-none} \${state:-no state file}"
       return 1
     fi
-    sleep ${STARTED_POLL_SECONDS}
+    nap
   done
+}
+# Polls wait 50 ms at first, backing off to 250 ms (each \`sleep\` is a process: on a box busy starting Node, many
+# short polls add up); \`nap\` sleeps the next interval and counts it in $waited_ms.
+naps_from_start() {
+  naps='0.05 0.05 0.1 0.1 0.15 0.2'
+  waited_ms=0
+}
+nap() {
+  case "$naps" in
+    '') t=0.25 ;;
+    *' '*) t=\${naps%% *} naps=\${naps#* } ;;
+    *) t=$naps naps='' ;;
+  esac
+  sleep "$t"
+  case "$t" in 0.05) waited_ms=$((waited_ms + 50)) ;; 0.1) waited_ms=$((waited_ms + 100)) ;; 0.15) waited_ms=$((waited_ms + 150)) ;; 0.2) waited_ms=$((waited_ms + 200)) ;; *) waited_ms=$((waited_ms + 250)) ;; esac
 }`;
 }
 
@@ -103,7 +114,9 @@ export function installScript(input: {
   const manifestJson = JSON.stringify({ ...release.manifest, digest: release.digest });
 
   const verify = sh`step verify started
-if [ -n "$(ls -A ${incoming} 2>/dev/null)" ]; then
+uploaded=''
+for f in ${incoming}/*; do [ -e "$f" ] && uploaded=1; break; done
+if [ -n "$uploaded" ]; then
   (cd ${incoming} && hash_files *) > ${`${incoming}.sums`} || fail verify 'could not hash the uploaded files' 1
   bad=0
   while read -r sum name; do
@@ -124,36 +137,74 @@ for o in ${objects}; do [ -e "store/$o" ] || { echo "@@missing $o"; missing=1; }
 [ "$missing" = 0 ] || fail verify 'files missing from the content store' ${SCRIPT_EXIT.missingObjects}
 step verify ok`;
 
-  const links = release.manifest.files.map((f) => sh`ln -- ${`${p.store}/${storeObjectName(f)}`} ${f.path}`);
-  const assemble = sh`step assemble started
+  const links = release.manifest.files.map((f) => sh`link ${`${p.store}/${storeObjectName(f)}`} ${f.path}`);
+  const expected = release.manifest.files.map((f) => `./${f.path}`).join('\n');
+  const assemble = sh`previous=$(readlink current 2>/dev/null) || previous=''
+previous=\${previous#releases/}
+step assemble started
 if [ -d ${`releases/${version}`} ]; then
   [ "$(cat ${`releases/${version}/.paddock-digest`} 2>/dev/null)" = ${release.digest} ] ||
     fail assemble ${`release ${version} is already on the box with different content`} ${SCRIPT_EXIT.versionConflict}
   step assemble skipped already-assembled
 else
   rm -rf releases/.tmp-*
-  (
-    set -e
-    mkdir -p ${tmp}
-    cd ${tmp}
-    ${dirs.length > 0 ? sh`mkdir -p -- ${dirs}` : sh`:`}
-    ${joinCommands(links)}
-    ${writeFileCommand(MANIFEST_FILE_NAME, manifestJson)}
-    echo ${release.digest} > .paddock-digest
-  ) || fail assemble 'could not assemble the release from the store' 1
+  # Hard links into the store, one per file. An upgrade changes a few files, so it starts from a linked copy of the
+  # release that runs now (one cp instead of one ln per file), relinks what differs and drops what the new release
+  # lacks; should that fail (a file became a directory), it is assembled from nothing. Called as a plain command,
+  # never in an \`if\` or \`||\`: there the shell would ignore the subshell's \`set -e\`, and a failed link would go on.
+  assemble_from() {
+    (
+      set -e
+      if [ -n "$1" ]; then
+        cp -al "releases/$1" ${tmp}
+        cd ${tmp}
+        rm -f -- ${MANIFEST_FILE_NAME} .paddock-digest
+      else
+        mkdir -p ${tmp}
+        cd ${tmp}
+      fi
+      link() { [ "$1" -ef "$2" ] || ln -f -- "$1" "$2"; }
+      ${dirs.length > 0 ? sh`mkdir -p -- ${dirs}` : sh`:`}
+      ${joinCommands(links)}
+      if [ -n "$1" ]; then
+        find . -type f | grep -vxF -f /dev/fd/3 3<<'PADDOCK_FILES' | while IFS= read -r extra; do rm -f -- "$extra"; done
+${ShellCommand.fromTrusted(expected)}
+PADDOCK_FILES
+        find . -mindepth 1 -type d -empty -delete
+      fi
+      ${writeFileCommand(MANIFEST_FILE_NAME, manifestJson)}
+      echo ${release.digest} > .paddock-digest
+    )
+  }
+  from=''
+  [ -n "$previous" ] && [ -f "releases/$previous/.paddock-digest" ] && from=$previous
+  assemble_from "$from"
+  assembled=$?
+  if [ "$assembled" != 0 ] && [ -n "$from" ]; then
+    echo "could not assemble from release $from; assembling from the store alone"
+    rm -rf ${tmp}
+    assemble_from ''
+    assembled=$?
+  fi
+  [ "$assembled" = 0 ] || fail assemble 'could not assemble the release from the store' 1
   mv -T ${tmp} ${`releases/${version}`} || fail assemble 'could not move the release into place' 1
   step assemble ok
 fi`;
 
-  const activate = sh`previous=$(readlink current 2>/dev/null | sed 's#^releases/##')
-step activate started
+  const activate = sh`step activate started
 if [ "$previous" = ${version} ]; then
   step activate skipped already-current
 else
   switch_current ${version} || fail activate 'could not switch current' 1
   step activate ok "previous=\${previous:-none}"
 fi
-running=$(${p.service} running-release 2>/dev/null || true)
+# Which release the daemon runs: its state file says, or (a release that writes none) its command line.
+running=''
+daemon_state ${version}
+case $? in
+  0) running=${version} ;;
+  3) running=$(${p.service} running-release 2>/dev/null || true) ;;
+esac
 check=health
 if [ "$running" = ${version} ]; then
   step restart skipped already-running
