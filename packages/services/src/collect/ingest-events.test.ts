@@ -395,6 +395,36 @@ describe('ingestEvents', () => {
     expect(stored.rows[6].error).toBe('nul \ufffd inside');
   });
 
+  it('keeps one row per step whose name is longer than the column, across batches', async () => {
+    const { tenantId, boxId } = await freshBox();
+    await seedChain(pool, tenantId, 'long');
+    const name = `s${'n'.repeat(199)}`;
+    const twin = `${name.slice(0, 128)}-twin`; // the same first 128 characters
+    const events = runEvents('r7', [
+      { step: '_run', kind: 'created', status: 'queued', data: { chain: 'long' } },
+      { step: name, kind: 'started', status: 'running', attempt: 1 },
+      { step: twin, kind: 'started', status: 'running', attempt: 1 },
+      { step: name, kind: 'complete', status: 'complete', attempt: 1, exit_code: 0 },
+      { step: '_run', kind: 'finished', status: 'succeeded' },
+    ]);
+    const batch = (from: number, to: number) =>
+      ingestEvents(pool, {
+        boxId,
+        tenantId,
+        ownerId: OWNER,
+        fromCursor: from === 0 ? '' : `j1:${from}`,
+        toCursor: `j1:${to}`,
+        events: events.slice(from, to),
+      });
+    await batch(0, 3);
+    await batch(3, 5);
+    const run = await runRow(boxId, 'r7');
+    expect(run).toMatchObject({ status: 'succeeded', last_event_seq: 5 });
+    expect(await stepRows(run.id)).toEqual([
+      expect.objectContaining({ name: name.slice(0, 128), attempt: 1, status: 'succeeded', exit_code: 0 }),
+    ]);
+  });
+
   it('stores an event whose seq the box handed out twice under its own key', async () => {
     const { tenantId, boxId } = await freshBox();
     const [created, started] = runEvents('r6', [

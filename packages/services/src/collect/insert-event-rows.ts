@@ -75,7 +75,8 @@ interface StoredEvent {
 
 /**
  * The box's stored events with the batch's run ids and seqs, by key, through the (box_id, runtime_run_id, seq)
- * index: one range per run, so a batch of new events reads next to nothing.
+ * index: one range per run, so a batch of new events reads next to nothing. (OFFSET 0 keeps the planner from
+ * turning the ranges into one hash join over all of the box's events, which it does when its statistics lag.)
  */
 async function storedEvents(client: PoolClient, boxId: string, rows: EventRow[]): Promise<Map<string, StoredEvent>> {
   const ranges = new Map<string, { lo: number; hi: number }>();
@@ -88,10 +89,13 @@ async function storedEvents(client: PoolClient, boxId: string, rows: EventRow[])
     }
   }
   const found = await client.query<StoredEvent & { idempotency_key: string }>(
-    `SELECT e.idempotency_key, e.type, e.step_name,
-            to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
-       FROM unnest($2::text[], $3::int[], $4::int[]) AS u(runtime_run_id, lo, hi)
-       JOIN usage_events e ON e.box_id = $1 AND e.runtime_run_id = u.runtime_run_id AND e.seq BETWEEN u.lo AND u.hi`,
+    `SELECT e.idempotency_key, e.type, e.step_name, e.at
+       FROM unnest($2::text[], $3::int[], $4::int[]) AS u(runtime_run_id, lo, hi),
+            LATERAL (SELECT idempotency_key, type, step_name,
+                            to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+                       FROM usage_events
+                      WHERE box_id = $1 AND runtime_run_id = u.runtime_run_id AND seq BETWEEN u.lo AND u.hi
+                     OFFSET 0) AS e`,
     [boxId, [...ranges.keys()], [...ranges.values()].map((r) => r.lo), [...ranges.values()].map((r) => r.hi)],
   );
   return new Map(found.rows.map((r) => [r.idempotency_key, r]));

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
+import { copyRows, copyField } from './copy-rows';
 import type { LinkedRun } from './load-runs';
 import { pgCut, pgJson, pgText } from './pg-text';
 import type { DecisionChange, StepState } from './run-projection';
@@ -13,30 +15,80 @@ export interface StoreOutcome {
 export async function storeRuns(client: PoolClient, boxId: string, runs: LinkedRun[]): Promise<StoreOutcome> {
   const deleted = runs.flatMap((r) => r.model.deletedStepIds);
   if (deleted.length > 0) await client.query('DELETE FROM run_steps WHERE id = ANY($1::uuid[])', [deleted]);
-  const stepIds = await upsertSteps(client, runs);
+  const stepIds = await writeSteps(client, runs);
   const changed = runs.filter((r) => r.model.runDirty);
   if (changed.length > 0) await updateRuns(client, changed);
   const decisionsChanged = await applyDecisions(client, boxId, runs, stepIds);
   return { runsUpdated: changed.length, stepsWritten: stepIds.size, decisionsChanged };
 }
 
-async function upsertSteps(client: PoolClient, runs: LinkedRun[]): Promise<Map<string, string>> {
-  const rows: { runId: string; tenantId: string; step: StepState }[] = [];
+/**
+ * Writes the dirty steps: rows new in this batch with COPY (their ids made here: the run is locked and only the
+ * collector writes steps, so no other row for the same step and attempt can appear meanwhile), changed rows with
+ * one UPDATE. Returns every written step's id by run, name and attempt.
+ */
+async function writeSteps(client: PoolClient, runs: LinkedRun[]): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const created = new Map<string, string>();
+  const changed: { id: string; step: StepState }[] = [];
   for (const linked of runs) {
+    const { id: runId, tenantId } = linked.model.run;
+    // Rows by the name as stored (cut to the column's width): a name longer than that reads back cut, so a later
+    // event's full name must still find its row.
+    const stored = new Map<string, string>();
+    for (const attempts of linked.model.steps.values()) {
+      for (const step of attempts.values()) {
+        if (step.id) stored.set(stepKey(runId, pgCut(step.name, 128), step.attempt), step.id);
+      }
+    }
     for (const step of linked.model.dirtySteps) {
-      rows.push({ runId: linked.model.run.id, tenantId: linked.model.run.tenantId, step });
+      const key = stepKey(runId, pgCut(step.name, 128), step.attempt);
+      step.id ??= stored.get(key);
+      if (step.id === undefined) {
+        step.id = randomUUID();
+        stored.set(key, step.id);
+        created.set(key, newStepLine(tenantId, runId, step.id, step));
+      } else if (created.has(key)) created.set(key, newStepLine(tenantId, runId, step.id, step));
+      else changed.push({ id: step.id, step });
+      ids.set(stepKey(runId, step.name, step.attempt), step.id);
     }
   }
-  const ids = new Map<string, string>();
-  if (rows.length === 0) return ids;
-  // One JSON parameter, not an array per column: see insertRows in insert-event-rows.ts for why.
+  if (created.size > 0) await copyRows(client, `COPY run_steps (${STEP_COLUMNS}) FROM STDIN`, [...created.values()]);
+  if (changed.length > 0) await updateSteps(client, changed);
+  return ids;
+}
+
+const STEP_COLUMNS = `id, tenant_id, run_id, name, attempt, position, status, model, tokens_in, tokens_out, cost_micros,
+                      duration_ms, exit_code, output_path, error, started_at, finished_at`;
+
+function newStepLine(tenantId: string, runId: string, id: string, s: StepState): string {
+  return [
+    id,
+    tenantId,
+    runId,
+    copyField(pgCut(s.name, 128)),
+    s.attempt,
+    s.position,
+    s.status,
+    copyField(pgCut(s.model, 128)),
+    s.tokensIn,
+    s.tokensOut,
+    s.costMicros.toString(),
+    copyField(s.durationMs),
+    copyField(s.exitCode),
+    copyField(pgText(s.outputPath)),
+    copyField(pgText(s.error)),
+    copyField(s.startedAt?.toISOString() ?? null),
+    copyField(s.finishedAt?.toISOString() ?? null),
+  ].join('\t');
+}
+
+async function updateSteps(client: PoolClient, changed: { id: string; step: StepState }[]): Promise<void> {
+  // One JSON parameter, not an array per column: JSON.stringify is native, while pg's array literals are escaped
+  // element by element in JavaScript.
   const records = JSON.stringify(
-    rows.map(({ runId, tenantId, step: s }) => ({
-      tenant_id: tenantId,
-      run_id: runId,
-      name: pgCut(s.name, 128),
-      attempt: s.attempt,
-      position: s.position,
+    changed.map(({ id, step: s }) => ({
+      id,
       status: s.status,
       model: pgCut(s.model, 128),
       tokens_in: s.tokensIn,
@@ -50,26 +102,17 @@ async function upsertSteps(client: PoolClient, runs: LinkedRun[]): Promise<Map<s
       finished_at: s.finishedAt,
     })),
   );
-  const result = await client.query<{ id: string; run_id: string; name: string; attempt: number }>(
-    `INSERT INTO run_steps (tenant_id, run_id, name, attempt, position, status, model, tokens_in, tokens_out, cost_micros,
-                            duration_ms, exit_code, output_path, error, started_at, finished_at, updated_at)
-     SELECT u.tenant_id, u.run_id, u.name, u.attempt, u.position, u.status::step_status, u.model, u.tokens_in,
-            u.tokens_out, u.cost_micros, u.duration_ms, u.exit_code, u.output_path, u.error, u.started_at,
-            u.finished_at, now()
+  await client.query(
+    `UPDATE run_steps r SET status = u.status::step_status, model = u.model, tokens_in = u.tokens_in,
+            tokens_out = u.tokens_out, cost_micros = u.cost_micros, duration_ms = u.duration_ms,
+            exit_code = u.exit_code, output_path = u.output_path, error = u.error, started_at = u.started_at,
+            finished_at = u.finished_at, updated_at = now()
        FROM json_to_recordset($1::json)
-         AS u(tenant_id uuid, run_id uuid, name text, attempt int, position int, status text, model text,
-              tokens_in int, tokens_out int, cost_micros bigint, duration_ms int, exit_code int, output_path text,
-              error text, started_at timestamptz, finished_at timestamptz)
-     ON CONFLICT (run_id, name, attempt) DO UPDATE SET
-       status = EXCLUDED.status, model = EXCLUDED.model, tokens_in = EXCLUDED.tokens_in,
-       tokens_out = EXCLUDED.tokens_out, cost_micros = EXCLUDED.cost_micros, duration_ms = EXCLUDED.duration_ms,
-       exit_code = EXCLUDED.exit_code, output_path = EXCLUDED.output_path, error = EXCLUDED.error,
-       started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, updated_at = now()
-     RETURNING id, run_id, name, attempt`,
+         AS u(id uuid, status text, model text, tokens_in int, tokens_out int, cost_micros bigint, duration_ms int,
+              exit_code int, output_path text, error text, started_at timestamptz, finished_at timestamptz)
+      WHERE r.id = u.id`,
     [records],
   );
-  for (const row of result.rows) ids.set(stepKey(row.run_id, row.name, row.attempt), row.id);
-  return ids;
 }
 
 async function updateRuns(client: PoolClient, runs: LinkedRun[]): Promise<void> {
