@@ -86,6 +86,8 @@ export async function measureDecisionLatency(
     };
     // Polls as long as a lane may still start a run or wait for a decision.
     const poll = async () => {
+      // Pollers start spread over one interval, so 32 of them do not hit the API in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * options.pollMs));
       while (lanesRunning > 0 || waiting.size > 0) {
         const list = await call<{ decisions: { id: string; runId: string }[] }>(
           options.apiUrl,

@@ -66,9 +66,9 @@ async function seedWith(
      SELECT t.id, b.id, c.id, 'run-' || g,
             (ARRAY['succeeded','succeeded','succeeded','failed','waiting_decision','running'])[1 + g % 6]::run_status,
             1000 + g % 5000, 200 + g % 900, (g % 90000)::bigint, 3000 + g % 60000, 9,
-            now() - ((g * 7919) % 43200) * interval '1 minute',
-            now() - ((g * 7919) % 43200) * interval '1 minute',
-            now() - ((g * 7919) % 43200) * interval '1 minute' + interval '40 seconds'
+            now() - ((g::bigint * 7919) % 43200) * interval '1 minute',
+            now() - ((g::bigint * 7919) % 43200) * interval '1 minute',
+            now() - ((g::bigint * 7919) % 43200) * interval '1 minute' + interval '40 seconds'
        FROM generate_series(1, $1::int) g
        JOIN scale_tenants t ON t.n = 1 + g % $2::int
        JOIN boxes b ON b.tenant_id = t.id
