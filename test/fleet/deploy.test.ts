@@ -155,6 +155,8 @@ describe('deploys to one box', () => {
       health: { attempts: 3, intervalSeconds: 0.2 },
     });
     expect(result).toMatchObject({ outcome: 'rolled_back', previousVersion: 'v2', activeVersion: 'v2' });
+    // Its new VERSION and HEALTH were sent (and verified) before its health check failed.
+    expect(result).toMatchObject({ filesUploaded: 2, bytesUploaded: 'v3-broken\n'.length + 'broken\n'.length });
     expect(result.error).toEqual({
       failure: 'health_check_failed',
       message: 'Release v3-broken failed its health check on box box-1; rolled back to v2',

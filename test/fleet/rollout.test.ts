@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,11 @@ async function currentVersions(): Promise<string[]> {
 
 describe('fleet rollout', () => {
   it('deploys to every box, canary first, never more at once than allowed, reporting each box', async () => {
-    const release = await buildTestRelease(releasesDir, { version: 'r1' });
+    // Big enough (over 8 MB) for paced uploads, which run the install in a second exec after the upload.
+    const release = await buildTestRelease(releasesDir, {
+      version: 'r1',
+      files: { 'lib/payload.bin': randomBytes(9 * 1024 * 1024) },
+    });
     const recorder = collectEvents();
     let inFlight = 0;
     let maxInFlight = 0;
@@ -74,6 +79,12 @@ describe('fleet rollout', () => {
       'fleet:6/6',
     ]);
     // Each box has its own deploy row: started, steps, finished.
+    for (const box of fleet.boxes) {
+      const steps = recorder.events.flatMap((e) =>
+        e.type === 'deploy.step' && e.boxId === box.id ? [`${e.step}:${e.status}`] : [],
+      );
+      expect(steps.slice(2, 6)).toEqual(['upload:started', 'upload:succeeded', 'verify:started', 'verify:succeeded']);
+    }
     const finished = recorder.events.filter((e) => e.type === 'deploy.finished');
     expect(new Set(finished.map((e) => e.type === 'deploy.finished' && e.deployId))).toEqual(
       new Set(['roll-1-0', 'roll-1-1', 'roll-1-2', 'roll-1-3', 'roll-1-4', 'roll-1-5']),

@@ -10,7 +10,7 @@ import { acquireBoxLock, type BoxState, type HeldBoxLock } from './box-lock';
 import type { DeployLockProvider } from './deploy-lock-provider';
 import { type HealthCheckPlan, installScript, rollbackScript, SCRIPT_EXIT } from './deploy-scripts';
 import { DeploySession } from './deploy-session';
-import { planUpload, type UploadProgress, uploadMissingFiles } from './upload-missing-files';
+import { filesToSend, planUpload, type UploadProgress, uploadMissingFiles } from './upload-missing-files';
 import type { UploadSlots } from './upload-slots';
 
 export interface BoxDeployProgress {
@@ -59,6 +59,9 @@ export interface BoxDeployResult {
 }
 
 const PACED_UPLOAD_BYTES = 8 * 1024 * 1024;
+const DEFAULT_INSTALL_TIMEOUT_MS = 5 * 60_000;
+// An inline script travels in the exec request, as one argument of the box's shell (Linux caps one at 128 KiB).
+const INLINE_SCRIPT_MAX_CHARS = 64 * 1024;
 const DEPLOY_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 export const DEFAULT_HEALTH_CHECK: HealthCheckPlan = { attempts: 40, intervalSeconds: 0.5 };
 
@@ -122,37 +125,77 @@ export async function deployToBox(options: DeployBoxOptions): Promise<BoxDeployR
         activeVersion = held.state.currentVersion;
 
         const plan = planUpload(release, held.state);
-        if (plan.files.length === 0) {
-          if (attempts === 1) await session.step('upload', 'skipped', 'the box has every file');
-        } else {
-          progress('upload');
-          await session.step('upload', 'started', `files=${plan.files.length} bytes=${plan.bytes}`);
-          const { state } = held;
-          const upload = () =>
-            uploadMissingFiles(connection, release, plan, {
-              incomingDir: `${layout.installDir}/incoming/${options.deployId}`,
-              partialUploads: state.partialUploads,
-              boxHasZstd: state.hasZstd,
-              onProgress: (p) => progress('upload', p),
-            });
-          // Small uploads (an upgrade's few changed files) skip the queue: pacing matters for bulk transfers only.
-          const paced = options.uploadSlots && plan.bytes >= PACED_UPLOAD_BYTES ? options.uploadSlots : undefined;
-          const sent = await (paced ? paced.run(upload) : upload());
-          bytesUploaded += sent.bytes;
-          filesUploaded += sent.files;
-          await session.step('upload', 'succeeded', `files=${sent.files} bytes=${sent.bytes} sent=${sent.wireBytes}`);
-        }
-
-        progress('verify');
+        const script = installScript({
+          layout,
+          release,
+          deployId: options.deployId,
+          health,
+          pruneVersions: versionsToPrune(held.state, version, options.keepReleases ?? 5),
+        });
+        const installLabel = `install release ${version}`;
+        const installTimeoutMs = options.installTimeoutMs ?? DEFAULT_INSTALL_TIMEOUT_MS;
         try {
-          const script = installScript({
-            layout,
-            release,
-            deployId: options.deployId,
-            health,
-            pruneVersions: versionsToPrune(held.state, version, options.keepReleases ?? 5),
-          });
-          await runScript(connection, session, script, `install release ${version}`, options.installTimeoutMs);
+          if (plan.files.length === 0) {
+            if (attempts === 1) await session.step('upload', 'skipped', 'the box has every file');
+            progress('verify');
+            await runScript(connection, session, script, installLabel, installTimeoutMs);
+          } else {
+            progress('upload');
+            await session.step('upload', 'started', `files=${plan.files.length} bytes=${plan.bytes}`);
+            const { state } = held;
+            // Small uploads (an upgrade's few changed files) skip the queue: pacing matters for bulk transfers only.
+            // They also carry the install in the same exec, which saves a session setup per box; a bulk upload
+            // does not, or it would hold its upload slot through the restart and health check.
+            const paced = options.uploadSlots && plan.bytes >= PACED_UPLOAD_BYTES ? options.uploadSlots : undefined;
+            const inline = !paced && script.text.length <= INLINE_SCRIPT_MAX_CHARS;
+            const sending = filesToSend(plan, state.partialUploads);
+            const output = inline ? [session.scriptOutput(), session.scriptOutput()] : [];
+            const upload = () =>
+              uploadMissingFiles(connection, release, plan, {
+                incomingDir: `${layout.installDir}/incoming/${options.deployId}`,
+                partialUploads: state.partialUploads,
+                boxHasZstd: state.hasZstd,
+                onProgress: (p) => {
+                  progress('upload', p);
+                  if (inline && p.bytesSent === p.bytesTotal) progress('verify');
+                },
+                ...(inline
+                  ? {
+                      then: {
+                        script,
+                        timeoutMs: installTimeoutMs,
+                        onStdout: (c: Buffer) => output[0]?.push(c),
+                        onStderr: (c: Buffer) => output[1]?.push(c),
+                      },
+                    }
+                  : {}),
+              });
+            let sent: Awaited<ReturnType<typeof upload>>;
+            try {
+              sent = await (paced ? paced.run(upload) : upload());
+            } catch (error) {
+              // The files arrived and were verified: the release failed later, in its health check.
+              if (inline && error instanceof ExecError && error.exitCode === SCRIPT_EXIT.healthFailed) {
+                bytesUploaded += sending.reduce((n, f) => n + f.size, 0);
+                filesUploaded += sending.length;
+              }
+              throw error;
+            } finally {
+              for (const splitter of output) splitter.flush();
+              await session.flush();
+            }
+            bytesUploaded += sent.bytes;
+            filesUploaded += sent.files;
+            if (!inline) {
+              await session.step(
+                'upload',
+                'succeeded',
+                `files=${sent.files} bytes=${sent.bytes} sent=${sent.wireBytes}`,
+              );
+              progress('verify');
+              await runScript(connection, session, script, installLabel, installTimeoutMs);
+            }
+          }
           activeVersion = version;
           outcome =
             session.seen.get('activate') === 'skipped' && session.seen.get('restart') === 'skipped'
@@ -229,7 +272,7 @@ export async function runScript(
   session: DeploySession,
   script: ShellCommand,
   label: string,
-  timeoutMs = 5 * 60_000,
+  timeoutMs = DEFAULT_INSTALL_TIMEOUT_MS,
 ): Promise<void> {
   const out = session.scriptOutput();
   const err = session.scriptOutput();

@@ -4,7 +4,7 @@ import { type Readable, Transform } from 'node:stream';
 import { FleetError } from '../errors';
 import type { LocalRelease } from '../release/build-release';
 import { type ReleaseFile, storeObjectName } from '../release/release-manifest';
-import { sh } from '../shell';
+import { type ShellCommand, sh } from '../shell';
 import type { SshConnection } from '../ssh-connection';
 import type { BoxState } from './box-lock';
 import { canCompressUploads, compressedArchive } from './compressed-archive';
@@ -25,6 +25,19 @@ export function planUpload(release: LocalRelease, state: BoxState): UploadPlan {
   }
   const files = [...byObject.values()];
   return { files, bytes: files.reduce((n, f) => n + f.size, 0) };
+}
+
+/** The files of a plan still to send: those that did not arrive whole before a dropped link. */
+export function filesToSend(plan: UploadPlan, partialUploads: Map<string, number>): ReleaseFile[] {
+  return plan.files.filter((f) => partialUploads.get(storeObjectName(f)) !== f.size);
+}
+
+/** A command to run on the box right after the upload, in the same exec (it saves a session setup per box). */
+export interface AfterUpload {
+  script: ShellCommand;
+  timeoutMs: number;
+  onStdout: (chunk: Buffer) => void;
+  onStderr: (chunk: Buffer) => void;
 }
 
 export interface UploadProgress {
@@ -51,9 +64,14 @@ export async function uploadMissingFiles(
     boxHasZstd?: boolean;
     timeoutMs?: number;
     onProgress?: (progress: UploadProgress) => void;
+    /**
+     * Runs after the files arrived whole, in the same exec; the box then reports `@@step upload ok` itself. An
+     * error of the script comes back as the upload's ExecError, its exit code intact.
+     */
+    then?: AfterUpload;
   },
 ): Promise<{ bytes: number; files: number; wireBytes: number }> {
-  const todo = plan.files.filter((f) => options.partialUploads.get(storeObjectName(f)) !== f.size);
+  const todo = filesToSend(plan, options.partialUploads);
   if (todo.length === 0) return { bytes: 0, files: 0, wireBytes: 0 };
   const contentBytes = todo.reduce((n, f) => n + f.size, 0);
   const entries = todo.map((f) => ({
@@ -75,13 +93,23 @@ export async function uploadMissingFiles(
     ? sh`cd ${options.incomingDir} && zstd -q -d -c | tar -x --no-same-owner -f -`
     : sh`cd ${options.incomingDir} && tar -x --no-same-owner -f -`;
   // Slow links get time in proportion to the bytes: five minutes plus one second per megabyte.
-  const timeoutMs = options.timeoutMs ?? 300_000 + Math.ceil(progress.bytesTotal / 1_000);
+  const uploadTimeoutMs = options.timeoutMs ?? 300_000 + Math.ceil(progress.bytesTotal / 1_000);
+  const then = options.then;
+  const done = `files=${todo.length} bytes=${contentBytes} sent=${progress.bytesTotal}`;
   try {
-    await connection.exec(extract, {
-      stdin: stream,
-      timeoutMs,
-      label: `upload ${todo.length} file(s) to ${options.incomingDir}`,
-    });
+    await connection.exec(
+      then
+        ? sh`${extract} || exit
+echo ${`@@step upload ok ${done}`}
+exec sh -c ${then.script.text} </dev/null`
+        : extract,
+      {
+        stdin: stream,
+        timeoutMs: uploadTimeoutMs + (then?.timeoutMs ?? 0),
+        label: `upload ${todo.length} file(s) to ${options.incomingDir}${then ? ' and install' : ''}`,
+        ...(then ? { onStdout: then.onStdout, onStderr: then.onStderr } : {}),
+      },
+    );
   } catch (error) {
     stream.destroy();
     if (error instanceof FleetError && !connection.alive) {
