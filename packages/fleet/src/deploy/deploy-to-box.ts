@@ -161,7 +161,7 @@ export async function deployToBox(options: DeployBoxOptions): Promise<BoxDeployR
                 },
                 ...(inline
                   ? {
-                      then: {
+                      afterUpload: {
                         script,
                         timeoutMs: installTimeoutMs,
                         onStdout: (c: Buffer) => output[0]?.push(c),

@@ -68,7 +68,7 @@ export async function uploadMissingFiles(
      * Runs after the files arrived whole, in the same exec; the box then reports `@@step upload ok` itself. An
      * error of the script comes back as the upload's ExecError, its exit code intact.
      */
-    then?: AfterUpload;
+    afterUpload?: AfterUpload;
   },
 ): Promise<{ bytes: number; files: number; wireBytes: number }> {
   const todo = filesToSend(plan, options.partialUploads);
@@ -94,7 +94,7 @@ export async function uploadMissingFiles(
     : sh`cd ${options.incomingDir} && tar -x --no-same-owner -f -`;
   // Slow links get time in proportion to the bytes: five minutes plus one second per megabyte.
   const uploadTimeoutMs = options.timeoutMs ?? 300_000 + Math.ceil(progress.bytesTotal / 1_000);
-  const then = options.then;
+  const then = options.afterUpload;
   const done = `files=${todo.length} bytes=${contentBytes} sent=${progress.bytesTotal}`;
   try {
     await connection.exec(
