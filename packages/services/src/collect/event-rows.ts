@@ -85,6 +85,19 @@ export function eventRow(boxId: string, event: RunEvent, receivedAt: string): Ev
   };
 }
 
+/** The rows of a batch of events, one per key: a stream that repeats an event inside one batch counts it once. */
+export function eventRows(boxId: string, events: RunEvent[], receivedAt: string): EventRow[] {
+  const seen = new Set<string>();
+  const rows: EventRow[] = [];
+  for (const event of events) {
+    const row = eventRow(boxId, event, receivedAt);
+    if (seen.has(row.key)) continue;
+    seen.add(row.key);
+    rows.push(row);
+  }
+  return rows;
+}
+
 export function durationMs(seconds: number | null): number | null {
   if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return null;
   return Math.min(INT4_MAX, Math.round(seconds * 1000));

@@ -1,9 +1,11 @@
-import { AppError, type RunEvent, RunEventSchema } from '@paddock/contracts';
+import { AppError, type RunEvent } from '@paddock/contracts';
 import type { Pool, PoolClient } from 'pg';
-import { adoptRuns } from './adopt-runs';
-import { type EventRow, type EventUsage, eventRow, hasUsage, usageOf } from './event-rows';
-import { insertEventRows } from './insert-event-rows';
-import { type LinkedRun, loadRuns } from './load-runs';
+import { type AdoptedRun, insertAdoptedRuns, planAdoption, RunAppearedError } from './adopt-runs';
+import { columnUsage, suppressRepeatedAttemptUsage } from './attempt-usage';
+import { earlierEvents, linkEarlierEvents } from './earlier-events';
+import { type EventRow, eventRows, usageOf } from './event-rows';
+import { copyEventRows, newEventRows } from './insert-event-rows';
+import { loadRuns } from './load-runs';
 import { applyEvent } from './run-projection';
 import { storeRuns } from './store-runs';
 
@@ -51,6 +53,7 @@ export class CursorMovedError extends AppError {
  * so a crash anywhere either keeps all of it or none, and a collector that lost the box writes nothing.
  */
 export async function ingestEvents(pool: Pool, batch: IngestBatch): Promise<IngestResult> {
+  const rows = eventRows(batch.boxId, batch.events, new Date().toISOString());
   return inTransaction(pool, async (client) => {
     // First: claim the cursor row. It serialises batches of one box and fences off a collector that lost the lease.
     const claimed = await client.query(
@@ -59,7 +62,7 @@ export async function ingestEvents(pool: Pool, batch: IngestBatch): Promise<Inge
       [batch.boxId, batch.ownerId, batch.fromCursor, batch.toCursor],
     );
     if (claimed.rowCount !== 1) throw new CursorMovedError(batch.boxId, await storedCursor(client, batch.boxId));
-    return writeEvents(client, batch);
+    return writeEvents(client, batch, rows, batch.events.length);
   });
 }
 
@@ -72,17 +75,42 @@ export async function importEvents(
   pool: Pool,
   batch: { boxId: string; tenantId: string; events: RunEvent[] },
 ): Promise<IngestResult> {
+  const rows = eventRows(batch.boxId, batch.events, new Date().toISOString());
+  return importEventRows(pool, { boxId: batch.boxId, tenantId: batch.tenantId, rows, received: batch.events.length });
+}
+
+/**
+ * `importEvents` for rows already made with `eventRows` (a bulk import makes the next batch's rows while the
+ * previous one is being written). `received` is how many events the rows came from (for the duplicates count).
+ */
+export async function importEventRows(
+  pool: Pool,
+  batch: { boxId: string; tenantId: string; rows: EventRow[]; received: number },
+): Promise<IngestResult> {
   return inTransaction(pool, async (client) => {
     await client.query(
       `INSERT INTO collector_cursors (box_id, tenant_id) VALUES ($1, $2) ON CONFLICT (box_id) DO NOTHING`,
       [batch.boxId, batch.tenantId],
     );
     await client.query('SELECT 1 FROM collector_cursors WHERE box_id = $1 FOR UPDATE', [batch.boxId]);
-    return writeEvents(client, batch);
+    return writeEvents(client, batch, batch.rows, batch.received);
   });
 }
 
+/**
+ * Runs `work` in one transaction. A `RunAppearedError` (a run's row was created by someone else while the batch
+ * adopted it) rolls it back and runs it once more: the second time the row is there and is simply loaded.
+ */
 async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  try {
+    return await inOneTransaction(pool, work);
+  } catch (error) {
+    if (error instanceof RunAppearedError) return inOneTransaction(pool, work);
+    throw error;
+  }
+}
+
+async function inOneTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -99,40 +127,50 @@ async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promis
 
 async function writeEvents(
   client: PoolClient,
-  batch: { boxId: string; tenantId: string; events: RunEvent[] },
+  scope: { boxId: string; tenantId: string },
+  rows: EventRow[],
+  received: number,
 ): Promise<IngestResult> {
-  const receivedAt = new Date().toISOString();
-  const rows = uniqueRows(batch.events.map((event) => eventRow(batch.boxId, event, receivedAt)));
+  const { boxId } = scope;
   const runtimeRunIds = [...new Set(rows.map((r) => r.runtimeRunId))];
-  let runs = await loadRuns(client, batch.boxId, runtimeRunIds);
+  const runs = await loadRuns(client, boxId, runtimeRunIds);
   const unlinked = runtimeRunIds.filter((id) => !runs.has(id));
-  let chainNames = new Map<string, string>();
-  let runsAdopted = 0;
+  const chainNames = new Map<string, string>();
+  let adopted: AdoptedRun[] = [];
   if (unlinked.length > 0) {
-    const adoption = await adoptRuns(client, { ...batch, runtimeRunIds: unlinked, events: batch.events });
-    chainNames = adoption.chainNames;
-    runsAdopted = adoption.adopted;
-    if (adoption.adopted > 0) runs = await loadRuns(client, batch.boxId, runtimeRunIds);
+    const adoption = await planAdoption(client, {
+      ...scope,
+      runtimeRunIds: unlinked,
+      events: rows.map((r) => r.event),
+    });
+    for (const [id, name] of adoption.chainNames) chainNames.set(id, name);
+    adopted = adoption.runs;
+    for (const run of adopted) runs.set(run.runtimeRunId, run);
   }
-  // Events stored before the run had a row (or before it was ever projected) are linked and folded in first.
-  const earlier = await linkEarlierEvents(client, batch.boxId, [...runs.values()]);
   for (const linked of runs.values()) chainNames.set(linked.runtimeRunId, linked.chainName);
+  // Events stored before the run had a row (or before it was ever projected) are folded in first.
+  const earlier = await earlierEvents(client, boxId, [...runs.values()]);
 
-  await suppressRepeatedAttemptUsage(client, batch.boxId, rows);
-  const runIds = new Map([...runs].map(([id, linked]) => [id, linked.model.run.id]));
-  const inserted = await insertEventRows(client, batch, rows, { runIds, chainNames });
-  const counted = new Set(inserted.map((r) => r.event));
+  await suppressRepeatedAttemptUsage(client, boxId, rows);
+  const fresh = await newEventRows(client, boxId, rows);
+  const counted = new Set(fresh.map((r) => r.event));
 
-  for (const { event, counted: usage } of earlier) {
-    const linked = runs.get(event.run_id);
-    if (linked) applyEvent(linked.model, event, usage, usageOf(event));
+  for (const [runtimeRunId, events] of earlier) {
+    const linked = runs.get(runtimeRunId);
+    if (linked) for (const e of events) applyEvent(linked.model, e.event, e.counted, usageOf(e.event));
   }
   for (const row of [...rows].sort((a, b) => a.seq - b.seq)) {
     const linked = runs.get(row.runtimeRunId);
     if (linked)
       applyEvent(linked.model, row.event, counted.has(row.event) ? columnUsage(row) : null, usageOf(row.event));
   }
-  const stored = await storeRuns(client, batch.boxId, [...runs.values()]);
+
+  // Runs first (events, steps and decisions refer to them), each adopted one inserted once as projected.
+  await insertAdoptedRuns(client, boxId, adopted);
+  const runIds = new Map([...runs].map(([id, linked]) => [id, linked.model.run.id]));
+  await linkEarlierEvents(client, earlier, runIds);
+  await copyEventRows(client, scope, fresh, { runIds, chainNames });
+  const stored = await storeRuns(client, boxId, [...runs.values()], new Set(adopted));
 
   const lastAt = rows.reduce<string | null>(
     (max, r) => (max === null || r.occurredAt > max ? r.occurredAt : max),
@@ -142,13 +180,13 @@ async function writeEvents(
     `UPDATE collector_cursors SET events_ingested = events_ingested + $2,
             last_event_at = GREATEST(last_event_at, $3::timestamptz)
       WHERE box_id = $1`,
-    [batch.boxId, inserted.length, lastAt],
+    [boxId, fresh.length, lastAt],
   );
   return {
-    inserted: inserted.length,
-    duplicates: batch.events.length - inserted.length,
+    inserted: fresh.length,
+    duplicates: received - fresh.length,
     runsUpdated: stored.runsUpdated,
-    runsAdopted,
+    runsAdopted: adopted.length,
     decisionsChanged: stored.decisionsChanged,
   };
 }
@@ -160,87 +198,4 @@ async function storedCursor(client: PoolClient, boxId: string) {
   );
   const found = row.rows[0];
   return found ? { cursor: found.cursor, ownerId: found.owner_id } : null;
-}
-
-/** One row per key: a stream that repeats an event inside one batch must not count it twice. */
-function uniqueRows(rows: EventRow[]): EventRow[] {
-  const seen = new Set<string>();
-  return rows.filter((row) => {
-    if (seen.has(row.key)) return false;
-    seen.add(row.key);
-    return true;
-  });
-}
-
-function columnUsage(row: EventRow): EventUsage {
-  return { tokensIn: row.tokensIn, tokensOut: row.tokensOut, costMicros: BigInt(row.costMicros) };
-}
-
-/**
- * Runs never projected (last_event_seq 0) may have events stored before their row existed: link those rows to the
- * run and hand them back, in seq order, to be folded in with their usage (they were never counted on a run).
- */
-async function linkEarlierEvents(
-  client: PoolClient,
-  boxId: string,
-  runs: LinkedRun[],
-): Promise<{ event: RunEvent; counted: EventUsage }[]> {
-  const fresh = runs.filter((r) => r.model.run.lastEventSeq === 0);
-  if (fresh.length === 0) return [];
-  const linked = await client.query<{ payload: unknown; tokens_in: number; tokens_out: number; cost_micros: string }>(
-    `UPDATE usage_events e SET run_id = u.run_id
-       FROM unnest($2::text[], $3::uuid[]) AS u(runtime_run_id, run_id)
-      WHERE e.box_id = $1 AND e.runtime_run_id = u.runtime_run_id AND e.run_id IS NULL
-      RETURNING e.payload, e.tokens_in, e.tokens_out, e.cost_micros::text AS cost_micros`,
-    [boxId, fresh.map((r) => r.runtimeRunId), fresh.map((r) => r.model.run.id)],
-  );
-  const events: { event: RunEvent; counted: EventUsage }[] = [];
-  for (const row of linked.rows) {
-    const event = withDefaults(row.payload);
-    const counted = { tokensIn: row.tokens_in, tokensOut: row.tokens_out, costMicros: BigInt(row.cost_micros) };
-    if (event) events.push({ event, counted });
-  }
-  return events.sort((a, b) => a.event.seq - b.event.seq);
-}
-
-/** Stored payloads leave null fields out; parsing restores the schema's defaults. */
-function withDefaults(payload: unknown): RunEvent | undefined {
-  const parsed = RunEventSchema.safeParse(payload);
-  return parsed.success ? parsed.data : undefined;
-}
-
-/**
- * When the watchdog kills an attempt, the runtime records the attempt's usage on the `killed` event AND on the
- * `retry`/`error` event that follows it. The books count it once: on the kill. (The payload keeps what the box said.)
- */
-async function suppressRepeatedAttemptUsage(client: PoolClient, boxId: string, rows: EventRow[]): Promise<void> {
-  const attemptKey = (run: string, step: string, attempt: number | null) => `${run}\u0000${step}\u0000${attempt ?? 1}`;
-  const killedHere = new Set<string>();
-  const candidates: EventRow[] = [];
-  for (const row of [...rows].sort((a, b) => a.seq - b.seq)) {
-    const key = attemptKey(row.runtimeRunId, row.stepName, row.event.attempt);
-    const usage = columnUsage(row);
-    if (row.type === 'killed' && hasUsage(usage)) killedHere.add(key);
-    if ((row.type !== 'retry' && row.type !== 'error') || !hasUsage(usage)) continue;
-    if (killedHere.has(key)) zeroUsage(row);
-    else candidates.push(row);
-  }
-  if (candidates.length === 0) return;
-  const killed = await client.query<{ runtime_run_id: string; step_name: string; attempt: number | null }>(
-    `SELECT runtime_run_id, step_name, (payload ->> 'attempt')::int AS attempt
-       FROM usage_events
-      WHERE box_id = $1 AND type = 'killed' AND runtime_run_id = ANY($2::text[]) AND step_name = ANY($3::text[])
-        AND (tokens_in > 0 OR tokens_out > 0 OR cost_micros > 0)`,
-    [boxId, [...new Set(candidates.map((r) => r.runtimeRunId))], [...new Set(candidates.map((r) => r.stepName))]],
-  );
-  const killedBefore = new Set(killed.rows.map((r) => attemptKey(r.runtime_run_id, r.step_name, r.attempt)));
-  for (const row of candidates) {
-    if (killedBefore.has(attemptKey(row.runtimeRunId, row.stepName, row.event.attempt))) zeroUsage(row);
-  }
-}
-
-function zeroUsage(row: EventRow): void {
-  row.tokensIn = 0;
-  row.tokensOut = 0;
-  row.costMicros = '0';
 }

@@ -1,7 +1,8 @@
 import { AppError, type RunEvent, RunEventSchema } from '@paddock/contracts';
 import type { Pool } from 'pg';
 import { LineReader } from '@paddock/fleet/line-reader';
-import { importEvents } from './ingest-events';
+import { eventRows } from './event-rows';
+import { importEventRows } from './ingest-events';
 
 export interface NdjsonIngestOptions {
   /** Events per transaction. Default 5,000. */
@@ -47,8 +48,10 @@ export async function ingestNdjson(
     const events = batch;
     batch = [];
     result.events += events.length;
+    // Made while the previous batch is still being written.
+    const rows = eventRows(boxId, events, new Date().toISOString());
     await writing; // one transaction at a time, in order: a run's events are projected in seq order
-    writing = importEvents(pool, { boxId, tenantId, events }).then((written) => {
+    writing = importEventRows(pool, { boxId, tenantId, rows, received: events.length }).then((written) => {
       result.batches++;
       result.inserted += written.inserted;
       result.duplicates += written.duplicates;

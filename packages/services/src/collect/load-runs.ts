@@ -120,7 +120,7 @@ export async function loadRuns(
 }
 
 /** Step name → needs, from a stored chain definition; undefined when it is not the expected shape. */
-function graphOf(agents: RunRowDb['graph']): Map<string, string[]> | undefined {
+export function graphOf(agents: RunRowDb['graph']): Map<string, string[]> | undefined {
   if (!agents || typeof agents !== 'object') return undefined;
   const graph = new Map<string, string[]>();
   for (const [name, def] of Object.entries(agents)) {

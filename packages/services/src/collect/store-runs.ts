@@ -11,15 +11,23 @@ export interface StoreOutcome {
   decisionsChanged: number;
 }
 
-/** Writes back what `applyEvent` changed, in the ingesting transaction: steps, then runs, then decisions. */
-export async function storeRuns(client: PoolClient, boxId: string, runs: LinkedRun[]): Promise<StoreOutcome> {
+/**
+ * Writes back what `applyEvent` changed, in the ingesting transaction: steps, then runs, then decisions. Runs in
+ * `inserted` were just inserted as projected (adopted): their row is not written again.
+ */
+export async function storeRuns(
+  client: PoolClient,
+  boxId: string,
+  runs: LinkedRun[],
+  inserted: ReadonlySet<LinkedRun> = new Set(),
+): Promise<StoreOutcome> {
   const deleted = runs.flatMap((r) => r.model.deletedStepIds);
   if (deleted.length > 0) await client.query('DELETE FROM run_steps WHERE id = ANY($1::uuid[])', [deleted]);
   const stepIds = await writeSteps(client, runs);
-  const changed = runs.filter((r) => r.model.runDirty);
+  const changed = runs.filter((r) => r.model.runDirty && !inserted.has(r));
   if (changed.length > 0) await updateRuns(client, changed);
   const decisionsChanged = await applyDecisions(client, boxId, runs, stepIds);
-  return { runsUpdated: changed.length, stepsWritten: stepIds.size, decisionsChanged };
+  return { runsUpdated: changed.length + inserted.size, stepsWritten: stepIds.size, decisionsChanged };
 }
 
 /**
