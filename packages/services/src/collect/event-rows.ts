@@ -65,7 +65,8 @@ export function hasUsage(usage: EventUsage): boolean {
  */
 export function eventRow(boxId: string, event: RunEvent, receivedAt: string): EventRow {
   const usage = usageOf(event);
-  const parsed = Date.parse(event.timestamp);
+  const canonical = canonicalTimeMs(event.timestamp);
+  const parsed = Number.isNaN(canonical) ? Date.parse(event.timestamp) : canonical;
   // Run ids from the runtime are at most 128 safe characters; a hand-edited event file may say anything.
   const runtimeRunId = pgCut(event.run_id, 128);
   return {
@@ -80,22 +81,84 @@ export function eventRow(boxId: string, event: RunEvent, receivedAt: string): Ev
     costMicros: usage.costMicros.toString(),
     durationMs: durationMs(event.duration_seconds),
     payload: pgJson(withoutNulls(event)),
-    occurredAt: Number.isFinite(parsed) ? new Date(parsed).toISOString() : receivedAt,
+    occurredAt: Number.isNaN(canonical)
+      ? Number.isFinite(parsed)
+        ? new Date(parsed).toISOString()
+        : receivedAt
+      : event.timestamp,
     event,
   };
 }
 
 /** The rows of a batch of events, one per key: a stream that repeats an event inside one batch counts it once. */
 export function eventRows(boxId: string, events: RunEvent[], receivedAt: string): EventRow[] {
-  const seen = new Set<string>();
-  const rows: EventRow[] = [];
-  for (const event of events) {
-    const row = eventRow(boxId, event, receivedAt);
-    if (seen.has(row.key)) continue;
-    seen.add(row.key);
-    rows.push(row);
+  const batch = new EventRowBatch(boxId, receivedAt);
+  for (const event of events) batch.add(event);
+  return batch.rows;
+}
+
+/** `eventRows` one event at a time (a bulk import makes each row as it parses its line). */
+export class EventRowBatch {
+  readonly rows: EventRow[] = [];
+  /** Events added, repeats included. */
+  received = 0;
+  private readonly keys = new Set<string>();
+
+  constructor(
+    private readonly boxId: string,
+    private readonly receivedAt = new Date().toISOString(),
+  ) {}
+
+  add(event: RunEvent): void {
+    this.received++;
+    const row = eventRow(this.boxId, event, this.receivedAt);
+    if (this.keys.has(row.key)) return;
+    this.keys.add(row.key);
+    this.rows.push(row);
   }
-  return rows;
+}
+
+/** When an event happened, in epoch ms (NaN when its timestamp does not parse). */
+export function eventTimeMs(timestamp: string): number {
+  const canonical = canonicalTimeMs(timestamp);
+  return Number.isNaN(canonical) ? Date.parse(timestamp) : canonical;
+}
+
+/**
+ * Epoch ms of a timestamp written as `toISOString()` writes it (the runtime's form), NaN for anything else. Read
+ * here rather than by `Date.parse` so that such a timestamp can be stored as it is, without formatting it again
+ * (which cost more than the parse); V8's parser also takes days past a month's end, which this does not.
+ */
+export function canonicalTimeMs(text: string): number {
+  if (text.length !== 24 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':') return NaN;
+  if (text[16] !== ':' || text[19] !== '.' || text[23] !== 'Z') return NaN;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  const ms = digits(text, 20, 3);
+  // Date.UTC reads years below 100 as 19xx: those take the general path.
+  if (year < 100 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59 || ms < 0) {
+    return NaN;
+  }
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDays =
+    month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  if (day > monthDays || hour < 0 || minute < 0 || second < 0) return NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+/** The decimal number in `text[start, start + length)`, or -1 when a character there is not a digit. */
+function digits(text: string, start: number, length: number): number {
+  let value = 0;
+  for (let i = start; i < start + length; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
+  }
+  return value;
 }
 
 export function durationMs(seconds: number | null): number | null {

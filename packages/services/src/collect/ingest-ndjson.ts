@@ -1,7 +1,7 @@
 import { AppError, type RunEvent, RunEventSchema } from '@paddock/contracts';
 import type { Pool } from 'pg';
 import { LineReader } from '@paddock/fleet/line-reader';
-import { eventRows } from './event-rows';
+import { EventRowBatch } from './event-rows';
 import { importEventRows } from './ingest-events';
 
 export interface NdjsonIngestOptions {
@@ -41,17 +41,16 @@ export async function ingestNdjson(
   const batchSize = options.batchSize ?? 5_000;
   const result: NdjsonIngestResult = { lines: 0, events: 0, inserted: 0, duplicates: 0, batches: 0, ms: 0 };
   let writing: Promise<void> = Promise.resolve();
-  let batch: RunEvent[] = [];
+  // Rows are made line by line, while the previous batch is being written.
+  let batch = new EventRowBatch(boxId);
   let bad: AppError | undefined;
 
   const flush = async () => {
-    const events = batch;
-    batch = [];
-    result.events += events.length;
-    // Made while the previous batch is still being written.
-    const rows = eventRows(boxId, events, new Date().toISOString());
+    const { rows, received } = batch;
+    batch = new EventRowBatch(boxId);
+    result.events += received;
     await writing; // one transaction at a time, in order: a run's events are projected in seq order
-    writing = importEventRows(pool, { boxId, tenantId, rows, received: events.length }).then((written) => {
+    writing = importEventRows(pool, { boxId, tenantId, rows, received }).then((written) => {
       result.batches++;
       result.inserted += written.inserted;
       result.duplicates += written.duplicates;
@@ -66,7 +65,7 @@ export async function ingestNdjson(
       if (bad || line.trim() === '') return;
       const event = parseEventLine(line, result.lines);
       if (event instanceof AppError) bad = event;
-      else batch.push(event);
+      else batch.add(event);
     },
     options.maxLineBytes ?? 1024 * 1024,
     (bytes) => {
@@ -81,10 +80,10 @@ export async function ingestNdjson(
     reader.push(bytes);
     endsWithNewline = bytes[bytes.length - 1] === 0x0a;
     if (bad) break;
-    if (batch.length >= batchSize) await flush();
+    if (batch.received >= batchSize) await flush();
   }
   if (!bad && !endsWithNewline) reader.push(Buffer.from('\n')); // a last line without its newline
-  if (batch.length > 0 && !bad) await flush();
+  if (batch.received > 0 && !bad) await flush();
   await writing;
   if (bad) throw bad;
   result.ms = Math.round(performance.now() - started);

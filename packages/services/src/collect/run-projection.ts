@@ -1,5 +1,5 @@
 import { RUN_STEP, type RunEvent } from '@paddock/contracts';
-import { durationMs, type EventUsage } from './event-rows';
+import { durationMs, type EventUsage, eventTimeMs } from './event-rows';
 
 export type RunStatus = 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled';
 export type StepStatus = 'pending' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'skipped' | 'canceled';
@@ -467,7 +467,7 @@ function downstream(graph: Map<string, string[]>, roots: string[]): Set<string> 
 }
 
 function eventTime(event: RunEvent): Date {
-  const parsed = Date.parse(event.timestamp);
+  const parsed = eventTimeMs(event.timestamp);
   return new Date(Number.isFinite(parsed) ? parsed : Date.now());
 }
 
