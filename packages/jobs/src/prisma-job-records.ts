@@ -11,20 +11,29 @@ const MAX_ERROR_LENGTH = 4_000;
 export function createPrismaJobRecords(prisma: PrismaClient): JobRecords {
   return {
     async create(input: JobRecordInput) {
-      const row = await prisma.jobRecord.upsert({
-        where: { queue_jobId: { queue: input.queue, jobId: input.jobId } },
-        update: {},
-        create: {
-          queue: input.queue,
-          jobId: input.jobId,
-          name: input.name,
-          payload: input.payload as Prisma.InputJsonValue,
-          maxAttempts: input.maxAttempts,
-          tenantId: input.tenantId ?? null,
-          boxId: input.boxId ?? null,
-        },
-        select: { id: true },
-      });
+      const where = { queue_jobId: { queue: input.queue, jobId: input.jobId } };
+      // Two callers enqueueing one job id at once (a coalescing window, a replayed request): Prisma's upsert may
+      // read-then-insert, so the loser of that race sees a unique violation; the row it wanted exists, use it.
+      const existing = () => prisma.jobRecord.findUniqueOrThrow({ where, select: { id: true } });
+      const row = await prisma.jobRecord
+        .upsert({
+          where,
+          update: {},
+          create: {
+            queue: input.queue,
+            jobId: input.jobId,
+            name: input.name,
+            payload: input.payload as Prisma.InputJsonValue,
+            maxAttempts: input.maxAttempts,
+            tenantId: input.tenantId ?? null,
+            boxId: input.boxId ?? null,
+          },
+          select: { id: true },
+        })
+        .catch((error: unknown) => {
+          if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return existing();
+          throw error;
+        });
       return { id: row.id };
     },
 
