@@ -46,9 +46,11 @@ daemon_pid() {
   echo "$pid"
 }
 
+# start [--no-wait]: with --no-wait, returns once the daemon is launched; the caller waits for it (a deploy reads
+# the state file the new daemon writes once up, see packages/fleet deploy-scripts.ts).
 start() {
   if [ "$PADDOCK_SERVICE_MODE" = systemd ]; then
-    systemctl start paddock-runtime
+    if [ "${1:-}" = --no-wait ]; then systemctl start --no-block paddock-runtime; else systemctl start paddock-runtime; fi
     return
   fi
   if daemon_pid >/dev/null; then return 0; fi
@@ -67,6 +69,7 @@ start() {
     as_runtime sh -c 'export UV_THREADPOOL_SIZE=48 NODE_OPTIONS=--max-semi-space-size=1; exec setsid "$0" daemon --drain-timeout "$1" </dev/null >>"$CHAIN_ROOT/daemon.log" 2>&1' \
       "$release/bin/chainctl" "$PADDOCK_DRAIN_TIMEOUT_MS"
   ) &
+  [ "${1:-}" = --no-wait ] && return 0
   naps_from_start
   until daemon_pid >/dev/null; do
     if [ "$waited_ms" -ge 15000 ]; then
@@ -86,14 +89,23 @@ stop() {
   # SIGTERM makes the runtime drain: nothing new starts, running steps get the drain timeout to finish, and what
   # is left is resumed by the next daemon. Stopping by pidfile works even if the new release's chainctl is broken.
   kill -TERM "$pid" 2>/dev/null || return 0
-  naps_from_start
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ "$waited_ms" -ge $((PADDOCK_DRAIN_TIMEOUT_MS + 5000)) ]; then
-      kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    nap
-  done
+  # One process waits for the exit (tail checks the pid itself every 50 ms) instead of a `sleep` per poll.
+  limit_ms=$((PADDOCK_DRAIN_TIMEOUT_MS + 5000))
+  waited=0
+  timeout "$((limit_ms / 1000)).$((limit_ms % 1000 / 100))" tail --pid="$pid" -s 0.05 -f /dev/null 2>/dev/null || waited=$?
+  if [ "$waited" = 124 ]; then
+    kill -KILL "$pid" 2>/dev/null || true
+  elif [ "$waited" != 0 ]; then
+    # A tail without --pid: poll.
+    naps_from_start
+    while kill -0 "$pid" 2>/dev/null; do
+      if [ "$waited_ms" -ge "$limit_ms" ]; then
+        kill -KILL "$pid" 2>/dev/null || true
+        break
+      fi
+      nap
+    done
+  fi
 }
 
 # Which release the running daemon was started from (its command line holds the resolved release path).
@@ -103,11 +115,11 @@ running_release() {
 }
 
 case "${1:-}" in
-  start) start ;;
+  start) start "${2:-}" ;;
   stop) stop ;;
   restart)
     stop
-    start
+    start "${2:-}"
     ;;
   health) as_runtime "$chainctl" health --json ;;
   # The control plane's long-lived query channel: JSON lines on stdin/stdout (see packages/fleet box-channel.ts).
@@ -119,7 +131,7 @@ case "${1:-}" in
     exit 3
     ;;
   *)
-    echo 'usage: paddock-service start|stop|restart|health|serve|running-release|status' >&2
+    echo 'usage: paddock-service start|stop|restart [--no-wait]|health|serve|running-release|status' >&2
     exit 2
     ;;
 esac

@@ -22,6 +22,7 @@ export interface HealthCheckPlan {
 function prelude(layout: BoxLayout, health: HealthCheckPlan): ShellCommand {
   const p = layoutPaths(layout);
   const deadlineMs = Math.max(1, Math.round(health.attempts * health.intervalSeconds * 1000));
+  const deadlineSeconds = (deadlineMs / 1000).toFixed(3);
   return sh`set -u
 umask 022
 cd -P ${layout.installDir} || exit 1
@@ -56,7 +57,41 @@ daemon_state() {
 }
 # The health check right after a restart: the new daemon's first state file is its answer, so no second runtime
 # process starts (on a small box that costs as much CPU as the daemon's own start). Same deadline as \`health\`.
+# \`tail -F\` wakes the loop each time the state file is written (inotify) and \`read\` blocks in between, so the
+# wait through the daemon's start costs no process per poll; without a FIFO it polls.
 started_health() {
+  watch=${`${p.locks}/state-watch`}.$$
+  rm -f "$watch"
+  if ! mkfifo -m 600 "$watch" 2>/dev/null; then polled_health "$1"; return; fi
+  timeout ${deadlineSeconds} tail -n 1 -F ${`${layout.dataDir}/daemon.json`} >"$watch" 2>/dev/null &
+  watcher=$!
+  exec 7<"$watch"
+  rm -f "$watch"
+  verdict=1
+  while :; do
+    daemon_state "$1"
+    case $? in
+      0) printf '%s\\n' "daemon $pid runs release $1 and passed its self-test" "$state"; verdict=0; break ;;
+      2) printf '%s\\n' "daemon $pid of release $1 is unhealthy: $state"; break ;;
+      3) verdict=3; break ;;
+    esac
+    if ! read -r _ <&7; then
+      # The watch ended: at the deadline (timeout says 124), or at once when this tail cannot follow (then poll).
+      watched=0
+      wait "$watcher" || watched=$?
+      watcher=''
+      if [ "$watched" != 124 ]; then verdict=4; break; fi
+      echo "no healthy daemon of release $1 came up: pid \${pid:-none} \${state:-no state file}"
+      break
+    fi
+  done
+  if [ -n "$watcher" ]; then kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; fi
+  exec 7<&-
+  if [ "$verdict" = 3 ]; then health; return; fi
+  if [ "$verdict" = 4 ]; then polled_health "$1"; return; fi
+  return "$verdict"
+}
+polled_health() {
   naps_from_start
   while :; do
     daemon_state "$1"
@@ -210,7 +245,8 @@ if [ "$running" = ${version} ]; then
   step restart skipped already-running
 else
   step restart started
-  if ${p.service} restart; then step restart ok; else step restart failed 'the service did not start'; fi
+  # --no-wait: the health check below waits for the new daemon, once.
+  if ${p.service} restart --no-wait; then step restart ok; else step restart failed 'the service did not start'; fi
   check=started_health
 fi
 step health started
@@ -250,7 +286,7 @@ step rollback ok 'no earlier release: runtime stopped'`,
     sh`step rollback started
 [ -d ${`releases/${version}`} ] || fail rollback ${`release ${version} is not on the box`} 4
 switch_current ${version} || fail rollback 'could not switch current' 1
-${p.service} restart || step rollback failed 'the service did not start'
+${p.service} restart --no-wait || step rollback failed 'the service did not start'
 if started_health ${version}; then remember ${version}; step rollback ok ${`active=${version}`}; else fail rollback 'the health check failed after rollback' ${SCRIPT_EXIT.healthFailed}; fi`,
   ]);
 }
