@@ -3,5 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
-eval "$(bash scripts/services.sh --with-sshd)"
+# Assigned first: under set -e a failed start stops here (inside eval it would not).
+services_env=$(bash scripts/services.sh --with-sshd)
+eval "$services_env"
 exec node --import tsx bench/run.ts "$@"

@@ -3,7 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
-eval "$(bash scripts/services.sh --with-sshd)"
+# Assigned first: under set -e a failed start stops here (inside eval it would not).
+services_env=$(bash scripts/services.sh --with-sshd)
+eval "$services_env"
 echo "== lint"; npx --no-install biome check .
 echo "== typecheck"; npx --no-install tsc -p tsconfig.json --noEmit
 echo "== tests"

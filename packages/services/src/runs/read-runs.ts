@@ -1,4 +1,3 @@
-import { AppError } from '@paddock/contracts';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import { runNotFound } from './find-run';
 import { money, RUN_SUMMARY_SELECT, type RunSummary, toRunSummary } from './run-replies';
