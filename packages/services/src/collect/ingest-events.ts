@@ -4,10 +4,10 @@ import { type AdoptedRun, insertAdoptedRuns, planAdoption, RunAppearedError } fr
 import { columnUsage, suppressRepeatedAttemptUsage } from './attempt-usage';
 import { earlierEvents, linkEarlierEvents } from './earlier-events';
 import { type EventRow, eventRows, usageOf } from './event-rows';
-import { copyEventRows, newEventRows } from './insert-event-rows';
+import { copyEventLines, eventRowLines, newEventRows } from './insert-event-rows';
 import { loadRuns } from './load-runs';
-import { applyEvent } from './run-projection';
-import { storeRuns } from './store-runs';
+import { applyEvent, settleRunStatus } from './run-projection';
+import { planRunWrites, storeRuns } from './store-runs';
 
 export interface IngestBatch {
   boxId: string;
@@ -164,14 +164,20 @@ async function writeEvents(
     if (linked)
       applyEvent(linked.model, row.event, counted.has(row.event) ? columnUsage(row) : null, usageOf(row.event));
   }
+  for (const linked of runs.values()) settleRunStatus(linked.model);
 
-  // Runs first (events, steps and decisions refer to them), each adopted one inserted once as projected.
-  await insertAdoptedRuns(client, boxId, adopted);
+  // Each write's rows are made while the database does the previous write. Runs first (events, steps and
+  // decisions refer to them), each adopted one inserted once, as projected.
+  const runsWritten = insertAdoptedRuns(client, boxId, adopted);
   const runIds = new Map([...runs].map(([id, linked]) => [id, linked.model.run.id]));
+  const eventLines = eventRowLines(scope, fresh, { runIds, chainNames });
+  await runsWritten;
   await linkEarlierEvents(client, earlier, runIds);
-  await copyEventRows(client, scope, fresh, { runIds, chainNames });
-  const stored = await storeRuns(client, boxId, [...runs.values()], new Set(adopted));
-
+  const eventsWritten = copyEventLines(client, eventLines);
+  eventsWritten.catch(() => {}); // awaited below; not to be reported as unhandled should planning throw first
+  const plan = planRunWrites([...runs.values()], new Set(adopted));
+  await eventsWritten;
+  const stored = await storeRuns(client, boxId, plan);
   const lastAt = rows.reduce<string | null>(
     (max, r) => (max === null || r.occurredAt > max ? r.occurredAt : max),
     null,

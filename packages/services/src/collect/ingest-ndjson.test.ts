@@ -61,6 +61,18 @@ describe('ingestNdjson', () => {
     expect(stored.rows[0].n).toBe(240);
   });
 
+  it('starts with a small batch and doubles up to the batch size', async () => {
+    const boxId = await boxWithChain();
+    const events = Array.from({ length: 200 }, (_, i) => succeededRun(`ramp-${i}`, 'nd', 3)).flat(); // 1,600
+    const result = await ingestNdjson(pool, boxId, chunked([...ndjsonLines(events)].join(''), 512));
+    // ~500, ~1,000, then the rest: lines are counted per chunk read, so a batch may run a line or two over.
+    expect(result).toMatchObject({ events: 1600, inserted: 1600, batches: 3 });
+    const runs = await pool.query(`SELECT count(*)::int AS n FROM runs WHERE box_id = $1 AND status = 'succeeded'`, [
+      boxId,
+    ]);
+    expect(runs.rows[0].n).toBe(200);
+  });
+
   it('stops at a line that is not an event, naming it, with the batches before it written', async () => {
     const boxId = await boxWithChain();
     const lines = [...ndjsonLines(succeededRun('bad-1', 'nd', 1))];

@@ -5,7 +5,7 @@ import { EventRowBatch } from './event-rows';
 import { importEventRows } from './ingest-events';
 
 export interface NdjsonIngestOptions {
-  /** Events per transaction. Default 5,000. */
+  /** Events per transaction at most (the first ones are smaller). Default 5,000. */
   batchSize?: number;
   /** Longest line accepted. Default 1 MiB (an event file is a few hundred bytes). */
   maxLineBytes?: number;
@@ -39,6 +39,9 @@ export async function ingestNdjson(
     throw new AppError('bad_request', `box id ${JSON.stringify(boxId.slice(0, 64))} is not a UUID`);
   const tenantId = await tenantOfBox(pool, boxId);
   const batchSize = options.batchSize ?? 5_000;
+  // The first batch is written while the second is parsed, and so on; the first is parsed with nothing to overlap,
+  // so batches start small (the database gets to work early) and double up to batchSize.
+  let nextBatchSize = Math.min(batchSize, FIRST_BATCH);
   const result: NdjsonIngestResult = { lines: 0, events: 0, inserted: 0, duplicates: 0, batches: 0, ms: 0 };
   let writing: Promise<void> = Promise.resolve();
   // Rows are made line by line, while the previous batch is being written.
@@ -80,7 +83,10 @@ export async function ingestNdjson(
     reader.push(bytes);
     endsWithNewline = bytes[bytes.length - 1] === 0x0a;
     if (bad) break;
-    if (batch.received >= batchSize) await flush();
+    if (batch.received >= nextBatchSize) {
+      nextBatchSize = Math.min(batchSize, nextBatchSize * 2);
+      await flush();
+    }
   }
   if (!bad && !endsWithNewline) reader.push(Buffer.from('\n')); // a last line without its newline
   if (batch.received > 0 && !bad) await flush();
@@ -90,6 +96,7 @@ export async function ingestNdjson(
   return result;
 }
 
+const FIRST_BATCH = 500;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function parseEventLine(line: string, lineNumber: number): RunEvent | AppError {

@@ -12,7 +12,7 @@ const COLUMNS = `tenant_id, box_id, idempotency_key, runtime_run_id, seq, run_id
                  tokens_in, tokens_out, cost_micros, duration_ms, payload, occurred_at`;
 
 /**
- * The rows not stored yet (the rest were stored before: a batch read twice), to be written with `copyEventRows`.
+ * The rows not stored yet (the rest were stored before: a batch read twice), to be written with `copyEventLines`.
  *
  * The stored events of the batch's runs and seq ranges are read first; the new rows are then written with COPY
  * (measured ~20% less database CPU than an INSERT ... ON CONFLICT from one JSON parameter). Reading first is exact
@@ -41,15 +41,9 @@ export async function newEventRows(client: PoolClient, boxId: string, rows: Even
   return fresh;
 }
 
-/** Writes rows `newEventRows` returned, linked to their runs, with one COPY. */
-export async function copyEventRows(
-  client: PoolClient,
-  scope: { tenantId: string; boxId: string },
-  rows: EventRow[],
-  links: RowLinks,
-): Promise<void> {
-  if (rows.length === 0) return;
-  const lines = rows.map((r) =>
+/** COPY lines of the rows `newEventRows` returned, linked to their runs (for `copyEventLines`). */
+export function eventRowLines(scope: { tenantId: string; boxId: string }, rows: EventRow[], links: RowLinks): string[] {
+  return rows.map((r) =>
     [
       scope.tenantId,
       scope.boxId,
@@ -69,7 +63,11 @@ export async function copyEventRows(
       r.occurredAt,
     ].join('\t'),
   );
-  await copyRows(client, `COPY usage_events (${COLUMNS}) FROM STDIN`, lines);
+}
+
+/** Writes `eventRowLines` with one COPY. */
+export async function copyEventLines(client: PoolClient, lines: string[]): Promise<void> {
+  if (lines.length > 0) await copyRows(client, `COPY usage_events (${COLUMNS}) FROM STDIN`, lines);
 }
 
 interface StoredEvent {

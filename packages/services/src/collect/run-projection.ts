@@ -74,6 +74,8 @@ export interface RunModel {
   /** Step name → the steps it needs, when the run's chain version is known (for request_changes). */
   graph: Map<string, string[]> | undefined;
   runDirty: boolean;
+  /** The run's status is to be derived from its steps again (see `settleRunStatus`). */
+  statusStale: boolean;
 }
 
 export function newRunModel(run: RunState, steps: StepState[], graph?: Map<string, string[]>): RunModel {
@@ -94,6 +96,7 @@ export function newRunModel(run: RunState, steps: StepState[], graph?: Map<strin
     decisions: [],
     graph,
     runDirty: false,
+    statusStale: false,
   };
 }
 
@@ -101,7 +104,7 @@ export function newRunModel(run: RunState, steps: StepState[], graph?: Map<strin
  * Applies one event to a run's rows. `counted` is the usage its row added to the books, given only when the row was
  * inserted now, so it reaches the run's totals exactly once however often the event is read; `reported` is what the
  * event says about its attempt (a step row shows that). State moves only for events newer than the last one
- * applied, so a late or repeated event never winds the run back.
+ * applied, so a late or repeated event never winds the run back. Call `settleRunStatus` after the last one.
  */
 export function applyEvent(model: RunModel, event: RunEvent, counted: EventUsage | null, reported: EventUsage): void {
   const { run } = model;
@@ -118,6 +121,18 @@ export function applyEvent(model: RunModel, event: RunEvent, counted: EventUsage
   const at = eventTime(event);
   if (event.step === RUN_STEP) applyRunEvent(model, event, at);
   else applyStepEvent(model, event, at, usage);
+  model.statusStale = true;
+}
+
+/**
+ * Derives the run's status from its steps once, after a batch's events are applied (deriving it after every event
+ * walked every step of the run each time). Equivalent: a derived status is never final nor canceled, the only
+ * statuses an event reads back, so deriving late changes nothing but the work.
+ */
+export function settleRunStatus(model: RunModel): void {
+  if (!model.statusStale) return;
+  model.statusStale = false;
+  const { run } = model;
   if (run.finishedAt === null && run.status !== 'canceled') run.status = deriveStatus(model);
 }
 

@@ -11,34 +11,31 @@ export interface StoreOutcome {
   decisionsChanged: number;
 }
 
-/**
- * Writes back what `applyEvent` changed, in the ingesting transaction: steps, then runs, then decisions. Runs in
- * `inserted` were just inserted as projected (adopted): their row is not written again.
- */
-export async function storeRuns(
-  client: PoolClient,
-  boxId: string,
-  runs: LinkedRun[],
-  inserted: ReadonlySet<LinkedRun> = new Set(),
-): Promise<StoreOutcome> {
-  const deleted = runs.flatMap((r) => r.model.deletedStepIds);
-  if (deleted.length > 0) await client.query('DELETE FROM run_steps WHERE id = ANY($1::uuid[])', [deleted]);
-  const stepIds = await writeSteps(client, runs);
-  const changed = runs.filter((r) => r.model.runDirty && !inserted.has(r));
-  if (changed.length > 0) await updateRuns(client, changed);
-  const decisionsChanged = await applyDecisions(client, boxId, runs, stepIds);
-  return { runsUpdated: changed.length + inserted.size, stepsWritten: stepIds.size, decisionsChanged };
+/** What `applyEvent` changed, made ready to write (step ids given, rows made) by `planRunWrites`. */
+export interface RunWrites {
+  runs: LinkedRun[];
+  deletedStepIds: string[];
+  /** COPY lines of step rows new in this batch. */
+  createdSteps: string[];
+  changedSteps: { id: string; step: StepState }[];
+  changedRuns: LinkedRun[];
+  /** Every written step's id by run, name and attempt (decisions refer to them). */
+  stepIds: Map<string, string>;
+  runsInserted: number;
 }
 
 /**
- * Writes the dirty steps: rows new in this batch with COPY (their ids made here: the run is locked and only the
- * collector writes steps, so no other row for the same step and attempt can appear meanwhile), changed rows with
- * one UPDATE. Returns every written step's id by run, name and attempt.
+ * Makes the writes of what `applyEvent` changed, without sending anything: the ingester makes them while the
+ * database is still writing the batch's events. Runs in `inserted` were just inserted as projected (adopted):
+ * their row is not written again.
+ *
+ * New step rows get their ids here: the run is locked and only the collector writes steps, so no other row for the
+ * same step and attempt can appear meanwhile, and they can be written with COPY.
  */
-async function writeSteps(client: PoolClient, runs: LinkedRun[]): Promise<Map<string, string>> {
-  const ids = new Map<string, string>();
+export function planRunWrites(runs: LinkedRun[], inserted: ReadonlySet<LinkedRun> = new Set()): RunWrites {
+  const stepIds = new Map<string, string>();
   const created = new Map<string, string>();
-  const changed: { id: string; step: StepState }[] = [];
+  const changedSteps: { id: string; step: StepState }[] = [];
   for (const linked of runs) {
     const { id: runId, tenantId } = linked.model.run;
     // Rows by the name as stored (cut to the column's width): a name longer than that reads back cut, so a later
@@ -57,13 +54,37 @@ async function writeSteps(client: PoolClient, runs: LinkedRun[]): Promise<Map<st
         stored.set(key, step.id);
         created.set(key, newStepLine(tenantId, runId, step.id, step));
       } else if (created.has(key)) created.set(key, newStepLine(tenantId, runId, step.id, step));
-      else changed.push({ id: step.id, step });
-      ids.set(stepKey(runId, step.name, step.attempt), step.id);
+      else changedSteps.push({ id: step.id, step });
+      stepIds.set(stepKey(runId, step.name, step.attempt), step.id);
     }
   }
-  if (created.size > 0) await copyRows(client, `COPY run_steps (${STEP_COLUMNS}) FROM STDIN`, [...created.values()]);
-  if (changed.length > 0) await updateSteps(client, changed);
-  return ids;
+  return {
+    runs,
+    deletedStepIds: runs.flatMap((r) => r.model.deletedStepIds),
+    createdSteps: [...created.values()],
+    changedSteps,
+    changedRuns: runs.filter((r) => r.model.runDirty && !inserted.has(r)),
+    stepIds,
+    runsInserted: inserted.size,
+  };
+}
+
+/** Writes a plan in the ingesting transaction: steps, then runs, then decisions. */
+export async function storeRuns(client: PoolClient, boxId: string, plan: RunWrites): Promise<StoreOutcome> {
+  if (plan.deletedStepIds.length > 0) {
+    await client.query('DELETE FROM run_steps WHERE id = ANY($1::uuid[])', [plan.deletedStepIds]);
+  }
+  if (plan.createdSteps.length > 0) {
+    await copyRows(client, `COPY run_steps (${STEP_COLUMNS}) FROM STDIN`, plan.createdSteps);
+  }
+  if (plan.changedSteps.length > 0) await updateSteps(client, plan.changedSteps);
+  if (plan.changedRuns.length > 0) await updateRuns(client, plan.changedRuns);
+  const decisionsChanged = await applyDecisions(client, boxId, plan.runs, plan.stepIds);
+  return {
+    runsUpdated: plan.changedRuns.length + plan.runsInserted,
+    stepsWritten: plan.stepIds.size,
+    decisionsChanged,
+  };
 }
 
 const STEP_COLUMNS = `id, tenant_id, run_id, name, attempt, position, status, model, tokens_in, tokens_out, cost_micros,
