@@ -80,13 +80,18 @@ export async function ingestNdjson(
   for await (const chunk of input) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (bytes.length === 0) continue;
-    reader.push(bytes);
     endsWithNewline = bytes[bytes.length - 1] === 0x0a;
-    if (bad) break;
-    if (batch.received >= nextBatchSize) {
-      nextBatchSize = Math.min(batchSize, nextBatchSize * 2);
-      await flush();
+    // Parsed a slice at a time, letting the event loop in between: the batch being written waits for each
+    // answer of the database to be handled before it sends its next statement.
+    for (let at = 0; at < bytes.length && !bad; at += PARSE_SLICE) {
+      if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+      reader.push(at === 0 && bytes.length <= PARSE_SLICE ? bytes : bytes.subarray(at, at + PARSE_SLICE));
+      if (batch.received >= nextBatchSize) {
+        nextBatchSize = Math.min(batchSize, nextBatchSize * 2);
+        await flush();
+      }
     }
+    if (bad) break;
   }
   if (!bad && !endsWithNewline) reader.push(Buffer.from('\n')); // a last line without its newline
   if (batch.received > 0 && !bad) await flush();
@@ -97,6 +102,7 @@ export async function ingestNdjson(
 }
 
 const FIRST_BATCH = 500;
+const PARSE_SLICE = 16 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function parseEventLine(line: string, lineNumber: number): RunEvent | AppError {
