@@ -99,6 +99,9 @@ describe('startCollector over real SSH to a deployed test box', () => {
       expect(boxCollector?.boxChannel.isOpen).toBe(true);
       expect(await box.dropConnections()).toBeGreaterThan(0);
       await waitFor('the collector channel to notice the drop', () => !boxCollector?.boxChannel.isOpen, 10_000, 5);
+      // The driver's session was killed too: a decide sent before its channel notices would be lost with it (the
+      // API's gateway does not repeat a decide either), so wait until the next request opens a fresh channel.
+      await waitFor('the driver channel to notice the drop', () => !driver.isOpen, 10_000, 5);
       await driver.request({ op: 'decide', run_id: 'ssh-1', step: 'review', option: 'approve', by: 'alice' });
       const run = await waitFor('the run to succeed in Postgres', () => runRow(pool, boxId, 'ssh-1', 'succeeded'));
       expect(run).toMatchObject({ tokens_in: 30, tokens_out: 3, cost: '3000' });
