@@ -114,6 +114,36 @@ running_release() {
   tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's#^.*/releases/\([^/]*\)/.*$#\1#p' | head -n 1
 }
 
+# output RUN STEP MAXBYTES: one step's output for the control plane, read as the runtime user. Never as root: the
+# runtime user (and so any agent) owns the run directories and could swap the file for a symlink to a root-only file.
+# Names are checked with the control plane's rules (RUN_ID_PATTERN, STEP_NAME_PATTERN in box-gateway.ts / contracts).
+# Prints one line, then the file: the size in bytes and at most MAXBYTES bytes of it; or the line `missing` (no such
+# regular file: absent, a symlink, a directory) or `unreadable` (the runtime user may not open it). Exit 2: bad names.
+output() {
+  run=${1:-} step=${2:-} max=${3:-}
+  case "$run" in '' | *[!A-Za-z0-9_-]*) bad_input 'run id' "$run" ;; esac
+  case "$step" in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9_-]*) bad_input 'step name' "$step" ;; esac
+  case "$max" in '' | *[!0-9]*) bad_input 'byte count' "$max" ;; esac
+  if [ "${#run}" -gt 128 ]; then bad_input 'run id' "$run"; fi
+  if [ "${#step}" -gt 64 ]; then bad_input 'step name' "$step"; fi
+  if [ "${#max}" -gt 15 ]; then bad_input 'byte count' "$max"; fi
+  # The size and the bytes come from the one file opened: swapping it afterwards changes neither. `command exec`
+  # keeps a failed open from ending the shell. The check after the open catches what was swapped in before it.
+  # shellcheck disable=SC2016
+  as_runtime sh -c '
+    f=$1
+    if [ -L "$f" ] || [ ! -f "$f" ]; then echo missing; exit 0; fi
+    { command exec <"$f"; } 2>/dev/null || { echo unreadable; exit 0; }
+    if [ ! -f /dev/stdin ]; then echo missing; exit 0; fi
+    stat -c %s - || exit 1
+    exec head -c "$2"' sh "$CHAIN_ROOT/runs/$run/steps/$step/output" "$max"
+}
+
+bad_input() {
+  echo "paddock-service output: invalid $1: $2" >&2
+  exit 2
+}
+
 case "${1:-}" in
   start) start "${2:-}" ;;
   stop) stop ;;
@@ -125,13 +155,14 @@ case "${1:-}" in
   # The control plane's long-lived query channel: JSON lines on stdin/stdout (see packages/fleet box-channel.ts).
   serve) as_runtime "$chainctl" serve --stdio ;;
   running-release) running_release ;;
+  output) output "${2:-}" "${3:-}" "${4:-}" ;;
   status)
     if daemon_pid; then exit 0; fi
     echo 'not running'
     exit 3
     ;;
   *)
-    echo 'usage: paddock-service start|stop|restart [--no-wait]|health|serve|running-release|status' >&2
+    echo 'usage: paddock-service start|stop|restart [--no-wait]|health|serve|running-release|status|output RUN STEP MAXBYTES' >&2
     exit 2
     ;;
 esac

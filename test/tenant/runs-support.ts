@@ -1,8 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type RunEvent, RunEventSchema } from '@paddock/contracts';
-import type { BoxGateway } from '@paddock/services';
+import { bootstrapBox, buildRuntimeRelease, deployToBox, type ExecResult, type ShellCommand } from '@paddock/fleet';
+import type { LocalBox } from '@paddock/providers/local/local-box-harness';
+import { type BoxGateway, sshKeyVaultContext } from '@paddock/services';
 import pg from 'pg';
 import { ingestEvents } from '../../packages/services/src/collect/ingest-events';
-import type { TestApp } from '../../apps/api/src/test-app';
+import type { TestApp, TestAppOptions } from '../../apps/api/src/test-app';
+import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
+import { type SignedUp, signUp, startTenantTestApp } from './support';
 
 const OWNER = 'api-test-collector';
 
@@ -95,3 +103,93 @@ agents:
     needs: [review]
     run: ${USAGE(2)}; echo published
 `;
+
+/** A tenant whose box is a real test box (sshd on loopback) with the runtime release deployed, reached over SSH. */
+export interface SshRunsWorld {
+  fleet: TestFleet;
+  box: LocalBox;
+  t: TestApp;
+  sync: BoxSync;
+  tenant: SignedUp;
+  boxId: string;
+  /** A root shell on the box, as the control plane logs in (for tests that tamper with the box). */
+  rootExec(command: ShellCommand): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * What runs-ssh.test.ts sets up, for the other SSH tests: a test box bootstrapped and deployed, the API reaching it
+ * the production way (box row → decrypted key → pinned host key → `paddock-service serve`), and a collector stand-in.
+ */
+export async function startSshRunsWorld(
+  label: string,
+  options: { boxConnector?: TestAppOptions['boxConnector'] } = {},
+): Promise<SshRunsWorld> {
+  const outDir = mkdtempSync(join(tmpdir(), `paddock-${label}-`));
+  const fleet = await createTestFleet(1);
+  const cleanups: (() => Promise<void>)[] = [
+    async () => rmSync(outDir, { recursive: true, force: true }),
+    () => fleet.destroy(),
+  ];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    const box = fleet.boxes[0];
+    if (!box) throw new Error('no test box');
+    const pool = fleet.pool();
+    const release = await buildRuntimeRelease({
+      runtimeDir: join(import.meta.dirname, '../../packages/runtime'),
+      outDir: join(outDir, 'rt'),
+      version: `rt-${label}`,
+      node: { kind: 'system' },
+    });
+    await bootstrapBox({ pool, target: fleet.target(box), systemNode: true });
+    const deployed = await deployToBox({ pool, target: fleet.target(box), release, deployId: label });
+    if (deployed.outcome !== 'succeeded') throw new Error(`deploy ${deployed.outcome}`);
+
+    const t = await startTenantTestApp(options.boxConnector ? { boxConnector: options.boxConnector } : {});
+    cleanups.push(() => t.close());
+    const sync = new BoxSync(t, t.boxes);
+    cleanups.push(() => sync.close());
+    const tenant = await signUp(t.app, label);
+    const keyId = randomUUID();
+    const login = fleet.loginKey;
+    await t.prisma.sshKey.create({
+      data: {
+        id: keyId,
+        tenantId: tenant.tenantId,
+        name: 'test box key',
+        publicKey: login.publicKey,
+        fingerprint: `${login.fingerprint}-${keyId}`,
+        privateKeyEncrypted: t.vault.encrypt(login.privateKey, sshKeyVaultContext(keyId)),
+      },
+    });
+    const row = await t.prisma.box.create({
+      data: {
+        tenantId: tenant.tenantId,
+        provider: 'local',
+        status: 'ready',
+        address: box.host,
+        port: box.port,
+        sshUser: 'root',
+        sshKeyId: keyId,
+        hostKeyFingerprint: box.hostKeyFingerprint,
+      },
+    });
+    await sync.claim(row.id, tenant.tenantId);
+    return {
+      fleet,
+      box,
+      t,
+      sync,
+      tenant,
+      boxId: row.id,
+      rootExec: async (command) => (await pool.connect(fleet.target(box))).exec(command, { okExitCodes: [0, 1, 2] }),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

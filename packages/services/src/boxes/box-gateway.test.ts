@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { isAppError } from '@paddock/contracts';
 import type { OpenTransport } from '@paddock/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +78,7 @@ describe('BoxGateway', () => {
     }
   });
 
-  it('reads a step output from under the runtime root only, cut at maxBytes', async () => {
+  it('reads a step output from under the runtime root only, cut at maxBytes, never through a symlink', async () => {
     const gateway = new BoxGateway({ connector: localGatewayConnector(() => runtime.serve) });
     try {
       await gateway.request('b', {
@@ -92,6 +95,18 @@ describe('BoxGateway', () => {
       expect({ size: file?.size, text: Buffer.concat(chunks).toString() }).toEqual({ size: 11, text: 'hello' });
       expect(await gateway.readStepOutput('b', '../../etc', 'passwd', 100)).toBeUndefined();
       expect(await gateway.readStepOutput('b', 'echo-1', '../x', 100)).toBeUndefined();
+      // An agent swapping its output for a symlink gets nothing served, wherever the link points.
+      const secret = runtime.file('secret.txt', 'not for the tenant');
+      rmSync(join(runtime.root, 'runs/echo-1/steps/say/output'));
+      symlinkSync(secret, join(runtime.root, 'runs/echo-1/steps/say/output'));
+      expect(await gateway.readStepOutput('b', 'echo-1', 'say', 100)).toBeUndefined();
+      // Nor a directory or a FIFO in its place (the FIFO must not hang the read).
+      rmSync(join(runtime.root, 'runs/echo-1/steps/say/output'));
+      mkdirSync(join(runtime.root, 'runs/echo-1/steps/say/output'));
+      expect(await gateway.readStepOutput('b', 'echo-1', 'say', 100)).toBeUndefined();
+      rmSync(join(runtime.root, 'runs/echo-1/steps/say/output'), { recursive: true });
+      execFileSync('mkfifo', [join(runtime.root, 'runs/echo-1/steps/say/output')]);
+      expect(await gateway.readStepOutput('b', 'echo-1', 'say', 100)).toBeUndefined();
     } finally {
       await gateway.close();
     }

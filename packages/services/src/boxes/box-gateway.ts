@@ -1,19 +1,18 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { AppError, type ErrorCode, type ProtocolOp, STEP_NAME_PATTERN } from '@paddock/contracts';
 import {
   BoxChannel,
   BoxChannelError,
   type BoxRequestFor,
-  type BoxTarget,
   type OpenTransport,
   type ProtocolResult,
-  type ShellCommand,
-  type SshPool,
-  sh,
-  sshTransport,
 } from '@paddock/fleet';
+
+export {
+  localGatewayConnector,
+  type SshGatewayConnectorOptions,
+  sshGatewayConnector,
+} from './gateway-connectors';
 
 /** A file on a box: its size, and a stream of its first `maxBytes` bytes. */
 export interface BoxFile {
@@ -21,11 +20,22 @@ export interface BoxFile {
   stream: Readable;
 }
 
-/** How the gateway reaches a box: its serve channel, and plain file reads (step outputs). */
+/** One step's output file on a box, named by validated run id and step name (never by a path from outside). */
+export interface StepOutputRef {
+  runId: string;
+  step: string;
+  /** The runtime's root as its serve channel says: asked only by connectors that build the path themselves. */
+  root(): Promise<string>;
+}
+
+/** How the gateway reaches a box: its serve channel, and step outputs (read outside the channel: they can be big). */
 export interface GatewayConnector {
   transport(boxId: string): OpenTransport;
-  /** Undefined when the file does not exist. */
-  readFile(boxId: string, path: string, maxBytes: number): Promise<BoxFile | undefined>;
+  /**
+   * A step's output, at most `maxBytes` of it. Undefined when the step has none: no file, or anything that is not a
+   * regular file the runtime user may read (a symlink an agent put there is never followed).
+   */
+  readFile(boxId: string, output: StepOutputRef, maxBytes: number): Promise<BoxFile | undefined>;
 }
 
 export interface BoxGatewayOptions {
@@ -92,8 +102,8 @@ export class BoxGateway {
   }
 
   /**
-   * The output file of one step of a run, at most `maxBytes` of it. The path is built here from the runtime's root
-   * (its hello) and validated names, never taken from stored data, so nothing else on the box can be read.
+   * The output file of one step of a run, at most `maxBytes` of it. Only validated names reach the connector, which
+   * reads `<runtime root>/runs/<run>/steps/<step>/output` as the runtime user, so nothing else on the box can be read.
    */
   async readStepOutput(
     boxId: string,
@@ -102,11 +112,10 @@ export class BoxGateway {
     maxBytes: number,
   ): Promise<BoxFile | undefined> {
     if (!RUN_ID_PATTERN.test(runtimeRunId) || !STEP_NAME_PATTERN.test(step)) return undefined;
-    const root = await this.runtimeRoot(boxId);
     try {
       return await this.options.connector.readFile(
         boxId,
-        `${root}/runs/${runtimeRunId}/steps/${step}/output`,
+        { runId: runtimeRunId, step, root: () => this.runtimeRoot(boxId) },
         maxBytes,
       );
     } catch (error) {
@@ -201,48 +210,4 @@ export function boxError(boxId: string, error: unknown): AppError {
       : error;
   }
   return new AppError('box_unavailable', `The workspace's box is not answering; try again.`, { cause: error });
-}
-
-export interface SshGatewayConnectorOptions {
-  ssh: SshPool;
-  target: (boxId: string) => Promise<BoxTarget>;
-  /** Starts `chainctl serve --stdio` on a box, built with the fleet's quoting helper. */
-  serveCommand: ShellCommand;
-  /** Longest wait for a file's size. Default 10 s. */
-  statTimeoutMs?: number;
-}
-
-/** Boxes over their pooled SSH connection: the serve channel is one exec that stays open; files are read by exec. */
-export function sshGatewayConnector(options: SshGatewayConnectorOptions): GatewayConnector {
-  return {
-    transport: (boxId) => sshTransport(options.ssh, () => options.target(boxId), options.serveCommand),
-    async readFile(boxId, path, maxBytes) {
-      const connection = await options.ssh.connect(await options.target(boxId));
-      const size = await connection.exec(sh`stat -c %s -- ${path}`, {
-        timeoutMs: options.statTimeoutMs ?? 10_000,
-        okExitCodes: [0, 1],
-        label: 'step output size',
-      });
-      if (size.exitCode !== 0) return undefined;
-      const remote = await connection.spawn(sh`head -c ${String(maxBytes)} -- ${path}`);
-      return { size: Number(size.stdout.trim()), stream: remote.channel };
-    },
-  };
-}
-
-/** Boxes whose runtime runs on this machine (tests, benchmarks, a single-host install). */
-export function localGatewayConnector(transport: (boxId: string) => OpenTransport): GatewayConnector {
-  return {
-    transport,
-    async readFile(_boxId, path, maxBytes) {
-      let size: number;
-      try {
-        size = (await stat(path)).size;
-      } catch {
-        return undefined;
-      }
-      if (maxBytes === 0) return { size, stream: Readable.from([]) };
-      return { size, stream: createReadStream(path, { start: 0, end: maxBytes - 1 }) };
-    },
-  };
 }
