@@ -1,8 +1,12 @@
 import type { GatewayConnector } from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
-import { type SignedUp, signUp, startTenantTestApp } from './support';
+import { logIn, type SignedUp, type SignedUpUser, signUp, signUpWithPassword, startTenantTestApp } from './support';
 
+const ATTACKER_PASSWORD = 'attacker password 1';
+// Endless streams of the caller's own data (no id to name another tenant's row): an inject would never return.
+// test/tenant/decision-stream.test.ts shows another tenant's decisions never reach a stream.
+const STREAMS_CHECKED_ELSEWHERE = new Set(['GET /v1/decisions/stream']);
 const chain = (step: string) => `name: shared-name\nagents:\n  ${step}:\n    run: echo ${step}\n`;
 
 interface Probe {
@@ -13,6 +17,8 @@ interface Probe {
   payload?: Record<string, unknown>;
   /** 404 where the id names the other tenant's row; otherwise the answer concerns the caller's own data only. */
   status: number;
+  /** When the caller's user session gets another answer than its API key. */
+  sessionStatus?: number;
   /** Nothing of the victim may appear in the answer. */
   mustNotContain: string[];
 }
@@ -20,7 +26,11 @@ interface Probe {
 describe('cross-tenant isolation on every tenant route', () => {
   let t: TestApp;
   let attacker: SignedUp;
-  let victim: SignedUp;
+  // Calls with a user session instead of an API key: sessions are scoped to their tenant exactly like keys.
+  let sessionAttacker: SignedUpUser;
+  let sessionHeaders: { authorization: string };
+  let victim: SignedUpUser;
+  let victimSession: { authorization: string };
   let victimChainId: string;
   let victimRunId: string;
   let victimDecisionId: string;
@@ -40,7 +50,10 @@ describe('cross-tenant isolation on every tenant route', () => {
   beforeAll(async () => {
     t = await startTenantTestApp({ boxConnector: () => recordingConnector });
     attacker = await signUp(t.app, 'attacker');
-    victim = await signUp(t.app, 'victim');
+    sessionAttacker = await signUpWithPassword(t.app, 'attacker', ATTACKER_PASSWORD);
+    sessionHeaders = (await logIn(t.app, sessionAttacker.email, ATTACKER_PASSWORD)).headers;
+    victim = await signUpWithPassword(t.app, 'victim');
+    victimSession = (await logIn(t.app, victim.email, victim.password)).headers;
     const put = await t.app.inject({
       method: 'PUT',
       url: '/v1/secrets/VICTIM_TOKEN',
@@ -119,6 +132,8 @@ describe('cross-tenant isolation on every tenant route', () => {
         decisions: await t.prisma.decision.findMany({ where: { tenantId: victim.tenantId } }),
         audit: await t.prisma.auditLog.findMany({ where: { tenantId: victim.tenantId }, orderBy: { id: 'asc' } }),
         tenant: await t.prisma.tenant.findUnique({ where: { id: victim.tenantId } }),
+        users: await t.prisma.user.findMany({ where: { tenantId: victim.tenantId } }),
+        sessions: await t.prisma.session.findMany({ where: { tenantId: victim.tenantId } }),
       },
       (_k, v) => (typeof v === 'bigint' ? String(v) : v),
     );
@@ -272,35 +287,76 @@ describe('cross-tenant isolation on every tenant route', () => {
         status: 200,
         mustNotContain: ['424242', 'victim-chain', 'victim-model'],
       },
+      { method: 'GET', route: '/v1/me', url: '/v1/me', status: 200, mustNotContain: [victim.tenantId, victim.email] },
+      // The caller's own password only (a key-only caller sets one; currentPassword then counts for nothing).
+      {
+        method: 'PUT',
+        route: '/v1/me/password',
+        url: '/v1/me/password',
+        payload: { currentPassword: ATTACKER_PASSWORD, newPassword: 'attacker password 2' },
+        status: 204,
+        mustNotContain: [],
+      },
+      {
+        method: 'POST',
+        route: '/v1/sessions',
+        url: '/v1/sessions',
+        payload: { email: victim.email, password: 'guessing the victim' },
+        status: 401,
+        mustNotContain: [victim.tenantId, victim.userId],
+      },
+      // Last: it ends the caller's own session (an API key has none).
+      {
+        method: 'DELETE',
+        route: '/v1/sessions/current',
+        url: '/v1/sessions/current',
+        status: 409,
+        sessionStatus: 204,
+        mustNotContain: [victim.tenantId],
+      },
     ];
 
     const tenantRoutes = t.app.routeCatalog
       .filter((r) => r.url.startsWith('/v1/') && !r.url.startsWith('/v1/operator/') && r.url !== '/v1/signup')
       .map((r) => `${r.method} ${r.url}`)
+      .filter((route) => !STREAMS_CHECKED_ELSEWHERE.has(route))
       .sort();
     expect(probes.map((p) => `${p.method} ${p.route}`).sort()).toEqual(tenantRoutes);
 
     const before = await victimState();
-    for (const probe of probes) {
-      const reply = await t.app.inject({
-        method: probe.method,
-        url: probe.url,
-        headers: attacker.headers,
-        ...(probe.payload ? { payload: probe.payload } : {}),
-      });
-      expect({ url: probe.url, method: probe.method, status: reply.statusCode }).toEqual({
-        url: probe.url,
-        method: probe.method,
-        status: probe.status,
-      });
-      if (probe.status === 404) expect(reply.json().error.code).toBe('not_found');
-      for (const text of probe.mustNotContain) expect(reply.body).not.toContain(text);
+    const callers = [
+      { credential: 'api key', headers: attacker.headers },
+      { credential: 'session', headers: sessionHeaders },
+    ];
+    for (const caller of callers) {
+      for (const probe of probes) {
+        const reply = await t.app.inject({
+          method: probe.method,
+          url: probe.url,
+          headers: caller.headers,
+          ...(probe.payload ? { payload: probe.payload } : {}),
+        });
+        const status = caller.credential === 'session' ? (probe.sessionStatus ?? probe.status) : probe.status;
+        expect({
+          credential: caller.credential,
+          url: probe.url,
+          method: probe.method,
+          status: reply.statusCode,
+        }).toEqual({ credential: caller.credential, url: probe.url, method: probe.method, status });
+        if (status === 404) expect(reply.json().error.code).toBe('not_found');
+        for (const text of probe.mustNotContain) expect(reply.body).not.toContain(text);
+      }
     }
     expect(await victimState()).toBe(before);
+    // The attacker's session did reach its own data (it was no blanket refusal), then logged out.
+    expect(await t.prisma.chain.count({ where: { tenantId: sessionAttacker.tenantId } })).toBe(1);
+    expect((await t.app.inject({ url: '/v1/chains', headers: sessionHeaders })).statusCode).toBe(401);
     expect(boxCalls).toEqual([]);
 
     // The victim still sees exactly their own data.
     const versions = await t.app.inject({ url: `/v1/chains/${victimChainId}/versions`, headers: victim.headers });
     expect(versions.json().versions).toHaveLength(2);
+    const bySession = await t.app.inject({ url: `/v1/chains/${victimChainId}/versions`, headers: victimSession });
+    expect(bySession.json().versions).toHaveLength(2);
   });
 });

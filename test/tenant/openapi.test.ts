@@ -33,4 +33,29 @@ describe('OpenAPI document', () => {
     );
     expect(doc.paths['/v1/usage']?.get?.security).toEqual([{ bearer: [] }]);
   });
+
+  it('marks every tenant route as needing a bearer credential, except logging in; documents the account routes', async () => {
+    const doc = (await t.app.inject({ url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, { security?: unknown[]; requestBody?: unknown; responses?: object }>>;
+    };
+    const open = new Set(['post /v1/signup', 'post /v1/sessions']);
+    const tenantOperations = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/v1/') && !path.startsWith('/v1/operator/'))
+      .flatMap(([path, operations]) =>
+        Object.entries(operations).map(([method, op]) => ({ id: `${method} ${path}`, op })),
+      );
+    expect(tenantOperations.map((o) => o.id)).toEqual(
+      expect.arrayContaining(['post /v1/sessions', 'delete /v1/sessions/current', 'get /v1/me', 'put /v1/me/password']),
+    );
+    for (const { id, op } of tenantOperations) {
+      expect({ id, security: op.security }).toEqual({ id, security: open.has(id) ? undefined : [{ bearer: [] }] });
+    }
+    const schemaText = JSON.stringify(doc.paths['/v1/me/password']?.put?.requestBody);
+    expect(schemaText).toContain('"minLength":12');
+    expect(schemaText).toContain('"maxLength":256');
+    expect(JSON.stringify(doc.paths['/v1/signup']?.post?.requestBody)).toContain('password');
+    expect(Object.keys(doc.paths['/v1/sessions']?.post?.responses ?? {})).toEqual(
+      expect.arrayContaining(['201', '400', '401', '429']),
+    );
+  });
 });

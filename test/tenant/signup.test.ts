@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { hashToken } from '@paddock/vault';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
@@ -101,6 +101,46 @@ describe('POST /v1/signup', () => {
     expect(secrets.statusCode).toBe(200);
   });
 
+  it("keeps a password only as the owner's scrypt hash; a replay answers the same only with the same password", async () => {
+    const key = randomUUID();
+    const password = 'a passphrase at signup';
+    const body = { email: 'pw@example.com', workspaceName: 'Passworded', plan: 'starter', password };
+    const first = await t.app.inject(signupRequest(body, key));
+    expect(first.statusCode).toBe(202);
+    expect(first.body).not.toContain(password);
+    const user = await t.prisma.user.findUniqueOrThrow({ where: { id: first.json().user.id } });
+    expect(user.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(user.passwordChangedAt).not.toBeNull();
+    // Nothing stored with the signup can give the password back: not the idempotency record (its request hash
+    // only says there was a password), not the audit row.
+    const record = await t.prisma.idempotencyRecord.findFirstOrThrow({ where: { key } });
+    const audit = await t.prisma.auditLog.findFirstOrThrow({ where: { action: 'tenant.signup', actorId: user.id } });
+    const stored = JSON.stringify([record, audit], (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+    expect(stored).not.toContain(password);
+    expect(stored).not.toContain(Buffer.from(password).toString('base64'));
+    expect(record.requestHash).not.toBe(createHash('sha256').update(password).digest('hex'));
+    expect(audit.details).toMatchObject({ passwordSet: true });
+    const before = await counts();
+
+    const again = await t.app.inject(signupRequest(body, key));
+    expect(again.statusCode).toBe(202);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    for (const changed of [
+      { ...body, password: 'another passphrase' },
+      { ...body, password: undefined },
+    ]) {
+      const conflict = await t.app.inject(signupRequest(changed, key));
+      expect(conflict.statusCode).toBe(409);
+      expect(conflict.json().error.code).toBe('idempotency_conflict');
+      expect(conflict.body).not.toContain('pdk_');
+    }
+    // The owner logs in with it.
+    const login = await t.app.inject({ method: 'POST', url: '/v1/sessions', payload: { email: body.email, password } });
+    expect(login.statusCode).toBe(201);
+    expect(await counts()).toEqual({ ...before, audit: before.audit + 1 });
+  });
+
   it('refuses the same key with a different body (409 idempotency_conflict), writing nothing', async () => {
     const key = randomUUID();
     expect(
@@ -159,6 +199,21 @@ describe('POST /v1/signup', () => {
       [{ email: 'a@example.com', workspaceName: 'y'.repeat(65), plan: 'starter' }, randomUUID(), 'body.workspaceName'],
       [{ email: 'a@example.com', workspaceName: 'Fine\u0000', plan: 'starter' }, randomUUID(), 'body.workspaceName'],
       [{ email: 'a@example.com', workspaceName: 'Fine', plan: 'platinum' }, randomUUID(), 'body.plan'],
+      [
+        { email: 'a@example.com', workspaceName: 'Fine', plan: 'starter', password: 'too short' },
+        randomUUID(),
+        'body.password',
+      ],
+      [
+        { email: 'a@example.com', workspaceName: 'Fine', plan: 'starter', password: 'p'.repeat(257) },
+        randomUUID(),
+        'body.password',
+      ],
+      [
+        { email: 'a@example.com', workspaceName: 'Fine', plan: 'starter', password: 123456789012 },
+        randomUUID(),
+        'body.password',
+      ],
       [{ email: 'a@example.com', workspaceName: 'Fine', plan: 'starter' }, undefined, 'headers.idempotency-key'],
       [{ email: 'a@example.com', workspaceName: 'Fine', plan: 'starter' }, 'short', 'headers.idempotency-key'],
     ];

@@ -69,3 +69,50 @@ export async function limitTenant(
   });
   await prisma.tenant.update({ where: { id: tenantId }, data: { planId: plan.id } });
 }
+
+export interface SignedUpUser extends SignedUp {
+  email: string;
+  password: string;
+}
+
+/** Signs a fresh workspace up with an owner password (for logging in with POST /v1/sessions). */
+export async function signUpWithPassword(
+  app: FastifyInstance,
+  label = 'user',
+  password = `correct horse ${randomUUID().slice(0, 8)}`,
+): Promise<SignedUpUser> {
+  counter += 1;
+  const unique = `${label}-${counter}-${randomUUID().slice(0, 8)}`;
+  const email = `${unique}@example.com`;
+  const reply = await app.inject(
+    signupRequest({ email, workspaceName: `Workspace ${unique}`, plan: 'starter', password }),
+  );
+  if (reply.statusCode !== 202) throw new Error(`signup failed: ${reply.statusCode} ${reply.body}`);
+  const body = reply.json() as {
+    tenant: { id: string };
+    user: { id: string };
+    apiKey: { key: string };
+    workflowId: string;
+  };
+  return {
+    tenantId: body.tenant.id,
+    apiKey: body.apiKey.key,
+    userId: body.user.id,
+    workflowId: body.workflowId,
+    headers: { authorization: `Bearer ${body.apiKey.key}` },
+    email,
+    password,
+  };
+}
+
+/** Logs a tenant user in and returns the headers that carry the session. */
+export async function logIn(
+  app: FastifyInstance,
+  email: string,
+  password: string,
+): Promise<{ token: string; headers: { authorization: string } }> {
+  const reply = await app.inject({ method: 'POST', url: '/v1/sessions', payload: { email, password } });
+  if (reply.statusCode !== 201) throw new Error(`login failed: ${reply.statusCode} ${reply.body}`);
+  const token = (reply.json() as { token: string }).token;
+  return { token, headers: { authorization: `Bearer ${token}` } };
+}

@@ -1,8 +1,10 @@
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
-import { authenticateTenantApiKey, type RequestFacts, type TenantIdentity } from '@paddock/services';
+import type { RequestFacts, TenantIdentity } from '@paddock/services';
+import { authenticateTenant } from '@paddock/services/tenants/authenticate-tenant';
 import type { FastifyRequest } from 'fastify';
 import { bearerToken } from './authenticate';
+import type { RateLimitRule } from './rate-limit';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -10,21 +12,45 @@ declare module 'fastify' {
   }
 }
 
+/** Tenant users' sessions and the limits on logging in (from the API's config; these defaults mirror it). */
+export interface TenantSessionSettings {
+  ttlMs: number;
+  /** Login attempts per client address (IPv6: per /64). */
+  loginPerAddress: RateLimitRule;
+  /** Login attempts per email, and password changes per user: guessing one account's password stays slow. */
+  loginPerAccount: RateLimitRule;
+}
+
+export const DEFAULT_TENANT_SESSION_SETTINGS: TenantSessionSettings = {
+  ttlMs: 12 * 3600 * 1000,
+  loginPerAddress: { limit: 50, windowMs: 900_000 },
+  loginPerAccount: { limit: 10, windowMs: 900_000 },
+};
+
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
+export interface RequireTenantOptions {
+  /** The caller's own account (log out, set a password) stays usable while the workspace is suspended. */
+  allowSuspended?: boolean;
+}
+
 /**
- * An onRequest hook for tenant routes: the API key names the tenant, and every query of the route is scoped by
- * that tenant id. Runs before the body is read, so an anonymous caller learns nothing about the route's input.
- * A suspended workspace can still read (its usage, its chains) but changes nothing.
+ * An onRequest hook for tenant routes: the credential (a workspace API key `pdk_...` or a user session `pds_...`)
+ * names the tenant, and every query of the route is scoped by that tenant id. Runs before the body is read, so an
+ * anonymous caller learns nothing about the route's input. A suspended workspace can still read (its usage, its
+ * chains) but changes nothing.
  */
-export function requireTenant(prisma: PrismaClient) {
+export function requireTenant(prisma: PrismaClient, options: RequireTenantOptions = {}) {
   return async (request: FastifyRequest): Promise<void> => {
     const token = bearerToken(request);
     if (!token) {
-      throw new AppError('unauthenticated', 'This route needs a workspace API key: send Authorization: Bearer <key>.');
+      throw new AppError(
+        'unauthenticated',
+        'This route needs a workspace API key or a user session: send Authorization: Bearer <key or session token>.',
+      );
     }
-    const tenant = await authenticateTenantApiKey(prisma, token);
-    if (tenant.tenantStatus === 'suspended' && !READ_METHODS.has(request.method)) {
+    const tenant = await authenticateTenant(prisma, token);
+    if (tenant.tenantStatus === 'suspended' && !options.allowSuspended && !READ_METHODS.has(request.method)) {
       throw new AppError('forbidden', 'This workspace is suspended: it can read its data but not change it.');
     }
     request.tenant = tenant;
@@ -32,7 +58,7 @@ export function requireTenant(prisma: PrismaClient) {
 }
 
 export function tenantOf(request: FastifyRequest): TenantIdentity {
-  if (!request.tenant) throw new AppError('unauthenticated', 'No workspace API key on this request.');
+  if (!request.tenant) throw new AppError('unauthenticated', 'No workspace API key or user session on this request.');
   return request.tenant;
 }
 

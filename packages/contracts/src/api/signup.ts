@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EmailSchema } from './common';
+import { NewPasswordSchema } from './tenant-sessions';
 
 /** Handles that would be confusing or dangerous as a workspace's address (`<slug>.example.com`, `/w/<slug>`). */
 export const RESERVED_WORKSPACE_SLUGS: ReadonlySet<string> = new Set([
@@ -80,6 +81,9 @@ export const SignupBodySchema = z
     email: EmailSchema,
     workspaceName: WorkspaceNameSchema,
     plan: PlanCodeSchema,
+    password: NewPasswordSchema.optional().describe(
+      "The owner's password for logging in (POST /v1/sessions); without one, set it later with PUT /v1/me/password.",
+    ),
   })
   .strict();
 export type SignupBody = z.output<typeof SignupBodySchema>;

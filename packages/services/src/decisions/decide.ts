@@ -106,8 +106,12 @@ export async function decide(
   return toDecisionReply(updated);
 }
 
-/** The name the box records as the decider: the key's person (what a chain's `approvers` list), else the key. */
+/**
+ * The name the box records as the decider: the logged-in user's email, or the key's person (what a chain's
+ * `approvers` list), else the key.
+ */
 async function deciderLabel(prisma: PrismaClient, actor: TenantIdentity): Promise<string> {
+  if (actor.credential.kind === 'session') return actor.credential.userEmail;
   if (actor.userId) {
     const user = await prisma.user.findFirst({
       where: { id: actor.userId, tenantId: actor.tenantId },

@@ -39,6 +39,7 @@ export async function authenticateTenantApiKey(prisma: PrismaClient, key: string
   return {
     tenantId: row.tenantId,
     tenantStatus: row.tenant.status,
+    credential: { kind: 'api_key', apiKeyId: row.id, prefix: row.prefix },
     apiKeyId: row.id,
     apiKeyPrefix: row.prefix,
     userId: row.userId,

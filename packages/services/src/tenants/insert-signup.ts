@@ -2,7 +2,8 @@ import type { Prisma, PrismaClient } from '@paddock/db';
 
 export interface SignupRows {
   tenant: { id: string; slug: string; name: string; planCode: string };
-  user: { id: string; email: string };
+  /** passwordHash: scrypt (@paddock/vault), or null for an owner who logs in with the API key only, for now. */
+  user: { id: string; email: string; passwordHash: string | null };
   subscription: { periodStart: Date; periodEnd: Date };
   apiKey: { id: string; prefix: string; hash: string };
   workflow: { id: string; key: string };
@@ -48,8 +49,10 @@ export async function insertSignup(prisma: PrismaClient, rows: SignupRows): Prom
       INSERT INTO tenants (id, slug, name, status, plan_id)
       SELECT ${tenant.id}::uuid, ${tenant.slug}, ${tenant.name}, 'provisioning', plan.id FROM plan, idempotency
     ), owner AS (
-      INSERT INTO users (id, tenant_id, email, role)
-      SELECT ${user.id}::uuid, ${tenant.id}::uuid, ${user.email}, 'owner' FROM idempotency
+      INSERT INTO users (id, tenant_id, email, role, password_hash, password_changed_at)
+      SELECT ${user.id}::uuid, ${tenant.id}::uuid, ${user.email}, 'owner', ${user.passwordHash}::text,
+             CASE WHEN ${user.passwordHash}::text IS NULL THEN NULL ELSE now() END
+        FROM idempotency
     ), subscription AS (
       INSERT INTO subscriptions (tenant_id, plan_id, status, current_period_start, current_period_end)
       SELECT ${tenant.id}::uuid, plan.id, 'active', ${subscription.periodStart}, ${subscription.periodEnd}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, type SignupBody, type SignupReply, workspaceSlug } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '@paddock/db';
 import type { Queues } from '@paddock/jobs';
-import { generateApiKey, type Vault } from '@paddock/vault';
+import { generateApiKey, hashPassword, type Vault, verifyPassword } from '@paddock/vault';
 import { insertSignup } from './insert-signup';
 import { PROVISIONING_JOB, provisioningJobId, queueProvisioningJob } from './provisioning-job';
 import {
@@ -43,6 +43,8 @@ export interface SignupOutcome {
 export async function signupTenant(deps: SignupDeps, input: SignupInput): Promise<SignupOutcome> {
   const requestHash = signupRequestHash(input);
   const slug = workspaceSlug(input.workspaceName);
+  // Hashed before the write (the statement needs it); the password itself goes nowhere else.
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
   for (let attempt = 1; ; attempt++) {
     const now = new Date();
     const generated = generateApiKey('live');
@@ -52,12 +54,12 @@ export async function signupTenant(deps: SignupDeps, input: SignupInput): Promis
       apiKey: { id: randomUUID(), prefix: generated.prefix, key: generated.key },
       workflowId: randomUUID(),
     };
-    const sealed = sealSignupReply(deps.vault, input.idempotencyKey, requestHash, reply);
+    const sealed = sealSignupReply(deps.vault, input.idempotencyKey, requestHash, reply, passwordHash);
     let inserted: boolean;
     try {
       inserted = await insertSignup(deps.prisma, {
         tenant: { id: reply.tenant.id, slug, name: input.workspaceName, planCode: input.plan },
-        user: { id: reply.user.id, email: input.email },
+        user: { id: reply.user.id, email: input.email, passwordHash },
         subscription: { periodStart: now, periodEnd: addMonthUtc(now) },
         apiKey: { id: reply.apiKey.id, prefix: generated.prefix, hash: generated.hash },
         workflow: { id: reply.workflowId, key: `provision:${reply.tenant.id}` },
@@ -79,7 +81,13 @@ export async function signupTenant(deps: SignupDeps, input: SignupInput): Promis
           expiresAt: new Date(now.getTime() + SIGNUP_REPLAY_TTL_MS),
         },
         audit: {
-          details: { slug, plan: input.plan, apiKeyPrefix: generated.prefix, workflowId: reply.workflowId },
+          details: {
+            slug,
+            plan: input.plan,
+            apiKeyPrefix: generated.prefix,
+            workflowId: reply.workflowId,
+            passwordSet: passwordHash !== null,
+          },
           ipAddress: input.ipAddress?.slice(0, 64) ?? null,
           requestId: input.requestId?.slice(0, 128) ?? null,
         },
@@ -94,7 +102,7 @@ export async function signupTenant(deps: SignupDeps, input: SignupInput): Promis
       return { reply, replayed: false };
     }
     // Nothing written: the key has a record (a replay, or a conflict), or the plan is unknown.
-    const stored = await findStoredSignup(deps, input.idempotencyKey, requestHash);
+    const stored = await findStoredSignup(deps, input, requestHash);
     if (stored) return stored;
     if (attempt === 1 && (await deleteExpiredRecord(deps.prisma, input.idempotencyKey))) continue;
     throw await unknownPlan(deps.prisma, input.plan);
@@ -111,9 +119,10 @@ async function deleteExpiredRecord(prisma: PrismaClient, idempotencyKey: string)
 
 async function findStoredSignup(
   deps: SignupDeps,
-  idempotencyKey: string,
+  input: SignupInput,
   requestHash: string,
 ): Promise<SignupOutcome | null> {
+  const idempotencyKey = input.idempotencyKey;
   const record = await deps.prisma.idempotencyRecord.findUnique({
     where: { scope_key: { scope: SIGNUP_SCOPE, key: idempotencyKey } },
     select: {
@@ -133,7 +142,14 @@ async function findStoredSignup(
   }
   // Records are written complete in the signup's transaction, so an incomplete one is a bug, not a race.
   if (!record.completedAt) throw new Error('signup idempotency record without an answer');
-  const reply = openSignupReply(deps.vault, idempotencyKey, requestHash, record);
+  const { reply, passwordHash } = openSignupReply(deps.vault, idempotencyKey, requestHash, record);
+  // The request hash only says both had a password; whether it is the same one, only scrypt can tell.
+  if (input.password !== undefined && !(passwordHash && (await verifyPassword(input.password, passwordHash)))) {
+    throw new AppError(
+      'idempotency_conflict',
+      'This Idempotency-Key was already used for a signup with another password; use a new key for a new request.',
+    );
+  }
   // The first attempt may have died between commit and Redis: a job record still queued is added again (a no-op for
   // BullMQ when the job is there already).
   const job = await deps.prisma.jobRecord.findUnique({

@@ -4,10 +4,12 @@ import { registerTenantChainRoutes } from './chains';
 import { registerTenantDecisionRoutes } from './decisions';
 import { registerTenantRunRoutes } from './runs';
 import { registerTenantSecretRoutes } from './secrets';
+import { registerTenantSessionRoutes } from './sessions';
 import { registerTenantUsageRoutes } from './usage';
 
-/** Routes a workspace calls with its API key; every query in them is scoped by the key's tenant. */
+/** Routes a workspace calls with its API key or a user's session; every query in them is scoped by its tenant. */
 export function registerTenantRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  registerTenantSessionRoutes(app, deps);
   registerTenantSecretRoutes(app, deps);
   registerTenantChainRoutes(app, deps);
   registerTenantUsageRoutes(app, deps);
