@@ -23,7 +23,6 @@ export interface DecisionLatencyOptions {
   durationMs: number;
   /** Runs each tenant keeps going at once. */
   lanes: number;
-  pollMs: number;
 }
 
 async function call<T = unknown>(
@@ -46,13 +45,38 @@ async function call<T = unknown>(
   return (text ? JSON.parse(text) : null) as T;
 }
 
+/** Reads `GET /v1/decisions/stream` until it ends or `signal` aborts, handing each pending decision to `onPending`. */
+async function followDecisions(
+  apiUrl: string,
+  key: string,
+  signal: AbortSignal,
+  onPending: (decision: { id: string; runId: string }) => void,
+): Promise<void> {
+  const response = await fetch(`${apiUrl}/v1/decisions/stream`, {
+    headers: { authorization: `Bearer ${key}` },
+    signal,
+  });
+  if (response.status !== 200 || !response.body) throw new Error(`decision stream answered ${response.status}`);
+  let buffer = '';
+  for await (const chunk of response.body.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (!block.includes('event: decision\n')) continue;
+      const data = block.split('\n').find((line) => line.startsWith('data: '));
+      if (data) onPending(JSON.parse(data.slice(6)) as { id: string; runId: string });
+    }
+  }
+}
+
 /**
  * Every tenant's box kept busy with `lanes` runs at a time of a chain that works for a second and then asks a person.
- * A poller per tenant lists pending decisions through the API every `pollMs` and approves each as soon as it is
- * seen; a lane starts its next run when its decision is answered. Latency of a decision: from the box's
- * `decision_pending` event (its timestamp, written by the box on this same clock) to the first API answer listing
- * it, so the poll interval is part of the figure (about half of it on average). Also timed: the API's answer to an
- * approval, which comes only after the box wrote it (the decision's way to the box, at most).
+ * Each tenant follows its decision stream (`GET /v1/decisions/stream`, as a dashboard would) and approves each
+ * decision as soon as it arrives; a lane starts its next run when its decision is answered. Latency of a decision:
+ * from the box's `decision_pending` event (its timestamp, written by the box on this same clock) to the stream
+ * delivering it. Also timed: the API's answer to an approval, which comes only after the box wrote it (the
+ * decision's way to the box, at most).
  */
 export async function measureDecisionLatency(
   env: LifecycleEnv,
@@ -84,41 +108,44 @@ export async function measureDecisionLatency(
         lanesRunning--;
       }
     };
-    // Polls as long as a lane may still start a run or wait for a decision.
-    const poll = async () => {
-      // Pollers start spread over one interval, so 32 of them do not hit the API in step.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * options.pollMs));
-      while (lanesRunning > 0 || waiting.size > 0) {
-        const list = await call<{ decisions: { id: string; runId: string }[] }>(
-          options.apiUrl,
-          tenant.apiKey,
-          'GET',
-          '/v1/decisions?outputBytes=0&limit=100',
-        );
-        const now = Date.now();
-        for (const decision of list.decisions) {
-          if (seenAt.has(decision.id)) continue;
-          seenAt.set(decision.id, now);
-          const sent = performance.now();
-          call(options.apiUrl, tenant.apiKey, 'POST', `/v1/decisions/${decision.id}`, { choice: 'approve' })
-            .then(() => decideMs.push(performance.now() - sent))
-            .catch((error: Error) => failures.push(error.message))
-            .finally(() => {
-              waiting.get(decision.runId)?.();
-              waiting.delete(decision.runId);
-            });
-        }
-        if (Date.now() > deadline + GRACE_MS) {
+    // Follows the tenant's decision stream as long as a lane may still start a run or wait for a decision.
+    const follow = async () => {
+      const stop = new AbortController();
+      const approve = (decision: { id: string; runId: string }) => {
+        if (seenAt.has(decision.id)) return;
+        seenAt.set(decision.id, Date.now());
+        const sent = performance.now();
+        call(options.apiUrl, tenant.apiKey, 'POST', `/v1/decisions/${decision.id}`, { choice: 'approve' })
+          .then(() => decideMs.push(performance.now() - sent))
+          .catch((error: Error) => failures.push(error.message))
+          .finally(() => {
+            waiting.get(decision.runId)?.();
+            waiting.delete(decision.runId);
+          });
+      };
+      const watchdog = setInterval(() => {
+        if (lanesRunning === 0 && waiting.size === 0) stop.abort();
+        else if (Date.now() > deadline + GRACE_MS) {
           // Runs whose decision never showed: counted as missing, and their lanes let go.
           missing += waiting.size;
           for (const release of waiting.values()) release();
           waiting.clear();
-          break;
+          stop.abort();
         }
-        await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+      }, 200);
+      try {
+        while (!stop.signal.aborted) {
+          try {
+            await followDecisions(options.apiUrl, tenant.apiKey, stop.signal, approve);
+          } catch (error) {
+            if (!stop.signal.aborted) failures.push(`stream: ${(error as Error).message}`);
+          }
+        }
+      } finally {
+        clearInterval(watchdog);
       }
     };
-    await Promise.all([poll(), ...Array.from({ length: options.lanes }, lane)]);
+    await Promise.all([follow(), ...Array.from({ length: options.lanes }, lane)]);
   };
   try {
     await Promise.all(options.tenants.map(tenantLoop));
@@ -129,22 +156,28 @@ export async function measureDecisionLatency(
   if (failures.length > 0) log(`${failures.length} approvals failed, first: ${failures[0]}`);
 
   const ids = [...seenAt.keys()];
-  const written = await env.prisma.$queryRaw<{ id: string; occurred_at: Date }[]>`
-    SELECT d.id::text AS id, min(e.occurred_at) AS occurred_at
+  // received_at is the collector's transaction time: it splits the way into box → Postgres and Postgres → API.
+  const written = await env.prisma.$queryRaw<{ id: string; occurred_at: Date; received_at: Date }[]>`
+    SELECT d.id::text AS id, min(e.occurred_at) AS occurred_at, min(e.received_at) AS received_at
       FROM decisions d
       JOIN usage_events e ON e.run_id = d.run_id AND e.type = 'decision_pending' AND e.step_name = d.step_name
      WHERE d.id = ANY(${ids}::uuid[])
      GROUP BY d.id`;
-  const latencies = written
-    .map((row) => (seenAt.get(row.id) ?? Number.NaN) - row.occurred_at.getTime())
-    .filter(Number.isFinite)
-    .sort((a, b) => a - b);
+  const sorted = (values: number[]) => values.filter(Number.isFinite).sort((a, b) => a - b);
+  const latencies = sorted(written.map((row) => (seenAt.get(row.id) ?? Number.NaN) - row.occurred_at.getTime()));
+  const toPostgres = sorted(written.map((row) => row.received_at.getTime() - row.occurred_at.getTime()));
+  const toApi = sorted(written.map((row) => (seenAt.get(row.id) ?? Number.NaN) - row.received_at.getTime()));
   const decides = [...decideMs].sort((a, b) => a - b);
   log(
     `${runs} runs on ${options.tenants.length} boxes in ${options.durationMs / 1000} s; ${latencies.length} decisions ` +
-      `seen (poll every ${options.pollMs} ms): box → API p50 ${percentile(latencies, 50).toFixed(0)} ms, ` +
+      `seen (streamed): box → API p50 ${percentile(latencies, 50).toFixed(0)} ms, ` +
       `p99 ${percentile(latencies, 99).toFixed(0)} ms; approval → box p50 ${percentile(decides, 50).toFixed(0)} ms, ` +
       `p99 ${percentile(decides, 99).toFixed(0)} ms`,
+  );
+  log(
+    `  of which box → Postgres (collector) p50 ${percentile(toPostgres, 50).toFixed(0)} ms, p99 ` +
+      `${percentile(toPostgres, 99).toFixed(0)} ms; Postgres → API answer p50 ${percentile(toApi, 50).toFixed(0)} ms, ` +
+      `p99 ${percentile(toApi, 99).toFixed(0)} ms`,
   );
   const boxes = options.tenants.length;
   return [
@@ -157,6 +190,8 @@ export async function measureDecisionLatency(
       unit: 'ms',
       target: { op: '<', value: 1000 },
     },
+    { name: 'decision pending on box → stored in Postgres p99', value: percentile(toPostgres, 99), unit: 'ms' },
+    { name: 'decision stored in Postgres → API p99', value: percentile(toApi, 99), unit: 'ms' },
     { name: 'approval through API → recorded on box p50', value: percentile(decides, 50), unit: 'ms' },
     {
       name: 'approval through API → recorded on box p99',

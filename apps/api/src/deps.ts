@@ -1,7 +1,7 @@
 import type { PrismaClient } from '@paddock/db';
 import type { SshPool } from '@paddock/fleet';
 import type { Queues } from '@paddock/jobs';
-import type { BoxGateway } from '@paddock/services';
+import type { BoxGateway, ChangeFeed } from '@paddock/services';
 import type { Vault } from '@paddock/vault';
 import type { Redis } from 'ioredis';
 import type { RateLimitRule } from './http/rate-limit';
@@ -19,4 +19,6 @@ export interface ApiDeps {
   ssh: SshPool;
   /** Asks tenants' boxes and makes them act (runs, decisions) over their serve channels. */
   boxes: BoxGateway;
+  /** Wakes streams (decisions, run events) when the collector commits something they show. */
+  changes: ChangeFeed;
 }

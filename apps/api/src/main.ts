@@ -3,7 +3,7 @@ import { DEFAULT_BOX_LAYOUT, layoutPaths, SshPool, sh } from '@paddock/fleet';
 import { pendingMigrations } from '@paddock/db/migrate';
 import { closeQueues, createQueues } from '@paddock/jobs';
 import { createLogger, exitOnConfigError, Shutdown } from '@paddock/platform';
-import { BoxGateway, loadBoxTargetWithPrisma, sshGatewayConnector } from '@paddock/services';
+import { BoxGateway, ChangeFeed, loadBoxTargetWithPrisma, sshGatewayConnector } from '@paddock/services';
 import { createVault } from '@paddock/vault';
 import { Redis } from 'ioredis';
 import { loadApiConfig } from './config';
@@ -40,6 +40,9 @@ const boxes = new BoxGateway({
   idleCloseMs: config.BOX_CHANNEL_IDLE_MS,
 });
 shutdown.register('box channels', () => boxes.close());
+const changes = new ChangeFeed({ databaseUrl: config.DATABASE_URL, log: logger });
+await changes.start();
+shutdown.register('change feed', () => changes.close());
 
 const app = await buildServer({
   logLevel: config.LOG_LEVEL,
@@ -66,6 +69,7 @@ const app = await buildServer({
       signupRateLimit: { limit: config.SIGNUP_RATE_LIMIT, windowMs: config.SIGNUP_RATE_WINDOW_MS },
       ssh,
       boxes,
+      changes,
     }),
 });
 // Registered last, closed first: stop accepting requests and finish those in flight before connections go.

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
 import { SshPool, sh } from '@paddock/fleet';
 import { closeQueues, createQueues, type Queues } from '@paddock/jobs';
-import { BoxGateway, type GatewayConnector, loadBoxTargetWithPrisma, sshGatewayConnector } from '@paddock/services';
+import {
+  BoxGateway,
+  ChangeFeed,
+  type GatewayConnector,
+  loadBoxTargetWithPrisma,
+  sshGatewayConnector,
+} from '@paddock/services';
 import { connectTestRedis, createTestDatabase, type TestDatabase, uniqueQueuePrefix } from '@paddock/testkit';
 import { createVault, hashPassword, type Vault } from '@paddock/vault';
 import type { FastifyInstance } from 'fastify';
@@ -19,6 +25,7 @@ export interface TestApp {
   vault: Vault;
   ssh: SshPool;
   boxes: BoxGateway;
+  changes: ChangeFeed;
   /** The test database (for tests that run the collector's SQL ingestion next to the API). */
   databaseUrl: string;
   close(): Promise<void>;
@@ -61,12 +68,24 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       serveCommand: sh`/opt/paddock/bin/paddock-service serve`,
     });
   const boxes = new BoxGateway({ connector, requestTimeoutMs: options.boxRequestTimeoutMs ?? 15_000 });
+  const changes = new ChangeFeed({ databaseUrl: db.url, log: { info: () => {}, warn: () => {} } });
+  await changes.start();
   const app = await buildServer({
     logLevel: 'silent',
     bodyLimitBytes: TEST_BODY_LIMIT,
     readiness: {},
     routes: (server) =>
-      registerRoutes(server, { prisma, queues, redis, redisPrefix: prefix, vault, signupRateLimit, ssh, boxes }),
+      registerRoutes(server, {
+        prisma,
+        queues,
+        redis,
+        redisPrefix: prefix,
+        vault,
+        signupRateLimit,
+        ssh,
+        boxes,
+        changes,
+      }),
   });
   return {
     app,
@@ -76,9 +95,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     vault,
     ssh,
     boxes,
+    changes,
     databaseUrl: db.url,
     async close() {
       await app.close();
+      await changes.close();
       await boxes.close();
       await ssh.close(2_000);
       await closeQueues(queues);

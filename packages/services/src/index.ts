@@ -131,6 +131,13 @@ export { readStepOutput } from './runs/step-output';
 export { type DecisionReply, getDecision, type ListDecisionsInput, listDecisions } from './decisions/list-decisions';
 export { type DecisionChoice, decide } from './decisions/decide';
 export {
+  MAX_WATCHED_DECISIONS,
+  type PendingDecisionChange,
+  watchPendingDecisions,
+} from './decisions/watch-pending-decisions';
+export { ChangeFeed, type ChangeFeedLog, type ChangeWatch } from './changes/change-feed';
+export { CHANGES_CHANNEL, type ChangeTopic, notifyChanges } from './changes/change-topics';
+export {
   ingestNdjson,
   type NdjsonIngestOptions,
   type NdjsonIngestResult,

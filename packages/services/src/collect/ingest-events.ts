@@ -1,5 +1,6 @@
 import { AppError, type RunEvent } from '@paddock/contracts';
 import type { Pool, PoolClient } from 'pg';
+import { type ChangeTopic, notifyChanges } from '../changes/change-topics';
 import { type AdoptedRun, insertAdoptedRuns, planAdoption, RunAppearedError } from './adopt-runs';
 import { columnUsage, suppressRepeatedAttemptUsage } from './attempt-usage';
 import { earlierEvents, linkEarlierEvents } from './earlier-events';
@@ -188,6 +189,10 @@ async function writeEvents(
       WHERE box_id = $1`,
     [boxId, fresh.length, lastAt],
   );
+  // Streams waiting in API processes look again once this commits (the notifications go out with the commit).
+  const changed: ChangeTopic[] = [...runs.values()].map((linked) => ({ kind: 'run', runId: linked.model.run.id }));
+  if (stored.decisionsChanged > 0) changed.push({ kind: 'decisions', tenantId: scope.tenantId });
+  await notifyChanges(client, changed);
   return {
     inserted: fresh.length,
     duplicates: received - fresh.length,

@@ -66,7 +66,7 @@ export function decisionNotFound(id: string): AppError {
   return new AppError('not_found', `There is no decision ${id}.`);
 }
 
-async function outputToJudge(
+export async function outputToJudge(
   boxes: BoxGateway,
   row: DecisionRow,
   maxBytes: number,

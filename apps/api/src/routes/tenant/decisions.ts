@@ -13,6 +13,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../../deps';
 import { requestFacts, requireTenant, tenantOf } from '../../http/tenant-auth';
+import { streamPendingDecisions } from './decision-stream';
 
 const errors = { 400: ErrorReplySchema, 401: ErrorReplySchema, 403: ErrorReplySchema, 404: ErrorReplySchema };
 
@@ -37,6 +38,31 @@ export function registerTenantDecisionRoutes(app: FastifyInstance, deps: ApiDeps
       },
     },
     async (request) => listDecisions(deps.prisma, deps.boxes, tenantOf(request).tenantId, request.query),
+  );
+
+  api.get(
+    '/v1/decisions/stream',
+    {
+      onRequest,
+      schema: {
+        ...common,
+        summary: 'Pending decisions as Server-Sent Events, pushed as the box writes them',
+        description:
+          'A `decision` event for every pending decision (all of them on connect, then each new one within moments ' +
+          'of the box writing it), a `decision_closed` event ({id, status}) when one is answered or canceled, and ' +
+          'keep-alive comments. Event ids are decision ids. The stream ends after 30 minutes; reconnect to go on.',
+        querystring: z
+          .object({ outputBytes: z.coerce.number().int().min(0).max(MAX_DECISION_OUTPUT_BYTES).default(0) })
+          .strict(),
+        produces: ['text/event-stream'],
+        response: { 200: z.string().describe('text/event-stream'), ...errors },
+      },
+    },
+    async (request, reply) =>
+      streamPendingDecisions(deps, request, reply, {
+        tenantId: tenantOf(request).tenantId,
+        outputBytes: request.query.outputBytes,
+      }),
   );
 
   api.get(

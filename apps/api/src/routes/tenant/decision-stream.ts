@@ -1,0 +1,56 @@
+import { type PendingDecisionChange, watchPendingDecisions } from '@paddock/services';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../../deps';
+
+const KEEP_ALIVE_MS = 15_000;
+/** A stream ends after this long; EventSource clients reconnect by themselves and get the pending set again. */
+const MAX_STREAM_MS = 30 * 60_000;
+
+/**
+ * Server-Sent Events of a tenant's pending decisions: `decision` for each pending one (all of them first, then each
+ * new one as the collector commits it), `decision_closed` when one is answered or canceled, comments to keep the
+ * connection alive. Events carry the decision's id as their SSE id: a reconnecting client can tell what it has seen.
+ */
+export async function streamPendingDecisions(
+  deps: ApiDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  input: { tenantId: string; outputBytes: number },
+): Promise<void> {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-request-id': request.id,
+  });
+  raw.write('retry: 1000\n\n');
+  const stop = new AbortController();
+  request.raw.on('close', () => stop.abort());
+  const deadline = setTimeout(() => stop.abort(), MAX_STREAM_MS);
+  const emit = (change: PendingDecisionChange) => {
+    if (change.type === 'pending') {
+      raw.write(`id: ${change.decision.id}\nevent: decision\ndata: ${JSON.stringify(change.decision)}\n\n`);
+    } else if (change.type === 'closed') {
+      raw.write(`id: ${change.id}\nevent: decision_closed\ndata: ${JSON.stringify(change)}\n\n`);
+    } else {
+      raw.write(': keep-alive\n\n');
+    }
+  };
+  try {
+    await watchPendingDecisions(
+      deps,
+      { tenantId: input.tenantId, outputBytes: input.outputBytes, signal: stop.signal, idleMs: KEEP_ALIVE_MS },
+      emit,
+    );
+  } catch (error) {
+    request.log.error({ err: error }, 'decision stream failed');
+    if (!stop.signal.aborted) {
+      raw.write(`event: error\ndata: ${JSON.stringify({ code: 'internal', requestId: request.id })}\n\n`);
+    }
+  } finally {
+    clearTimeout(deadline);
+    raw.end();
+  }
+}
