@@ -2,8 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
 import { type RunEvent, RunEventSchema } from '@paddock/contracts';
-import { bootstrapBox, buildRuntimeRelease, deployToBox, type ExecResult, type ShellCommand } from '@paddock/fleet';
+import {
+  bootstrapBox,
+  buildRuntimeRelease,
+  type ChannelTransport,
+  deployToBox,
+  type ExecResult,
+  type OpenTransport,
+  type ShellCommand,
+} from '@paddock/fleet';
 import type { LocalBox } from '@paddock/providers/local/local-box-harness';
 import { type BoxGateway, sshKeyVaultContext } from '@paddock/services';
 import pg from 'pg';
@@ -192,4 +201,107 @@ export async function startSshRunsWorld(
     await close();
     throw error;
   }
+}
+
+/** What a `LossyLink` does to the next request of one op (then it disarms). */
+export interface LossyLinkPlan {
+  op: string;
+  /**
+   * `lose_answer`: the request reaches the box, its answer is dropped and `cut` ends the link (the box acted, the
+   * control plane never heard). `dead_link`: `cut` ends the link before the request, and the channel hears of it only
+   * when it writes the request (a link that died silently between two requests).
+   */
+  mode: 'lose_answer' | 'dead_link';
+}
+
+/**
+ * A serve channel's transport with a switch for the failures a real link has: an answer lost with its connection, or
+ * a connection that died silently. `cut` is what ends the link (close the local process, or kill the box's SSH
+ * sessions); everything else passes through untouched.
+ */
+export class LossyLink {
+  private plan: LossyLinkPlan | undefined;
+  /** Requests the plan hit, for tests to check the failure really happened. */
+  hits = 0;
+
+  constructor(private readonly cut: (transport: ChannelTransport) => Promise<void>) {}
+
+  arm(plan: LossyLinkPlan): void {
+    this.plan = plan;
+  }
+
+  wrap(open: OpenTransport): OpenTransport {
+    return async () => {
+      const inner = await open();
+      const stdout = new PassThrough();
+      let lostId: unknown;
+      let innerClosed = false;
+      let releaseClosed: () => void = () => {};
+      const closed = new Promise<void>((resolve) => {
+        releaseClosed = resolve;
+      });
+      // While a `dead_link` plan waits for its request, the channel is not told the link is gone.
+      let silent = false;
+      void inner.closed.then(() => {
+        innerClosed = true;
+        if (!silent) releaseClosed();
+      });
+      const lines = lineSplitter((line) => {
+        if (lostId !== undefined && line.includes('"type":"response"')) {
+          const id = (JSON.parse(line) as { id?: unknown }).id;
+          if (id === lostId) {
+            lostId = undefined;
+            this.hits++;
+            void this.cut(inner);
+            return;
+          }
+        }
+        stdout.write(`${line}\n`);
+      });
+      inner.stdout.on('data', (chunk: Buffer) => lines(chunk));
+      inner.stdout.on('end', () => stdout.end());
+      const stdin = new Writable({
+        write: (chunk: Buffer, _encoding, callback) => {
+          const text = chunk.toString('utf8');
+          const plan = this.plan;
+          const request =
+            plan && text.includes(`"op":"${plan.op}"`) ? (JSON.parse(text) as { id: unknown }) : undefined;
+          if (plan && request) {
+            this.plan = undefined;
+            if (plan.mode === 'lose_answer') {
+              lostId = request.id;
+            } else {
+              this.hits++;
+              silent = true;
+              // The request goes nowhere; the channel learns of the dead link only now, as a real one would.
+              void this.cut(inner).then(async () => {
+                await inner.closed;
+                silent = false;
+                releaseClosed();
+              });
+              callback();
+              return;
+            }
+          }
+          if (innerClosed) return callback();
+          inner.stdin.write(chunk, () => callback());
+        },
+        final: (callback) => {
+          inner.stdin.end();
+          callback();
+        },
+      });
+      return { stdin, stdout, closed, stderrTail: inner.stderrTail, close: inner.close };
+    };
+  }
+}
+
+function lineSplitter(onLine: (line: string) => void): (chunk: Buffer) => void {
+  let rest = '';
+  return (chunk) => {
+    const text = rest + chunk.toString('utf8');
+    const lines = text.split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  };
 }

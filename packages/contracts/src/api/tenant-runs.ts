@@ -42,6 +42,20 @@ export const StartRunBodySchema = z
   });
 export type StartRunBody = z.output<typeof StartRunBodySchema>;
 
+/**
+ * The client's retry handle for starting a run: the same key and body within 24 hours answer the same run instead
+ * of starting another. Scoped to the workspace: another workspace's keys never collide with it.
+ */
+export const RunIdempotencyKeySchema = z
+  .string()
+  .min(8, { message: 'must be 8 to 255 characters (a UUID is a good key)' })
+  .max(255, { message: 'must be 8 to 255 characters (a UUID is a good key)' })
+  .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
+  .describe('Optional. A fresh key (a UUID) per run, repeated when retrying: at most one run per key for 24 hours.');
+
+// Loose: fastify replaces request.headers with the validated object, which must keep every other header.
+export const StartRunHeadersSchema = z.looseObject({ 'idempotency-key': RunIdempotencyKeySchema.optional() });
+
 export const RunParamsSchema = z.object({ id: z.string().uuid({ message: 'must be a UUID' }) });
 export const StepOutputParamsSchema = RunParamsSchema.extend({ step: StepNameParamSchema });
 

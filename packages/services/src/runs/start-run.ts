@@ -14,6 +14,13 @@ export interface StartRunInput {
   inputs: Record<string, string>;
 }
 
+/** A run id chosen before the start (an Idempotency-Key's): a retry finds what an earlier attempt left. */
+export interface ReservedRun {
+  runId: string;
+}
+
+const UNCONFIRMED = 'the box did not confirm the start of this run';
+
 interface StoredDefinition {
   fileName?: string;
   text?: string;
@@ -30,8 +37,20 @@ export async function startRun(
   actor: TenantIdentity,
   input: StartRunInput,
   request: RequestFacts = {},
+  reserved?: ReservedRun,
 ): Promise<RunSummary> {
-  const version = await chainVersionToRun(prisma, actor.tenantId, input);
+  // A retry of a start that may have reached the box: the same run, its chain version and box as first chosen.
+  const earlier = reserved
+    ? await prisma.run.findFirst({
+        where: { id: reserved.runId, tenantId: actor.tenantId },
+        select: { chainVersionId: true, boxId: true },
+      })
+    : null;
+  const version = await chainVersionToRun(
+    prisma,
+    actor.tenantId,
+    earlier?.chainVersionId ? { chainVersionId: earlier.chainVersionId, inputs: input.inputs } : input,
+  );
   const definition = version.definition as StoredDefinition | null;
   if (typeof definition?.text !== 'string') {
     throw new AppError('unprocessable', `Chain version ${version.id} has no definition text to run.`);
@@ -51,32 +70,38 @@ export async function startRun(
     const file = chainFileOnBox(version.chain.name, version.contentHash, definition.fileName ?? 'chain.yaml');
     source = { file: `${DEFAULT_BOX_LAYOUT.dataDir}/${file}` };
   }
-  const boxId = await tenantBoxId(prisma, actor.tenantId);
-  const id = randomUUID();
-  await prisma.run.create({
-    data: {
-      id,
-      tenantId: actor.tenantId,
-      boxId,
-      chainId: version.chainId,
-      chainVersionId: version.id,
-      runtimeRunId: id,
-      inputs: input.inputs,
-      startedByApiKeyId: actor.apiKeyId,
-      startedByUserId: actor.userId,
-    },
-  });
+  const boxId = earlier?.boxId ?? (await tenantBoxId(prisma, actor.tenantId));
+  const id = reserved?.runId ?? randomUUID();
+  if (!earlier) {
+    await prisma.run.create({
+      data: {
+        id,
+        tenantId: actor.tenantId,
+        boxId,
+        chainId: version.chainId,
+        chainVersionId: version.id,
+        runtimeRunId: id,
+        inputs: input.inputs,
+        startedByApiKeyId: actor.apiKeyId,
+        startedByUserId: actor.userId,
+      },
+    });
+  }
   try {
     await boxes.request(boxId, { op: 'run', ...source, inputs: input.inputs, run_id: id });
   } catch (error) {
-    if (neverStarted(error)) {
+    if (earlier && (await startedBefore(boxes, boxId, id, error))) {
+      await prisma.run.updateMany({ where: { id, error: UNCONFIRMED }, data: { error: null } });
+    } else if (neverStarted(error) && !earlier) {
       await prisma.run.delete({ where: { id } });
       throw error;
+    } else {
+      // The box may have started it without answering: the row stays for the collector to confirm or not.
+      await prisma.run.update({ where: { id }, data: { error: UNCONFIRMED } });
+      throw error;
     }
-    // The box may have started it without answering: the row stays for the collector to confirm or not.
-    await prisma.run.update({ where: { id }, data: { error: 'the box did not confirm the start of this run' } });
-    throw error;
   }
+  if (earlier) await prisma.run.updateMany({ where: { id, error: UNCONFIRMED }, data: { error: null } });
   await prisma.auditLog.create({
     data: tenantAuditEntry(
       actor,
@@ -118,6 +143,16 @@ async function chainVersionToRun(prisma: PrismaClient, tenantId: string, input: 
   });
   if (!version) throw new AppError('not_found', `Chain ${JSON.stringify(input.chain)} has no version yet.`);
   return version;
+}
+
+/** The box refused a run id it already has: the earlier attempt did start it (the box's own status says so). */
+async function startedBefore(boxes: BoxGateway, boxId: string, runId: string, error: unknown): Promise<boolean> {
+  if (!(error instanceof AppError) || error.code !== 'conflict') return false;
+  try {
+    return (await boxes.request(boxId, { op: 'status', run_id: runId })).run_id === runId;
+  } catch {
+    return false;
+  }
 }
 
 /** The box refused the run, or the request never left: nothing can exist on the box. */

@@ -10,10 +10,12 @@ import {
   RunParamsSchema,
   RunSummarySchema,
   StartRunBodySchema,
+  StartRunHeadersSchema,
   StepOutputParamsSchema,
   StepOutputQuerySchema,
 } from '@paddock/contracts/api/tenant-runs';
 import { cancelRun, getRun, listRunEvents, listRuns, readStepOutput, replayRun, startRun } from '@paddock/services';
+import { startRunOnce } from '@paddock/services/runs/start-run-once';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -38,14 +40,25 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
         summary: 'Start a run of a chain (by name: its active version, else its newest; or one version by id)',
         description:
           'The run is created on the workspace box and answered at once (status `queued`); follow it with ' +
-          'GET /v1/runs/:id or its events. Chains whose definition references files need to be synced to the box first.',
+          'GET /v1/runs/:id or its events. Chains whose definition references files need to be synced to the box first. ' +
+          'Send an Idempotency-Key (a fresh UUID per run) and repeat it when retrying after a timeout: the same key ' +
+          'and body within 24 hours answer the same run (with `idempotent-replayed: true`) instead of starting ' +
+          'another, also when the requests run at once; the same key with another body is a 409 idempotency_conflict.',
+        headers: StartRunHeadersSchema,
         body: StartRunBodySchema,
         response: { 201: RunSummarySchema, ...boxErrors },
       },
     },
     async (request, reply) => {
-      const run = await startRun(deps.prisma, deps.boxes, tenantOf(request), request.body, requestFacts(request));
-      return reply.status(201).send(run);
+      const key = request.headers['idempotency-key'];
+      const actor = tenantOf(request);
+      if (key === undefined) {
+        const run = await startRun(deps.prisma, deps.boxes, actor, request.body, requestFacts(request));
+        return reply.status(201).send(run);
+      }
+      const outcome = await startRunOnce(deps.prisma, deps.boxes, actor, request.body, key, requestFacts(request));
+      if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.status(201).send(outcome.run);
     },
   );
 
