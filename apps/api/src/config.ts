@@ -22,6 +22,17 @@ const ApiConfigSchema = z.object({
   /** Signups allowed per client address (IPv6: per /64) within SIGNUP_RATE_WINDOW_MS. */
   SIGNUP_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   SIGNUP_RATE_WINDOW_MS: z.coerce.number().int().min(1_000).default(900_000),
+  /** How long a tenant user's login session (POST /v1/sessions) lasts; 12 hours by default. */
+  TENANT_SESSION_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .max(30 * 24 * 3600_000)
+    .default(12 * 3600_000),
+  /** Tenant logins allowed per client address (IPv6: per /64), and per account, within LOGIN_RATE_WINDOW_MS. */
+  LOGIN_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+  LOGIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  LOGIN_RATE_WINDOW_MS: z.coerce.number().int().min(1_000).default(900_000),
   /** Longest wait for a box's answer (start a run, decide, read an output) before the API answers 503. */
   BOX_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   /** A box's serve channel unused this long is closed (reopened on the next request). */

@@ -5,6 +5,7 @@ import type { BoxGateway, ChangeFeed } from '@paddock/services';
 import type { Vault } from '@paddock/vault';
 import type { Redis } from 'ioredis';
 import type { RateLimitRule } from './http/rate-limit';
+import type { TenantSessionSettings } from './http/tenant-auth';
 
 /** The clients routes hand to services. Built once in main.ts (or a test) and passed in, never imported. */
 export interface ApiDeps {
@@ -15,6 +16,8 @@ export interface ApiDeps {
   redisPrefix: string;
   vault: Vault;
   signupRateLimit: RateLimitRule;
+  /** Tenant users' session lifetime and login limits (the API's config; DEFAULT_TENANT_SESSION_SETTINGS if absent). */
+  tenantSessions?: TenantSessionSettings;
   /** The control plane's SSH connections to boxes (one per box, shared). */
   ssh: SshPool;
   /** Asks tenants' boxes and makes them act (runs, decisions) over their serve channels. */

@@ -67,6 +67,11 @@ const app = await buildServer({
       redisPrefix: config.QUEUE_PREFIX,
       vault,
       signupRateLimit: { limit: config.SIGNUP_RATE_LIMIT, windowMs: config.SIGNUP_RATE_WINDOW_MS },
+      tenantSessions: {
+        ttlMs: config.TENANT_SESSION_TTL_MS,
+        loginPerAddress: { limit: config.LOGIN_RATE_LIMIT_PER_ADDRESS, windowMs: config.LOGIN_RATE_WINDOW_MS },
+        loginPerAccount: { limit: config.LOGIN_RATE_LIMIT_PER_ACCOUNT, windowMs: config.LOGIN_RATE_WINDOW_MS },
+      },
       ssh,
       boxes,
       changes,

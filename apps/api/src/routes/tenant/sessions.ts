@@ -14,18 +14,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../../deps';
 import { createRateLimiter, limitPerClient, type RateLimiter } from '../../http/rate-limit';
-import {
-  DEFAULT_TENANT_SESSION_SETTINGS,
-  requestFacts,
-  requireTenant,
-  type TenantSessionSettings,
-  tenantOf,
-} from '../../http/tenant-auth';
+import { DEFAULT_TENANT_SESSION_SETTINGS, requestFacts, requireTenant, tenantOf } from '../../http/tenant-auth';
 
 /** Logging in and out, who am I, and the caller's own password: the tenant user's account routes. */
 export function registerTenantSessionRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  const settings = sessionSettings(deps);
+  const settings = deps.tenantSessions ?? DEFAULT_TENANT_SESSION_SETTINGS;
   const prefix = `${deps.redisPrefix}:ratelimit`;
   const perAddress = createRateLimiter(deps.redis, `${prefix}:login-address`, settings.loginPerAddress);
   const perEmail = createRateLimiter(deps.redis, `${prefix}:login-email`, settings.loginPerAccount);
@@ -129,12 +123,6 @@ export function registerTenantSessionRoutes(app: FastifyInstance, deps: ApiDeps)
       await setTenantPassword(deps.prisma, tenantOf(request), request.body, requestFacts(request));
       return reply.status(204).send(null);
     },
-  );
-}
-
-function sessionSettings(deps: ApiDeps): TenantSessionSettings {
-  return (
-    (deps as ApiDeps & { tenantSessions?: TenantSessionSettings }).tenantSessions ?? DEFAULT_TENANT_SESSION_SETTINGS
   );
 }
 
