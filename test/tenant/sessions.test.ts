@@ -157,6 +157,25 @@ describe('tenant user sessions', () => {
     expect(guess.json().error).toMatchObject({ code: 'unauthenticated', message: WRONG });
   });
 
+  it("follows the workspace's status: suspended reads and logs out, deleted is refused", async () => {
+    const user = await signUpWithPassword(t.app, 'status');
+    const session = await logIn(t.app, user.email, user.password);
+    await t.prisma.tenant.update({ where: { id: user.tenantId }, data: { status: 'suspended' } });
+    expect((await call('GET', '/v1/chains', session.headers)).statusCode).toBe(200);
+    expect((await call('GET', '/v1/me', session.headers)).json().tenant.status).toBe('suspended');
+    const write = await call('POST', '/v1/chains', session.headers, { definition: CHAIN });
+    expect(write.statusCode).toBe(403);
+    expect(write.json().error.code).toBe('forbidden');
+    // A person can still leave, and still log in to read.
+    expect((await call('DELETE', '/v1/sessions/current', session.headers)).statusCode).toBe(204);
+    const again = await logIn(t.app, user.email, user.password);
+    await t.prisma.tenant.update({ where: { id: user.tenantId }, data: { status: 'deleted' } });
+    expect((await call('GET', '/v1/chains', again.headers)).statusCode).toBe(401);
+    const refused = await login(user.email, user.password);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error.code).toBe('unauthenticated');
+  });
+
   it('writes lastSeenAt at most once a minute', async () => {
     const user = await signUpWithPassword(t.app, 'seen');
     const session = await logIn(t.app, user.email, user.password);
