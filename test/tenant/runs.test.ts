@@ -173,6 +173,29 @@ describe('runs and decisions through the API on a real runtime', () => {
     expect(run.steps.find((s: { name: string }) => s.name === 'publish')?.status ?? 'pending').not.toBe('succeeded');
   });
 
+  it('takes one of two answers sent at once; the other is a 409 and the box records only the first', async () => {
+    const runId = await startReview('stoats');
+    const decision = await pendingDecisionOf(runId);
+    const replies = await Promise.all([
+      post(`/v1/decisions/${decision.id}`, { choice: 'approve', note: 'first' }),
+      post(`/v1/decisions/${decision.id}`, { choice: 'reject', note: 'second' }),
+    ]);
+    expect(replies.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    const winner = replies.find((r) => r.statusCode === 200)?.json();
+    const loser = replies.find((r) => r.statusCode === 409)?.json();
+    expect(loser.error.code).toBe('conflict');
+    const { stdout } = await runtime.chainctl('status', runId, '--json');
+    const review = JSON.parse(stdout).steps.find((s: { step: string }) => s.step === 'review');
+    expect(review.decision).toMatchObject({ option: winner.status === 'approved' ? 'approve' : 'reject' });
+    const stored = await t.prisma.decision.findUniqueOrThrow({ where: { id: decision.id } });
+    expect(stored).toMatchObject({ status: winner.status, note: winner.note });
+    expect(stored.subject).not.toHaveProperty('claim');
+    const audits = await t.prisma.auditLog.count({
+      where: { tenantId: tenant.tenantId, targetId: decision.id, action: { startsWith: 'decision.' } },
+    });
+    expect(audits).toBe(1);
+  });
+
   it('requests changes: the draft runs again and a new decision waits', async () => {
     const runId = await startReview('voles');
     const first = await pendingDecisionOf(runId);
@@ -255,7 +278,10 @@ describe('runs and decisions through the API on a real runtime', () => {
       status: string;
       chain: { name: string };
     }[];
-    expect(all).toHaveLength(6);
+    // Every run the tests above started, as stored for this tenant.
+    const stored = await t.prisma.run.count({ where: { tenantId: tenant.tenantId } });
+    expect(stored).toBeGreaterThanOrEqual(6);
+    expect(all).toHaveLength(stored);
     const pages: string[] = [];
     let cursor: string | null = null;
     do {

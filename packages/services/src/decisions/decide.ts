@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { AppError } from '@paddock/contracts';
-import type { Prisma, PrismaClient } from '@paddock/db';
+import type { PrismaClient } from '@paddock/db';
 import type { BoxGateway } from '../boxes/box-gateway';
+import { CHANGES_CHANNEL, topicKey } from '../changes/change-topics';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
 import { DECISION_SELECT, optionsOf, subjectOf, toDecisionReply } from './decision-replies';
 import { decisionNotFound } from './list-decisions';
@@ -14,10 +16,14 @@ const STATUS_OF: Record<DecisionChoice, 'approved' | 'rejected' | 'changes_reque
 };
 
 /**
- * A person's answer to a pending decision: the box is told (`decide` with `--by`) while the decision's row is locked,
- * and who decided, when, and the note are recorded in the same transaction (with an audit row). A second answer,
- * concurrent or later, is a 409; if the box refuses (deadline passed, already decided there, not an approver) or
- * cannot be reached, nothing is recorded.
+ * A person's answer to a pending decision. The row is first claimed (one conditional UPDATE: pending, not answered,
+ * no live claim), then the box is told (`decide` with `--by`) with no lock or connection held meanwhile, then who
+ * decided, when and the note are recorded with an audit row. A second answer, concurrent or later, is a 409; if the
+ * box refuses (deadline passed, already decided there, not an approver) or cannot be reached, the claim is released
+ * and nothing is recorded. A claim left by a crashed API process lapses after the longest box request.
+ *
+ * Why not `SELECT ... FOR UPDATE` around the box call: the collector writes the box's `decided` event to the same
+ * row, and it would wait for this request's whole round trip, holding back every later event of that box.
  */
 export async function decide(
   prisma: PrismaClient,
@@ -55,56 +61,62 @@ export async function decide(
 
   const by = await deciderLabel(prisma, actor);
   const note = input.note ? input.note : null;
+  const claim = randomUUID();
+  const until = new Date(Date.now() + boxes.longestRequestMs + CLAIM_MARGIN_MS);
+  // Bookkeeping, not a change a reader sees: updated_at stays as it was, and a released claim leaves the row as before.
+  const claimed = await prisma.$executeRaw`
+    UPDATE decisions
+       SET subject = jsonb_set(COALESCE(subject, '{}'::jsonb), '{claim}',
+                               jsonb_build_object('id', ${claim}::text, 'until', ${until.toISOString()}::text))
+     WHERE id = ${row.id}::uuid AND tenant_id = ${actor.tenantId}::uuid AND status = 'pending' AND decided_at IS NULL
+       AND (subject->'claim' IS NULL OR (subject->'claim'->>'until')::timestamptz < now())`;
+  if (claimed !== 1)
+    throw new AppError('conflict', `Decision ${decisionId} is being answered or was answered meanwhile.`);
+
+  try {
+    await boxes.request(boxId, {
+      op: 'decide',
+      run_id: runtimeRunId,
+      step: row.stepName,
+      option: input.choice,
+      by,
+      ...(note ? { note } : {}),
+    });
+  } catch (error) {
+    await prisma.$executeRaw`
+      UPDATE decisions SET subject = subject - 'claim'
+       WHERE id = ${row.id}::uuid AND subject->'claim'->>'id' = ${claim}`.catch(() => {});
+    throw error;
+  }
+
+  // The box has it. The collector may already have stored the box's `decided` event: what it wrote is kept.
   const decidedAt = new Date();
-  // The row stays locked while the box is asked: a concurrent answer waits and then sees this one (409), and if
-  // the box refuses or cannot be reached the transaction rolls back, so nothing at all was written.
-  await prisma.$transaction(
-    async (tx) => {
-      const locked = await tx.$queryRaw<Array<{ status: string; decided_at: Date | null }>>`
-        SELECT status::text AS status, decided_at FROM decisions
-         WHERE id = ${row.id}::uuid AND tenant_id = ${actor.tenantId}::uuid FOR UPDATE`;
-      const current = locked[0];
-      if (current?.status !== 'pending' || current.decided_at) {
-        throw new AppError('conflict', `Decision ${decisionId} was answered meanwhile.`);
-      }
-      await boxes.request(boxId, {
-        op: 'decide',
-        run_id: runtimeRunId,
-        step: row.stepName,
-        option: input.choice,
-        by,
-        ...(note ? { note } : {}),
-      });
-      await tx.decision.update({
-        where: { id: row.id },
-        data: {
-          status: STATUS_OF[input.choice],
-          decidedAt,
-          decidedByApiKeyId: actor.apiKeyId,
-          decidedByUserId: actor.userId,
-          note,
-          deliveredAt: new Date(),
-          subject: {
-            ...((row.subject ?? {}) as Prisma.InputJsonObject),
-            requested: { choice: input.choice, by, at: decidedAt.toISOString() },
-          },
-        },
-      });
-      await tx.auditLog.create({
-        data: tenantAuditEntry(
-          actor,
-          `decision.${input.choice}`,
-          { type: 'decision', id: row.id },
-          { runId: row.runId, step: row.stepName, by, ...(note ? { note } : {}) },
-          request,
-        ),
-      });
-    },
-    { maxWait: 10_000, timeout: boxes.longestRequestMs + 5_000 },
-  );
+  const requested = JSON.stringify({ requested: { choice: input.choice, by, at: decidedAt.toISOString() } });
+  await prisma.$transaction([
+    prisma.$executeRaw`
+      UPDATE decisions
+         SET status = ${STATUS_OF[input.choice]}::decision_status, decided_at = COALESCE(decided_at, ${decidedAt}),
+             decided_by_api_key_id = ${actor.apiKeyId}::uuid, decided_by_user_id = ${actor.userId}::uuid,
+             note = ${note}, delivered_at = COALESCE(delivered_at, now()),
+             subject = (COALESCE(subject, '{}'::jsonb) - 'claim') || ${requested}::jsonb, updated_at = now()
+       WHERE id = ${row.id}::uuid AND tenant_id = ${actor.tenantId}::uuid`,
+    prisma.auditLog.create({
+      data: tenantAuditEntry(
+        actor,
+        `decision.${input.choice}`,
+        { type: 'decision', id: row.id },
+        { runId: row.runId, step: row.stepName, by, ...(note ? { note } : {}) },
+        request,
+      ),
+    }),
+    prisma.$executeRaw`SELECT pg_notify(${CHANGES_CHANNEL}, ${topicKey({ kind: 'decisions', tenantId: actor.tenantId })})`,
+  ]);
   const updated = await prisma.decision.findUniqueOrThrow({ where: { id: row.id }, select: DECISION_SELECT });
   return toDecisionReply(updated);
 }
+
+/** A claim outlives the longest box request by this much before another answer may take over. */
+const CLAIM_MARGIN_MS = 5_000;
 
 /**
  * The name the box records as the decider: the logged-in user's email, or the key's person (what a chain's
