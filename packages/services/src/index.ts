@@ -18,6 +18,18 @@ export {
   startProvisioning,
 } from './tenants/start-provisioning';
 export { type RequestFacts, type TenantIdentity, tenantAuditEntry } from './tenants/tenant-identity';
+export { type TenantCredential, tenantActorLabel } from './tenants/tenant-identity';
+export { authenticateTenant } from './tenants/authenticate-tenant';
+export { authenticateTenantSession } from './tenants/authenticate-tenant-session';
+export {
+  DEFAULT_TENANT_SESSION_TTL_MS,
+  loginTenantUser,
+  type TenantLogin,
+  type TenantLoginInput,
+} from './tenants/login-tenant-user';
+export { type SetTenantPasswordInput, setTenantPassword } from './tenants/set-tenant-password';
+export { describeTenantCaller, logoutTenantSession } from './tenants/tenant-caller';
+export { generateTenantSessionToken, isTenantSessionToken } from './tenants/tenant-session-token';
 export {
   deleteTenantSecret,
   listTenantSecrets,

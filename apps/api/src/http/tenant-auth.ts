@@ -1,7 +1,11 @@
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
-import type { RequestFacts, TenantIdentity } from '@paddock/services';
-import { authenticateTenant } from '@paddock/services/tenants/authenticate-tenant';
+import {
+  authenticateTenant,
+  DEFAULT_TENANT_SESSION_TTL_MS,
+  type RequestFacts,
+  type TenantIdentity,
+} from '@paddock/services';
 import type { FastifyRequest } from 'fastify';
 import { bearerToken } from './authenticate';
 import type { RateLimitRule } from './rate-limit';
@@ -22,7 +26,7 @@ export interface TenantSessionSettings {
 }
 
 export const DEFAULT_TENANT_SESSION_SETTINGS: TenantSessionSettings = {
-  ttlMs: 12 * 3600 * 1000,
+  ttlMs: DEFAULT_TENANT_SESSION_TTL_MS,
   loginPerAddress: { limit: 50, windowMs: 900_000 },
   loginPerAccount: { limit: 10, windowMs: 900_000 },
 };

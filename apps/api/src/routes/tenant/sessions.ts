@@ -5,9 +5,7 @@ import {
   TenantLoginBodySchema,
   TenantSessionReplySchema,
 } from '@paddock/contracts/api/tenant-sessions';
-import { loginTenantUser } from '@paddock/services/tenants/login-tenant-user';
-import { setTenantPassword } from '@paddock/services/tenants/set-tenant-password';
-import { describeTenantCaller, logoutTenantSession } from '@paddock/services/tenants/tenant-caller';
+import { describeTenantCaller, loginTenantUser, logoutTenantSession, setTenantPassword } from '@paddock/services';
 import { hashToken } from '@paddock/vault';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
