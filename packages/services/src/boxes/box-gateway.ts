@@ -3,10 +3,13 @@ import { AppError, type ErrorCode, type ProtocolOp, STEP_NAME_PATTERN } from '@p
 import {
   BoxChannel,
   BoxChannelError,
+  type BoxRequest,
   type BoxRequestFor,
   type OpenTransport,
   type ProtocolResult,
 } from '@paddock/fleet';
+
+import { type AskBox, settleCancel, settleDecide } from './settle-after-drop';
 
 export {
   localGatewayConnector,
@@ -54,6 +57,14 @@ interface OpenChannel {
   inFlight: number;
 }
 
+/** What settles an action whose channel dropped, by the box's record of it; undefined for actions that cannot be. */
+function settleAfterDrop(ask: AskBox, input: BoxRequest): Promise<unknown> | undefined {
+  // Without a decider the box records its own default, which cannot be told apart from someone else's decision.
+  if (input.op === 'decide' && input.by !== undefined) return settleDecide(ask, input);
+  if (input.op === 'cancel') return settleCancel(ask, input);
+  return undefined;
+}
+
 /** Read-only operations: repeating one on a fresh channel after a drop cannot do anything twice. */
 const REPEATABLE: ReadonlySet<ProtocolOp> = new Set(['health', 'validate', 'status', 'list', 'events']);
 const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -86,16 +97,19 @@ export class BoxGateway {
   }
 
   async request<O extends ProtocolOp>(boxId: string, input: BoxRequestFor<O>): Promise<ProtocolResult<O>> {
+    const ask: AskBox = (request) => this.using(boxId, (channel) => channel.request(request));
     try {
-      return await this.using(boxId, (channel) => channel.request(input));
+      return await ask(input);
     } catch (error) {
-      // A channel that dropped between two requests is noticed only by the next one: a read is asked again once.
-      if (REPEATABLE.has(input.op) && error instanceof BoxChannelError && error.failure === 'channel_closed') {
-        try {
-          return await this.using(boxId, (channel) => channel.request(input));
-        } catch (again) {
-          throw boxError(boxId, again);
-        }
+      if (!(error instanceof BoxChannelError && error.failure === 'channel_closed')) throw boxError(boxId, error);
+      // A channel that dropped between two requests is noticed only by the next one. A read is asked again once; a
+      // decide or cancel is settled by what the box recorded, so it is never applied twice (settle-after-drop.ts).
+      try {
+        if (REPEATABLE.has(input.op)) return await ask(input);
+        const settled = settleAfterDrop(ask, input as BoxRequest);
+        if (settled) return (await settled) as ProtocolResult<O>;
+      } catch (again) {
+        throw boxError(boxId, again);
       }
       throw boxError(boxId, error);
     }
