@@ -8,7 +8,6 @@ import {
   type OpenTransport,
   type ProtocolResult,
 } from '@paddock/fleet';
-
 import { type AskBox, settleCancel, settleDecide } from './settle-after-drop';
 
 export {
@@ -86,9 +85,12 @@ export class BoxGateway {
     this.sweeper.unref();
   }
 
-  /** The longest one request can take, opening the channel included (callers holding a lock size it by this). */
+  /**
+   * The longest one request can take (callers holding a lock or lease size it by this): opening the channel and the
+   * answer, and for a decide or cancel whose channel dropped, settling it too (reopen, status, events, one more send).
+   */
   get longestRequestMs(): number {
-    return (this.options.openTimeoutMs ?? 20_000) + (this.options.requestTimeoutMs ?? 15_000);
+    return 2 * (this.options.openTimeoutMs ?? 20_000) + 4 * (this.options.requestTimeoutMs ?? 15_000);
   }
 
   /** Open channels, by box id (for tests and metrics). */
