@@ -4,7 +4,8 @@ import type { PrismaClient } from '@paddock/db';
 import type { BoxGateway } from '../boxes/box-gateway';
 import { CHANGES_CHANNEL, topicKey } from '../changes/change-topics';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
-import { DECISION_SELECT, optionsOf, subjectOf, toDecisionReply } from './decision-replies';
+import { optionsOf, subjectOf, toDecisionReply } from './decision-replies';
+import { decisionRow } from './decision-rows';
 import { decisionNotFound } from './list-decisions';
 
 export type DecisionChoice = 'approve' | 'reject' | 'request_changes';
@@ -33,10 +34,7 @@ export async function decide(
   input: { choice: DecisionChoice; note?: string | undefined },
   request: RequestFacts = {},
 ) {
-  const row = await prisma.decision.findFirst({
-    where: { id: decisionId, tenantId: actor.tenantId },
-    select: DECISION_SELECT,
-  });
+  const row = await decisionRow(prisma, actor.tenantId, decisionId);
   if (!row) throw decisionNotFound(decisionId);
   if (row.status !== 'pending' || row.decidedAt) {
     throw new AppError(
@@ -111,7 +109,8 @@ export async function decide(
     }),
     prisma.$executeRaw`SELECT pg_notify(${CHANGES_CHANNEL}, ${topicKey({ kind: 'decisions', tenantId: actor.tenantId })})`,
   ]);
-  const updated = await prisma.decision.findUniqueOrThrow({ where: { id: row.id }, select: DECISION_SELECT });
+  const updated = await decisionRow(prisma, actor.tenantId, row.id);
+  if (!updated) throw decisionNotFound(decisionId);
   return toDecisionReply(updated);
 }
 

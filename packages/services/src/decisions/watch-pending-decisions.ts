@@ -1,8 +1,9 @@
 import type { PrismaClient } from '@paddock/db';
 import type { BoxGateway } from '../boxes/box-gateway';
 import type { ChangeFeed } from '../changes/change-feed';
-import { DECISION_SELECT, toDecisionReply } from './decision-replies';
+import { toDecisionReply } from './decision-replies';
 import { type DecisionReply, outputToJudge } from './list-decisions';
+import { pendingDecisionRows } from './decision-rows';
 
 /** The most pending decisions a stream follows at once (oldest first); a tenant with more sees them as others close. */
 export const MAX_WATCHED_DECISIONS = 500;
@@ -47,12 +48,7 @@ export async function watchPendingDecisions(
   }
 
   async function readOnce(): Promise<void> {
-    const rows = await prisma.decision.findMany({
-      where: { tenantId: input.tenantId, status: 'pending' },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      take: MAX_WATCHED_DECISIONS,
-      select: DECISION_SELECT,
-    });
+    const rows = await pendingDecisionRows(prisma, input.tenantId, MAX_WATCHED_DECISIONS);
     const pending = new Set(rows.map((row) => row.id));
     const gone = [...emitted].filter((id) => !pending.has(id));
     if (gone.length > 0) {
