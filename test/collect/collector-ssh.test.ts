@@ -99,8 +99,8 @@ describe('startCollector over real SSH to a deployed test box', () => {
       expect(boxCollector?.boxChannel.isOpen).toBe(true);
       expect(await box.dropConnections()).toBeGreaterThan(0);
       await waitFor('the collector channel to notice the drop', () => !boxCollector?.boxChannel.isOpen, 10_000, 5);
-      // The driver's session was killed too: a decide sent before its channel notices would be lost with it (the
-      // API's gateway does not repeat a decide either), so wait until the next request opens a fresh channel.
+      // The driver's session was killed too: a decide sent before its channel notices would fail with it (this raw
+      // channel does not settle a lost decide the way the API's gateway does), so wait until it opens a fresh one.
       await waitFor('the driver channel to notice the drop', () => !driver.isOpen, 10_000, 5);
       await driver.request({ op: 'decide', run_id: 'ssh-1', step: 'review', option: 'approve', by: 'alice' });
       const run = await waitFor('the run to succeed in Postgres', () => runRow(pool, boxId, 'ssh-1', 'succeeded'));

@@ -1,18 +1,19 @@
-import type { PrismaClient } from '@paddock/db';
 import { type RunEventPage, readRunEvents, runIsOver } from '@paddock/services';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../../deps';
 
-const POLL_MS = 200;
+/** Longest wait between two reads: the collector's commit wakes the stream sooner (change feed). */
+const REREAD_MS = 2_000;
 const HEARTBEAT_MS = 15_000;
 const MAX_STREAM_MS = 30 * 60_000;
 
 /**
- * Server-Sent Events of a run's stored events: what the collector writes to Postgres is pushed as it lands (polled,
- * cheap on the (run_id, seq) index), until the run has ended and everything was sent, or the client leaves. A client
- * that reconnects passes the last id it saw as `after`.
+ * Server-Sent Events of a run's stored events: what the collector writes to Postgres is pushed as it lands (each of
+ * its commits touching the run wakes the stream; a read every 2 s covers a lost notification), until the run has
+ * ended and everything was sent, or the client leaves. A client that reconnects passes the last id it saw as `after`.
  */
 export async function streamRunEvents(
-  prisma: PrismaClient,
+  deps: Pick<ApiDeps, 'prisma' | 'changes'>,
   request: FastifyRequest,
   reply: FastifyReply,
   input: { tenantId: string; runId: string; after: number; first: RunEventPage },
@@ -25,10 +26,15 @@ export async function streamRunEvents(
     connection: 'keep-alive',
     'x-request-id': request.id,
   });
+  const { prisma } = deps;
   let gone = false;
+  const left = new AbortController();
   request.raw.on('close', () => {
     gone = true;
+    left.abort();
   });
+  // Watching before the first read: a batch committed while it runs wakes the loop again.
+  const watch = deps.changes.watch({ kind: 'run', runId: input.runId });
   let after = input.after;
   const send = (page: RunEventPage) => {
     for (const event of page.events) {
@@ -55,12 +61,13 @@ export async function streamRunEvents(
         raw.write(': keep-alive\n\n');
         lastWrite = Date.now();
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await watch.next(REREAD_MS, left.signal);
     }
   } catch (error) {
     request.log.error({ err: error }, 'run event stream failed');
     if (!gone) raw.write(`event: error\ndata: ${JSON.stringify({ code: 'internal', requestId: request.id })}\n\n`);
   } finally {
+    watch.close();
     raw.end();
   }
 }

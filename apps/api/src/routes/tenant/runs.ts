@@ -109,7 +109,7 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
       const tenantId = tenantOf(request).tenantId;
       const page = await listRunEvents(deps.prisma, tenantId, request.params.id, request.query);
       if (request.query.follow === 'false') return page;
-      return streamRunEvents(deps.prisma, request, reply, {
+      return streamRunEvents(deps, request, reply, {
         tenantId,
         runId: request.params.id,
         after: request.query.after,
