@@ -19,6 +19,8 @@ import { createInterface } from 'node:readline';
 const SCRIPT = String.raw`
 use strict; use warnings; no warnings qw(exec); use POSIX qw(setsid dup2 _exit WNOHANG);
 $| = 0; $SIG{PIPE} = 'IGNORE'; # replies go out per batch (and before each fork, which flushes)
+# select waits for a request or for SIGCHLD's byte on the self-pipe; its timeout is only a safety net (a short one
+# woke every idle box 20 times a second).
 my $hires = eval { require Time::HiRes; 1 };
 pipe(my $wake_r, my $wake_w) or die "pipe: $!";
 $SIG{CHLD} = sub { syswrite($wake_w, "x") };
@@ -43,7 +45,7 @@ sub launch {
 }
 while ($open || %ids) {
   my $rin = ''; vec($rin, fileno($wake_r), 1) = 1; vec($rin, fileno(STDIN), 1) = 1 if $open;
-  my $n = select(my $rout = $rin, undef, undef, 0.05);
+  my $n = select(my $rout = $rin, undef, undef, 5);
   if ($n > 0 && vec($rout, fileno($wake_r), 1)) { sysread($wake_r, my $drain, 4096); }
   reap();
   if ($open && $n > 0 && vec($rout, fileno(STDIN), 1)) {

@@ -27,7 +27,9 @@ interface Subscription {
   runId: string | undefined;
 }
 
-const SUBSCRIPTION_POLL_MS = 500;
+// A safety net under the journal watch (which delivers within a millisecond): a missed notification waits this long.
+// Every open subscription reads the journal this often, idle or not, on every box.
+const SUBSCRIPTION_POLL_MS = 2_000;
 
 /**
  * `chainctl serve --stdio`: the long-lived channel the control plane keeps open per box over SSH. One JSON request
