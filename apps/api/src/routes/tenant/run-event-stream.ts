@@ -26,6 +26,9 @@ export async function streamRunEvents(
     connection: 'keep-alive',
     'x-request-id': request.id,
   });
+  // Headers now, not with the first event: a run with nothing stored yet would otherwise leave the client without
+  // an answer until the first keep-alive, 15 s later.
+  raw.flushHeaders();
   const { prisma } = deps;
   let gone = false;
   const left = new AbortController();
