@@ -1,7 +1,8 @@
 import { AppError, STEP_NAME_PATTERN } from '@paddock/contracts';
-import type { Prisma, PrismaClient } from '@paddock/db';
+import { Prisma, type PrismaClient } from '@paddock/db';
 import type { BoxGateway } from '../boxes/box-gateway';
-import { DECISION_SELECT, type DecisionOutput, type DecisionRow, subjectOf, toDecisionReply } from './decision-replies';
+import { type DecisionOutput, type DecisionRow, subjectOf, toDecisionReply } from './decision-replies';
+import { decisionRow } from './decision-rows';
 import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
 
 export interface ListDecisionsInput {
@@ -26,20 +27,7 @@ export async function listDecisions(
   input: ListDecisionsInput,
 ): Promise<{ decisions: DecisionReply[]; nextCursor: string | null }> {
   const after = input.cursor === undefined ? undefined : decodeCreatedAtCursor(input.cursor);
-  const where: Prisma.DecisionWhereInput = {
-    tenantId,
-    status: input.status,
-    ...(input.runId ? { runId: input.runId } : {}),
-    ...(after
-      ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] }
-      : {}),
-  };
-  const rows = await prisma.decision.findMany({
-    where,
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    take: input.limit + 1,
-    select: DECISION_SELECT,
-  });
+  const rows = await decisionPageRows(prisma, tenantId, { ...input, after, take: input.limit + 1 });
   const page = rows.slice(0, input.limit);
   const outputs = await Promise.all(page.map((row) => outputToJudge(boxes, row, input.outputBytes)));
   const last = page[page.length - 1];
@@ -57,9 +45,49 @@ export async function getDecision(
   decisionId: string,
   outputBytes: number,
 ): Promise<DecisionReply> {
-  const row = await prisma.decision.findFirst({ where: { id: decisionId, tenantId }, select: DECISION_SELECT });
+  const row = await decisionRow(prisma, tenantId, decisionId);
   if (!row) throw decisionNotFound(decisionId);
   return toDecisionReply(row, await outputToJudge(boxes, row, outputBytes));
+}
+
+interface JoinedDecisionRow extends Omit<DecisionRow, 'run'> {
+  runtimeRunId: string | null;
+  runBoxId: string | null;
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * A page of the tenant's decisions with each one's run (where its output lives) joined: one query where Prisma
+ * sends two. The keyset `(created_at, id) > (...)` is one range of the ordering.
+ */
+async function decisionPageRows(
+  prisma: PrismaClient,
+  tenantId: string,
+  page: Pick<ListDecisionsInput, 'status' | 'runId'> & { after?: { createdAt: Date; id: string }; take: number },
+): Promise<DecisionRow[]> {
+  const conditions = [
+    Prisma.sql`d.tenant_id = ${tenantId}::uuid`,
+    Prisma.sql`d.status = ${page.status}::decision_status`,
+  ];
+  if (page.runId) conditions.push(Prisma.sql`d.run_id = ${page.runId}::uuid`);
+  if (page.after) {
+    // The cursor format admits any 36 characters of hex and dashes; only a UUID may reach the ::uuid cast.
+    if (!UUID_PATTERN.test(page.after.id)) decodeCreatedAtCursor('');
+    conditions.push(
+      Prisma.sql`(d.created_at, d.id) > (${page.after.createdAt.toISOString()}::timestamptz, ${page.after.id}::uuid)`,
+    );
+  }
+  const rows = await prisma.$queryRaw<JoinedDecisionRow[]>`
+    SELECT d.id, d.run_id AS "runId", d.step_name AS "stepName", d.status::text AS status, d.prompt, d.subject,
+           d.note, d.decided_by_api_key_id AS "decidedByApiKeyId", d.decided_by_user_id AS "decidedByUserId",
+           d.decided_at AS "decidedAt", d.delivered_at AS "deliveredAt", d.created_at AS "createdAt",
+           d.box_id AS "boxId", r.runtime_run_id AS "runtimeRunId", r.box_id AS "runBoxId"
+      FROM decisions d JOIN runs r ON r.id = d.run_id
+     WHERE ${Prisma.join(conditions, ' AND ')}
+     ORDER BY d.created_at, d.id
+     LIMIT ${page.take}`;
+  return rows.map(({ runtimeRunId, runBoxId, ...row }) => ({ ...row, run: { runtimeRunId, boxId: runBoxId } }));
 }
 
 export function decisionNotFound(id: string): AppError {

@@ -1,7 +1,8 @@
-import type { Prisma, PrismaClient } from '@paddock/db';
-import { runNotFound } from './find-run';
-import { money, RUN_SUMMARY_SELECT, type RunSummary, toRunSummary } from './run-replies';
 import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
+import type { PrismaClient } from '@paddock/db';
+import { runNotFound } from './find-run';
+import { money, type RunSummary, runSummary } from './run-replies';
+import { runDetailRow, runPageRows } from './run-rows';
 
 export interface ListRunsInput {
   status?: 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled' | undefined;
@@ -11,52 +12,42 @@ export interface ListRunsInput {
   cursor?: string | undefined;
 }
 
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** The tenant's runs, newest first, a page at a time (keyset on created_at, id: stable while runs are added). */
 export async function listRuns(
   prisma: PrismaClient,
   tenantId: string,
   input: ListRunsInput,
 ): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
-  const after = input.cursor === undefined ? undefined : decodeCreatedAtCursor(input.cursor);
-  const where: Prisma.RunWhereInput = {
-    tenantId,
-    ...(input.status ? { status: input.status } : {}),
-    ...(input.chain ? { chain: { name: input.chain } } : {}),
-    ...(input.since ? { createdAt: { gte: new Date(input.since) } } : {}),
-    ...(after
-      ? {
-          OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
-        }
-      : {}),
-  };
-  const rows = await prisma.run.findMany({
-    where,
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  const rows = await runPageRows(prisma, tenantId, {
+    status: input.status,
+    chain: input.chain,
+    since: input.since === undefined ? undefined : new Date(input.since),
+    before: input.cursor === undefined ? undefined : keysetPosition(input.cursor),
     take: input.limit + 1,
-    select: RUN_SUMMARY_SELECT,
   });
-  const page = rows.slice(0, input.limit);
+  const page = rows.length > input.limit ? rows.slice(0, input.limit) : rows;
   const last = page[page.length - 1];
   return {
-    runs: page.map(toRunSummary),
-    nextCursor: rows.length > input.limit && last ? encodeCreatedAtCursor(last.createdAt, last.id) : null,
+    runs: page.map(runSummary),
+    nextCursor: rows.length > input.limit && last ? encodeCreatedAtCursor(new Date(last.createdAt), last.id) : null,
   };
+}
+
+function keysetPosition(cursor: string): { createdAt: Date; id: string } {
+  const position = decodeCreatedAtCursor(cursor);
+  // The cursor format admits 36 characters of hex and dashes; only a real UUID may reach the ::uuid cast (anything
+  // else would be a database error, not the 400 every other foreign cursor gets).
+  return UUID_PATTERN.test(position.id) ? position : decodeCreatedAtCursor('');
 }
 
 /** One run with every step attempt and its pending decisions. */
 export async function getRun(prisma: PrismaClient, tenantId: string, runId: string) {
-  const row = await prisma.run.findFirst({
-    where: { id: runId, tenantId },
-    select: {
-      ...RUN_SUMMARY_SELECT,
-      inputs: true,
-      steps: { orderBy: [{ position: 'asc' }, { attempt: 'asc' }] },
-      decisions: { where: { status: 'pending' }, select: { id: true }, orderBy: { createdAt: 'asc' } },
-    },
-  });
+  const row = await runDetailRow(prisma, tenantId, runId);
   if (!row) throw runNotFound(runId);
   return {
-    ...toRunSummary(row),
+    ...runSummary(row),
     inputs: (row.inputs ?? {}) as Record<string, unknown>,
     steps: row.steps.map((step) => ({
       name: step.name,
@@ -64,13 +55,13 @@ export async function getRun(prisma: PrismaClient, tenantId: string, runId: stri
       attempt: step.attempt,
       status: step.status,
       model: step.model,
-      ...money(step),
+      ...money({ tokensIn: step.tokensIn, tokensOut: step.tokensOut, costMicros: BigInt(step.costMicros) }),
       durationMs: step.durationMs,
       exitCode: step.exitCode,
       error: step.error,
-      startedAt: step.startedAt?.toISOString() ?? null,
-      finishedAt: step.finishedAt?.toISOString() ?? null,
+      startedAt: step.startedAt,
+      finishedAt: step.finishedAt,
     })),
-    pendingDecisionIds: row.decisions.map((d) => d.id),
+    pendingDecisionIds: row.pendingDecisionIds,
   };
 }

@@ -63,6 +63,12 @@ interface GroupRow {
   records: bigint;
 }
 
+/** A group (kind null), or a charge: kind and currency, its sum in cost_micros and its entries in records. */
+interface ReportRow extends GroupRow {
+  kind: string | null;
+  currency: string | null;
+}
+
 /**
  * Token and cost totals of the tenant's usage records (events the box reported with tokens or cost) in
  * [from, to), grouped by UTC day, chain, chain step or model; plus the costs attributed to the tenant in the period.
@@ -72,26 +78,31 @@ export async function readUsage(
   tenantId: string,
   query: { from: Date; to: Date; groupBy: UsageGrouping },
 ): Promise<UsageReport> {
-  const rows = await prisma.$queryRaw<GroupRow[]>`
+  // One statement for both parts of the report (one round trip): the groups (kind null), then the charges.
+  const from = query.from.toISOString();
+  const to = query.to.toISOString();
+  const all = await prisma.$queryRaw<ReportRow[]>`
     SELECT ${GROUP_COLUMNS[query.groupBy]},
            COALESCE(SUM(tokens_in), 0)::bigint AS tokens_in,
            COALESCE(SUM(tokens_out), 0)::bigint AS tokens_out,
            COALESCE(SUM(cost_micros), 0)::bigint AS cost_micros,
-           COUNT(*)::bigint AS records
+           COUNT(*)::bigint AS records,
+           NULL::text AS kind, NULL::text AS currency
       FROM usage_events
      WHERE tenant_id = ${tenantId}::uuid
-       AND occurred_at >= ${query.from} AND occurred_at < ${query.to}
+       AND occurred_at >= ${from}::timestamptz AND occurred_at < ${to}::timestamptz
        AND (tokens_in > 0 OR tokens_out > 0 OR cost_micros > 0)
      GROUP BY ${GROUP_BY[query.groupBy]}
-     ORDER BY 1 NULLS LAST`;
-  const charges = await prisma.$queryRaw<
-    Array<{ kind: string; currency: string; amount_micros: bigint; entries: bigint }>
-  >`
-    SELECT kind::text AS kind, currency, SUM(amount_micros)::bigint AS amount_micros, COUNT(*)::bigint AS entries
+    UNION ALL
+    SELECT NULL::text, NULL::text, NULL::text, 0::bigint, 0::bigint,
+           SUM(amount_micros)::bigint, COUNT(*)::bigint, kind::text, currency::text
       FROM cost_entries
-     WHERE tenant_id = ${tenantId}::uuid AND occurred_at >= ${query.from} AND occurred_at < ${query.to}
+     WHERE tenant_id = ${tenantId}::uuid
+       AND occurred_at >= ${from}::timestamptz AND occurred_at < ${to}::timestamptz
      GROUP BY kind, currency
-     ORDER BY kind, currency`;
+     ORDER BY kind NULLS FIRST, currency, key NULLS LAST`;
+  const rows = all.filter((row) => row.kind === null);
+  const charges = all.filter((row): row is ReportRow & { kind: string; currency: string } => row.kind !== null);
 
   const groups = rows.map((row) => ({
     key: row.key,
@@ -115,9 +126,9 @@ export async function readUsage(
     charges: charges.map((row) => ({
       kind: row.kind,
       currency: row.currency,
-      amountMinor: microsToMinor(BigInt(row.amount_micros)),
-      amountMicros: String(row.amount_micros),
-      entries: Number(row.entries),
+      amountMinor: microsToMinor(BigInt(row.cost_micros)),
+      amountMicros: String(row.cost_micros),
+      entries: Number(row.records),
     })),
   };
 }
