@@ -59,7 +59,7 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 /**
  * A page of the tenant's decisions with each one's run (where its output lives) joined: one query where Prisma
- * sends two. The keyset `(created_at, id) > (...)` is one range of the ordering.
+ * sends two. Status, then `(created_at, id) > (...)`: one range of decisions_tenant_id_status_created_at_id_idx.
  */
 async function decisionPageRows(
   prisma: PrismaClient,

@@ -32,7 +32,8 @@ export interface RunPageFilter {
 
 /**
  * A page of the tenant's runs, newest first. The keyset is a row comparison, `(created_at, id) < (...)`: one range
- * of the (tenant_id, created_at) index, so a page deep in a large tenant costs what the first one does.
+ * of runs_tenant_id_status_created_at_id_idx with a status (of runs_tenant_id_created_at_idx without), so a page
+ * deep in a large tenant, or of a rare status, costs what the first one does.
  */
 export async function runPageRows(prisma: PrismaClient, tenantId: string, filter: RunPageFilter) {
   const conditions = [Prisma.sql`r.tenant_id = ${tenantId}::uuid`];
