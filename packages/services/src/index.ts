@@ -8,6 +8,8 @@ export {
   OPERATOR_SESSION_TTL_MS,
   type OperatorIdentity,
 } from './operators/operator-sessions';
+export { activateTenantChainVersion } from './operators/activate-tenant-chain';
+export { getOperatorTenant, type ListTenantsInput, listOperatorTenants } from './operators/tenant-overview';
 export { authenticateTenantApiKey } from './tenants/authenticate-api-key';
 export { signupTenant, type SignupDeps, type SignupInput, type SignupOutcome } from './tenants/signup-tenant';
 export { SIGNUP_REPLAY_TTL_MS } from './tenants/signup-idempotency';

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { registerOperatorJobRoutes } from './operator/jobs';
 import { registerOperatorSessionRoutes } from './operator/sessions';
+import { registerOperatorTenantRoutes } from './operator/tenants';
 import { registerOperatorWorkflowRoutes } from './operator/workflows';
 import { registerSignupRoutes } from './signup';
 import { registerTenantRoutes } from './tenant';
@@ -11,6 +12,7 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   registerOperatorSessionRoutes(app, deps);
   registerOperatorJobRoutes(app, deps);
   registerOperatorWorkflowRoutes(app, deps);
+  registerOperatorTenantRoutes(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
 }
