@@ -361,6 +361,29 @@ describe('operator tenant routes', () => {
       expect(detail.audit[0]).toMatchObject({ action: 'chain_version.override', actorLabel: OPS_EMAIL });
     });
 
+    it('answers 409 for a version not on the box yet and for a tenant being deleted, writing nothing', async () => {
+      const upload = await t.app.inject({
+        method: 'POST',
+        url: '/v1/chains',
+        headers: zephyr.headers,
+        payload: { definition: `name: ${CHAIN}\nagents:\n  a:\n    run: echo two\n` },
+      });
+      expect(upload.json().version.version).toBe(2);
+      const before = await snapshot();
+      const unsynced = await activate(zephyr.tenantId, CHAIN, 2, { reason: 'ship it now' });
+      expect(unsynced.statusCode).toBe(409);
+      expect(unsynced.json().error.message).toContain('has not reached the box');
+      await t.prisma.tenant.update({ where: { id: zephyr.tenantId }, data: { status: 'deleting' } });
+      try {
+        const deleting = await activate(zephyr.tenantId, CHAIN, 1, { reason: 'ship it now' });
+        expect(deleting.statusCode).toBe(409);
+        expect(deleting.json().error).toMatchObject({ code: 'conflict', message: expect.stringContaining('deleting') });
+      } finally {
+        await t.prisma.tenant.update({ where: { id: zephyr.tenantId }, data: { status: 'active' } });
+      }
+      expect(await snapshot()).toEqual(before);
+    });
+
     it('answers 409 for the version already active, writing and auditing nothing', async () => {
       const before = await snapshot();
       const reply = await activate(zephyr.tenantId, CHAIN, 1, { reason: 'clicked twice' });
@@ -368,5 +391,38 @@ describe('operator tenant routes', () => {
       expect(reply.json().error).toMatchObject({ code: 'conflict', message: expect.stringContaining('already') });
       expect(await snapshot()).toEqual(before);
     });
+  });
+
+  it('shows a suspended tenant with the reason and the suspend workflow', async () => {
+    const sleepy = await signUpNamed(t.app, `Sleepy ${suffix}`, `sleepy-${suffix}@example.com`);
+    // Provisioning finished; an operator suspends it through the API, and the workflow's last step has run.
+    await t.prisma.workflow.update({ where: { id: sleepy.workflowId }, data: { status: 'succeeded' } });
+    await t.prisma.tenant.update({ where: { id: sleepy.tenantId }, data: { status: 'active' } });
+    const started = await t.app.inject({
+      method: 'POST',
+      url: '/v1/operator/workflows',
+      headers,
+      payload: { kind: 'suspend', tenantId: sleepy.tenantId },
+    });
+    expect(started.statusCode, started.body).toBe(202);
+    const { workflowId } = started.json() as { workflowId: string };
+    await t.prisma.workflow.update({
+      where: { id: workflowId },
+      data: { status: 'succeeded', finishedAt: new Date() },
+    });
+    await t.prisma.tenant.update({
+      where: { id: sleepy.tenantId },
+      data: { status: 'suspended', suspendedAt: new Date(), statusReason: 'suspended by an operator' },
+    });
+    const [row] = (await list('?status=suspended')).tenants;
+    expect(row).toMatchObject({
+      id: sleepy.tenantId,
+      statusReason: 'suspended by an operator',
+      statusWorkflow: { id: workflowId, kind: 'suspend', status: 'succeeded' },
+      box: null,
+    });
+    const detail = (await get(`/v1/operator/tenants/${sleepy.tenantId}`)).json();
+    expect(detail.workflows.map((w: { id: string }) => w.id)).toEqual([workflowId, sleepy.workflowId]);
+    expect(detail.audit[0]).toMatchObject({ action: 'tenant.suspend', actorLabel: OPS_EMAIL });
   });
 });
