@@ -46,23 +46,47 @@ export async function measureApiReads(options: ApiReadOptions, log: (line: strin
     for (const route of routes) {
       // Warm the plan cache and the connection pool before measuring.
       await measureGets(address, 100, options.concurrency, (i) => ({ path: route.path(i), token: pick(i).key }));
-      const summary = await measureGets(address, options.requestsPerRoute, options.concurrency, (i) => ({
-        path: route.path(i),
-        token: pick(i).key,
-      }));
+      const { result: summary, statements } = await countingStatements(() =>
+        measureGets(address, options.requestsPerRoute, options.concurrency, (i) => ({
+          path: route.path(i),
+          token: pick(i).key,
+        })),
+      );
+      const perRequest = statements / options.requestsPerRoute;
       log(
         `${route.name}: p50 ${summary.p50.toFixed(2)} ms, p99 ${summary.p99.toFixed(2)} ms, ` +
-          `${summary.perSecond.toFixed(0)} req/s at concurrency ${options.concurrency}`,
+          `${summary.perSecond.toFixed(0)} req/s at concurrency ${options.concurrency}, ` +
+          `${perRequest.toFixed(2)} statements per request`,
       );
       figures.push(
         { name: `${route.name} p50`, value: summary.p50, unit: 'ms' },
         { name: `${route.name} p99`, value: summary.p99, unit: 'ms' },
         { name: `${route.name} throughput`, value: summary.perSecond, unit: 'req/s' },
+        { name: `${route.name} statements per request`, value: perRequest, unit: 'statements' },
       );
     }
     return figures;
   } finally {
     await pool.end();
     await t.close();
+  }
+}
+
+/**
+ * The statements this process sends to Postgres while `work` runs (every round trip: Prisma's adapter, raw SQL and
+ * the API-key check all go through pg.Client#query). Only the API talks to the database meanwhile.
+ */
+async function countingStatements<T>(work: () => Promise<T>): Promise<{ result: T; statements: number }> {
+  const client = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = client.query;
+  let statements = 0;
+  client.query = function (this: unknown, ...args: unknown[]) {
+    statements++;
+    return query.apply(this, args);
+  };
+  try {
+    return { result: await work(), statements };
+  } finally {
+    client.query = query;
   }
 }
