@@ -4,7 +4,8 @@ import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/crea
 
 /**
  * Operators' view of tenants: who they are, their plan and owner, their box, and, for a parked tenant, why and which
- * workflow to retry. One statement per page (lateral joins), so a page costs the same whatever the tenants hold.
+ * workflow to retry. One statement per page: the page's tenants are picked first, then their owner, box and workflow
+ * are joined to those rows only.
  * Only columns meant for people are read: no key or password hashes, no secrets, no SSH keys.
  */
 
@@ -25,7 +26,11 @@ const isoOf = (column: Prisma.Sql) =>
 // LIKE's wildcards in what the operator typed are literal characters.
 const likePrefix = (text: string) => `${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-const SUMMARY_SELECT = Prisma.sql`
+/**
+ * The summary columns of the tenants `selected` picks (a subquery over tenants returning whole rows, ordered and
+ * limited): the joined reads run for those rows only, not for every tenant the filter scans.
+ */
+const summariesOf = (selected: Prisma.Sql) => Prisma.sql`
   SELECT t.id::text AS id, t.slug, t.name, t.status::text AS status, t.status_reason AS "statusReason",
          ${isoOf(Prisma.sql`t.created_at`)} AS "createdAt", ${isoOf(Prisma.sql`t.activated_at`)} AS "activatedAt",
          ${isoOf(Prisma.sql`t.suspended_at`)} AS "suspendedAt",
@@ -39,7 +44,7 @@ const SUMMARY_SELECT = Prisma.sql`
            'id', sw.id, 'kind', sw.kind, 'status', sw.status, 'step', sw.current_step, 'error', sw.error) END
            AS "statusWorkflow",
          t.created_at AS "sortCreatedAt"
-    FROM tenants t
+    FROM (${selected}) t
     JOIN plans p ON p.id = t.plan_id
     LEFT JOIN LATERAL (
       SELECT u.email FROM users u
@@ -57,7 +62,8 @@ const SUMMARY_SELECT = Prisma.sql`
          AND ((t.status = 'provisioning_failed' AND w.kind = 'provision' AND w.status = 'failed')
            OR (t.status = 'suspended' AND w.kind = 'suspend'))
        ORDER BY w.created_at DESC, w.id DESC LIMIT 1
-    ) sw ON true`;
+    ) sw ON true
+   ORDER BY t.created_at DESC, t.id DESC`;
 
 type SummaryRow = OperatorTenantSummary & { sortCreatedAt: Date };
 
@@ -75,8 +81,9 @@ export async function listOperatorTenants(
   if (input.status) conditions.push(Prisma.sql`t.status = ${input.status}::tenant_status`);
   if (input.q) {
     const prefix = likePrefix(input.q);
+    // One pass over users for the email match (emails are stored lower-case), not a lookup per tenant scanned.
     conditions.push(Prisma.sql`(lower(t.slug) LIKE ${prefix} OR lower(t.name) LIKE ${prefix}
-      OR EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = t.id AND u.email LIKE ${prefix}))`);
+      OR t.id IN (SELECT u.tenant_id FROM users u WHERE u.tenant_id IS NOT NULL AND u.email LIKE ${prefix}))`);
   }
   if (input.cursor) {
     const before = decodeCreatedAtCursor(input.cursor);
@@ -84,11 +91,13 @@ export async function listOperatorTenants(
       Prisma.sql`(t.created_at, t.id) < (${before.createdAt.toISOString()}::timestamptz, ${before.id}::uuid)`,
     );
   }
-  const rows = await prisma.$queryRaw<SummaryRow[]>`
-    ${SUMMARY_SELECT}
-     WHERE ${Prisma.join(conditions, ' AND ')}
-     ORDER BY t.created_at DESC, t.id DESC
-     LIMIT ${input.limit + 1}`;
+  const rows = await prisma.$queryRaw<SummaryRow[]>(
+    summariesOf(Prisma.sql`
+      SELECT * FROM tenants t
+       WHERE ${Prisma.join(conditions, ' AND ')}
+       ORDER BY t.created_at DESC, t.id DESC
+       LIMIT ${input.limit + 1}`),
+  );
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
@@ -99,7 +108,9 @@ export async function listOperatorTenants(
 
 /** One tenant with its recent workflows, its chains (for an override) and its recent audit rows; null if unknown. */
 export async function getOperatorTenant(prisma: PrismaClient, tenantId: string): Promise<OperatorTenantDetail | null> {
-  const [row] = await prisma.$queryRaw<SummaryRow[]>`${SUMMARY_SELECT} WHERE t.id = ${tenantId}::uuid`;
+  const [row] = await prisma.$queryRaw<SummaryRow[]>(
+    summariesOf(Prisma.sql`SELECT * FROM tenants WHERE id = ${tenantId}::uuid`),
+  );
   if (!row) return null;
   const [workflows, chains, audit] = await Promise.all([
     prisma.$queryRaw<OperatorTenantDetail['workflows']>`
