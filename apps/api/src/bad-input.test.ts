@@ -41,7 +41,12 @@ describe('bad input on every route', () => {
   });
   // Each route is called with the credentials it takes, so the walk reaches its input handling.
   const headersFor = (url: string) => (url.startsWith('/v1/operator/') ? operatorHeaders : tenantHeaders);
-  const concrete = (url: string) => url.replace(/:id\b/g, crypto.randomUUID()).replace(/:(\w+)/g, 'x');
+  // Params get values their schemas accept (ids and tenant ids UUIDs, versions numbers), so only the body is wrong.
+  const concrete = (url: string) =>
+    url
+      .replace(/:(id|tenantId)\b/g, crypto.randomUUID())
+      .replace(/:version\b/g, '1')
+      .replace(/:(\w+)/g, 'x');
   const bodyRoutes = () => t.app.routeCatalog.filter((r) => r.hasBody);
   const queryRoutes = () => t.app.routeCatalog.filter((r) => r.hasQuery);
 
