@@ -1,0 +1,99 @@
+import { AppError } from '@paddock/contracts';
+import { createPrismaClient, type PrismaClient } from '@paddock/db';
+import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listRunEvents, readRunEvents } from './run-events';
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+const ids = { tenant: '', other: '', run: '', quietRun: '' };
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+  try {
+    await seed(sql);
+  } finally {
+    await sql.end();
+  }
+  prisma = createPrismaClient(db.url, { poolMax: 2 });
+});
+
+async function seed(sql: pg.Client): Promise<void> {
+  // Sessions 13:45 ahead of UTC: event instants must still read as Date#toISOString writes them.
+  await sql.query(`ALTER DATABASE ${db.name} SET timezone = 'Pacific/Chatham'`);
+  const plan = await sql.query<{ id: string }>(
+    `INSERT INTO plans (code, name, price_minor, provider) VALUES ('p', 'P', 0, 'local') RETURNING id`,
+  );
+  const tenants = await sql.query<{ id: string }>(
+    `INSERT INTO tenants (slug, name, status, plan_id) VALUES ('a', 'A', 'active', $1), ('b', 'B', 'active', $1)
+     RETURNING id`,
+    [plan.rows[0]?.id],
+  );
+  ids.tenant = tenants.rows[0]?.id ?? '';
+  ids.other = tenants.rows[1]?.id ?? '';
+  const box = await sql.query<{ id: string }>(
+    `INSERT INTO boxes (tenant_id, provider, status) VALUES ($1, 'local', 'ready') RETURNING id`,
+    [ids.tenant],
+  );
+  const chain = await sql.query<{ id: string }>(
+    `INSERT INTO chains (tenant_id, name) VALUES ($1, 'review') RETURNING id`,
+    [ids.tenant],
+  );
+  const runs = await sql.query<{ id: string }>(
+    `INSERT INTO runs (tenant_id, box_id, chain_id, runtime_run_id) VALUES ($1, $2, $3, 'r1'), ($1, $2, $3, 'r2')
+     RETURNING id`,
+    [ids.tenant, box.rows[0]?.id, chain.rows[0]?.id],
+  );
+  ids.run = runs.rows[0]?.id ?? '';
+  ids.quietRun = runs.rows[1]?.id ?? '';
+  await sql.query(
+    `INSERT INTO usage_events (tenant_id, box_id, idempotency_key, runtime_run_id, seq, run_id, type, step_name,
+                               payload, occurred_at)
+     SELECT $1, $2::uuid, $2::text || ':r1:' || g, 'r1', g, $3, 'step_finished', CASE WHEN g % 2 = 0 THEN 'draft' END,
+            jsonb_build_object('seq', g, 'text', 'quote " and ü'), timestamptz '2026-03-01T10:00:00.5Z' + g * interval '1 ms'
+       FROM generate_series(1, 9) g`,
+    [ids.tenant, box.rows[0]?.id, ids.run],
+  );
+}
+
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await db?.drop();
+});
+
+describe('listRunEvents', () => {
+  it("pages a run's events in seq order with the instant, step and payload as stored", async () => {
+    const first = await listRunEvents(prisma, ids.tenant, ids.run, { after: 0, limit: 4 });
+    expect(first.events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(first.nextAfter).toBe(4);
+    expect(first.events[1]).toEqual({
+      seq: 2,
+      step: 'draft',
+      kind: 'step_finished',
+      event: { seq: 2, text: 'quote " and ü' },
+      occurredAt: '2026-03-01T10:00:00.502Z',
+    });
+    expect(first.events[0]?.step).toBe('');
+    const last = await listRunEvents(prisma, ids.tenant, ids.run, { after: 4, limit: 5 });
+    expect(last.events.map((e) => e.seq)).toEqual([5, 6, 7, 8, 9]);
+    expect(last.nextAfter).toBeNull();
+    expect(await readRunEvents(prisma, ids.tenant, ids.run, { after: 4, limit: 5 })).toEqual(last);
+  });
+
+  it('answers an empty page for a run without events, and not found for a run of another tenant', async () => {
+    expect(await listRunEvents(prisma, ids.tenant, ids.quietRun, { after: 0, limit: 10 })).toEqual({
+      events: [],
+      nextAfter: null,
+    });
+    const error = await listRunEvents(prisma, ids.other, ids.run, { after: 0, limit: 10 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('not_found');
+    expect(await readRunEvents(prisma, ids.other, ids.run, { after: 0, limit: 10 })).toEqual({
+      events: [],
+      nextAfter: null,
+    });
+  });
+});
