@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,12 +5,11 @@ import { bootstrapBox, buildRuntimeRelease, deployToBox } from '@paddock/fleet';
 import { startWorkers } from '@paddock/jobs';
 import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
 import type { LocalBox } from '@paddock/providers/local/local-box-harness';
-import { sshKeyVaultContext } from '@paddock/services';
 import pino from 'pino';
 import type { TestApp } from '../../apps/api/src/test-app';
 import { createHandlers } from '../../apps/worker/src/handlers';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
-import { type SignedUp, signUp, startTenantTestApp } from '../tenant/support';
+import { registerTestBox, type SignedUp, signUp, startTenantTestApp } from '../tenant/support';
 
 export interface BoxSyncEnv {
   t: TestApp;
@@ -46,37 +44,14 @@ export async function startBoxSyncEnv(label: string): Promise<BoxSyncEnv> {
 
   const t = await startTenantTestApp();
   const tenant = await signUp(t.app, label);
-  const keyId = randomUUID();
-  const login = fleet.loginKey;
-  await t.prisma.sshKey.create({
-    data: {
-      id: keyId,
-      tenantId: tenant.tenantId,
-      name: 'test box key',
-      publicKey: login.publicKey,
-      fingerprint: `${login.fingerprint}-${keyId}`,
-      privateKeyEncrypted: t.vault.encrypt(login.privateKey, sshKeyVaultContext(keyId)),
-    },
-  });
-  const row = await t.prisma.box.create({
-    data: {
-      tenantId: tenant.tenantId,
-      provider: 'local',
-      status: 'ready',
-      address: box.host,
-      port: box.port,
-      sshUser: 'root',
-      sshKeyId: keyId,
-      hostKeyFingerprint: box.hostKeyFingerprint,
-    },
-  });
+  const boxId = await registerTestBox(t, tenant.tenantId, box, fleet.loginKey);
   const stops: Array<() => Promise<void>> = [];
   return {
     t,
     fleet,
     box,
     tenant,
-    boxId: row.id,
+    boxId,
     startWorker() {
       const workers = startWorkers({
         connection: t.redis,

@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrapBox, buildRuntimeRelease, deployToBox } from '@paddock/fleet';
-import { sshKeyVaultContext } from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 import { BoxSync, REVIEW_CHAIN } from './runs-support';
-import { type SignedUp, signUp, startTenantTestApp } from './support';
+import { registerTestBox, type SignedUp, signUp, startTenantTestApp } from './support';
 
 // The whole path over real SSH: the real runtime release deployed to a test box (sshd on loopback), the API
 // reaching it the production way (box row → decrypted key → pinned host key → `paddock-service serve`).
@@ -38,32 +36,7 @@ beforeAll(async () => {
   t = await startTenantTestApp();
   sync = new BoxSync(t, t.boxes);
   tenant = await signUp(t.app, 'ssh-runs');
-  // The box as provisioning leaves it: its own key (encrypted for its row) and its pinned host key.
-  const keyId = randomUUID();
-  const login = fleet.loginKey;
-  await t.prisma.sshKey.create({
-    data: {
-      id: keyId,
-      tenantId: tenant.tenantId,
-      name: 'test box key',
-      publicKey: login.publicKey,
-      fingerprint: `${login.fingerprint}-${keyId}`,
-      privateKeyEncrypted: t.vault.encrypt(login.privateKey, sshKeyVaultContext(keyId)),
-    },
-  });
-  const row = await t.prisma.box.create({
-    data: {
-      tenantId: tenant.tenantId,
-      provider: 'local',
-      status: 'ready',
-      address: box.host,
-      port: box.port,
-      sshUser: 'root',
-      sshKeyId: keyId,
-      hostKeyFingerprint: box.hostKeyFingerprint,
-    },
-  });
-  boxId = row.id;
+  boxId = await registerTestBox(t, tenant.tenantId, box, fleet.loginKey);
   await sync.claim(boxId, tenant.tenantId);
 }, 240_000);
 

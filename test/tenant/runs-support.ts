@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +13,12 @@ import {
   type ShellCommand,
 } from '@paddock/fleet';
 import type { LocalBox } from '@paddock/providers/local/local-box-harness';
-import { type BoxGateway, sshKeyVaultContext } from '@paddock/services';
+import type { BoxGateway } from '@paddock/services';
 import pg from 'pg';
 import { ingestEvents } from '../../packages/services/src/collect/ingest-events';
 import type { TestApp, TestAppOptions } from '../../apps/api/src/test-app';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
-import { type SignedUp, signUp, startTenantTestApp } from './support';
+import { registerTestBox, type SignedUp, signUp, startTenantTestApp } from './support';
 
 const OWNER = 'api-test-collector';
 
@@ -162,38 +161,15 @@ export async function startSshRunsWorld(
     const sync = new BoxSync(t, t.boxes);
     cleanups.push(() => sync.close());
     const tenant = await signUp(t.app, label);
-    const keyId = randomUUID();
-    const login = fleet.loginKey;
-    await t.prisma.sshKey.create({
-      data: {
-        id: keyId,
-        tenantId: tenant.tenantId,
-        name: 'test box key',
-        publicKey: login.publicKey,
-        fingerprint: `${login.fingerprint}-${keyId}`,
-        privateKeyEncrypted: t.vault.encrypt(login.privateKey, sshKeyVaultContext(keyId)),
-      },
-    });
-    const row = await t.prisma.box.create({
-      data: {
-        tenantId: tenant.tenantId,
-        provider: 'local',
-        status: 'ready',
-        address: box.host,
-        port: box.port,
-        sshUser: 'root',
-        sshKeyId: keyId,
-        hostKeyFingerprint: box.hostKeyFingerprint,
-      },
-    });
-    await sync.claim(row.id, tenant.tenantId);
+    const boxId = await registerTestBox(t, tenant.tenantId, box, fleet.loginKey);
+    await sync.claim(boxId, tenant.tenantId);
     return {
       fleet,
       box,
       t,
       sync,
       tenant,
-      boxId: row.id,
+      boxId,
       rootExec: async (command) => (await pool.connect(fleet.target(box))).exec(command, { okExitCodes: [0, 1, 2] }),
       close,
     };

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { seedPlans } from '@paddock/db';
+import type { SshKeyPair } from '@paddock/fleet';
+import { sshKeyVaultContext } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import { startTestApp, type TestApp, type TestAppOptions } from '../../apps/api/src/test-app';
 
@@ -31,10 +33,20 @@ let counter = 0;
 
 /** Signs a fresh workspace up through the API and returns what its API calls need. */
 export async function signUp(app: FastifyInstance, label = 'ws'): Promise<SignedUp> {
+  const { email: _email, ...signedUp } = await signUpAs(app, label, {});
+  return signedUp;
+}
+
+async function signUpAs(
+  app: FastifyInstance,
+  label: string,
+  extra: { password?: string },
+): Promise<SignedUp & { email: string }> {
   counter += 1;
   const unique = `${label}-${counter}-${randomUUID().slice(0, 8)}`;
+  const email = `${unique}@example.com`;
   const reply = await app.inject(
-    signupRequest({ email: `${unique}@example.com`, workspaceName: `Workspace ${unique}`, plan: 'starter' }),
+    signupRequest({ email, workspaceName: `Workspace ${unique}`, plan: 'starter', ...extra }),
   );
   if (reply.statusCode !== 202) throw new Error(`signup failed: ${reply.statusCode} ${reply.body}`);
   const body = reply.json() as {
@@ -49,6 +61,7 @@ export async function signUp(app: FastifyInstance, label = 'ws'): Promise<Signed
     userId: body.user.id,
     workflowId: body.workflowId,
     headers: { authorization: `Bearer ${body.apiKey.key}` },
+    email,
   };
 }
 
@@ -81,28 +94,7 @@ export async function signUpWithPassword(
   label = 'user',
   password = `correct horse ${randomUUID().slice(0, 8)}`,
 ): Promise<SignedUpUser> {
-  counter += 1;
-  const unique = `${label}-${counter}-${randomUUID().slice(0, 8)}`;
-  const email = `${unique}@example.com`;
-  const reply = await app.inject(
-    signupRequest({ email, workspaceName: `Workspace ${unique}`, plan: 'starter', password }),
-  );
-  if (reply.statusCode !== 202) throw new Error(`signup failed: ${reply.statusCode} ${reply.body}`);
-  const body = reply.json() as {
-    tenant: { id: string };
-    user: { id: string };
-    apiKey: { key: string };
-    workflowId: string;
-  };
-  return {
-    tenantId: body.tenant.id,
-    apiKey: body.apiKey.key,
-    userId: body.user.id,
-    workflowId: body.workflowId,
-    headers: { authorization: `Bearer ${body.apiKey.key}` },
-    email,
-    password,
-  };
+  return { ...(await signUpAs(app, label, { password })), password };
 }
 
 /** Logs a tenant user in and returns the headers that carry the session. */
@@ -115,4 +107,40 @@ export async function logIn(
   if (reply.statusCode !== 201) throw new Error(`login failed: ${reply.statusCode} ${reply.body}`);
   const token = (reply.json() as { token: string }).token;
   return { token, headers: { authorization: `Bearer ${token}` } };
+}
+
+/**
+ * A tenant's box row as provisioning leaves it for a test box: ready, its own login key (encrypted for its row) and
+ * its pinned host key. Returns the box id.
+ */
+export async function registerTestBox(
+  t: TestApp,
+  tenantId: string,
+  box: { host: string; port: number; hostKeyFingerprint: string },
+  login: SshKeyPair,
+): Promise<string> {
+  const keyId = randomUUID();
+  await t.prisma.sshKey.create({
+    data: {
+      id: keyId,
+      tenantId,
+      name: 'test box key',
+      publicKey: login.publicKey,
+      fingerprint: `${login.fingerprint}-${keyId}`,
+      privateKeyEncrypted: t.vault.encrypt(login.privateKey, sshKeyVaultContext(keyId)),
+    },
+  });
+  const row = await t.prisma.box.create({
+    data: {
+      tenantId,
+      provider: 'local',
+      status: 'ready',
+      address: box.host,
+      port: box.port,
+      sshUser: 'root',
+      sshKeyId: keyId,
+      hostKeyFingerprint: box.hostKeyFingerprint,
+    },
+  });
+  return row.id;
 }
