@@ -1,6 +1,7 @@
 import { type PendingDecisionChange, watchPendingDecisions } from '@paddock/services';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../../deps';
+import { openEventStream } from '../../http/event-stream';
 
 const KEEP_ALIVE_MS = 15_000;
 /** A stream ends after this long; EventSource clients reconnect by themselves and get the pending set again. */
@@ -17,17 +18,10 @@ export async function streamPendingDecisions(
   reply: FastifyReply,
   input: { tenantId: string; outputBytes: number },
 ): Promise<void> {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-request-id': request.id,
-  });
+  const { raw, left } = openEventStream(request, reply);
   raw.write('retry: 1000\n\n');
   const stop = new AbortController();
-  request.raw.on('close', () => stop.abort());
+  left.addEventListener('abort', () => stop.abort(), { once: true });
   const deadline = setTimeout(() => stop.abort(), MAX_STREAM_MS);
   const emit = (change: PendingDecisionChange) => {
     if (change.type === 'pending') {

@@ -1,6 +1,7 @@
 import { type RunEventPage, readRunEvents, runIsOver } from '@paddock/services';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../../deps';
+import { openEventStream } from '../../http/event-stream';
 
 /** Longest wait between two reads: the collector's commit wakes the stream sooner (change feed). */
 const REREAD_MS = 2_000;
@@ -18,24 +19,8 @@ export async function streamRunEvents(
   reply: FastifyReply,
   input: { tenantId: string; runId: string; after: number; first: RunEventPage },
 ): Promise<void> {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-request-id': request.id,
-  });
-  // Headers now, not with the first event: a run with nothing stored yet would otherwise leave the client without
-  // an answer until the first keep-alive, 15 s later.
-  raw.flushHeaders();
+  const { raw, left } = openEventStream(request, reply);
   const { prisma } = deps;
-  let gone = false;
-  const left = new AbortController();
-  request.raw.on('close', () => {
-    gone = true;
-    left.abort();
-  });
   // Watching before the first read: a batch committed while it runs wakes the loop again.
   const watch = deps.changes.watch({ kind: 'run', runId: input.runId });
   let after = input.after;
@@ -49,7 +34,7 @@ export async function streamRunEvents(
   const started = Date.now();
   let lastWrite = Date.now();
   try {
-    while (!gone && Date.now() - started < MAX_STREAM_MS) {
+    while (!left.aborted && Date.now() - started < MAX_STREAM_MS) {
       const page = await readRunEvents(prisma, input.tenantId, input.runId, { after, limit: 500 });
       send(page);
       if (page.events.length > 0) lastWrite = Date.now();
@@ -64,11 +49,12 @@ export async function streamRunEvents(
         raw.write(': keep-alive\n\n');
         lastWrite = Date.now();
       }
-      await watch.next(REREAD_MS, left.signal);
+      await watch.next(REREAD_MS, left);
     }
   } catch (error) {
     request.log.error({ err: error }, 'run event stream failed');
-    if (!gone) raw.write(`event: error\ndata: ${JSON.stringify({ code: 'internal', requestId: request.id })}\n\n`);
+    if (!left.aborted)
+      raw.write(`event: error\ndata: ${JSON.stringify({ code: 'internal', requestId: request.id })}\n\n`);
   } finally {
     watch.close();
     raw.end();
