@@ -42,9 +42,10 @@ export async function bootstrapBox(options: BootstrapOptions): Promise<Bootstrap
   const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
   const script = bootstrapScript({
     layout,
-    files: renderInfraFiles(layout, { drainTimeoutMs }),
+    files: renderInfraFiles(layout, { drainTimeoutMs, adminUser: options.target.username }),
     drainTimeoutMs,
     systemNode: options.systemNode ?? false,
+    adminUser: options.target.username,
   });
   const steps: BootstrapStepResult[] = [];
   const lines = new LineSplitter((line) => {

@@ -1,6 +1,7 @@
 import { type BoxLayout, layoutPaths } from '../deploy/box-layout';
 import { joinCommands, type ShellCommand, sh, writeFileCommand } from '../shell';
 import type { BoxInfraFiles } from './infra-files';
+import { reloadSshdCommand } from './reload-sshd';
 
 // Commands the deploy scripts, the service script and the runtime use. `openssl` or `sha256sum` hashes uploads;
 // `zstd` decompresses them: installed along when anything is missing, optional (without it uploads go uncompressed).
@@ -37,6 +38,8 @@ export interface BootstrapScriptInput {
   drainTimeoutMs: number;
   /** The releases use the box's Node (no bundled binary): check it is there and new enough. */
   systemNode: boolean;
+  /** The account the control plane logs in as: the only one sshd may let in (checked below, before the reload). */
+  adminUser: string;
 }
 
 /**
@@ -147,26 +150,41 @@ fi`,
     sh`previous=$(mktemp)
 if [ -f ${SSHD_DROP_IN} ]; then cp -p ${SSHD_DROP_IN} "$previous"; else rm -f "$previous"; fi`,
     putFile(SSHD_DROP_IN, '644', files.sshdHardening),
+    sshdChecks(input.adminUser, user),
     sh`if [ "$file_changed" = 1 ]; then
-  if ! /usr/sbin/sshd -t; then
-    if [ -f "$previous" ]; then mv "$previous" ${SSHD_DROP_IN}; else rm -f ${SSHD_DROP_IN}; fi
-    echo 'sshd rejected the hardened configuration; it was put back as it was' >&2
-    exit 78
-  fi
-fi
-rm -f "$previous"
-if ! /usr/sbin/sshd -T -C user=root,host=paddock,addr=127.0.0.1 | grep -qx 'passwordauthentication no'; then
-  echo 'sshd still allows passwords: its main config does not Include sshd_config.d, or overrides it' >&2
-  exit 78
-fi
-if [ "$file_changed" = 1 ]; then
   # A reload re-reads the config for new connections; this session and the others stay up.
-  if [ "$mode" = systemd ]; then systemctl reload ssh 2>/dev/null || systemctl reload sshd
-  else kill -HUP "$(cat /run/sshd.pid)"
-  fi
+  ${reloadSshdCommand()}
   report sshd changed reloaded
 else
   report sshd unchanged hardened
 fi`,
   ]);
+}
+
+/**
+ * Before sshd is reloaded: the new drop-in parses (`sshd -t`), and sshd's effective settings (`sshd -T`, Match blocks
+ * evaluated for that user) say what must hold: no passwords, the runtime user refused by name, the admin user listed
+ * and not refused, key files checked for ownership. Any miss puts a changed drop-in back as it was and stops, so
+ * the running sshd never loads a configuration that locks the control plane out or lets the runtime user in.
+ */
+function sshdChecks(adminUser: string, runtimeUser: string): ShellCommand {
+  const as = (u: string) => sh`/usr/sbin/sshd -T -C ${`user=${u},host=paddock,addr=127.0.0.1`}`;
+  return sh`sshd_refuses() {
+  if [ "$file_changed" = 1 ]; then
+    if [ -f "$previous" ]; then mv "$previous" ${SSHD_DROP_IN}; else rm -f ${SSHD_DROP_IN}; fi
+  fi
+  echo "$1 (the sshd drop-in was put back as it was)" >&2
+  exit 78
+}
+if [ "$file_changed" = 1 ] && ! /usr/sbin/sshd -t; then sshd_refuses 'sshd rejected the hardened configuration'; fi
+admin_view=$(${as(adminUser)}) || sshd_refuses 'sshd -T failed for the admin user'
+runtime_view=$(${as(runtimeUser)}) || sshd_refuses 'sshd -T failed for the runtime user'
+has() { printf '%s\n' "$1" | grep -qx "$2"; }
+has "$admin_view" 'passwordauthentication no' ||
+  sshd_refuses 'sshd still allows passwords: its main config does not Include sshd_config.d, or overrides it'
+has "$runtime_view" ${`denyusers ${runtimeUser}`} || sshd_refuses ${`sshd does not refuse the runtime user ${runtimeUser}`}
+has "$admin_view" ${`allowusers ${adminUser}`} || sshd_refuses ${`sshd does not list the admin user ${adminUser}`}
+if has "$admin_view" ${`denyusers ${adminUser}`}; then sshd_refuses ${`sshd refuses the admin user ${adminUser}`}; fi
+has "$admin_view" 'strictmodes yes' || sshd_refuses 'sshd does not check the owner and mode of key files'
+rm -f "$previous"`;
 }

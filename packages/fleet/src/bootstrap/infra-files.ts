@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BoxLayout } from '../deploy/box-layout';
+import { FleetError } from '../errors';
 
 /** What goes onto boxes lives in the repository's infra/ directory, where operators can read and review it. */
 const INFRA_DIR = join(import.meta.dirname, '../../../../infra');
@@ -11,9 +12,29 @@ export interface BoxInfraFiles {
   sshdHardening: string;
 }
 
+// The admin user goes into sshd's AllowUsers: a plain name only, no patterns (`*`, `?`, `user@host`, `!`).
+const ADMIN_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+export interface InfraFileOptions {
+  drainTimeoutMs: number;
+  /** The account the control plane logs in as (the box target's username): the only one sshd lets in. */
+  adminUser: string;
+}
+
 /** Reads the box files and fills their placeholders from the (already checked) layout. */
-export function renderInfraFiles(layout: BoxLayout, options: { drainTimeoutMs: number }): BoxInfraFiles {
+export function renderInfraFiles(layout: BoxLayout, options: InfraFileOptions): BoxInfraFiles {
+  if (!ADMIN_USER.test(options.adminUser)) {
+    throw new FleetError(
+      'invalid_input',
+      `SSH login user not allowed: ${JSON.stringify(options.adminUser.slice(0, 40))}`,
+    );
+  }
+  // The runtime user runs tenant code: if the control plane logged in as it, the tenant would hold its key's seat.
+  if (options.adminUser === layout.runtimeUser) {
+    throw new FleetError('invalid_input', `The control plane cannot log in as the runtime user ${layout.runtimeUser}`);
+  }
   const values: Record<string, string> = {
+    ADMIN_USER: options.adminUser,
     INSTALL_DIR: layout.installDir,
     CONFIG_DIR: layout.configDir,
     DATA_DIR: layout.dataDir,
@@ -31,6 +52,6 @@ export function renderInfraFiles(layout: BoxLayout, options: { drainTimeoutMs: n
   return {
     serviceScript: fill(readFileSync(join(INFRA_DIR, 'box/paddock-service.sh'), 'utf8')),
     systemdUnit: fill(readFileSync(join(INFRA_DIR, 'systemd/paddock-runtime.service'), 'utf8')),
-    sshdHardening: readFileSync(join(INFRA_DIR, 'box/sshd-hardening.conf'), 'utf8'),
+    sshdHardening: fill(readFileSync(join(INFRA_DIR, 'box/sshd-hardening.conf'), 'utf8')),
   };
 }
