@@ -43,7 +43,7 @@ describe('operator actions on tenant workflows', () => {
     if (!parked) throw new Error('the parked workflow is not listed');
     expect(parked).toMatchObject({ id: workflowId, kind: 'provision', currentStep: 'deploy', status: 'failed' });
     expect((parked.steps as { name: string }[]).map((s) => s.name).sort()).toEqual(
-      ['bootstrap', 'create_box', 'pin_host_key', 'wait_reachable'].sort(),
+      ['bootstrap', 'create_box', 'pin_host_key', 'replace_host_key', 'wait_reachable'].sort(),
     );
     const detail = await ops.app.inject({
       method: 'GET',

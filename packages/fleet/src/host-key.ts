@@ -5,7 +5,26 @@ import { createHash } from 'node:crypto';
  * created (the provider pre-seeds the host key) or learned once by trust-on-first-use, which the operator must allow
  * explicitly and which is recorded in the audit log.
  */
-export type HostKeyPolicy = { kind: 'pinned'; fingerprint: string } | { kind: 'trust-on-first-use' };
+export type HostKeyPolicy =
+  | {
+      kind: 'pinned';
+      fingerprint: string;
+      /**
+       * Only while the box's host key is being replaced (replace-host-key.ts): the key it is switching to, read
+       * from the box over a connection verified against `fingerprint` and recorded before the switch. Either is
+       * accepted, so a retry after the switch (but before the re-pin) reaches the box without a mismatch.
+       */
+      next?: string;
+    }
+  | { kind: 'trust-on-first-use' };
+
+/** Whether a presented key is one the policy pins (the pin, or the recorded replacement during a switch). */
+export function pinnedKeyMatches(policy: Extract<HostKeyPolicy, { kind: 'pinned' }>, presented: string): boolean {
+  return (
+    sameFingerprint(presented, policy.fingerprint) ||
+    (policy.next !== undefined && sameFingerprint(presented, policy.next))
+  );
+}
 
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 

@@ -13,6 +13,7 @@ export * from './release/build-release';
 export * from './release/build-runtime-release';
 export * from './release/fetch-node-binary';
 export * from './release/release-manifest';
+export * from './replace-host-key';
 export * from './secrets/push-secrets';
 export * from './shell';
 export * from './ssh-connection';

@@ -1,7 +1,7 @@
 import { connect as connectTcp, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import { FleetError } from './errors';
-import { fingerprintOfKeyBlob, sameFingerprint } from './host-key';
+import { fingerprintOfKeyBlob, pinnedKeyMatches } from './host-key';
 import type { FleetRecorder } from './recorder';
 import { type BoxTarget, describeTarget, type SshTimeouts } from './ssh-options';
 
@@ -60,7 +60,7 @@ export function openSshClient(
       presented = fingerprintOfKeyBlob(key);
       const policy = target.hostKey;
       if (policy.kind === 'pinned') {
-        if (sameFingerprint(presented, policy.fingerprint)) return verify(true);
+        if (pinnedKeyMatches(policy, presented)) return verify(true);
         refusal = new FleetError(
           'host_key_mismatch',
           `Box ${target.id} (${describeTarget(target)}) presented host key ${presented}, not the pinned ${policy.fingerprint}: connection refused`,

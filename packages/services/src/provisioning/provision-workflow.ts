@@ -7,6 +7,7 @@ import { createBoxStep } from './steps/create-box';
 import { deployReleaseStep } from './steps/deploy-release-step';
 import { pinHostKeyStep } from './steps/pin-host-key';
 import { pushSecretsStep } from './steps/push-secrets-step';
+import { replaceHostKeyStep } from './steps/replace-host-key-step';
 import { syncWorkspaceStep } from './steps/sync-workspace-step';
 import { waitReachableStep } from './steps/wait-reachable';
 
@@ -14,6 +15,7 @@ export const PROVISION_STEPS = [
   'create_box',
   'wait_reachable',
   'pin_host_key',
+  'replace_host_key',
   'bootstrap',
   'deploy',
   'push_secrets',
@@ -39,6 +41,7 @@ export function provisionWorkflow(deps: ProvisioningDeps): WorkflowDefinition {
       { name: 'create_box', run: run(createBoxStep) },
       { name: 'wait_reachable', run: run(waitReachableStep) },
       { name: 'pin_host_key', run: run(pinHostKeyStep) },
+      { name: 'replace_host_key', run: run(replaceHostKeyStep) },
       { name: 'bootstrap', run: run(bootstrapStep) },
       { name: 'deploy', run: run(deployReleaseStep) },
       { name: 'push_secrets', run: run(pushSecretsStep) },
