@@ -9,7 +9,9 @@ const PUBLIC_KEY = /^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$/;
 
 /**
  * cloud-init user data that installs the pre-generated host key. The key text is checked against the OpenSSH
- * formats before it goes into YAML, so nothing in it can change the document's structure.
+ * formats before it goes into YAML, so nothing in it can change the document's structure. The metadata service
+ * shows user data to any local user, so this key is only trusted for the first contact: provisioning replaces it
+ * with one made on the box (replace_host_key) before anything of the tenant's runs there.
  */
 export function renderCloudInit(hostKey: SshKeyPair): string {
   const privateKey = hostKey.privateKey.replace(/\r\n/g, '\n');

@@ -28,6 +28,8 @@ export interface BootstrapOptions {
   /** How long the runtime may drain its running steps when it is restarted. Default 30 s. */
   drainTimeoutMs?: number;
   systemNode?: boolean;
+  /** Refuse the cloud metadata service to non-root users (provider boxes that have one; never local test boxes). */
+  closeMetadataService?: boolean;
   onLog?: (line: string) => void;
 }
 
@@ -46,6 +48,7 @@ export async function bootstrapBox(options: BootstrapOptions): Promise<Bootstrap
     drainTimeoutMs,
     systemNode: options.systemNode ?? false,
     adminUser: options.target.username,
+    closeMetadataService: options.closeMetadataService ?? false,
   });
   const steps: BootstrapStepResult[] = [];
   const lines = new LineSplitter((line) => {

@@ -31,6 +31,7 @@ const PREREQUISITE_PACKAGES = [
 ];
 const SSHD_DROP_IN = '/etc/ssh/sshd_config.d/50-paddock.conf';
 const SYSTEMD_UNIT = '/etc/systemd/system/paddock-runtime.service';
+const METADATA_GUARD_UNIT = '/etc/systemd/system/paddock-metadata-guard.service';
 
 export interface BootstrapScriptInput {
   layout: BoxLayout;
@@ -40,6 +41,11 @@ export interface BootstrapScriptInput {
   systemNode: boolean;
   /** The account the control plane logs in as: the only one sshd may let in (checked below, before the reload). */
   adminUser: string;
+  /**
+   * Refuse the cloud metadata service (169.254.169.254) to every user but root, across reboots. Only for provider
+   * boxes that have one (Hetzner); never on local test boxes, which share this machine's network namespace.
+   */
+  closeMetadataService?: boolean;
 }
 
 /**
@@ -158,6 +164,10 @@ if [ -f ${SSHD_DROP_IN} ]; then cp -p ${SSHD_DROP_IN} "$previous"; else rm -f "$
 else
   report sshd unchanged hardened
 fi`,
+
+    ...(input.closeMetadataService
+      ? metadataGuardCommands(`${layout.configDir}/metadata-guard.nft`, files, putFile)
+      : []),
   ]);
 }
 
@@ -187,4 +197,44 @@ has "$admin_view" ${`allowusers ${adminUser}`} || sshd_refuses ${`sshd does not 
 if has "$admin_view" ${`denyusers ${adminUser}`}; then sshd_refuses ${`sshd refuses the admin user ${adminUser}`}; fi
 has "$admin_view" 'strictmodes yes' || sshd_refuses 'sshd does not check the owner and mode of key files'
 rm -f "$previous"`;
+}
+
+/**
+ * The metadata service serves the server's user data to any local process. Its nftables table is loaded by a unit
+ * ordered before the network (so it holds from the first packet of every boot), and checked in the kernel now.
+ */
+function metadataGuardCommands(
+  rulesPath: string,
+  files: BoxInfraFiles,
+  putFile: (path: string, mode: string, text: string) => ShellCommand,
+): ShellCommand[] {
+  return [
+    sh`if [ "$mode" != systemd ]; then
+  echo 'closing the metadata service needs systemd, which loads the rule again at every boot' >&2
+  exit 69
+fi
+guard_changed=0
+if ! command -v nft >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nftables >/dev/null
+  guard_changed=1
+fi`,
+    putFile(rulesPath, '644', files.metadataGuardRules),
+    sh`if [ "$file_changed" = 1 ]; then guard_changed=1; fi`,
+    putFile(METADATA_GUARD_UNIT, '644', files.metadataGuardUnit),
+    sh`if [ "$file_changed" = 1 ]; then systemctl daemon-reload; guard_changed=1; fi
+if ! systemctl is-enabled --quiet paddock-metadata-guard; then
+  systemctl enable --quiet paddock-metadata-guard
+  guard_changed=1
+fi
+if [ "$guard_changed" = 1 ] || ! systemctl is-active --quiet paddock-metadata-guard; then
+  systemctl restart paddock-metadata-guard
+  guard_changed=1
+fi
+if ! nft list table inet paddock_metadata_guard | grep -q 'ip daddr 169.254.169.254 meta skuid != 0'; then
+  echo 'the metadata guard is not in the kernel after loading it' >&2
+  exit 78
+fi
+if [ "$guard_changed" = 1 ]; then report metadata-guard changed root-only; else report metadata-guard unchanged root-only; fi`,
+  ];
 }

@@ -10,6 +10,9 @@ export interface BoxInfraFiles {
   serviceScript: string;
   systemdUnit: string;
   sshdHardening: string;
+  /** nftables rules that keep non-root users away from the cloud metadata service, and the unit that loads them. */
+  metadataGuardRules: string;
+  metadataGuardUnit: string;
 }
 
 // The admin user goes into sshd's AllowUsers: a plain name only, no patterns (`*`, `?`, `user@host`, `!`).
@@ -53,5 +56,7 @@ export function renderInfraFiles(layout: BoxLayout, options: InfraFileOptions): 
     serviceScript: fill(readFileSync(join(INFRA_DIR, 'box/paddock-service.sh'), 'utf8')),
     systemdUnit: fill(readFileSync(join(INFRA_DIR, 'systemd/paddock-runtime.service'), 'utf8')),
     sshdHardening: fill(readFileSync(join(INFRA_DIR, 'box/sshd-hardening.conf'), 'utf8')),
+    metadataGuardRules: readFileSync(join(INFRA_DIR, 'box/metadata-guard.nft'), 'utf8'),
+    metadataGuardUnit: fill(readFileSync(join(INFRA_DIR, 'systemd/paddock-metadata-guard.service'), 'utf8')),
   };
 }

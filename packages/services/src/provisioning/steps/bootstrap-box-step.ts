@@ -11,12 +11,15 @@ export async function bootstrapStep(
   ctx: WorkflowStepContext,
 ): Promise<{ serviceMode: string; changedSteps: string[] }> {
   const boxId = boxIdOf(ctx);
-  await deps.prisma.box.update({ where: { id: boxId }, data: { status: 'bootstrapping' } });
+  const box = await deps.prisma.box.update({ where: { id: boxId }, data: { status: 'bootstrapping' } });
   const target = await loadBoxTarget(deps.pg, deps.vault, boxId);
   const result = await bootstrapBox({
     pool: deps.ssh,
     target,
     systemNode: deps.systemNode,
+    // Hetzner's metadata service serves the user data to any local user; local test boxes share this machine's
+    // network and byo hosts are the operator's: their firewalls are not ours to change.
+    closeMetadataService: box.provider === 'hetzner',
     recorder: recorderOf(deps),
     ...(deps.layout ? { layout: deps.layout } : {}),
   });
