@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FleetError, generateSshKeyPair, replaceHostKey, SshPool, sh } from '@paddock/fleet';
 import { type LocalBox, LocalBoxHarness } from '@paddock/providers/local/local-box-harness';
@@ -110,6 +110,9 @@ describe('replacing the seeded host key over the first pinned connection', () =>
   it('makes a new key on the box, pins it, audits it, and the seeded key opens nothing any more', async () => {
     const { box, boxId, seeded, privateKey } = await seededBox('seeded-1');
     expect(etcSshContents(box).replace(/\n/g, '')).toContain(keyBody(privateKey));
+    // Another host key type, as images and cloud-init leave them: exposed the same way, so it must go too.
+    writeFileSync(box.pathOnHost('/etc/ssh/ssh_host_ecdsa_key'), 'exposed ecdsa key\n', { mode: 0o600 });
+    writeFileSync(box.pathOnHost('/etc/ssh/ssh_host_ecdsa_key.pub'), 'ecdsa-sha2-nistp256 AAAA\n');
 
     const output = await replaceHostKeyStep(deps, stepContext(boxId));
     expect(output).toMatchObject({ replaced: true, previous: seeded });
