@@ -14,6 +14,7 @@ export * from './release/build-runtime-release';
 export * from './release/fetch-node-binary';
 export * from './release/release-manifest';
 export * from './secrets/push-secrets';
+export * from './runtime-user';
 export * from './shell';
 export * from './ssh-connection';
 export * from './ssh-options';
