@@ -23,6 +23,7 @@ function prelude(layout: BoxLayout, health: HealthCheckPlan): ShellCommand {
   const p = layoutPaths(layout);
   const deadlineMs = Math.max(1, Math.round(health.attempts * health.intervalSeconds * 1000));
   const deadlineSeconds = (deadlineMs / 1000).toFixed(3);
+  const watchLimitSeconds = (deadlineMs / 1000 + 3).toFixed(3);
   return sh`set -u
 umask 022
 cd -P ${layout.installDir} || exit 1
@@ -82,7 +83,10 @@ started_health() {
   (
     tail=''
     trap 'kill "$tail" 2>/dev/null; exit 0' TERM
-    timeout -k 2 ${deadlineSeconds} runuser -u ${layout.runtimeUser} -- env -i PATH=/usr/local/bin:/usr/bin:/bin tail -n 1 -F -- ${`${layout.dataDir}/daemon.json`} 2>/dev/null &
+    # Anything but a file there is not the daemon's (its state is renamed into place): a FIFO would block \`tail\`.
+    # The user's own \`timeout\` ends the watch at the deadline (124); root's ends it a little later should the user
+    # hold that one up, and runuser, told to stop, takes 2 s to end its session, hence the margin.
+    timeout -k 1 ${watchLimitSeconds} runuser -u ${layout.runtimeUser} -- env -i PATH=/usr/local/bin:/usr/bin:/bin timeout ${deadlineSeconds} sh -c '[ -f "$1" ] || rm -f -- "$1"; exec tail -s 0.1 -n 1 -F -- "$1"' sh ${`${layout.dataDir}/daemon.json`} 2>/dev/null &
     tail=$!
     watched=0
     wait "$tail" || watched=$?
