@@ -8,10 +8,12 @@ chainctl="$PADDOCK_INSTALL_DIR/current/bin/chainctl"
 # The runtime starts from a clean environment: nothing of root's session (or of this SSH session) leaks into it.
 # NODE_COMPILE_CACHE (Node >= 22.1) keeps compiled code between the runtime's processes: each deploy starts three
 # (daemon, its launcher, the health check), and on a small box their start-up is most of a deploy's CPU.
+# With $runtime_limit set, root ends it after that many seconds (the runtime user could make it wait for ever).
 as_runtime() {
   # Tilde expansion looks the home up without starting getent and cut. PADDOCK_USER is a checked plain user name.
   eval "home=~$PADDOCK_USER"
-  runuser -u "$PADDOCK_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" USER="$PADDOCK_USER" \
+  # shellcheck disable=SC2086
+  ${runtime_limit:+timeout -k 2 "$runtime_limit"} runuser -u "$PADDOCK_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" USER="$PADDOCK_USER" \
     LOGNAME="$PADDOCK_USER" LANG=C.UTF-8 CHAIN_ROOT="$CHAIN_ROOT" NODE_COMPILE_CACHE="$home/.cache/node-compile" "$@"
 }
 
@@ -157,7 +159,11 @@ case "${1:-}" in
     stop
     start "${2:-}"
     ;;
-  health) as_runtime "$chainctl" health --json ;;
+  # A health check answers in a second; one that hangs (a FIFO the runtime user made its pidfile) must not hang root.
+  health)
+    runtime_limit=30
+    as_runtime "$chainctl" health --json
+    ;;
   # The control plane's long-lived query channel: JSON lines on stdin/stdout (see packages/fleet box-channel.ts).
   serve) as_runtime "$chainctl" serve --stdio ;;
   running-release) running_release ;;

@@ -181,13 +181,14 @@ describe('root on a box never follows what the runtime user can swap', () => {
       await asRuntime(
         sh`printf '%s\\n' ${victim} > ${`${DATA}/daemon.pid.new`} && mv -f ${`${DATA}/daemon.pid.new`} ${`${DATA}/daemon.pid`}`,
       );
+      await asRoot(sh`${SERVICE} stop`, { timeoutMs: 20_000 });
+      expect((await asRoot(sh`kill -0 ${victim}`, { okExitCodes: [0, 1] })).exitCode).toBe(0);
+      // Nor taken for the daemon.
       const status = await asRoot(sh`${SERVICE} status`, { okExitCodes: [0, 3], timeoutMs: 20_000 });
       expect(status.stdout).not.toContain(victim);
       expect((await asRoot(sh`${SERVICE} running-release`, { okExitCodes: [0, 1], timeoutMs: 20_000 })).stdout).toBe(
         '',
       );
-      await asRoot(sh`${SERVICE} stop`, { timeoutMs: 20_000 });
-      expect((await asRoot(sh`kill -0 ${victim}`, { okExitCodes: [0, 1] })).exitCode).toBe(0);
 
       // A FIFO where the pid should be: every command returns (a root `read` of it would block for ever).
       await asRuntime(sh`rm -f ${`${DATA}/daemon.pid`} && mkfifo ${`${DATA}/daemon.pid`}`);
