@@ -58,7 +58,9 @@ start() {
     if [ "${1:-}" = --no-wait ]; then systemctl start --no-block paddock-runtime; else systemctl start paddock-runtime; fi
     return
   fi
-  if daemon_running >/dev/null; then return 0; fi
+  # Right after `stop` (restart) there is nothing to look for; a daemon that somehow survived it keeps its pidfile,
+  # and the new one refuses to start beside it.
+  if [ -z "${just_stopped:-}" ] && daemon_running >/dev/null; then return 0; fi
   # `chainctl daemon` is the runtime's supervised mode (it owns its pidfile): started here in its own session, the way
   # systemd would, with the open-files limit and libuv thread pool raised as `daemon --detach` does. Not through
   # `--detach` itself: that is one more Node process per start, a third of the CPU a deploy costs a small box. Its
@@ -157,6 +159,7 @@ case "${1:-}" in
   stop) stop ;;
   restart)
     stop
+    just_stopped=1
     start "${2:-}"
     ;;
   # A health check answers in a second; one that hangs (a FIFO the runtime user made its pidfile) must not hang root.
