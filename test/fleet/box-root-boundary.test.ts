@@ -63,7 +63,7 @@ async function asRuntime(command: ShellCommand, options: ExecOptions = {}) {
  * at most), printing `hit` for each success. Started when it says `ready`; `hits()` counts them so far.
  */
 async function startAttacker(script: string, args: string[]) {
-  const loop = `$| = 1; my $rin = ''; vec($rin, fileno(STDIN), 1) = 1; print "ready\\n";
+  const loop = `use POSIX (); $| = 1; my $rin = ''; vec($rin, fileno(STDIN), 1) = 1; print "ready\\n";
 my $until = time + 120;
 while (time < $until) {
   my $r = $rin; if (select($r, undef, undef, 0)) { my $b; last if !sysread(STDIN, $b, 1); }
@@ -71,20 +71,27 @@ while (time < $until) {
 }`;
   const remote = await (await pool.connect(target)).spawn(asUser(USER, sh`exec perl -e ${loop} ${args}`));
   let out = '';
+  let ended = false;
+  void remote.exited.then(() => {
+    ended = true;
+  });
   let wake = () => {};
   remote.channel.on('data', (chunk: Buffer) => {
     out += chunk.toString();
     wake();
   });
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     wake = () => {
       if (out.includes('ready\n')) resolve();
     };
     wake();
+    void remote.exited.then(() => reject(new Error(`the attacker ended before it was ready: ${remote.stderrTail()}`)));
   });
   return {
     hits: () => out.split('hit\n').length - 1,
+    /** Ends it; fails when it had ended by itself (a broken attack proves nothing). */
     async stop(): Promise<void> {
+      if (ended) throw new Error(`the attacker ended early: ${remote.stderrTail()}`);
       remote.channel.end();
       await remote.exited;
     },
@@ -237,4 +244,49 @@ describe('root on a box never follows what the runtime user can swap', () => {
     // The box recovers with the next deploy.
     expect((await deployRelease(v1, 'boundary-recover')).outcome).toBe('succeeded');
   }, 60_000);
+  it('everything at once: a user that keeps planting while root pushes, bootstraps, deploys, checks and stops', async () => {
+    const victim = (await asRoot(sh`setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $!`)).stdout.trim();
+    // Each round: temporary files become symlinks to root's service script, the bootstrap log a symlink to sudoers,
+    // the state file by turns a FIFO and a symlink to a root-only file, the pidfile names root's process.
+    const attacker = await startAttacker(
+      `${SWAP_TMP_FILES}
+  my ($data, $log, $secret, $victim) = @ARGV[0, 2, 3, 4];
+  unless (-l "$log/bootstrap.log") { unlink "$log/bootstrap.log"; symlink('/etc/sudoers', "$log/bootstrap.log") and print "hit\\n"; }
+  if (-f "$data/daemon.json" && !-l "$data/daemon.json") {
+    unlink "$data/daemon.json";
+    (($flip = !$flip) ? POSIX::mkfifo("$data/daemon.json", 0600) : symlink($secret, "$data/daemon.json")) and print "hit\\n";
+  }
+  if (open(my $pf, '<', "$data/daemon.pid")) { my $l = <$pf> // ''; close $pf; chomp $l; if ($l ne $victim) {
+    if (open(my $w, '>', "$data/daemon.pid.w")) { print $w "$victim\\n"; close $w; rename("$data/daemon.pid.w", "$data/daemon.pid") and print "hit\\n"; }
+  } }`,
+      [DATA, SERVICE, '/var/log/paddock', ROOT_SECRET, victim],
+    );
+    const printed: string[] = [];
+    try {
+      for (let push = 0; push < 100; push++) {
+        await pushSecrets({ pool, target, secrets: { KEY: `chaos-${push}`, FILLER: 'y'.repeat(8 * 1024) } });
+      }
+      await bootstrapBox({ pool, target, onLog: (line) => printed.push(line) });
+      const deploy = await deployRelease(v2, 'boundary-chaos', printed, 2);
+      printed.push(deploy.logTail);
+      for (const command of ['health', 'status', 'running-release', 'stop', 'restart --no-wait']) {
+        const result = await asRoot(sh`${SERVICE} ${command.split(' ')}`, {
+          okExitCodes: Array.from({ length: 256 }, (_, i) => i),
+          timeoutMs: 45_000,
+        });
+        printed.push(result.stdout, result.stderr);
+      }
+      await bootstrapBox({ pool, target, onLog: (line) => printed.push(line) });
+    } finally {
+      await attacker.stop();
+    }
+    expect(attacker.hits()).toBeGreaterThan(10);
+    expect(rootFiles()).toEqual(rootFilesBefore);
+    expect((await asRoot(sh`kill -0 ${victim}`, { okExitCodes: [0, 1] })).exitCode).toBe(0);
+    expect(printed.join('\n')).not.toContain(rootSecret);
+    await asRoot(sh`kill ${victim}`);
+    // The box recovers with the next deploy once the user stops.
+    await asRuntime(sh`rm -f ${`${DATA}/daemon.json`} ${`${DATA}/daemon.pid`}`);
+    expect((await deployRelease(v1, 'boundary-after-chaos')).outcome).toBe('succeeded');
+  }, 120_000);
 });
