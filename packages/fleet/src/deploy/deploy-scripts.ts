@@ -83,10 +83,11 @@ started_health() {
   (
     tail=''
     trap 'kill "$tail" 2>/dev/null; exit 0' TERM
-    # Anything but a file there is not the daemon's (its state is renamed into place): a FIFO would block \`tail\`.
-    # The user's own \`timeout\` ends the watch at the deadline (124); root's ends it a little later should the user
-    # hold that one up, and runuser, told to stop, takes 2 s to end its session, hence the margin.
-    timeout -k 1 ${watchLimitSeconds} runuser -u ${layout.runtimeUser} -- env -i PATH=/usr/local/bin:/usr/bin:/bin timeout ${deadlineSeconds} sh -c '[ -f "$1" ] || rm -f -- "$1"; exec tail -s 0.1 -n 1 -F -- "$1"' sh ${`${layout.dataDir}/daemon.json`} 2>/dev/null &
+    # Anything but a file there is not the daemon's, and a FIFO would block \`tail\`: it waits until the daemon renames
+    # its state over it (never removes it: that could remove the state the daemon just put there). The user's own
+    # \`timeout\` ends the watch at the deadline (124); root's ends it a little later should the user hold that one up,
+    # and runuser, told to stop, takes 2 s to end its session, hence the margin.
+    timeout -k 1 ${watchLimitSeconds} runuser -u ${layout.runtimeUser} -- env -i PATH=/usr/local/bin:/usr/bin:/bin timeout ${deadlineSeconds} sh -c 'while [ -e "$1" ] && [ ! -f "$1" ]; do sleep 0.1; done; exec tail -s 0.1 -n 1 -F -- "$1"' sh ${`${layout.dataDir}/daemon.json`} 2>/dev/null &
     tail=$!
     watched=0
     wait "$tail" || watched=$?
