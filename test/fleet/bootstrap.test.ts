@@ -38,7 +38,7 @@ id -u paddock
 stat -c '%n %a %U' /opt/paddock /opt/paddock/store /opt/paddock/incoming /opt/paddock/locks /etc/paddock /var/lib/paddock /var/log/paddock /opt/paddock/bin/paddock-service
 cat /etc/paddock/runtime.env
 /usr/sbin/sshd -T -C user=root,host=x,addr=127.0.0.1 | grep -E '^(passwordauthentication|kbdinteractiveauthentication|permitrootlogin|clientaliveinterval) '
-tail -n 1 /var/log/paddock/bootstrap.log`);
+tail -n 1 /opt/paddock/bootstrap.log`);
     const lines = facts.stdout.trim().split('\n');
     expect(Number(lines[0])).toBeGreaterThan(0);
     expect(lines).toContain('/opt/paddock 755 root');

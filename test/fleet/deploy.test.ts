@@ -100,7 +100,7 @@ describe('deploys to one box', () => {
     const healthLine = `daemon ${(await boxFacts(0)).pid} runs release v1 and passed its self-test`;
     expect(finished?.type === 'deploy.finished' && finished.logTail).toContain(healthLine);
     expect(lines).toContain(healthLine);
-    expect(lines.find((l) => l.startsWith('{"pid":'))).toContain('"self_test":{"ok":true,"version":"v1"}');
+    expect(lines.find((l) => l.startsWith('state: {"pid":'))).toContain('"self_test":{"ok":true,"version":"v1"}');
     const facts = await boxFacts(0);
     expect(facts).toMatchObject({ current: 'releases/v1', running: 'v1', releases: 'v1', incoming: '0' });
     expect(Number(facts.objects)).toBe(new Set(v1.manifest.files.map((f) => f.sha256)).size);

@@ -15,6 +15,7 @@ export * from './release/fetch-node-binary';
 export * from './release/release-manifest';
 export * from './replace-host-key';
 export * from './secrets/push-secrets';
+export * from './runtime-user';
 export * from './shell';
 export * from './ssh-connection';
 export * from './ssh-options';

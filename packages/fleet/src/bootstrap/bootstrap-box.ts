@@ -1,4 +1,4 @@
-import { type BoxLayout, checkLayout, DEFAULT_BOX_LAYOUT } from '../deploy/box-layout';
+import { type BoxLayout, checkLayout, DEFAULT_BOX_LAYOUT, layoutPaths } from '../deploy/box-layout';
 import { LineSplitter } from '../deploy/line-splitter';
 import { discardEvents, type FleetRecorder, type ServiceMode } from '../recorder';
 import { sh } from '../shell';
@@ -36,7 +36,9 @@ export interface BootstrapOptions {
 /**
  * Makes a bare box ready for deploys, and is safe to run again at any time: runtime user, directories with strict
  * permissions, prerequisites, the service (systemd unit, or the runtime's own supervised daemon), sshd hardening.
- * Every step is recorded with whether it changed anything; a log line is appended on the box too.
+ * Every step is recorded with whether it changed anything; a log line is appended on the box too, in root's own
+ * install directory: appended as root in the runtime user's log directory, it would follow a symlink the user put
+ * there (to /etc/sudoers, say).
  */
 export async function bootstrapBox(options: BootstrapOptions): Promise<BootstrapResult> {
   const layout = checkLayout(options.layout ?? DEFAULT_BOX_LAYOUT);
@@ -65,7 +67,7 @@ export async function bootstrapBox(options: BootstrapOptions): Promise<Bootstrap
     : 'supervised';
   const changedSteps = steps.filter((s) => s.changed).map((s) => s.step);
   const record = JSON.stringify({ at: new Date().toISOString(), changed: changedSteps, mode: serviceMode });
-  await connection.exec(sh`printf '%s\\n' ${record} >> ${`${layout.logDir}/bootstrap.log`}`);
+  await connection.exec(sh`printf '%s\\n' ${record} >> ${layoutPaths(layout).bootstrapLog}`);
   for (const s of steps) {
     await recorder.record({
       type: 'bootstrap.step',

@@ -90,12 +90,15 @@ put_file() {
   install -D -m "$2" -o root -g root "$3" "$1"
   rm -f "$3"
 }
-# ensure_dir PATH MODE OWNER: creates or fixes a directory; says whether it changed anything.
+# ensure_dir PATH MODE OWNER: creates or fixes a directory; says whether it changed anything. Every PATH lies in a
+# root-owned parent (checkLayout keeps root's directories out of the runtime user's), so the user cannot swap it;
+# a symlink there is refused all the same, and \`chown -h\` would not follow one.
 ensure_dir() {
+  if [ -L "$1" ]; then echo "$1 is a symlink: not changing it" >&2; exit 78; fi
   if [ -d "$1" ] && [ "$(stat -c '%a %U' "$1")" = "$2 $3" ]; then return 1; fi
   mkdir -p "$1"
   chmod "$2" "$1"
-  chown "$3:$(id -gn "$3")" "$1"
+  chown -h "$3:$(id -gn "$3")" "$1"
 }
 if [ "$(id -u)" != 0 ]; then echo 'bootstrap must run as root (or through sudo)' >&2; exit 77; fi
 if [ -d /run/systemd/system ]; then mode=systemd; else mode=supervised; fi`,

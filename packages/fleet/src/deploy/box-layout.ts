@@ -8,7 +8,11 @@ import { FleetError } from '../errors';
  *   installDir/incoming/<deploy>/   uploads waiting to be verified
  *   installDir/locks/deploy.lock    flock: one deploy at a time
  *   installDir/bin/paddock-service  start/stop/restart/health, the same with or without systemd
+ *   installDir/bootstrap.log        root's record of each bootstrap (root-owned, never in the runtime's log dir)
  *   dataDir                         the runtime's root (CHAIN_ROOT), secrets.env in it, 0700 runtime user
+ *   logDir                          the runtime's logs, 0750 runtime user
+ * The runtime user's directories sit in root-owned parents and hold none of root's: root creates and fixes them by a
+ * path the user cannot swap, and never opens anything inside them (see runtime-user.ts).
  */
 export interface BoxLayout {
   installDir: string;
@@ -40,6 +44,14 @@ export function checkLayout(layout: BoxLayout): BoxLayout {
       );
     }
   }
+  // A root-owned directory inside one of the runtime user's could be swapped for a symlink by that user.
+  for (const owned of ['dataDir', 'logDir'] as const) {
+    for (const key of ['installDir', 'dataDir', 'configDir', 'logDir'] as const) {
+      if (key !== owned && `${layout[key]}/`.startsWith(`${layout[owned]}/`)) {
+        throw new FleetError('invalid_input', `Box layout ${key} must not lie inside the runtime user's ${owned}`);
+      }
+    }
+  }
   if (!SAFE_USER.test(layout.runtimeUser)) {
     throw new FleetError('invalid_input', `Runtime user name not allowed: ${JSON.stringify(layout.runtimeUser)}`);
   }
@@ -56,6 +68,7 @@ export function layoutPaths(layout: BoxLayout) {
     locks: `${i}/locks`,
     history: `${i}/history`,
     service: `${i}/bin/paddock-service`,
+    bootstrapLog: `${i}/bootstrap.log`,
     runtimeEnv: `${layout.configDir}/runtime.env`,
     secrets: `${layout.dataDir}/secrets.env`,
   };

@@ -23,6 +23,7 @@ function prelude(layout: BoxLayout, health: HealthCheckPlan): ShellCommand {
   const p = layoutPaths(layout);
   const deadlineMs = Math.max(1, Math.round(health.attempts * health.intervalSeconds * 1000));
   const deadlineSeconds = (deadlineMs / 1000).toFixed(3);
+  const watchLimitSeconds = (deadlineMs / 1000 + 3).toFixed(3);
   return sh`set -u
 umask 022
 cd -P ${layout.installDir} || exit 1
@@ -32,58 +33,90 @@ fail() { step "$1" failed "$2"; exit "$3"; }
 hash_files() { if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r "$@"; else sha256sum "$@"; fi; }
 switch_current() { ln -sfn "releases/$1" current.new && mv -T current.new current; }
 remember() { { grep -vxF -- "$1" history 2>/dev/null || true; echo "$1"; } | tail -n 50 > history.new && mv history.new history; }
+# Root's scratch file for what the runtime user reports (locks is root's, 0700). Output of the user's processes is
+# never read through a pipe to its end: a process of that user can hold a pipe open for ever (it may reopen its own
+# /proc/PID/fd/1); it goes to this file, and root reads it once the process is gone or its time is up.
+said=${`${p.locks}/said`}.$$
+trap 'rm -f "$said"' EXIT
 health() {
   tries=0
   while :; do
-    if out=$(${p.service} health 2>&1); then printf '%s\\n' "$out" | tail -n 5; return 0; fi
+    if timeout -k 2 60 ${p.service} health >"$said" 2>&1; then tail -n 5 "$said"; return 0; fi
     tries=$((tries + 1))
-    if [ "$tries" -ge ${health.attempts} ]; then printf '%s\\n' "$out" | tail -n 20; return 1; fi
+    if [ "$tries" -ge ${health.attempts} ]; then tail -n 20 "$said"; return 1; fi
     sleep ${health.intervalSeconds}
   done
 }
-# The daemon of release $1 as its state file tells, read with builtins only: 0 it runs and passed the self-test it
-# made at start (PTY, writable root); 1 not up yet; 2 it failed its self-test, or another release runs; 3 its
-# release writes no self-test (built before it existed), so only \`chainctl health\` can tell.
-daemon_state() {
-  pid='' state=''
-  { read -r pid < ${`${layout.dataDir}/daemon.pid`}; } 2>/dev/null || [ -n "$pid" ] || return 1
-  case "$pid" in '' | *[!0-9]*) return 1 ;; esac
+# The state files are the runtime user's (it could swap them for a FIFO, which would hang a read, or a symlink to a
+# root-only file, which root would copy into the deploy log): only that user opens them, root judges the line it got.
+read_state() {
+  state=''
+  timeout -k 1 5 runuser -u ${layout.runtimeUser} -- env -i PATH=/usr/local/bin:/usr/bin:/bin sh -c '[ -f "$1" ] && exec head -c 65536 -- "$1"' sh ${`${layout.dataDir}/daemon.json`} >"$said" 2>/dev/null
+  { read -r state <"$said"; } 2>/dev/null || true
+}
+# Judges a line of the daemon's state file, in $state, for release $1, with builtins only: 0 its daemon runs and passed
+# the self-test it made at start (PTY, writable root); 1 not up yet; 2 it failed its self-test, or another release
+# runs; 3 its release writes no self-test (built before it existed), so only \`chainctl health\` can tell. The pid is
+# the runtime user's word: root only probes it (\`kill -0\` sends nothing).
+judge_state() {
+  case "$state" in *'"pid":'[0-9]*) ;; *) pid=''; return 1 ;; esac
+  pid=\${state#*'"pid":'}
+  pid=\${pid%%[!0-9]*}
   kill -0 "$pid" 2>/dev/null || return 1
-  { read -r state < ${`${layout.dataDir}/daemon.json`}; } 2>/dev/null || [ -n "$state" ] || return 1
-  case "$state" in *'"pid":'"$pid",*) ;; *) return 1 ;; esac
   case "$state" in *'"self_test":'*) ;; *) return 3 ;; esac
   case "$state" in *'"script":"'"$here/releases/$1/"*) ;; *) return 2 ;; esac
   case "$state" in *'"self_test":{"ok":true'*) return 0 ;; *) return 2 ;; esac
 }
+daemon_state() {
+  read_state
+  judge_state "$1"
+}
 # The health check right after a restart: the new daemon's first state file is its answer, so no second runtime
 # process starts (on a small box that costs as much CPU as the daemon's own start). Same deadline as \`health\`.
-# \`tail -F\` wakes the loop each time the state file is written (inotify) and \`read\` blocks in between, so the
-# wait through the daemon's start costs no process per poll; without a FIFO it polls.
+# The runtime user's \`tail -F\` delivers each version of the state file (inotify) through a FIFO and \`read\` blocks in
+# between, so the wait through the daemon's start costs no process per poll. The watcher ends at the deadline and
+# then says so in a line of root's own: root never waits for the FIFO's end (see $said). Without a FIFO it polls.
 started_health() {
   watch=${`${p.locks}/state-watch`}.$$
   rm -f "$watch"
   if ! mkfifo -m 600 "$watch" 2>/dev/null; then polled_health "$1"; return; fi
-  timeout ${deadlineSeconds} tail -n 1 -F ${`${layout.dataDir}/daemon.json`} >"$watch" 2>/dev/null &
+  (
+    tail=''
+    trap 'kill "$tail" 2>/dev/null; exit 0' TERM
+    # Anything but a file there is not the daemon's, and a FIFO would block \`tail\`: it waits until the daemon renames
+    # its state over it (never removes it: that could remove the state the daemon just put there). The user's own
+    # \`timeout\` ends the watch at the deadline (124); root's ends it a little later should the user hold that one up,
+    # and runuser, told to stop, takes 2 s to end its session, hence the margin.
+    timeout -k 1 ${watchLimitSeconds} runuser -u ${layout.runtimeUser} -- env -i PATH=/usr/local/bin:/usr/bin:/bin timeout ${deadlineSeconds} sh -c 'while [ -e "$1" ] && [ ! -f "$1" ]; do sleep 0.1; done; exec tail -s 0.1 -n 1 -F -- "$1"' sh ${`${layout.dataDir}/daemon.json`} 2>/dev/null &
+    tail=$!
+    watched=0
+    wait "$tail" || watched=$?
+    echo "@@watch-ended $watched"
+  ) >"$watch" &
   watcher=$!
   exec 7<"$watch"
   rm -f "$watch"
   verdict=1
+  state=''
   while :; do
-    daemon_state "$1"
+    line=''
+    IFS= read -r line <&7 || [ -n "$line" ] || line='@@watch-ended 1'
+    case "$line" in
+      *'@@watch-ended '*)
+        # At the deadline (timeout says 124), or at once when this tail cannot follow (then poll).
+        watcher=''
+        if [ "\${line##*@@watch-ended }" != 124 ]; then verdict=4; break; fi
+        echo "no healthy daemon of release $1 came up: pid \${pid:-none} \${state:-no state file}"
+        break
+        ;;
+    esac
+    state=$line
+    judge_state "$1"
     case $? in
-      0) printf '%s\\n' "daemon $pid runs release $1 and passed its self-test" "$state"; verdict=0; break ;;
+      0) printf '%s\\n' "daemon $pid runs release $1 and passed its self-test" "state: $state"; verdict=0; break ;;
       2) printf '%s\\n' "daemon $pid of release $1 is unhealthy: $state"; break ;;
       3) verdict=3; break ;;
     esac
-    if ! read -r _ <&7; then
-      # The watch ended: at the deadline (timeout says 124), or at once when this tail cannot follow (then poll).
-      watched=0
-      wait "$watcher" || watched=$?
-      watcher=''
-      if [ "$watched" != 124 ]; then verdict=4; break; fi
-      echo "no healthy daemon of release $1 came up: pid \${pid:-none} \${state:-no state file}"
-      break
-    fi
   done
   if [ -n "$watcher" ]; then kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; fi
   exec 7<&-
@@ -96,7 +129,7 @@ polled_health() {
   while :; do
     daemon_state "$1"
     case $? in
-      0) printf '%s\\n' "daemon $pid runs release $1 and passed its self-test" "$state"; return 0 ;;
+      0) printf '%s\\n' "daemon $pid runs release $1 and passed its self-test" "state: $state"; return 0 ;;
       2) printf '%s\\n' "daemon $pid of release $1 is unhealthy: $state"; return 1 ;;
       3) health; return ;;
     esac
@@ -238,7 +271,7 @@ running=''
 daemon_state ${version}
 case $? in
   0) running=${version} ;;
-  3) running=$(${p.service} running-release 2>/dev/null || true) ;;
+  3) timeout -k 1 10 ${p.service} running-release >"$said" 2>/dev/null; { read -r running <"$said"; } 2>/dev/null || true ;;
 esac
 check=health
 if [ "$running" = ${version} ]; then

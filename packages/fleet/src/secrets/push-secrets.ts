@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { type BoxLayout, checkLayout, DEFAULT_BOX_LAYOUT, layoutPaths } from '../deploy/box-layout';
 import { FleetError } from '../errors';
 import { discardEvents, type FleetRecorder } from '../recorder';
-import { sh } from '../shell';
+import { asRoot, sh } from '../shell';
 import type { BoxTarget } from '../ssh-options';
 import type { SshPool } from '../ssh-pool';
+import { asRuntimeUser } from '../runtime-user';
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const MAX_SECRETS_BYTES = 256 * 1024;
@@ -35,6 +36,9 @@ export function renderSecretsFile(secrets: Record<string, string>): string {
  * Replaces the box's secrets file with exactly `secrets`. The values travel on the command's stdin (never a command
  * line, which `ps` shows to every user of the box), land in a 0600 file of the runtime user created with that mode,
  * and replace the old file by rename, so the runtime never reads half a file. Only names are recorded.
+ * Written as the runtime user, never as root: the data directory is that user's, and a root `chown`/`chmod` of the
+ * temporary file would follow a symlink the user swapped in for it (to root's paddock-service, say). As the user, a
+ * swap only ever touches what the user owns already. `set -C` makes the first write refuse anything already there.
  */
 export async function pushSecrets(options: {
   pool: SshPool;
@@ -50,7 +54,13 @@ export async function pushSecrets(options: {
   const user = layout.runtimeUser;
   const connection = await options.pool.connect(options.target);
   await connection.exec(
-    sh`umask 077 && cat > ${temp} && chown ${`${user}:${user}`} ${temp} && chmod 600 ${temp} && mv -f ${temp} ${path} || { rm -f ${temp}; exit 1; }`,
+    asRoot(
+      options.target.username,
+      asRuntimeUser(
+        user,
+        sh`umask 077 && set -C && cat > ${temp} && mv -f ${temp} ${path} || { rm -f ${temp}; exit 1; }`,
+      ),
+    ),
     { stdin: text, label: `write ${path}` },
   );
   const names = Object.keys(options.secrets).sort();
