@@ -20,6 +20,8 @@ export interface RejectedEvent {
 }
 
 const CURSOR_MAX = 200;
+/** The protocol version as JSON writes it (a number today; a short string would do too). */
+const V = '(?:\\d{1,6}|"[^"\\\\]{0,32}")';
 const SUBSCRIPTION_MAX = 64;
 
 /**
@@ -64,14 +66,14 @@ export type OversizeFinding =
  */
 export function rejectedOversizeLine(line: OversizeLine): OversizeFinding {
   const head = line.head;
-  const type = /^\{"v":"[^"\\]{0,32}","type":"(event|response)"/.exec(head)?.[1];
+  const type = new RegExp(`^\\{"v":${V},"type":"(event|response)"`).exec(head)?.[1];
   if (type === 'response') {
-    const id = /^\{"v":"[^"\\]{0,32}","type":"response","id":(\d{1,15})[,}]/.exec(head)?.[1];
+    const id = new RegExp(`^\\{"v":${V},"type":"response","id":(\\d{1,15})[,}]`).exec(head)?.[1];
     return id === undefined ? { kind: 'unknown' } : { kind: 'response', id: Number(id) };
   }
   if (type !== 'event') return { kind: 'unknown' };
   const found = new RegExp(
-    `^\\{"v":"[^"\\\\]{0,32}","type":"event","subscription":"([^"\\\\]{1,${SUBSCRIPTION_MAX}})","cursor":"([^"\\\\]{1,${CURSOR_MAX}})"`,
+    `^\\{"v":${V},"type":"event","subscription":"([^"\\\\]{1,${SUBSCRIPTION_MAX}})","cursor":"([^"\\\\]{1,${CURSOR_MAX}})"`,
   ).exec(head);
   if (!found) return { kind: 'unknown' };
   const runId = /^,"event":\{"run_id":"([^"\\]{1,300})"/.exec(head.slice(found[0].length))?.[1];
