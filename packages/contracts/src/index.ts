@@ -4,6 +4,7 @@ export * from './chain-graph';
 export * from './chain-parse';
 export * from './chain-schema';
 export * from './events-schema';
+export * from './box-limits';
 export * from './api/common';
 export * from './api/operator';
 export * from './protocol-schema';

@@ -1,4 +1,5 @@
 import {
+  MAX_SERVE_LINE_BYTES,
   PROTOCOL_VERSION,
   type ProtocolEventMessage,
   ProtocolEventMessageSchema,
@@ -9,7 +10,8 @@ import {
 } from '@paddock/contracts';
 import { BoxChannelError } from './box-channel-error';
 import type { ChannelTransport, OpenTransport } from './box-channel-transport';
-import { LineReader } from './line-reader';
+import { LineReader, type OversizeLine } from './line-reader';
+import { type RejectedEvent, rejectedEventOf, rejectedOversizeLine } from './rejected-lines';
 import { type BoxRequestFor, type ProtocolResult, ProtocolResultSchemas } from './box-channel-results';
 
 export interface BoxChannelOptions {
@@ -21,10 +23,16 @@ export interface BoxChannelOptions {
   openTimeoutMs?: number;
   /** Waits between attempts to reopen a dropped channel that has subscriptions: doubling from initial to max. */
   reopenDelayMs?: { initial: number; max: number };
-  /** A longer line is dropped and the channel restarted, never buffered without bound. Default 64 MiB. */
+  /**
+   * A longer line is discarded up to its newline (never buffered) and reported: to its subscription when it was an
+   * event, as a failed request when it was an answer. Default MAX_SERVE_LINE_BYTES.
+   */
   maxLineBytes?: number;
-  /** Channel life for logs and metrics: opened, dropped (with why), a reopen attempt failed. */
-  onState?: (state: 'open' | 'dropped' | 'reopen_failed', detail: string) => void;
+  /**
+   * Channel life for logs and metrics: opened, dropped (with why), a reopen attempt failed, a line discarded that
+   * nothing could be told about (no subscription or request named in its first bytes).
+   */
+  onState?: (state: 'open' | 'dropped' | 'reopen_failed' | 'line_discarded', detail: string) => void;
 }
 
 export interface SubscribeOptions {
@@ -34,7 +42,14 @@ export interface SubscribeOptions {
    */
   resumeFrom: () => Promise<string | undefined> | string | undefined;
   runId?: string;
-  onEvent: (event: RunEvent, cursor: string) => void;
+  /** `bytes`: the size of the serve line that carried it (for the consumer's own accounting of what it buffers). */
+  onEvent: (event: RunEvent, cursor: string, bytes: number) => void;
+  /**
+   * An event of this subscription that cannot be delivered: its line was longer than the limit, or it does not match
+   * the event schema. Told in stream order, with its cursor when the line said it, so the consumer can record it and
+   * move past it. Without this handler such an event makes the stream restart from the committed cursor.
+   */
+  onRejected?: (rejected: RejectedEvent) => void;
   /** Called before every resubscription: events delivered but not committed by then will be delivered again. */
   onRestart?: () => void;
   /**
@@ -68,9 +83,11 @@ interface Pending {
 interface Live {
   transport: ChannelTransport;
   generation: number;
+  reader: LineReader;
 }
 
 export { BoxChannelError, type BoxChannelFailure } from './box-channel-error';
+export type { RejectedEvent, RejectedReason } from './rejected-lines';
 export {
   type BoxRequest,
   type BoxRequestFor,
@@ -86,7 +103,8 @@ export {
   sshTransport,
 } from './box-channel-transport';
 
-const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** Events held for a subscription whose id is not known yet: one chunk's worth in practice; more is abuse. */
+const MAX_UNBOUND_BYTES = MAX_SERVE_LINE_BYTES;
 
 /**
  * The client side of `chainctl serve --stdio` over any duplex stream. Every line the runtime writes is validated by
@@ -102,7 +120,10 @@ export class BoxChannel {
   private pending = new Map<number, Pending>();
   private subscriptions = new Set<LocalSubscription>();
   /** Events for a subscription id not bound yet (its subscribe answer is still on the way). */
-  private unbound: ProtocolEventMessage[] = [];
+  private unbound: { message: ProtocolEventMessage; bytes: number }[] = [];
+  private unboundBytes = 0;
+  /** Reading paused by the consumer (backpressure): applies to every transport this channel opens. */
+  private readingPaused = false;
   private subscribing = 0;
   private closed = false;
   private reopenTimer: NodeJS.Timeout | undefined;
@@ -121,6 +142,31 @@ export class BoxChannel {
   /** Opens the channel now (otherwise the first request or subscription does). */
   async connect(): Promise<void> {
     await this.ensureOpen();
+  }
+
+  /**
+   * Backpressure: stops reading the serve channel (lines already read wait in the line reader, the rest in the
+   * transport: the SSH window or the box's pipe) until `resumeReading()`. Answers to requests wait too.
+   */
+  pauseReading(): void {
+    if (this.readingPaused) return;
+    this.readingPaused = true;
+    if (this.live) pauseLive(this.live);
+  }
+
+  resumeReading(): void {
+    if (!this.readingPaused) return;
+    this.readingPaused = false;
+    const live = this.live;
+    if (!live) return;
+    live.reader.resume();
+    // Lines held in the reader may have made the consumer pause again.
+    if (!this.readingPaused) live.transport.stdout.resume();
+  }
+
+  /** Bytes the line reader holds now (a partial line, a chunk held while paused). */
+  get bufferedBytes(): number {
+    return this.live?.reader.bufferedBytes ?? 0;
   }
 
   async request<O extends ProtocolOp>(input: BoxRequestFor<O>): Promise<ProtocolResult<O>> {
@@ -185,8 +231,9 @@ export class BoxChannel {
     } catch (error) {
       throw this.error('open_failed', `could not start the serve channel: ${messageOf(error)}`, undefined, error);
     }
-    const live: Live = { transport, generation: ++this.generation };
+    const generation = ++this.generation;
     const timeoutMs = this.options.openTimeoutMs ?? 20_000;
+    let live: Live | undefined;
     const greeted = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(this.error('timeout', `the runtime did not say hello within ${timeoutMs} ms`)),
@@ -194,8 +241,8 @@ export class BoxChannel {
       );
       let greetedYet = false;
       const reader = new LineReader(
-        (line) => {
-          if (live.generation !== this.generation) return;
+        (line, bytes) => {
+          if (!live || live.generation !== this.generation) return;
           if (!greetedYet) {
             const hello = parseHello(line);
             if (hello === 'not_hello') return; // a banner or warning before the hello: nothing to match it to
@@ -210,19 +257,25 @@ export class BoxChannel {
             resolve();
             return;
           }
-          this.onLine(live, line);
+          this.onLine(live, line, bytes);
         },
-        this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-        (bytes) => this.fail(live, `the runtime wrote a line of ${bytes} bytes, more than the limit`),
+        this.options.maxLineBytes ?? MAX_SERVE_LINE_BYTES,
+        (oversize) => {
+          if (live && live.generation === this.generation) this.onOversize(live, oversize);
+        },
       );
+      live = { transport, generation, reader };
+      if (this.readingPaused) pauseLive(live);
       transport.stdout.on('data', (chunk: Buffer) => reader.push(chunk));
+      const opened = live;
       void transport.closed.then(() => {
         clearTimeout(timer);
         const tail = transport.stderrTail().trim();
         reject(this.error('channel_closed', `the serve channel closed before hello${tail ? `: ${tail}` : ''}`));
-        this.onClosed(live);
+        this.onClosed(opened);
       });
     });
+    if (!live) throw this.error('open_failed', 'the serve channel did not start');
     try {
       await greeted;
     } catch (error) {
@@ -233,10 +286,10 @@ export class BoxChannel {
       transport.close();
       throw this.error('channel_closed', 'the channel is closed');
     }
-    this.live = live;
+    this.live = live as Live;
     this.reopenAttempt = 0;
     this.options.onState?.('open', `runtime ${this.hello?.version ?? '?'}`);
-    return live;
+    return live as Live;
   }
 
   private onClosed(live: Live): void {
@@ -263,6 +316,7 @@ export class BoxChannel {
       this.pending.delete(id);
     }
     this.unbound = [];
+    this.unboundBytes = 0;
     for (const sub of this.subscriptions) sub.remoteId = undefined;
     this.options.onState?.('dropped', why);
     if (!this.closed && this.subscriptions.size > 0) this.scheduleReopen();
@@ -339,14 +393,15 @@ export class BoxChannel {
     } finally {
       this.subscribing--;
     }
-    const early = this.unbound.filter((m) => m.subscription === sub.remoteId);
-    this.unbound = this.subscribing > 0 ? this.unbound.filter((m) => m.subscription !== sub.remoteId) : [];
-    for (const message of early) sub.options.onEvent(message.event, message.cursor);
+    const early = this.unbound.filter((m) => m.message.subscription === sub.remoteId);
+    this.unbound = this.subscribing > 0 ? this.unbound.filter((m) => m.message.subscription !== sub.remoteId) : [];
+    this.unboundBytes = this.unbound.reduce((sum, m) => sum + m.bytes, 0);
+    for (const { message, bytes } of early) sub.options.onEvent(message.event, message.cursor, bytes);
   }
 
   // ---- lines in, requests out ----------------------------------------------------------------------------------
 
-  private onLine(live: Live, line: string): void {
+  private onLine(live: Live, line: string, bytes: number): void {
     if (line.trim() === '') return;
     let json: unknown;
     try {
@@ -357,13 +412,22 @@ export class BoxChannel {
     const type = (json as { type?: unknown } | null)?.type;
     if (type === 'event') {
       const parsed = ProtocolEventMessageSchema.safeParse(json);
-      // An event we cannot read must not be skipped silently: the stream restarts from the committed cursor.
       if (!parsed.success) {
-        this.fail(live, `invalid event message: ${parsed.error.issues[0]?.message}`);
+        // An event we cannot read must not be skipped silently: told to its subscription (which records it and
+        // moves past it) when the line names one and its cursor; otherwise the stream restarts from the committed
+        // cursor.
+        const rejected = rejectedEventOf(json, line, bytes, parsed.error);
+        const sub = rejected && this.subscriptionFor(rejected.subscription);
+        if (!rejected || !sub?.options.onRejected) {
+          this.fail(live, `invalid event message: ${parsed.error.issues[0]?.message}`);
+          return;
+        }
+        this.lastMessageAt = Date.now();
+        sub.options.onRejected(rejected.event);
         return;
       }
       this.lastMessageAt = Date.now();
-      this.deliver(parsed.data);
+      this.deliver(live, parsed.data, bytes);
       return;
     }
     if (type === 'response') {
@@ -377,14 +441,53 @@ export class BoxChannel {
     }
   }
 
-  private deliver(message: ProtocolEventMessage): void {
-    for (const sub of this.subscriptions) {
-      if (sub.remoteId === message.subscription) {
-        sub.options.onEvent(message.event, message.cursor);
+  private deliver(live: Live, message: ProtocolEventMessage, bytes: number): void {
+    const sub = this.subscriptionFor(message.subscription);
+    if (sub) {
+      sub.options.onEvent(message.event, message.cursor, bytes);
+      return;
+    }
+    if (this.subscribing === 0) return;
+    this.unbound.push({ message, bytes });
+    this.unboundBytes += bytes;
+    if (this.unboundBytes > MAX_UNBOUND_BYTES) this.fail(live, 'too many events for a subscription not made yet');
+  }
+
+  private subscriptionFor(remoteId: string): LocalSubscription | undefined {
+    for (const sub of this.subscriptions) if (sub.remoteId === remoteId) return sub;
+    return undefined;
+  }
+
+  /**
+   * A line longer than the limit, already discarded. Its first bytes say what it was: an answer fails its request
+   * at once (instead of a timeout), an event is told to its subscription (to be recorded and passed). Never a
+   * restart: the same line would come again, forever.
+   */
+  private onOversize(live: Live, line: OversizeLine): void {
+    const found = rejectedOversizeLine(line);
+    if (found.kind === 'response') {
+      const pending = this.pending.get(found.id);
+      if (pending) {
+        this.pending.delete(found.id);
+        clearTimeout(pending.timer);
+        pending.reject(
+          this.error('protocol_error', `${pending.op} answer of ${line.bytes} bytes is longer than the line limit`),
+        );
         return;
       }
     }
-    if (this.subscribing > 0) this.unbound.push(message);
+    if (found.kind === 'event') {
+      const sub = this.subscriptionFor(found.subscription);
+      if (sub?.options.onRejected) {
+        sub.options.onRejected(found.event);
+        return;
+      }
+      if (sub) {
+        this.fail(live, `an event line of ${line.bytes} bytes is longer than the limit`);
+        return;
+      }
+    }
+    this.options.onState?.('line_discarded', `a line of ${line.bytes} bytes, longer than the limit`);
   }
 
   private answer(message: ReturnType<typeof ProtocolResponseSchema.parse>): void {
@@ -443,6 +546,11 @@ function parseHello(line: string): { version: string; root: string } | 'not_hell
   const parsed = ProtocolHelloSchema.safeParse(json);
   if (!parsed.success) return 'wrong_version';
   return { version: parsed.data.version, root: parsed.data.root };
+}
+
+function pauseLive(live: Live): void {
+  live.reader.pause();
+  live.transport.stdout.pause();
 }
 
 function messageOf(error: unknown): string {

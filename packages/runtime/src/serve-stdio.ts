@@ -10,6 +10,7 @@ import {
   ProtocolRequestSchema,
   type ProtocolServerMessage,
   parseChainDefinition,
+  type RunEvent,
 } from '@paddock/contracts';
 import { loadChainFile, loadChainText } from './chain-files';
 import { errorJson } from './cli-errors';
@@ -54,6 +55,23 @@ export function serveStdio(options: {
     options.output.write(`${JSON.stringify(message)}\n`);
   };
 
+  /**
+   * One event push. An event file someone wrote by hand can hold data nested too deep to serialize (JSON.stringify
+   * overflows the stack around 5,000 levels): the push then names the event without its body, which the control
+   * plane's schema refuses and quarantines with this cursor, instead of this process dying on it at every start.
+   */
+  const sendEvent = (subscription: string, cursor: string, event: RunEvent) => {
+    try {
+      send({ v: PROTOCOL_VERSION, type: 'event', subscription, cursor, event });
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      const unsendable = { run_id: event.run_id, seq: event.seq, unsendable: 'the event cannot be serialized' };
+      options.output.write(
+        `${JSON.stringify({ v: PROTOCOL_VERSION, type: 'event', subscription, cursor, event: unsendable })}\n`,
+      );
+    }
+  };
+
   const pump = () => {
     if (pumping) return;
     pumping = true;
@@ -61,9 +79,7 @@ export function serveStdio(options: {
       for (const sub of subscriptions.values()) {
         for (;;) {
           const page = eventsSince(root, sub.cursor, { ...(sub.runId ? { runId: sub.runId } : {}), limit: 1000 });
-          for (const { event, cursor } of page.events) {
-            send({ v: PROTOCOL_VERSION, type: 'event', subscription: sub.id, cursor, event });
-          }
+          for (const { event, cursor } of page.events) sendEvent(sub.id, cursor, event);
           const moved = page.cursor !== sub.cursor;
           sub.cursor = page.cursor;
           if (page.events.length < 1000 || !moved) break;

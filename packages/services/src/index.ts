@@ -9,6 +9,7 @@ export {
   type OperatorIdentity,
 } from './operators/operator-sessions';
 export { activateTenantChainVersion } from './operators/activate-tenant-chain';
+export { type ListQuarantineInput, listQuarantine } from './operators/list-quarantine';
 export { getOperatorTenant, type ListTenantsInput, listOperatorTenants } from './operators/tenant-overview';
 export { authenticateTenantApiKey } from './tenants/authenticate-api-key';
 export { signupTenant, type SignupDeps, type SignupInput, type SignupOutcome } from './tenants/signup-tenant';

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { registerOperatorJobRoutes } from './operator/jobs';
+import { registerOperatorQuarantineRoutes } from './operator/quarantine';
 import { registerOperatorSessionRoutes } from './operator/sessions';
 import { registerOperatorTenantRoutes } from './operator/tenants';
 import { registerOperatorWorkflowRoutes } from './operator/workflows';
@@ -13,6 +14,7 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   registerOperatorJobRoutes(app, deps);
   registerOperatorWorkflowRoutes(app, deps);
   registerOperatorTenantRoutes(app, deps);
+  registerOperatorQuarantineRoutes(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
 }

@@ -8,6 +8,7 @@ import {
   type OpenTransport,
   type ProtocolResult,
 } from '@paddock/fleet';
+import { capBytes } from './cap-bytes';
 import { type AskBox, settleCancel, settleDecide } from './settle-after-drop';
 
 export {
@@ -128,8 +129,9 @@ export class BoxGateway {
     maxBytes: number,
   ): Promise<BoxFile | undefined> {
     if (!RUN_ID_PATTERN.test(runtimeRunId) || !STEP_NAME_PATTERN.test(step)) return undefined;
+    let file: BoxFile | undefined;
     try {
-      return await this.options.connector.readFile(
+      file = await this.options.connector.readFile(
         boxId,
         { runId: runtimeRunId, step, root: () => this.runtimeRoot(boxId) },
         maxBytes,
@@ -137,6 +139,8 @@ export class BoxGateway {
     } catch (error) {
       throw boxError(boxId, error);
     }
+    // The box was asked for maxBytes; whatever it sends, no more than that goes on.
+    return file && { size: file.size, stream: capBytes(file.stream, maxBytes) };
   }
 
   /** Closes every channel (API shutdown). */

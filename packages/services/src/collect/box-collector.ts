@@ -1,6 +1,13 @@
-import type { RunEvent } from '@paddock/contracts';
+import { MAX_COLLECTOR_BUFFER_BYTES, MAX_EVENT_BYTES, type RunEvent } from '@paddock/contracts';
 import type { Pool } from 'pg';
-import { BoxChannel, type BoxChannelOptions, type BoxSubscription, type OpenTransport } from '@paddock/fleet';
+import {
+  BoxChannel,
+  type BoxChannelOptions,
+  type BoxSubscription,
+  type OpenTransport,
+  type RejectedEvent,
+} from '@paddock/fleet';
+import { type QuarantineEntry, quarantineRejected, tooLargeEvent } from './screen-events';
 import type { ClaimedBox } from './collector-leases';
 import { CursorMovedError, ingestEvents } from './ingest-events';
 import { recordBoxHealth, recordBoxSeen, type SystemFigures } from './record-box-health';
@@ -20,6 +27,11 @@ export interface BoxCollectorTimings {
   healthMs: number;
   /** First wait after a failed write, doubling up to 30 s. Default 500 ms. */
   retryDelayMs: number;
+  /**
+   * Bytes of events held (received, not written yet) before the serve channel is paused; reading resumes below half
+   * of it. Default MAX_COLLECTOR_BUFFER_BYTES.
+   */
+  maxBufferedBytes: number;
 }
 
 export interface BoxCollectorOptions extends Partial<BoxCollectorTimings> {
@@ -38,10 +50,10 @@ export interface BoxCollectorOptions extends Partial<BoxCollectorTimings> {
 
 export type BatchListener = (batch: { boxId: string; phase: 'writing' | 'written'; size: number }) => void;
 
-interface Pending {
-  event: RunEvent;
-  cursor: string;
-}
+/** An event to store, or one the channel or the size check rejected (to quarantine), in stream order. */
+type Pending =
+  | { event: RunEvent; cursor: string; bytes: number; quarantine?: undefined }
+  | { quarantine: QuarantineEntry; cursor: string; bytes: number; event?: undefined };
 
 /**
  * Streams one box into Postgres: a subscription from the committed cursor, events gathered while the previous
@@ -64,7 +76,20 @@ export class BoxCollector {
   private retryTimer: NodeJS.Timeout | undefined;
   /** The committed cursor when the box last said it had more than the stream delivered. */
   private suspectedAt: string | undefined;
-  readonly stats = { batches: 0, inserted: 0, duplicates: 0, restarts: 0, lastError: '' };
+  /** Bytes of the events held now: buffered plus the batch being written (their serve lines' sizes). */
+  private heldBytes = 0;
+  readonly stats = {
+    batches: 0,
+    inserted: 0,
+    duplicates: 0,
+    quarantined: 0,
+    restarts: 0,
+    lastError: '',
+    /** The most event bytes this collector ever held at once (bounded by maxBufferedBytes plus one serve line). */
+    peakHeldBytes: 0,
+    /** How often reading was paused because writing fell behind. */
+    pauses: 0,
+  };
 
   constructor(private readonly options: BoxCollectorOptions) {
     this.boxId = options.box.boxId;
@@ -74,6 +99,7 @@ export class BoxCollector {
       catchUpMs: options.catchUpMs ?? 10_000,
       healthMs: options.healthMs ?? 30_000,
       retryDelayMs: options.retryDelayMs ?? 500,
+      maxBufferedBytes: options.maxBufferedBytes ?? MAX_COLLECTOR_BUFFER_BYTES,
     };
     this.channel = new BoxChannel({
       ...options.channel,
@@ -100,7 +126,8 @@ export class BoxCollector {
       this.subscription = await this.channel.subscribe({
         resumeFrom: () => this.resumePoint(),
         onRestart: () => this.dropBuffer(),
-        onEvent: (event, cursor) => this.accept(event, cursor),
+        onEvent: (event, cursor, bytes) => this.accept(event, cursor, bytes),
+        onRejected: (rejected) => this.acceptRejected(rejected),
         onCursorRefused: (cursor, error) => this.restartFromScratch(cursor, error.message),
       });
       void this.recordHealth();
@@ -118,6 +145,7 @@ export class BoxCollector {
     await this.subscription?.close().catch(() => {});
     await this.flushing;
     this.buffer = [];
+    this.heldBytes = 0;
     await this.channel.close();
   }
 
@@ -126,11 +154,46 @@ export class BoxCollector {
     return this.channel;
   }
 
-  private accept(event: RunEvent, cursor: string): void {
+  /** Bytes of events held now (buffered and being written): what the box costs this worker in memory. */
+  get bufferedBytes(): number {
+    return this.heldBytes;
+  }
+
+  private accept(event: RunEvent, cursor: string, bytes: number): void {
+    // An event too large to store is not held either: only what the quarantine keeps of it.
+    if (bytes > MAX_EVENT_BYTES) {
+      const quarantine = tooLargeEvent(event, cursor, bytes);
+      this.hold({ quarantine, cursor, bytes: Buffer.byteLength(quarantine.excerpt) });
+      return;
+    }
+    this.hold({ event, cursor, bytes });
+  }
+
+  private acceptRejected(rejected: RejectedEvent): void {
+    // Rejections the channel reports always carry a cursor (it cannot attribute a line without one).
+    if (rejected.cursor === undefined) return;
+    const quarantine = quarantineRejected(rejected);
+    this.hold({ quarantine, cursor: rejected.cursor, bytes: Buffer.byteLength(quarantine.excerpt) });
+  }
+
+  private hold(item: Pending): void {
     // While a failed write waits for its retry, the stream restarts from the committed cursor anyway.
     if (this.stopped || this.retryTimer) return;
-    this.buffer.push({ event, cursor });
+    this.buffer.push(item);
+    this.heldBytes += item.bytes;
+    if (this.heldBytes > this.stats.peakHeldBytes) this.stats.peakHeldBytes = this.heldBytes;
+    // Backpressure: the box waits (its bytes stay in the SSH window and its own pipe) until writing catches up.
+    if (this.heldBytes >= this.timings.maxBufferedBytes) {
+      this.stats.pauses++;
+      this.channel.pauseReading();
+    }
     if (!this.flushing) this.flushing = this.flushLoop();
+  }
+
+  /** Forgets `bytes` of held events (written or dropped) and resumes reading once below half the bound. */
+  private release(bytes: number): void {
+    this.heldBytes = Math.max(0, this.heldBytes - bytes);
+    if (this.heldBytes <= this.timings.maxBufferedBytes / 2) this.channel.resumeReading();
   }
 
   private async flushLoop(): Promise<void> {
@@ -139,7 +202,9 @@ export class BoxCollector {
       await new Promise((r) => setImmediate(r));
       while (this.buffer.length > 0 && !this.stopped) {
         const batch = this.buffer.splice(0, this.timings.maxBatch);
+        const batchBytes = batch.reduce((sum, p) => sum + p.bytes, 0);
         const toCursor = batch[batch.length - 1]?.cursor as string;
+        const events = batch.filter((p) => p.event !== undefined);
         this.options.onBatch?.({ boxId: this.boxId, phase: 'writing', size: batch.length });
         try {
           const result = await ingestEvents(this.options.pool, {
@@ -148,13 +213,17 @@ export class BoxCollector {
             ownerId: this.options.ownerId,
             fromCursor: this.committed,
             toCursor,
-            events: batch.map((p) => p.event),
+            events: events.map((p) => p.event as RunEvent),
+            cursors: events.map((p) => p.cursor),
+            quarantined: batch.flatMap((p) => (p.quarantine ? [p.quarantine] : [])),
           });
           this.committed = toCursor;
           this.failures = 0;
           this.stats.batches++;
           this.stats.inserted += result.inserted;
           this.stats.duplicates += result.duplicates;
+          this.stats.quarantined += result.quarantined;
+          this.release(batchBytes);
           this.options.onBatch?.({ boxId: this.boxId, phase: 'written', size: batch.length });
         } catch (error) {
           this.onWriteFailed(error);
@@ -168,7 +237,7 @@ export class BoxCollector {
 
   private onWriteFailed(error: unknown): void {
     this.stats.lastError = error instanceof Error ? error.message : String(error);
-    this.buffer = [];
+    this.dropBuffer();
     if (error instanceof CursorMovedError) {
       if (error.stored?.ownerId !== this.options.ownerId) {
         this.options.log.warn({ boxId: this.boxId, stored: error.stored }, 'box taken over by another collector');
@@ -198,6 +267,9 @@ export class BoxCollector {
 
   private dropBuffer(): void {
     this.buffer = [];
+    // The batch being written (if any) still counts until it settles; a restart waits for it (resumePoint).
+    this.heldBytes = 0;
+    this.channel.resumeReading();
   }
 
   /** Where a (re)subscription starts: after the batch being written, whatever its outcome. */

@@ -7,7 +7,9 @@ import { earlierEvents, linkEarlierEvents } from './earlier-events';
 import { type EventRow, eventRows, usageOf } from './event-rows';
 import { copyEventLines, eventRowLines, newEventRows } from './insert-event-rows';
 import { loadRuns } from './load-runs';
+import { foreignRunIds, insertQuarantine } from './quarantine-events';
 import { applyEvent, settleRunStatus } from './run-projection';
+import { type QuarantineEntry, quarantineEvent, screenEvent } from './screen-events';
 import { planRunWrites, storeRuns } from './store-runs';
 
 export interface IngestBatch {
@@ -21,6 +23,10 @@ export interface IngestBatch {
   toCursor: string;
   /** In the order the box delivered them. */
   events: RunEvent[];
+  /** The stream position after each event (same order), recorded with the ones quarantined. */
+  cursors?: string[];
+  /** Events the channel or the collector already refused (their positions are inside this batch's range). */
+  quarantined?: QuarantineEntry[];
 }
 
 export interface IngestResult {
@@ -30,6 +36,8 @@ export interface IngestResult {
   runsUpdated: number;
   runsAdopted: number;
   decisionsChanged: number;
+  /** Quarantine records written now (a bad event read twice is recorded once). */
+  quarantined: number;
 }
 
 /** The stored cursor moved (another collector took the box over, or this one lost track): nothing was written. */
@@ -54,7 +62,9 @@ export class CursorMovedError extends AppError {
  * so a crash anywhere either keeps all of it or none, and a collector that lost the box writes nothing.
  */
 export async function ingestEvents(pool: Pool, batch: IngestBatch): Promise<IngestResult> {
-  const rows = eventRows(batch.boxId, batch.events, new Date().toISOString());
+  const screened = screenEvents(batch.events, batch.cursors);
+  const quarantined = [...(batch.quarantined ?? []), ...screened.quarantined];
+  const rows = eventRows(batch.boxId, screened.events, new Date().toISOString());
   return inTransaction(pool, async (client) => {
     // First: claim the cursor row. It serialises batches of one box and fences off a collector that lost the lease.
     const claimed = await client.query(
@@ -63,8 +73,55 @@ export async function ingestEvents(pool: Pool, batch: IngestBatch): Promise<Inge
       [batch.boxId, batch.ownerId, batch.fromCursor, batch.toCursor],
     );
     if (claimed.rowCount !== 1) throw new CursorMovedError(batch.boxId, await storedCursor(client, batch.boxId));
-    return writeEvents(client, batch, rows, batch.events.length);
+    return writeScreened(client, batch, rows, quarantined, screened.cursorOf);
   });
+}
+
+/**
+ * The batch's events split into those that can be stored and quarantine records of the rest (`screenEvent`). Values
+ * that would make an INSERT fail never get past this, so one bad event cannot stall a box.
+ */
+function screenEvents(
+  events: RunEvent[],
+  cursors: string[] | undefined,
+): { events: RunEvent[]; quarantined: QuarantineEntry[]; cursorOf: (event: RunEvent) => string | undefined } {
+  const kept: RunEvent[] = [];
+  const quarantined: QuarantineEntry[] = [];
+  const positions = new Map<RunEvent, string>();
+  events.forEach((event, i) => {
+    const cursor = cursors?.[i];
+    if (cursor !== undefined) positions.set(event, cursor);
+    const refused = screenEvent(event);
+    if (refused) quarantined.push(quarantineEvent(event, refused.reason, refused.detail, cursor));
+    else kept.push(event);
+  });
+  return { events: kept, quarantined, cursorOf: (event) => positions.get(event) };
+}
+
+/**
+ * `writeEvents` for screened rows, after one more check that needs the database: events naming a run of another
+ * box are quarantined (never written, for this tenant or the run's). Then the quarantine records, same transaction.
+ */
+async function writeScreened(
+  client: PoolClient,
+  scope: { boxId: string; tenantId: string },
+  rows: EventRow[],
+  quarantined: QuarantineEntry[],
+  cursorOf: (event: RunEvent) => string | undefined,
+): Promise<IngestResult> {
+  const foreign = await foreignRunIds(client, scope.boxId, [...new Set(rows.map((r) => r.runtimeRunId))]);
+  const own = foreign.size === 0 ? rows : rows.filter((r) => !foreign.has(r.runtimeRunId.toLowerCase()));
+  const entries = [...quarantined];
+  if (own.length < rows.length) {
+    for (const row of rows) {
+      if (!foreign.has(row.runtimeRunId.toLowerCase())) continue;
+      entries.push(
+        quarantineEvent(row.event, 'foreign_run', 'the run id is a run of another box', cursorOf(row.event)),
+      );
+    }
+  }
+  const result = await writeEvents(client, scope, own, own.length);
+  return { ...result, quarantined: await insertQuarantine(client, scope, entries) };
 }
 
 /**
@@ -76,8 +133,12 @@ export async function importEvents(
   pool: Pool,
   batch: { boxId: string; tenantId: string; events: RunEvent[] },
 ): Promise<IngestResult> {
-  const rows = eventRows(batch.boxId, batch.events, new Date().toISOString());
-  return importEventRows(pool, { boxId: batch.boxId, tenantId: batch.tenantId, rows, received: batch.events.length });
+  const screened = screenEvents(batch.events, undefined);
+  const rows = eventRows(batch.boxId, screened.events, new Date().toISOString());
+  return inTransaction(pool, async (client) => {
+    await lockCursorRow(client, batch);
+    return writeScreened(client, batch, rows, screened.quarantined, screened.cursorOf);
+  });
 }
 
 /**
@@ -89,13 +150,17 @@ export async function importEventRows(
   batch: { boxId: string; tenantId: string; rows: EventRow[]; received: number },
 ): Promise<IngestResult> {
   return inTransaction(pool, async (client) => {
-    await client.query(
-      `INSERT INTO collector_cursors (box_id, tenant_id) VALUES ($1, $2) ON CONFLICT (box_id) DO NOTHING`,
-      [batch.boxId, batch.tenantId],
-    );
-    await client.query('SELECT 1 FROM collector_cursors WHERE box_id = $1 FOR UPDATE', [batch.boxId]);
-    return writeEvents(client, batch, batch.rows, batch.received);
+    await lockCursorRow(client, batch);
+    return { ...(await writeEvents(client, batch, batch.rows, batch.received)), quarantined: 0 };
   });
+}
+
+async function lockCursorRow(client: PoolClient, batch: { boxId: string; tenantId: string }): Promise<void> {
+  await client.query(
+    `INSERT INTO collector_cursors (box_id, tenant_id) VALUES ($1, $2) ON CONFLICT (box_id) DO NOTHING`,
+    [batch.boxId, batch.tenantId],
+  );
+  await client.query('SELECT 1 FROM collector_cursors WHERE box_id = $1 FOR UPDATE', [batch.boxId]);
 }
 
 /**
@@ -131,7 +196,7 @@ async function writeEvents(
   scope: { boxId: string; tenantId: string },
   rows: EventRow[],
   received: number,
-): Promise<IngestResult> {
+): Promise<Omit<IngestResult, 'quarantined'>> {
   const { boxId } = scope;
   const runtimeRunIds = [...new Set(rows.map((r) => r.runtimeRunId))];
   const runs = await loadRuns(client, boxId, runtimeRunIds);

@@ -71,7 +71,7 @@ export async function ingestNdjson(
       else batch.add(event);
     },
     options.maxLineBytes ?? 1024 * 1024,
-    (bytes) => {
+    ({ bytes }) => {
       bad ??= new AppError('bad_request', `line ${result.lines + 1}: ${bytes} bytes, longer than the limit`);
     },
     true,

@@ -1,4 +1,4 @@
-import { RUN_STEP, type RunEvent } from '@paddock/contracts';
+import { PG_BIGINT_MAX, RUN_STEP, type RunEvent } from '@paddock/contracts';
 import { durationMs, type EventUsage, eventTimeMs } from './event-rows';
 
 export type RunStatus = 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled';
@@ -111,7 +111,10 @@ export function applyEvent(model: RunModel, event: RunEvent, counted: EventUsage
   if (counted && (counted.tokensIn > 0 || counted.tokensOut > 0 || counted.costMicros > 0n)) {
     run.tokensIn = clampInt(run.tokensIn + counted.tokensIn);
     run.tokensOut = clampInt(run.tokensOut + counted.tokensOut);
+    // Saturates: each event's cost is bounded at ingestion, but a box can send as many events as it likes, and a
+    // run total past BIGINT would fail its UPDATE and stall the box's collection for good.
     run.costMicros += counted.costMicros;
+    if (run.costMicros > PG_BIGINT_MAX) run.costMicros = PG_BIGINT_MAX;
     model.runDirty = true;
   }
   const usage = reported;

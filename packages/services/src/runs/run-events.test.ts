@@ -1,4 +1,4 @@
-import { AppError } from '@paddock/contracts';
+import { AppError, MAX_EVENT_PAGE_BYTES } from '@paddock/contracts';
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
@@ -95,5 +95,33 @@ describe('listRunEvents', () => {
       events: [],
       nextAfter: null,
     });
+  });
+
+  it('bounds a page in bytes: it stops before the event that would pass the budget, and `after` goes on', async () => {
+    // Six events of about 1 MB: one page of them all was 6 MB (a box storing 20 MB events made a 5-event page 63 MB).
+    const [big] = await prisma.$queryRaw<{ id: string }[]>`
+      INSERT INTO runs (tenant_id, box_id, chain_id, runtime_run_id)
+      SELECT tenant_id, box_id, chain_id, 'big' FROM runs WHERE id = ${ids.run}::uuid RETURNING id::text AS id`;
+    await prisma.$executeRaw`
+      INSERT INTO usage_events (tenant_id, box_id, idempotency_key, runtime_run_id, seq, run_id, type, payload, occurred_at)
+      SELECT r.tenant_id, r.box_id, r.box_id::text || ':big:' || g, 'big', g, r.id, 'complete',
+             jsonb_build_object('seq', g, 'blob', repeat('x', 1000000)), now()
+        FROM runs r, generate_series(1, 6) g WHERE r.id = ${big?.id}::uuid`;
+    const seen: number[] = [];
+    let after = 0;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await listRunEvents(prisma, ids.tenant, big?.id as string, { after, limit: 1000 });
+      const bytes = page.events.reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify(e.event)), 0);
+      expect(bytes).toBeLessThanOrEqual(MAX_EVENT_PAGE_BYTES);
+      expect(page.events.length).toBeGreaterThan(0);
+      seen.push(...page.events.map((e) => e.seq));
+      if (page.nextAfter === null) break;
+      after = page.nextAfter;
+    }
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    // The stream's read is bounded alike; a tiny budget still moves one event at a time.
+    const one = await readRunEvents(prisma, ids.tenant, big?.id as string, { after: 0, limit: 1000 }, 10);
+    expect(one.events.map((e) => e.seq)).toEqual([1]);
+    expect(one.nextAfter).toBe(1);
   });
 });

@@ -1,3 +1,4 @@
+import { MAX_EVENT_PAGE_BYTES } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '@paddock/db';
 import { runNotFound } from './find-run';
 
@@ -13,15 +14,39 @@ interface EventRow {
   payload: Prisma.JsonValue;
   /** Date#toISOString's form, written by SQL. */
   occurredAt: string | null;
+  /** How many events the count-limited read found (limit + 1 means there are more), before the byte budget. */
+  fetched: number | null;
 }
 
 // The event columns as a page shows them; the instant already in the API's text form.
 const EVENT_COLUMNS = Prisma.sql`
   e.seq, e.step_name AS "stepName", e.type AS kind, e.payload,
-  to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "occurredAt"`;
+  to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "occurredAt", e.fetched`;
 
 /**
- * A run's events as the collector stored them (from Postgres, never from the box), in seq order after `after`.
+ * The next `limit` events of a run after `after`, bounded in bytes too: the events whose stored JSON, added up in
+ * order, fits in `budget` (the first one always, so a page always moves on), plus how many the count-limited read
+ * found. The sizes are summed in the database, so an event past the budget is never sent to the API at all.
+ * (jsonb's text form, with its spaces, is a little larger than the JSON the reply carries: the bound holds.)
+ * Since ingestion caps an event at MAX_EVENT_BYTES, below the budget, the "first one always" case never exceeds it
+ * for events stored since; it only keeps pages moving over rows stored before the cap.
+ */
+function boundedPage(where: Prisma.Sql, limit: number, budget: number): Prisma.Sql {
+  return Prisma.sql`
+    SELECT seq, step_name, type, payload, occurred_at, id, fetched FROM (
+      SELECT w.*, sum(w.bytes) OVER (ORDER BY w.seq, w.id) AS running, count(*) OVER ()::int AS fetched
+        FROM (SELECT seq, step_name, type, payload, occurred_at, id, octet_length(payload::text)::bigint AS bytes
+                FROM usage_events
+               WHERE ${where}
+               ORDER BY seq, id
+               LIMIT ${limit + 1}) w
+    ) s
+    WHERE s.running <= ${budget} OR s.running = s.bytes`;
+}
+
+/**
+ * A run's events as the collector stored them (from Postgres, never from the box), in seq order after `after`, at
+ * most `limit` of them and at most `budget` bytes (a page stops early rather than answer tens of MB).
  * The run must be the tenant's: another tenant's run is not found. One statement: the run, and its page joined
  * to it (a run without events yet is one row of nulls, a run that is not the tenant's no row at all).
  */
@@ -30,17 +55,13 @@ export async function listRunEvents(
   tenantId: string,
   runId: string,
   page: { after: number; limit: number },
+  budget = MAX_EVENT_PAGE_BYTES,
 ): Promise<RunEventPage> {
+  const where = Prisma.sql`tenant_id = r.tenant_id AND run_id = r.id AND seq > ${page.after}`;
   const rows = await prisma.$queryRaw<EventRow[]>`
     SELECT ${EVENT_COLUMNS}
       FROM runs r
-      LEFT JOIN LATERAL (
-        SELECT seq, step_name, type, payload, occurred_at, id
-          FROM usage_events
-         WHERE tenant_id = r.tenant_id AND run_id = r.id AND seq > ${page.after}
-         ORDER BY seq, id
-         LIMIT ${page.limit + 1}
-      ) e ON true
+      LEFT JOIN LATERAL (${boundedPage(where, page.limit, budget)}) e ON true
      WHERE r.id = ${runId}::uuid AND r.tenant_id = ${tenantId}::uuid
      ORDER BY e.seq, e.id`;
   if (rows.length === 0) throw runNotFound(runId);
@@ -53,13 +74,11 @@ export async function readRunEvents(
   tenantId: string,
   runId: string,
   page: { after: number; limit: number },
+  budget = MAX_EVENT_PAGE_BYTES,
 ): Promise<RunEventPage> {
+  const where = Prisma.sql`tenant_id = ${tenantId}::uuid AND run_id = ${runId}::uuid AND seq > ${page.after}`;
   const rows = await prisma.$queryRaw<EventRow[]>`
-    SELECT ${EVENT_COLUMNS}
-      FROM usage_events e
-     WHERE e.tenant_id = ${tenantId}::uuid AND e.run_id = ${runId}::uuid AND e.seq > ${page.after}
-     ORDER BY e.seq, e.id
-     LIMIT ${page.limit + 1}`;
+    SELECT ${EVENT_COLUMNS} FROM (${boundedPage(where, page.limit, budget)}) e ORDER BY e.seq, e.id`;
   return toPage(rows, page.limit);
 }
 
@@ -75,7 +94,9 @@ function toPage(rows: EventRow[], limit: number): RunEventPage {
     occurredAt: row.occurredAt,
   }));
   const last = events[events.length - 1];
-  return { events, nextAfter: stored.length > limit && last ? last.seq : null };
+  // More to read: the count-limited read found more than this page holds (cut by count or by bytes).
+  const more = (stored[0]?.fetched ?? 0) > events.length;
+  return { events, nextAfter: more && last ? last.seq : null };
 }
 
 /** Whether a run can still produce events (a stream follows it until it cannot). */

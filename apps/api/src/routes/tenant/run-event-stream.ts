@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { type RunEventPage, readRunEvents, runIsOver } from '@paddock/services';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../../deps';
@@ -37,6 +38,8 @@ export async function streamRunEvents(
     while (!left.aborted && Date.now() - started < MAX_STREAM_MS) {
       const page = await readRunEvents(prisma, input.tenantId, input.runId, { after, limit: 500 });
       send(page);
+      // Backpressure: a client reading slowly must not make this process buffer page after page for it.
+      if (raw.writableNeedDrain) await once(raw, 'drain', { signal: left }).catch(() => undefined);
       if (page.events.length > 0) lastWrite = Date.now();
       if (page.nextAfter !== null) continue;
       if (page.events.length === 0 && (await runIsOver(prisma, input.tenantId, input.runId))) {
