@@ -181,3 +181,48 @@ describe('per-workspace write limits', () => {
     expect((await startRun(quiet.headers, 10)).statusCode).not.toBe(429);
   });
 });
+
+describe('hostile chain definitions', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTenantTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('answers an alias bomb with a located 400 and stores nothing', async () => {
+    const ws = await signUp(t.app, 'bomb');
+    const levels = ['l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `l${i}: &l${i} [${Array(10)
+          .fill(`*l${i - 1}`)
+          .join(', ')}]`,
+      );
+    const definition = `name: bomb\nagents:\n  s:\n    run: echo\n    env:\n${levels.map((l) => `      ${l}`).join('\n')}\n`;
+    const reply = await t.app.inject({
+      method: 'POST',
+      url: '/v1/chains',
+      headers: ws.headers,
+      payload: { definition },
+    });
+    expect(reply.statusCode).toBe(400);
+    expect(reply.json().error.code).toBe('validation_failed');
+    expect(reply.body).toMatch(/too many aliases/);
+    expect(await t.prisma.chain.count({ where: { tenantId: ws.tenantId } })).toBe(0);
+  });
+
+  it('refuses a definition of 20,000 keys past the body limit with 413 payload_too_large', async () => {
+    const ws = await signUp(t.app, 'huge');
+    const extra = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i]));
+    const definition = JSON.stringify({ name: 'x', agents: { a: { run: 'echo' } }, ...extra });
+    const reply = await t.app.inject({
+      method: 'POST',
+      url: '/v1/chains',
+      headers: ws.headers,
+      payload: { definition },
+    });
+    expect(reply.statusCode).toBe(413);
+    expect(reply.json().error.code).toBe('payload_too_large');
+  });
+});
