@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseConfig } from '@paddock/platform';
 import { parseKeyring } from '@paddock/vault';
 import { z } from 'zod';
@@ -33,11 +34,45 @@ const ApiConfigSchema = z.object({
   LOGIN_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
   LOGIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   LOGIN_RATE_WINDOW_MS: z.coerce.number().int().min(1_000).default(900_000),
+  // Front door: what keeps floods and guessing off the API.
+  /**
+   * Addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (comma-separated). Empty (the default):
+   * the peer's own address is the client's, whatever X-Forwarded-For says, so a caller cannot pick its rate-limit
+   * subject. Behind a load balancer, list exactly its addresses.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0),
+    )
+    .refine((entries) => entries.every(isAddressOrCidr), { message: 'must be IP addresses or CIDRs, comma-separated' }),
+  /** Operator logins per client address, and per operator account from one address, within LOGIN_RATE_WINDOW_MS. */
+  OPERATOR_LOGIN_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
+  OPERATOR_LOGIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  /** Writes (POST/PUT/PATCH/DELETE) one workspace may make within TENANT_WRITE_RATE_WINDOW_MS, over all its keys. */
+  TENANT_WRITE_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+  TENANT_WRITE_RATE_WINDOW_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** scrypt calls (logins, password signups and changes) running at once, and requests waiting for one. */
+  PASSWORD_WORK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  PASSWORD_WORK_QUEUE: z.coerce.number().int().min(0).default(32),
   /** Longest wait for a box's answer (start a run, decide, read an output) before the API answers 503. */
   BOX_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   /** A box's serve channel unused this long is closed (reopened on the next request). */
   BOX_CHANNEL_IDLE_MS: z.coerce.number().int().min(1_000).default(300_000),
 });
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (version === 4 ? 32 : 128);
+}
 
 function isKeyring(spec: string): boolean {
   try {

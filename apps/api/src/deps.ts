@@ -4,6 +4,8 @@ import type { Queues } from '@paddock/jobs';
 import type { BoxGateway, ChangeFeed } from '@paddock/services';
 import type { Vault } from '@paddock/vault';
 import type { Redis } from 'ioredis';
+import type { FrontDoorSettings } from './http/front-door';
+import type { PasswordWorkGate } from './http/password-work';
 import type { RateLimitRule } from './http/rate-limit';
 import type { TenantSessionSettings } from './http/tenant-auth';
 
@@ -18,6 +20,10 @@ export interface ApiDeps {
   signupRateLimit: RateLimitRule;
   /** Tenant users' session lifetime and login limits (the API's config; DEFAULT_TENANT_SESSION_SETTINGS if absent). */
   tenantSessions?: TenantSessionSettings;
+  /** Operator login and tenant write limits, and the password-work cap (DEFAULT_FRONT_DOOR_SETTINGS if absent). */
+  frontDoor?: FrontDoorSettings;
+  /** The one cap on concurrent scrypt work in this process (made from `frontDoor` by registerRoutes if absent). */
+  passwordWork?: PasswordWorkGate;
   /** The control plane's SSH connections to boxes (one per box, shared). */
   ssh: SshPool;
   /** Asks tenants' boxes and makes them act (runs, decisions) over their serve channels. */

@@ -47,6 +47,7 @@ shutdown.register('change feed', () => changes.close());
 const app = await buildServer({
   logLevel: config.LOG_LEVEL,
   bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  trustedProxies: config.TRUSTED_PROXIES,
   readiness: {
     postgres: async () => {
       await prisma.$queryRaw`SELECT 1`;
@@ -71,6 +72,18 @@ const app = await buildServer({
         ttlMs: config.TENANT_SESSION_TTL_MS,
         loginPerAddress: { limit: config.LOGIN_RATE_LIMIT_PER_ADDRESS, windowMs: config.LOGIN_RATE_WINDOW_MS },
         loginPerAccount: { limit: config.LOGIN_RATE_LIMIT_PER_ACCOUNT, windowMs: config.LOGIN_RATE_WINDOW_MS },
+      },
+      frontDoor: {
+        operatorLoginPerAddress: {
+          limit: config.OPERATOR_LOGIN_RATE_LIMIT_PER_ADDRESS,
+          windowMs: config.LOGIN_RATE_WINDOW_MS,
+        },
+        operatorLoginPerAccount: {
+          limit: config.OPERATOR_LOGIN_RATE_LIMIT_PER_ACCOUNT,
+          windowMs: config.LOGIN_RATE_WINDOW_MS,
+        },
+        tenantWrites: { limit: config.TENANT_WRITE_RATE_LIMIT, windowMs: config.TENANT_WRITE_RATE_WINDOW_MS },
+        passwordWork: { concurrency: config.PASSWORD_WORK_CONCURRENCY, queue: config.PASSWORD_WORK_QUEUE },
       },
       ssh,
       boxes,

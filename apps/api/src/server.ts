@@ -25,6 +25,8 @@ declare module 'fastify' {
 export interface ServerOptions {
   logLevel: string;
   bodyLimitBytes: number;
+  /** Proxies (addresses or CIDRs) whose X-Forwarded-For sets request.ip; empty: the peer is the client. */
+  trustedProxies?: string[];
   readiness: Record<string, ReadinessCheck>;
   /** Registers the product's routes; the server itself knows only health, docs and errors. */
   routes?: (app: FastifyInstance) => void | Promise<void>;
@@ -34,6 +36,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     logger: loggerOptions('api', options.logLevel),
     bodyLimit: options.bodyLimitBytes,
+    // Only a listed proxy's X-Forwarded-For is read (proxy-addr walks the chain from the peer, stopping at the first
+    // untrusted hop); by default nobody's is, so rate limits key on the real peer.
+    trustProxy: options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : false,
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();

@@ -13,8 +13,11 @@ import { connectTestRedis, createTestDatabase, type TestDatabase, uniqueQueuePre
 import { createVault, hashPassword, type Vault } from '@paddock/vault';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { FrontDoorSettings } from './http/front-door';
+import { PasswordWorkGate } from './http/password-work';
 import type { RateLimitRule } from './http/rate-limit';
 import { registerRoutes } from './routes';
+import type { ReadinessCheck } from './routes/health';
 import { buildServer } from './server';
 
 export interface TestApp {
@@ -26,6 +29,8 @@ export interface TestApp {
   ssh: SshPool;
   boxes: BoxGateway;
   changes: ChangeFeed;
+  /** The process's password-work gate: its counters show how much scrypt work a flood got to start. */
+  passwordWork: PasswordWorkGate;
   /** The test database (for tests that run the collector's SQL ingestion next to the API). */
   databaseUrl: string;
   close(): Promise<void>;
@@ -41,11 +46,25 @@ export interface TestAppOptions {
   /** How boxes are reached (default: over SSH, as in production); tests of runs use a local runtime. */
   boxConnector?: (deps: { prisma: PrismaClient; vault: Vault; ssh: SshPool }) => GatewayConnector;
   boxRequestTimeoutMs?: number;
+  /** Login/write limits and the password-work cap (default: limits high enough that only tests aiming at them hit). */
+  frontDoor?: FrontDoorSettings;
+  /** Proxies whose X-Forwarded-For is believed (default: none). */
+  trustedProxies?: string[];
+  /** Readiness checks (default: none). */
+  readiness?: Record<string, ReadinessCheck>;
   /** A database made by the caller (benchmarks outside vitest); dropped by `close()` like the default one. */
   database?: TestDatabase;
 }
 
 export const TEST_BODY_LIMIT = 16_384;
+
+/** Front-door limits for tests: high enough that only a test aiming at one reaches it. */
+export const TEST_FRONT_DOOR: FrontDoorSettings = {
+  operatorLoginPerAddress: { limit: 100_000, windowMs: 60_000 },
+  operatorLoginPerAccount: { limit: 100_000, windowMs: 60_000 },
+  tenantWrites: { limit: 100_000, windowMs: 60_000 },
+  passwordWork: { concurrency: 4, queue: 100_000 },
+};
 
 /** The real server with every route, on a fresh database and its own queue prefix. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -70,10 +89,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const boxes = new BoxGateway({ connector, requestTimeoutMs: options.boxRequestTimeoutMs ?? 15_000 });
   const changes = new ChangeFeed({ databaseUrl: db.url, log: { info: () => {}, warn: () => {} } });
   await changes.start();
+  const frontDoor = options.frontDoor ?? TEST_FRONT_DOOR;
+  const passwordWork = new PasswordWorkGate(frontDoor.passwordWork);
   const app = await buildServer({
     logLevel: 'silent',
     bodyLimitBytes: TEST_BODY_LIMIT,
-    readiness: {},
+    readiness: options.readiness ?? {},
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     routes: (server) =>
       registerRoutes(server, {
         prisma,
@@ -82,6 +104,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         redisPrefix: prefix,
         vault,
         signupRateLimit,
+        frontDoor,
+        passwordWork,
         ssh,
         boxes,
         changes,
@@ -96,6 +120,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ssh,
     boxes,
     changes,
+    passwordWork,
     databaseUrl: db.url,
     async close() {
       await app.close();

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, type YAMLMap } from 'yaml';
 import { z } from 'zod';
 import { findCycle, upstreamOf } from './chain-graph';
 import {
@@ -43,7 +43,9 @@ export function fieldName(path: readonly PathSegment[]): string {
  */
 export function parseChainDefinition(text: string, fileName: string): ChainParseResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  // uniqueKeys is off because yaml checks each key against every earlier key of its map (quadratic: 20,000 keys took
+  // 3.6 s); duplicateKeyErrors below does the same check with one Set per map.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const at = (offset: number, path: readonly PathSegment[], message: string): ChainError => {
     const pos = lineCounter.linePos(offset);
     return { file: fileName, line: pos.line, column: pos.col, field: fieldName(path), message };
@@ -51,18 +53,29 @@ export function parseChainDefinition(text: string, fileName: string): ChainParse
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      errors: doc.errors.map((e) => {
-        const path = e.code === 'DUPLICATE_KEY' ? pathOfKeyAt(doc.contents, e.pos[0]) : [];
-        const message =
-          e.code === 'DUPLICATE_KEY' ? 'is defined twice (names must be unique)' : e.message.split('\n')[0];
-        return at(e.pos[0], path, message ?? 'invalid YAML');
-      }),
+      errors: doc.errors.map((e) => at(e.pos[0], [], e.message.split('\n')[0] ?? 'invalid YAML')),
     };
   }
+  const duplicates = duplicateKeyErrors(doc.contents);
+  if (duplicates.length > 0) {
+    return {
+      ok: false,
+      errors: duplicates.map(({ offset, path }) => at(offset, path, 'is defined twice (names must be unique)')),
+    };
+  }
+  const index = new WeakMap<object, Map<string, Pair>>();
   const locate = (path: readonly PathSegment[], message: string, onKey = false): ChainError =>
-    at(offsetOf(doc.contents, path, onKey), path, message);
+    at(offsetOf(doc.contents, path, onKey, index), path, message);
 
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    // Aliases are expanded here: yaml refuses a document whose aliases expand past maxAliasCount (a "billion
+    // laughs" bomb), which must be the author's error, not the API's 500.
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+  } catch (error) {
+    if (error instanceof ReferenceError) return { ok: false, errors: [at(0, [], 'uses too many aliases (*name)')] };
+    throw error;
+  }
   const top = ChainDefinitionSchema.safeParse(raw);
   const errors: ChainError[] = [];
   if (!top.success) {
@@ -83,6 +96,32 @@ export function parseChainDefinition(text: string, fileName: string): ChainParse
   // References are checked even when some steps failed their schema, so one run of validate reports everything.
   errors.push(...checkReferences(chain, locate, new Set(Object.keys(top.data.agents)), errors.length > 0));
   return errors.length > 0 ? { ok: false, errors: sortErrors(errors) } : { ok: true, chain };
+}
+
+/** Alias expansions allowed while converting a document (yaml's own default, written out because it is a bound). */
+const MAX_ALIAS_EXPANSIONS = 100;
+
+/** Keys defined twice in one mapping, in one pass over the document with a Set per mapping. */
+function duplicateKeyErrors(root: unknown): { offset: number; path: PathSegment[] }[] {
+  const found: { offset: number; path: PathSegment[] }[] = [];
+  const pending: { node: unknown; path: PathSegment[] }[] = [{ node: root, path: [] }];
+  while (pending.length > 0) {
+    const { node, path } = pending.pop() as { node: unknown; path: PathSegment[] };
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key !== undefined && seen.has(key)) found.push({ offset: rangeStart(pair.key) ?? 0, path: [...path, key] });
+        if (key !== undefined) seen.add(key);
+        pending.push({ node: pair.value, path: key === undefined ? path : [...path, key] });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        pending.push({ node: item, path: [...path, i] });
+      });
+    }
+  }
+  return found.sort((a, b) => a.offset - b.offset);
 }
 
 /** `needs` of a step that failed its schema, checked anyway so the author sees every problem at once. */
@@ -188,13 +227,18 @@ function sortErrors(errors: ChainError[]): ChainError[] {
 }
 
 /** Offset of the node at `path` (or of its key when `onKey`), falling back to the nearest existing ancestor. */
-function offsetOf(root: Node | null, path: readonly PathSegment[], onKey: boolean): number {
+function offsetOf(
+  root: Node | null,
+  path: readonly PathSegment[],
+  onKey: boolean,
+  index: WeakMap<object, Map<string, Pair>>,
+): number {
   let node: unknown = root;
   let offset = rangeStart(root) ?? 0;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i];
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = pairsOf(node, index).get(String(seg));
       if (!pair) return offset;
       const last = i === path.length - 1;
       offset = (last && onKey ? rangeStart(pair.key) : (rangeStart(pair.value) ?? rangeStart(pair.key))) ?? offset;
@@ -211,29 +255,26 @@ function offsetOf(root: Node | null, path: readonly PathSegment[], onKey: boolea
   return offset;
 }
 
+/**
+ * A mapping's pairs by key, built once per mapping: locating each of thousands of errors by scanning the mapping
+ * made reporting quadratic (20,000 unknown keys took 5 s).
+ */
+function pairsOf(map: YAMLMap, index: WeakMap<object, Map<string, Pair>>): Map<string, Pair> {
+  let pairs = index.get(map);
+  if (!pairs) {
+    pairs = new Map();
+    for (const pair of map.items) {
+      if (isScalar(pair.key) && !pairs.has(String(pair.key.value))) pairs.set(String(pair.key.value), pair as Pair);
+    }
+    index.set(map, pairs);
+  }
+  return pairs;
+}
+
 function rangeStart(node: unknown): number | undefined {
   if (node && typeof node === 'object' && 'range' in node) {
     const range = (node as { range?: [number, number, number] | null }).range;
     return range ? range[0] : undefined;
   }
   return undefined;
-}
-
-/** Path of the mapping key that starts at `offset` (used to name the field of a duplicate key). */
-function pathOfKeyAt(root: unknown, offset: number, prefix: PathSegment[] = []): PathSegment[] {
-  if (isMap(root)) {
-    for (const pair of root.items) {
-      if (!isPair(pair) || !isScalar(pair.key)) continue;
-      const path = [...prefix, String(pair.key.value)];
-      if (rangeStart(pair.key) === offset) return path;
-      const inner = pathOfKeyAt(pair.value, offset, path);
-      if (inner.length > 0) return inner;
-    }
-  } else if (isSeq(root)) {
-    for (const [i, item] of root.items.entries()) {
-      const inner = pathOfKeyAt(item, offset, [...prefix, i]);
-      if (inner.length > 0) return inner;
-    }
-  }
-  return [];
 }

@@ -94,13 +94,22 @@ export type AgentStep = z.infer<typeof AgentStepSchema>;
 
 export type ChainStep = AgentStep | DecisionStep;
 
+/**
+ * Steps one chain may define. Checking references walks each step's upstream graph, which grows with the square of
+ * the step count (a 5,000-step chain of needs took 8 s); no real chain comes near this.
+ */
+export const MAX_CHAIN_STEPS = 500;
+
 export const ChainDefinitionSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/, 'must be 1-100 characters, starting with a letter'),
   description: z.string().optional(),
   env: EnvSchema.optional(),
-  agents: z.record(StepNameSchema, z.unknown()).refine((agents) => Object.keys(agents).length > 0, {
-    message: 'must define at least one step',
-  }),
+  agents: z
+    .record(StepNameSchema, z.unknown())
+    .refine((agents) => Object.keys(agents).length > 0, { message: 'must define at least one step' })
+    .refine((agents) => Object.keys(agents).length <= MAX_CHAIN_STEPS, {
+      message: `must define at most ${MAX_CHAIN_STEPS} steps`,
+    }),
 });
 
 /** A validated chain: every step parsed as either an agent step or a decision step. */

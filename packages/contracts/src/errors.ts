@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   internal: 500,
   not_ready: 503,
   upstream_unavailable: 503,
+  /** The API is shedding expensive work (e.g. password hashing under a login flood): try again after Retry-After. */
+  overloaded: 503,
   /** The tenant's box did not answer (unreachable, channel dropped, no answer in time): try again later. */
   box_unavailable: 503,
 } as const;

@@ -42,12 +42,13 @@ describe('sliding-window rate limiter (real Redis)', () => {
     expect(await redis.pttl(`${prefix}:slide`)).toBeLessThanOrEqual(300);
   });
 
-  it('counts IPv6 clients per /64 and IPv4-mapped addresses as IPv4', () => {
+  it('counts IPv6 clients per /56 and IPv4-mapped addresses as IPv4', () => {
     expect(clientSubject('203.0.113.9')).toBe('203.0.113.9');
     expect(clientSubject('::ffff:203.0.113.9')).toBe('203.0.113.9');
-    expect(clientSubject('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
-    expect(clientSubject('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
-    expect(clientSubject('2001:db8::1')).toBe('2001:db8:0:0::/64');
-    expect(clientSubject('::1')).toBe('0:0:0:0::/64');
+    expect(clientSubject('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:0::/56');
+    expect(clientSubject('2001:0db8:0001:00ff:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:0::/56');
+    expect(clientSubject('2001:db8:1:1234::1')).toBe('2001:db8:1:1200::/56');
+    expect(clientSubject('2001:db8::1')).toBe('2001:db8:0:0::/56');
+    expect(clientSubject('::1')).toBe('0:0:0:0::/56');
   });
 });

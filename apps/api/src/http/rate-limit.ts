@@ -59,14 +59,21 @@ export function createRateLimiter(redis: Redis, keyPrefix: string, rule: RateLim
 }
 
 /**
- * The rate-limit subject for a client address. IPv6 clients usually hold a whole /64, so they are counted per /64;
- * IPv4-mapped IPv6 addresses count as the IPv4 address they are.
+ * The rate-limit subject for a client address. IPv6 clients are counted per /56: one subscriber is routinely
+ * delegated a /56 (256 /64 networks; RIPE-690 recommends /56 or /48 for home and business lines), so keying by /64
+ * would hand one customer 256 budgets for the cost of changing a prefix. A /56 is still one customer's, so strangers
+ * do not share a budget the way they would behind a /48. IPv4-mapped IPv6 addresses count as the IPv4 address.
  */
 export function clientSubject(ip: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   if (mapped?.[1]) return mapped[1];
   if (isIPv4(ip)) return ip;
-  if (isIPv6(ip)) return `${expandIPv6(ip).slice(0, 4).join(':')}::/64`;
+  if (isIPv6(ip)) {
+    const groups = expandIPv6(ip);
+    // The /56: three full groups and the high byte of the fourth.
+    const fourth = (Number.parseInt(groups[3] ?? '0', 16) & 0xff00).toString(16);
+    return `${groups.slice(0, 3).join(':')}:${fourth}::/56`;
+  }
   return ip;
 }
 

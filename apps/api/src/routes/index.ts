@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps';
+import { DEFAULT_FRONT_DOOR_SETTINGS, limitTenantWrites } from '../http/front-door';
+import { PasswordWorkGate } from '../http/password-work';
+import { createRateLimiter } from '../http/rate-limit';
 import { registerOperatorJobRoutes } from './operator/jobs';
 import { registerOperatorQuarantineRoutes } from './operator/quarantine';
 import { registerOperatorSessionRoutes } from './operator/sessions';
@@ -9,7 +12,18 @@ import { registerSignupRoutes } from './signup';
 import { registerTenantRoutes } from './tenant';
 
 /** Every product route; health and docs are the server's own. */
-export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
+  const frontDoor = given.frontDoor ?? DEFAULT_FRONT_DOOR_SETTINGS;
+  // One gate for every route that runs scrypt, so the cap holds for the process, not per route.
+  const deps: ApiDeps = {
+    ...given,
+    frontDoor,
+    passwordWork: given.passwordWork ?? new PasswordWorkGate(frontDoor.passwordWork),
+  };
+  limitTenantWrites(
+    app,
+    createRateLimiter(deps.redis, `${deps.redisPrefix}:ratelimit:tenant-writes`, frontDoor.tenantWrites),
+  );
   registerOperatorSessionRoutes(app, deps);
   registerOperatorJobRoutes(app, deps);
   registerOperatorWorkflowRoutes(app, deps);

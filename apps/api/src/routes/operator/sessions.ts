@@ -5,26 +5,55 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../../deps';
 import { operatorOf, requireOperator } from '../../http/authenticate';
+import { DEFAULT_FRONT_DOOR_SETTINGS } from '../../http/front-door';
+import { accountAttemptSubject, limitAccountAttempts } from '../../http/login-limits';
+import { PasswordWorkGate } from '../../http/password-work';
+import { createRateLimiter, limitPerClient } from '../../http/rate-limit';
 
 export function registerOperatorSessionRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
+  const settings = deps.frontDoor ?? DEFAULT_FRONT_DOOR_SETTINGS;
+  const passwordWork = deps.passwordWork ?? new PasswordWorkGate(settings.passwordWork);
+  const prefix = `${deps.redisPrefix}:ratelimit`;
+  const perAddress = createRateLimiter(
+    deps.redis,
+    `${prefix}:operator-login-address`,
+    settings.operatorLoginPerAddress,
+  );
+  const perAccount = createRateLimiter(
+    deps.redis,
+    `${prefix}:operator-login-account`,
+    settings.operatorLoginPerAccount,
+  );
 
   api.post(
     '/v1/operator/sessions',
     {
+      // The same two limits as tenant login (see login-limits.ts for why the account's is per address too).
+      onRequest: limitPerClient(perAddress, 'login attempts'),
+      preHandler: async (request, reply) =>
+        limitAccountAttempts(perAccount, accountAttemptSubject(request.body.email, request.ip), reply),
       schema: {
         summary: 'Log in as an operator',
         tags: ['operator'],
         body: OperatorLoginBodySchema,
-        response: { 201: OperatorSessionReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
+        response: {
+          201: OperatorSessionReplySchema,
+          400: ErrorReplySchema,
+          401: ErrorReplySchema,
+          429: ErrorReplySchema,
+          503: ErrorReplySchema,
+        },
       },
     },
     async (request, reply) => {
-      const session = await loginOperator(deps.prisma, {
-        ...request.body,
-        ipAddress: request.ip,
-        userAgent: request.headers['user-agent'],
-      });
+      const session = await passwordWork.run(reply, () =>
+        loginOperator(deps.prisma, {
+          ...request.body,
+          ipAddress: request.ip,
+          userAgent: request.headers['user-agent'],
+        }),
+      );
       return reply.status(201).send({ ...session, expiresAt: session.expiresAt.toISOString() });
     },
   );

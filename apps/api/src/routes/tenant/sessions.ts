@@ -6,11 +6,13 @@ import {
   TenantSessionReplySchema,
 } from '@paddock/contracts/api/tenant-sessions';
 import { describeTenantCaller, loginTenantUser, logoutTenantSession, setTenantPassword } from '@paddock/services';
-import { hashToken } from '@paddock/vault';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../../deps';
+import { DEFAULT_FRONT_DOOR_SETTINGS } from '../../http/front-door';
+import { accountAttemptSubject, limitAccountAttempts } from '../../http/login-limits';
+import { PasswordWorkGate } from '../../http/password-work';
 import { createRateLimiter, limitPerClient, type RateLimiter } from '../../http/rate-limit';
 import { DEFAULT_TENANT_SESSION_SETTINGS, requestFacts, requireTenant, tenantOf } from '../../http/tenant-auth';
 
@@ -20,7 +22,8 @@ export function registerTenantSessionRoutes(app: FastifyInstance, deps: ApiDeps)
   const settings = deps.tenantSessions ?? DEFAULT_TENANT_SESSION_SETTINGS;
   const prefix = `${deps.redisPrefix}:ratelimit`;
   const perAddress = createRateLimiter(deps.redis, `${prefix}:login-address`, settings.loginPerAddress);
-  const perEmail = createRateLimiter(deps.redis, `${prefix}:login-email`, settings.loginPerAccount);
+  const perEmail = createRateLimiter(deps.redis, `${prefix}:login-account-address`, settings.loginPerAccount);
+  const passwordWork = deps.passwordWork ?? new PasswordWorkGate(DEFAULT_FRONT_DOOR_SETTINGS.passwordWork);
   const perUser = createRateLimiter(deps.redis, `${prefix}:password-user`, settings.loginPerAccount);
   const account = requireTenant(deps.prisma, { allowSuspended: true });
   const authenticated = { tags: ['account'], security: [{ bearer: [] }] };
@@ -29,9 +32,9 @@ export function registerTenantSessionRoutes(app: FastifyInstance, deps: ApiDeps)
     '/v1/sessions',
     {
       onRequest: limitPerClient(perAddress, 'login attempts'),
-      // After validation: counted per account (a hash of the email, so Redis keeps no addresses).
-      preHandler: async (request) =>
-        consumeOrRefuse(perEmail, hashToken(request.body.email), 'Too many login attempts for this account'),
+      // After validation: counted per account and address (login-limits.ts says why not per account alone).
+      preHandler: async (request, reply) =>
+        limitAccountAttempts(perEmail, accountAttemptSubject(request.body.email, request.ip), reply),
       schema: {
         summary: 'Log in as a workspace user: a session token for the tenant API',
         description:
@@ -51,13 +54,15 @@ export function registerTenantSessionRoutes(app: FastifyInstance, deps: ApiDeps)
       },
     },
     async (request, reply) => {
-      const session = await loginTenantUser(deps.prisma, {
-        email: request.body.email,
-        password: request.body.password,
-        ttlMs: settings.ttlMs,
-        ipAddress: request.ip,
-        userAgent: request.headers['user-agent'],
-      });
+      const session = await passwordWork.run(reply, () =>
+        loginTenantUser(deps.prisma, {
+          email: request.body.email,
+          password: request.body.password,
+          ttlMs: settings.ttlMs,
+          ipAddress: request.ip,
+          userAgent: request.headers['user-agent'],
+        }),
+      );
       // The answer carries the token: no cache may keep it.
       reply.header('cache-control', 'no-store');
       return reply.status(201).send({ ...session, expiresAt: session.expiresAt.toISOString() });
@@ -118,7 +123,9 @@ export function registerTenantSessionRoutes(app: FastifyInstance, deps: ApiDeps)
       },
     },
     async (request, reply) => {
-      await setTenantPassword(deps.prisma, tenantOf(request), request.body, requestFacts(request));
+      await passwordWork.run(reply, () =>
+        setTenantPassword(deps.prisma, tenantOf(request), request.body, requestFacts(request)),
+      );
       return reply.status(204).send(null);
     },
   );
