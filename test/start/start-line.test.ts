@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTestEnv } from '@paddock/testkit';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../support/spawn-app';
 
@@ -66,6 +67,22 @@ describe('npm start on its embedded defaults', () => {
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { status: string }).status).toBe('ready');
     expect((await fetch(`${base}/docs/json`)).status).toBe(200);
+
+    // Local test boxes are on, and it says so; no password of the services it started is printed.
+    expect(running.output()).toContain('local test boxes enabled: boxes share this machine, for development only');
+    const databasePassword = readFileSync(join(dataDir, 'pglite-password'), 'utf8').trim();
+    expect(databasePassword).toMatch(/^[0-9a-f]{32}$/);
+    expect(running.output()).not.toContain(databasePassword);
+    expect(running.output()).not.toContain(new URL(readTestEnv().REDIS_URL).password);
+    // The embedded database asks for that password: none, or a guess, is refused.
+    for (const guess of ['', ':postgres', ':paddock']) {
+      const client = new pg.Client({
+        connectionString: `postgresql://postgres${guess}@127.0.0.1:${port + 1}/postgres`,
+      });
+      client.on('error', () => undefined);
+      await expect(client.connect()).rejects.toThrow(/password/);
+      await client.end().catch(() => undefined);
+    }
 
     const password = /password:\s+(\S+)/.exec(running.output())?.[1];
     expect(password).toBeDefined();
