@@ -124,7 +124,7 @@ function attackScript(pgPort: string, redisPort: string, database: string): stri
 const rawPostgresClient = [
   "const net = require('node:net');",
   'const [port, database] = process.argv.slice(2);',
-  'const params = Buffer.from(`user\\0paddock\\0database\\0${database}\\0\\0`);',
+  "const params = Buffer.from('user\\0paddock\\0database\\0' + database + '\\0\\0');",
   'const startup = Buffer.alloc(8 + params.length);',
   'startup.writeInt32BE(startup.length, 0); startup.writeInt32BE(196608, 4); params.copy(startup, 8);',
   "const sql = Buffer.from('select email from users\\0');",
