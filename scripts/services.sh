@@ -151,8 +151,10 @@ ensure_postgres() {
   if is_root && ! id postgres >/dev/null 2>&1; then apt_install postgresql >/dev/null || { log "no 'postgres' user to run PostgreSQL as"; exit 1; }; fi
   local dir=$data/pg
   if is_root && ! runuser -u postgres -- test -x "$data" 2>/dev/null; then
-    # The checkout sits where the postgres user cannot reach: keep the cluster in a world-traversable place.
-    dir=/var/lib/paddock-dev/$(echo -n "$root" | md5sum | cut -c1-12)/pg
+    # The checkout sits where the postgres user cannot reach: keep the cluster in a world-traversable place, one per
+    # data directory (npm test's .data/test must not share npm start's cluster; .data keeps its older name).
+    local key=$data; [ "$data" = "$root/.data" ] && key=$root
+    dir=/var/lib/paddock-dev/$(echo -n "$key" | md5sum | cut -c1-12)/pg
   fi
   mkdir -p "$dir"
   if is_root; then chown postgres "$dir"; fi

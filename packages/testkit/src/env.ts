@@ -14,6 +14,8 @@ const TestEnvSchema = z.object({
   DATABASE_OWNER_URL: postgresUrl('DATABASE_OWNER_URL', 'the role that owns the databases and runs migrations'),
   DATABASE_ADMIN_URL: postgresUrl('DATABASE_ADMIN_URL', 'a role that may create and drop databases'),
   REDIS_URL: z.string().url({ message: 'REDIS_URL is not set: run the tests with `npm test`, which starts Redis' }),
+  /** PostgreSQL's programs (initdb, pg_ctl), for tests of scripts/services.sh itself. */
+  PADDOCK_PG_BINDIR: z.string().optional(),
 });
 
 export type TestEnv = z.infer<typeof TestEnvSchema>;
