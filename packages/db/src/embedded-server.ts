@@ -106,12 +106,15 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   });
   const sockets = new Set<Socket>();
   const socketOf = new Map<number, Socket>();
+  const authTimers = new Map<number, NodeJS.Timeout>();
   const gate = new PasswordGate(multiplexer, {
     user: USER,
     password: options.password,
     onRefused: (handlerId, refusal) => {
       const handler = handlers.get(handlerId);
       const socket = socketOf.get(handlerId);
+      clearTimeout(authTimers.get(handlerId));
+      authTimers.delete(handlerId);
       handlers.delete(handlerId);
       socketOf.delete(handlerId);
       // Detach without closing, then end the socket ourselves: the refusal must reach the client first.
@@ -137,10 +140,15 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     const handler = new PGLiteSocketHandler({ queryQueue, closeOnDetach: true });
     handlers.set(handler.handlerId, handler);
     socketOf.set(handler.handlerId, socket);
-    const authTimer = setTimeout(() => gate.expire(handler.handlerId), options.authenticationTimeoutMs ?? 30_000);
+    // Only a connection still here is expired: one that left already is forgotten by the gate too.
+    const authTimer = setTimeout(() => {
+      if (handlers.has(handler.handlerId)) gate.expire(handler.handlerId);
+    }, options.authenticationTimeoutMs ?? 30_000);
     authTimer.unref();
+    authTimers.set(handler.handlerId, authTimer);
     const forget = () => {
       clearTimeout(authTimer);
+      authTimers.delete(handler.handlerId);
       handlers.delete(handler.handlerId);
       socketOf.delete(handler.handlerId);
     };
