@@ -3,8 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
-# Assigned first: under set -e a failed start stops here (inside eval it would not).
-services_env=$(bash scripts/services.sh --with-sshd)
+# The tests' own PostgreSQL and Redis: their own data directory and ports (never the dev database of `npm start`),
+# run without fsync for speed. PADDOCK_PG_PORT / PADDOCK_REDIS_PORT / PADDOCK_TEST_DATA_DIR move them.
+test_data=${PADDOCK_TEST_DATA_DIR:-$(pwd)/.data/test}
+# Assigned first: under set -e a failed start stops here (inside eval it would not). Never echoed: it holds passwords.
+services_env=$(PADDOCK_DATA_DIR=$test_data PADDOCK_PG_PORT=${PADDOCK_PG_PORT:-54339} \
+  PADDOCK_REDIS_PORT=${PADDOCK_REDIS_PORT:-63809} bash scripts/services.sh --fast --with-sshd)
 eval "$services_env"
 echo "== lint"; npx --no-install biome check .
 echo "== typecheck"; npx --no-install tsc -p tsconfig.json --noEmit

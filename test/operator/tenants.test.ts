@@ -190,7 +190,9 @@ describe('operator tenant routes', () => {
       statusWorkflow: { id: parked.workflowId, kind: 'provision', status: 'failed', step: 'create_box' },
       box: { status: 'pending' },
     });
-    expect(row?.statusReason).toMatch(/^create_box: The local provider is not configured/);
+    expect(row?.statusReason).toMatch(
+      /^create_box: The local provider is not configured.*PADDOCK_ALLOW_LOCAL_BOXES=true/,
+    );
     expect(row?.statusWorkflow?.error).toBe(row?.statusReason);
     const detail = await get(`/v1/operator/tenants/${parked.tenantId}`);
     expect(detail.statusCode).toBe(200);

@@ -37,10 +37,12 @@ const WorkerConfigSchema = z
       .default('true')
       .transform((v) => v === 'true'),
 
-    // Providers. `local`: test boxes on this machine (detached sshd in namespaces on 127.77.0.0/16).
-    LOCAL_BOXES: z
-      .enum(['true', 'false'])
-      .default('true')
+    // Providers. `local`: test boxes on this machine (detached sshd in namespaces on 127.77.0.0/16). Off unless asked
+    // for: such a box shares this machine's network and kernel with the control plane, so it is for development and
+    // tests only (`npm start` turns it on). Without it a tenant whose plan uses `local` parks with the reason.
+    PADDOCK_ALLOW_LOCAL_BOXES: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('false')
       .transform((v) => v === 'true'),
     LOCAL_BOX_DIR: z.string().min(1).default('/dev/shm/paddock-local-boxes'),
     /** Tests: local boxes end when this process ends, so a crashed test run leaves no sshd behind. */

@@ -23,6 +23,9 @@ try {
 const logger = createLogger('worker', config.LOG_LEVEL).child({ workerId: config.WORKER_ID });
 const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
 shutdown.onSignals();
+if (config.PADDOCK_ALLOW_LOCAL_BOXES) {
+  logger.warn('local test boxes enabled: boxes share this machine, for development only');
+}
 
 const prisma = createPrismaClient(config.DATABASE_URL, { applicationName: 'paddock-worker' });
 shutdown.register('postgres', () => prisma.$disconnect());

@@ -18,7 +18,7 @@ import type { WorkerConfig } from './config';
 /** The providers this worker can create boxes with, from its config. */
 export function createProviders(config: WorkerConfig): ProviderRegistry {
   const providers: ProviderRegistry = {};
-  if (config.LOCAL_BOXES) {
+  if (config.PADDOCK_ALLOW_LOCAL_BOXES) {
     providers.local = new DetachedLocalProvider({
       stateDir: config.LOCAL_BOX_DIR,
       ...(config.LOCAL_BOX_GUARD_PID ? { guardPid: config.LOCAL_BOX_GUARD_PID } : {}),

@@ -41,7 +41,6 @@ describe('two workers on one queue', () => {
         PADDOCK_MASTER_KEY: randomBytes(32).toString('base64'),
         // Probes only: no release to build, no boxes to make.
         RELEASE_AUTO_PUBLISH: 'false',
-        LOCAL_BOXES: 'false',
       });
     }
     await Promise.all(Object.values(workers).map((w) => w.waitForLog('worker ready')));

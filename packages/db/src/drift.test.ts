@@ -45,7 +45,7 @@ describe('schema.prisma and the migrations', () => {
   it('are told apart when the database changes under the schema', async () => {
     // Each change is one kind of drift the check must name.
     await queryRows(
-      db.url,
+      db.ownerUrl,
       `ALTER TABLE tenants ALTER COLUMN status_reason SET NOT NULL;
        ALTER TABLE tenants ADD COLUMN nickname text;
        ALTER TABLE plans ALTER COLUMN price_minor TYPE bigint;

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -14,12 +16,56 @@ async function connect(url: string): Promise<pg.Client> {
   return client;
 }
 
+/** The URL with another password, or none. */
+function withPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.password = password;
+  return parsed.toString();
+}
+
+/** Everything the server sends on a raw socket until it closes it, after we sent `messages`. */
+function rawExchange(port: number, messages: Buffer[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connectTcp(port, '127.0.0.1', () => {
+      for (const message of messages) socket.write(message);
+    });
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+function startupMessage(user: string): Buffer {
+  const body = Buffer.from(`user\0${user}\0database\0postgres\0\0`);
+  const header = Buffer.alloc(8);
+  header.writeInt32BE(body.length + 8, 0);
+  header.writeInt32BE(196_608, 4);
+  return Buffer.concat([header, body]);
+}
+
+function simpleQuery(sql: string): Buffer {
+  const body = Buffer.from(`${sql}\0`);
+  const header = Buffer.alloc(5);
+  header.write('Q', 0);
+  header.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([header, body]);
+}
+
 describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'paddock-pglite-'));
+  const password = randomBytes(16).toString('hex');
   let server: EmbeddedServer;
   // One server for every test (PGlite takes seconds to start); the tests run in order and the last restarts it.
   beforeAll(async () => {
-    server = await startEmbeddedServer({ dataDir, port: 0, maxConnections: 8, idleInTransactionTimeoutMs: 2_000 });
+    server = await startEmbeddedServer({
+      dataDir,
+      port: 0,
+      password,
+      maxConnections: 8,
+      idleInTransactionTimeoutMs: 2_000,
+      authenticationTimeoutMs: 1_000,
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -105,6 +151,38 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
     }
   });
 
+  it('asks for the password (SCRAM-SHA-256): a wrong one, none, or another user is refused; the right one works', async () => {
+    await expect(connect(withPassword(server.url, 'paddock'))).rejects.toThrow(
+      /password authentication failed for user "postgres"/,
+    );
+    await expect(connect(withPassword(server.url, `${password}x`))).rejects.toThrow(/password authentication failed/);
+    // node-postgres will not even start SCRAM without a password (psql says "no password supplied"), and leaves
+    // its socket open: the server closes it once the authentication time is up.
+    const silent = new pg.Client({ connectionString: withPassword(server.url, '') });
+    const silentClosed = new Promise<void>((resolve) => silent.on('end', () => resolve()));
+    await expect(silent.connect()).rejects.toThrow(/password/);
+    await silentClosed;
+    const otherUser = new URL(server.url);
+    otherUser.username = 'paddock';
+    await expect(connect(otherUser.toString())).rejects.toThrow(/password authentication failed for user "paddock"/);
+
+    // A raw client that skips authentication and sends a query gets the challenge, then a FATAL, never a row.
+    const reply = await rawExchange(server.port, [startupMessage('postgres'), simpleQuery('SELECT 4242 AS secret')]);
+    expect(reply.subarray(0, 1).toString()).toBe('R');
+    expect(reply.readInt32BE(5)).toBe(10); // AuthenticationSASL
+    expect(reply.toString()).toContain('SCRAM-SHA-256');
+    expect(reply.toString()).toContain('28P01');
+    expect(reply.toString()).not.toContain('4242');
+    const garbage = await rawExchange(server.port, [simpleQuery('SELECT 4242 AS secret')]);
+    expect(garbage.toString()).toContain('FATAL');
+    expect(garbage.toString()).not.toContain('4242');
+
+    // The refusals left the shared session in order: the right password still works.
+    const client = await connect(server.url);
+    expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    await client.end();
+  });
+
   it('rolls back what a vanished client left open and lets the others go on', async () => {
     const setup = await connect(server.url);
     await setup.query('CREATE TABLE vanish (id int)');
@@ -143,15 +221,15 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
   });
 
   it('binds loopback addresses only', async () => {
-    await expect(startEmbeddedServer({ dataDir: 'memory://', port: 0, host: '0.0.0.0' })).rejects.toThrow(
+    await expect(startEmbeddedServer({ dataDir: 'memory://', port: 0, host: '0.0.0.0', password })).rejects.toThrow(
       /loopback addresses only/,
     );
   });
 
   it('refuses a second server on its directory, and keeps the data across a restart', async () => {
-    await expect(startEmbeddedServer({ dataDir, port: 0 })).rejects.toThrow(/is in use by process/);
+    await expect(startEmbeddedServer({ dataDir, port: 0, password })).rejects.toThrow(/is in use by process/);
     await server.stop();
-    server = await startEmbeddedServer({ dataDir, port: 0 });
+    server = await startEmbeddedServer({ dataDir, port: 0, password });
     expect(await pendingMigrations({ databaseUrl: server.url })).toEqual([]);
     const prisma = createPrismaClient(`${server.url}?connection_limit=1`);
     try {

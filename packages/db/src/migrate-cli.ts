@@ -1,4 +1,5 @@
-// `npm run migrate`: applies pending migrations to DATABASE_URL and says what it did.
+// `npm run migrate`: applies pending migrations and says what it did. It connects with DATABASE_OWNER_URL, the role
+// that owns the database's tables (not a superuser), or with DATABASE_URL when only that is given (one role for all).
 // `npm run migrate -- --status` only reports (applied / pending / edited / unknown) and exits 1 when not up to date.
 // `npm run migrate -- --drift` compares the database with prisma/schema.prisma and exits 1 on any difference.
 import { isAppError } from '@paddock/contracts';
@@ -7,21 +8,29 @@ import { z } from 'zod';
 import { findSchemaDrift } from './drift/find-schema-drift';
 import { migrationStatus, runMigrations } from './migrate';
 
-const MigrateConfigSchema = z.object({
-  DATABASE_URL: z
-    .string({ message: 'is required (postgresql://user@host:port/database)' })
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
-});
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL');
+
+const MigrateConfigSchema = z
+  .object({
+    DATABASE_OWNER_URL: postgresUrl.optional(),
+    DATABASE_URL: postgresUrl.optional(),
+  })
+  .refine((env) => env.DATABASE_OWNER_URL ?? env.DATABASE_URL, {
+    message:
+      'DATABASE_OWNER_URL (the role that owns the tables) or DATABASE_URL is required (postgresql://user@host:port/database)',
+    path: ['DATABASE_OWNER_URL'],
+  })
+  .transform((env) => ({ databaseUrl: env.DATABASE_OWNER_URL ?? env.DATABASE_URL ?? '' }));
 
 async function main(): Promise<number> {
-  let config: z.infer<typeof MigrateConfigSchema>;
+  let config: z.output<typeof MigrateConfigSchema>;
   try {
     config = parseConfig('migrate', MigrateConfigSchema, process.env);
   } catch (error) {
     exitOnConfigError(error);
   }
   if (process.argv.includes('--status')) {
-    const status = await migrationStatus({ databaseUrl: config.DATABASE_URL });
+    const status = await migrationStatus({ databaseUrl: config.databaseUrl });
     console.log(`applied: ${status.applied.length}`);
     for (const name of status.pending) console.log(`pending: ${name}`);
     for (const name of status.modified) console.log(`edited after it was applied: ${name}`);
@@ -29,12 +38,12 @@ async function main(): Promise<number> {
     return status.pending.length + status.modified.length + status.unknown.length === 0 ? 0 : 1;
   }
   if (process.argv.includes('--drift')) {
-    const drift = await findSchemaDrift({ databaseUrl: config.DATABASE_URL });
+    const drift = await findSchemaDrift({ databaseUrl: config.databaseUrl });
     for (const line of drift) console.log(`drift: ${line}`);
     console.log(drift.length === 0 ? 'database matches prisma/schema.prisma' : `${drift.length} difference(s)`);
     return drift.length === 0 ? 0 : 1;
   }
-  const { applied } = await runMigrations({ databaseUrl: config.DATABASE_URL, log: (line) => console.log(line) });
+  const { applied } = await runMigrations({ databaseUrl: config.databaseUrl, log: (line) => console.log(line) });
   console.log(applied.length === 0 ? 'migrate: database is up to date' : `migrate: applied ${applied.length}`);
   return 0;
 }

@@ -30,6 +30,23 @@ async function tableNames(url: string): Promise<string[]> {
 }
 
 describe('runMigrations', () => {
+  it('leaves the app role the rows of every table a later migration creates, and no say over the schema', async () => {
+    const db = await emptyDatabase();
+    // Default privileges, not a list of tables: a table nobody has heard of yet is covered.
+    const dir = migrationsDir({ '20260101000000_later': 'CREATE TABLE later (id serial PRIMARY KEY, note text);' });
+    await runMigrations({ databaseUrl: db.url, migrationsDir: dir });
+    await queryRows(db.appUrl, "INSERT INTO later (note) VALUES ('x')");
+    await queryRows(db.appUrl, "UPDATE later SET note = 'y'");
+    expect(await queryRows(db.appUrl, 'SELECT id, note FROM later')).toEqual([{ id: 1, note: 'y' }]);
+    await queryRows(db.appUrl, 'DELETE FROM later');
+    await expect(queryRows(db.appUrl, 'CREATE TABLE mine (id int)')).rejects.toThrow(/permission denied for schema/);
+    await expect(queryRows(db.appUrl, 'DROP TABLE later')).rejects.toThrow(/must be owner of table later/);
+    await expect(queryRows(db.appUrl, 'TRUNCATE later')).rejects.toThrow(/permission denied for table later/);
+    // The record of applied migrations is read by /readyz as the app role, and written only by migrations.
+    expect(await pendingMigrations({ databaseUrl: db.appUrl, migrationsDir: dir })).toEqual([]);
+    await expect(queryRows(db.appUrl, `DELETE FROM ${MIGRATIONS_TABLE}`)).rejects.toThrow(/permission denied/);
+  });
+
   it("applies the project's migrations to an empty database, then finds nothing to do", async () => {
     const db = await emptyDatabase();
     const all = readMigrations().map((file) => file.name);

@@ -180,6 +180,17 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<{ ap
          duration_ms integer NOT NULL
        )`,
     );
+    // Default privileges give the app role write access to every table its owner makes, this one too: take the
+    // writes back, so only migrations (the owner) record what was applied. /readyz still reads it.
+    await client.query(
+      `DO $$ DECLARE r record; BEGIN
+         FOR r IN SELECT DISTINCT grantee FROM information_schema.role_table_grants
+                   WHERE table_schema = current_schema() AND table_name = '${MIGRATIONS_TABLE}'
+                     AND privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') AND grantee <> current_user LOOP
+           EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${MIGRATIONS_TABLE} FROM %I', r.grantee);
+         END LOOP;
+       END $$`,
+    );
     const status = compare(files, (await readApplied(client)) ?? []);
     refuseMismatch(status, files);
     const applied: string[] = [];

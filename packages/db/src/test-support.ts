@@ -2,22 +2,26 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTestEnv, withDatabase } from '@paddock/testkit';
-import { adminQuery } from '@paddock/testkit/database';
+import { adminQuery, createOwnedDatabase } from '@paddock/testkit/database';
 import pg from 'pg';
 
 // Helpers for this package's tests only (migrations need empty databases, not testkit's migrated clones).
 
 export interface EmptyDatabase {
+  /** The owner role's URL: migrations run with it, as `npm run migrate` does. */
   url: string;
+  /** The app role's URL: what the API and workers would connect with. */
+  appUrl: string;
   drop(): Promise<void>;
 }
 
+/** An empty database owned by the owner role, the app role's default privileges in place. */
 export async function createEmptyDatabase(): Promise<EmptyDatabase> {
   const name = `paddock_m_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
+  const urls = await createOwnedDatabase(name);
   return {
-    url: withDatabase(readTestEnv().DATABASE_URL, name),
+    url: urls.ownerUrl,
+    appUrl: urls.url,
     drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { withDatabase } from './database';
+import { createOwnedDatabase } from './database';
 import { readTestEnv } from './env';
 
 const migrationsDir = join(import.meta.dirname, '../../../prisma/migrations');
@@ -16,6 +16,8 @@ function migrationsFingerprint(): string {
     hash.update(entry.name);
     hash.update(readFileSync(join(migrationsDir, entry.name, 'migration.sql')));
   }
+  // Templates made before the app role existed hold tables without its grants: never reuse them.
+  hash.update('owner-and-app-roles');
   return hash.digest('hex').slice(0, 12);
 }
 
@@ -28,7 +30,7 @@ export default async function setup(project: TestProject): Promise<void> {
     return;
   }
   const template = `paddock_tpl_${migrationsFingerprint()}`;
-  const admin = new pg.Client({ connectionString: env.DATABASE_URL });
+  const admin = new pg.Client({ connectionString: env.DATABASE_ADMIN_URL });
   await admin.connect();
   try {
     // Concurrent test runs on one server (several developers' runs) build the template once, one at a time.
@@ -36,9 +38,10 @@ export default async function setup(project: TestProject): Promise<void> {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
     if (exists.rowCount === 0) {
       await admin.query(`DROP DATABASE IF EXISTS ${template}_building WITH (FORCE)`);
-      await admin.query(`CREATE DATABASE ${template}_building`);
+      // Owned by the owner role and migrated by it, as in production; clones inherit the app role's grants.
+      const building = await createOwnedDatabase(`${template}_building`);
       const { runMigrations } = await import('@paddock/db/migrate');
-      await runMigrations({ databaseUrl: withDatabase(env.DATABASE_URL, `${template}_building`), migrationsDir });
+      await runMigrations({ databaseUrl: building.ownerUrl, migrationsDir });
       await admin.query(`ALTER DATABASE ${template}_building RENAME TO ${template}`);
     }
   } finally {

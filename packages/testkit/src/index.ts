@@ -1,3 +1,3 @@
-export { readTestEnv } from './env';
+export { readTestEnv, roleOf } from './env';
 export { createMigratedDatabase, createTestDatabase, type TestDatabase, withDatabase } from './database';
 export { uniqueQueuePrefix, connectTestRedis } from './redis';

@@ -93,6 +93,8 @@ export async function startLifecycleEnv(options: { database?: TestDatabase } = {
         ...shared(),
         WORKER_ID: id,
         RELEASE_DIR,
+        // Tenants' boxes are local test boxes here: the worker must be told it may make them.
+        PADDOCK_ALLOW_LOCAL_BOXES: 'true',
         LOCAL_BOX_DIR: boxDir,
         LOCAL_BOX_GUARD_PID: String(process.pid),
         // Short locks: a killed worker's step is taken over within seconds, not the default 30 s.

@@ -16,7 +16,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   // A session time zone far from UTC (+13:45): instants must still come out as Date#toISOString writes them, and
   // cursors must still land on the right row.
-  const admin = new pg.Client({ connectionString: db.url });
+  const admin = new pg.Client({ connectionString: db.ownerUrl });
   await admin.connect();
   await admin.query(`ALTER DATABASE ${db.name} SET timezone = 'Pacific/Chatham'`);
   await admin.end();

@@ -11,7 +11,8 @@ const ids = { tenant: '', other: '', run: '', quietRun: '' };
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const sql = new pg.Client({ connectionString: db.url });
+  // The owner role: seeding starts with ALTER DATABASE, which is the database owner's.
+  const sql = new pg.Client({ connectionString: db.ownerUrl });
   await sql.connect();
   try {
     await seed(sql);

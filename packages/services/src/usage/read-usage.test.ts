@@ -10,7 +10,8 @@ const tenant = { a: '', b: '' };
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const sql = new pg.Client({ connectionString: db.url });
+  // The owner role: ALTER DATABASE is the database owner's (the app role only reads and writes rows).
+  const sql = new pg.Client({ connectionString: db.ownerUrl });
   await sql.connect();
   // Sessions 13:45 ahead of UTC: the period's bounds and the day keys must not move with the session's time zone.
   await sql.query(`ALTER DATABASE ${db.name} SET timezone = 'Pacific/Chatham'`);

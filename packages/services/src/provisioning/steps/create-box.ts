@@ -27,7 +27,12 @@ export async function createBoxStep(deps: ProvisioningDeps, ctx: WorkflowStepCon
   }
   const provider = deps.providers[box.provider];
   if (!provider) {
-    throw new AppError('unprocessable', `The ${box.provider} provider is not configured on this control plane.`);
+    // Local test boxes share the control plane's machine: a worker makes them only when told to (npm start does).
+    const hint =
+      box.provider === 'local'
+        ? " Local test boxes share the control plane's machine and network and are for development only; a worker makes them only with PADDOCK_ALLOW_LOCAL_BOXES=true. Move the plan to a real provider."
+        : '';
+    throw new AppError('unprocessable', `The ${box.provider} provider is not configured on this control plane.${hint}`);
   }
   const name = box.name ?? boxNameFor(tenant.id);
   let machine: ProvidedBox | undefined;
