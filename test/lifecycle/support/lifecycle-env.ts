@@ -24,6 +24,9 @@ const RELEASE_DIR = join(tmpdir(), 'paddock-lifecycle-releases');
 export interface LifecycleEnv {
   prisma: PrismaClient;
   queues: Queues;
+  /** The Redis the queues use, and their prefix (API routes keep their rate-limit counters under it). */
+  redis: Redis;
+  redisPrefix: string;
   vault: Vault;
   /** The local provider the workers use, seen from the test: lists and destroys the same boxes. */
   boxes: DetachedLocalProvider;
@@ -70,6 +73,8 @@ export async function startLifecycleEnv(options: { database?: TestDatabase } = {
   return {
     prisma,
     queues,
+    redis,
+    redisPrefix: prefix,
     vault,
     boxes,
     databaseUrl: db.url,

@@ -1,5 +1,3 @@
-import type { PrismaClient } from '@paddock/db';
-import type { Queues } from '@paddock/jobs';
 import { hashPassword } from '@paddock/vault';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../../../apps/api/src/deps';
@@ -13,13 +11,15 @@ export interface OperatorApi {
 }
 
 /** The API's operator session and workflow routes on the lifecycle test's database, logged in as an operator. */
-export async function startOperatorApi(deps: { prisma: PrismaClient; queues: Queues }): Promise<OperatorApi> {
+export async function startOperatorApi(
+  deps: Pick<ApiDeps, 'prisma' | 'queues' | 'redis' | 'redisPrefix'>,
+): Promise<OperatorApi> {
   const app = await buildServer({
     logLevel: 'silent',
     bodyLimitBytes: 16_384,
     readiness: {},
     routes: (server) => {
-      registerOperatorSessionRoutes(server, deps as ApiDeps);
+      registerOperatorSessionRoutes(server, deps);
       registerOperatorWorkflowRoutes(server, deps);
     },
   });

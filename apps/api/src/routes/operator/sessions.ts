@@ -10,7 +10,10 @@ import { accountAttemptSubject, limitAccountAttempts } from '../../http/login-li
 import { PasswordWorkGate } from '../../http/password-work';
 import { createRateLimiter, limitPerClient } from '../../http/rate-limit';
 
-export function registerOperatorSessionRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function registerOperatorSessionRoutes(
+  app: FastifyInstance,
+  deps: Pick<ApiDeps, 'prisma' | 'redis' | 'redisPrefix' | 'frontDoor' | 'passwordWork'>,
+): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const settings = deps.frontDoor ?? DEFAULT_FRONT_DOOR_SETTINGS;
   const passwordWork = deps.passwordWork ?? new PasswordWorkGate(settings.passwordWork);
