@@ -50,7 +50,7 @@ describe('the bootstrap script', () => {
     expect(text).toContain('systemctl enable --quiet paddock-metadata-guard');
     // Verified in the kernel, and refused where it could not last (no systemd).
     expect(text).toContain(
-      "nft list table inet paddock_metadata_guard | grep -q 'ip daddr 169.254.169.254 meta skuid != 0'",
+      "nft list table inet paddock_metadata_guard | grep -qF 'ip daddr 169.254.169.254 meta skuid != 0'",
     );
     expect(text).toMatch(/if \[ "\$mode" != systemd \]; then\n {2}echo 'closing the metadata service needs systemd/);
     expect(text).not.toMatch(/@[A-Z_]+@/);

@@ -202,6 +202,11 @@ has "$admin_view" 'strictmodes yes' || sshd_refuses 'sshd does not check the own
 rm -f "$previous"`;
 }
 
+/** Succeeds when the guard's rule is in the kernel (its test runs this same check inside its network namespace). */
+export function metadataGuardInKernel(address: string): ShellCommand {
+  return sh`nft list table inet paddock_metadata_guard | grep -qF ${`ip daddr ${address} meta skuid != 0`}`;
+}
+
 /**
  * The metadata service serves the server's user data to any local process. Its nftables table is loaded by a unit
  * ordered before the network (so it holds from the first packet of every boot), and checked in the kernel now.
@@ -234,7 +239,7 @@ if [ "$guard_changed" = 1 ] || ! systemctl is-active --quiet paddock-metadata-gu
   systemctl restart paddock-metadata-guard
   guard_changed=1
 fi
-if ! nft list table inet paddock_metadata_guard | grep -q 'ip daddr 169.254.169.254 meta skuid != 0'; then
+if ! ${metadataGuardInKernel(files.metadataServiceAddress)}; then
   echo 'the metadata guard is not in the kernel after loading it' >&2
   exit 78
 fi

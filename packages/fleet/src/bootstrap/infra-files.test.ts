@@ -30,3 +30,17 @@ describe('the sshd drop-in', () => {
     }
   });
 });
+
+describe('the metadata guard rules', () => {
+  it('close 169.254.169.254 by default, and take only a plain IPv4 address in its place', () => {
+    const files = renderInfraFiles(DEFAULT_BOX_LAYOUT, { drainTimeoutMs: 1_000, adminUser: 'root' });
+    expect(files.metadataGuardRules).toContain('ip daddr 169.254.169.254 meta skuid != 0 counter reject');
+    expect(files.metadataServiceAddress).toBe('169.254.169.254');
+    expect(files.metadataGuardRules).not.toMatch(/@[A-Z_]+@/);
+    for (const metadataServiceAddress of ['', '169.254.169.254; flush ruleset', '0.0.0.0/0', 'fe80::1', 'localhost']) {
+      expect(() =>
+        renderInfraFiles(DEFAULT_BOX_LAYOUT, { drainTimeoutMs: 1_000, adminUser: 'root', metadataServiceAddress }),
+      ).toThrow(FleetError);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import type { BoxLayout } from '../deploy/box-layout';
 import { FleetError } from '../errors';
@@ -13,7 +14,12 @@ export interface BoxInfraFiles {
   /** nftables rules that keep non-root users away from the cloud metadata service, and the unit that loads them. */
   metadataGuardRules: string;
   metadataGuardUnit: string;
+  /** The address the guard closes, as `nft list` prints it back (the bootstrap checks the kernel for it). */
+  metadataServiceAddress: string;
 }
+
+/** Where cloud providers (Hetzner among them) serve instance metadata and user data. */
+export const METADATA_SERVICE_ADDRESS = '169.254.169.254';
 
 // The admin user goes into sshd's AllowUsers: a plain name only, no patterns (`*`, `?`, `user@host`, `!`).
 const ADMIN_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -22,6 +28,11 @@ export interface InfraFileOptions {
   drainTimeoutMs: number;
   /** The account the control plane logs in as (the box target's username): the only one sshd lets in. */
   adminUser: string;
+  /**
+   * The address the metadata guard refuses to non-root users: the product always uses the default; the guard's
+   * test points it at a loopback address inside its own network namespace, so it never touches a real one.
+   */
+  metadataServiceAddress?: string;
 }
 
 /** Reads the box files and fills their placeholders from the (already checked) layout. */
@@ -36,12 +47,21 @@ export function renderInfraFiles(layout: BoxLayout, options: InfraFileOptions): 
   if (options.adminUser === layout.runtimeUser) {
     throw new FleetError('invalid_input', `The control plane cannot log in as the runtime user ${layout.runtimeUser}`);
   }
+  const metadataServiceAddress = options.metadataServiceAddress ?? METADATA_SERVICE_ADDRESS;
+  // One plain IPv4 address: it lands in an nftables rule that root loads.
+  if (!isIPv4(metadataServiceAddress)) {
+    throw new FleetError(
+      'invalid_input',
+      `Metadata service address must be an IPv4 address: ${JSON.stringify(metadataServiceAddress.slice(0, 40))}`,
+    );
+  }
   const values: Record<string, string> = {
     ADMIN_USER: options.adminUser,
     INSTALL_DIR: layout.installDir,
     CONFIG_DIR: layout.configDir,
     DATA_DIR: layout.dataDir,
     LOG_DIR: layout.logDir,
+    METADATA_ADDRESS: metadataServiceAddress,
     RUNTIME_USER: layout.runtimeUser,
     // systemd waits for the drain, plus time to stop what is left.
     STOP_TIMEOUT_SEC: String(Math.ceil(options.drainTimeoutMs / 1000) + 30),
@@ -56,7 +76,8 @@ export function renderInfraFiles(layout: BoxLayout, options: InfraFileOptions): 
     serviceScript: fill(readFileSync(join(INFRA_DIR, 'box/paddock-service.sh'), 'utf8')),
     systemdUnit: fill(readFileSync(join(INFRA_DIR, 'systemd/paddock-runtime.service'), 'utf8')),
     sshdHardening: fill(readFileSync(join(INFRA_DIR, 'box/sshd-hardening.conf'), 'utf8')),
-    metadataGuardRules: readFileSync(join(INFRA_DIR, 'box/metadata-guard.nft'), 'utf8'),
+    metadataGuardRules: fill(readFileSync(join(INFRA_DIR, 'box/metadata-guard.nft'), 'utf8')),
     metadataGuardUnit: fill(readFileSync(join(INFRA_DIR, 'systemd/paddock-metadata-guard.service'), 'utf8')),
+    metadataServiceAddress,
   };
 }
