@@ -272,6 +272,11 @@ ensure_sshd() {
   if ! command -v zstd >/dev/null || ! command -v openssl >/dev/null; then
     apt_install zstd openssl >/dev/null || log "zstd / openssl missing: deploys fall back to uncompressed uploads and sha256sum"
   fi
+  # The metadata guard's test loads the real nftables rules (inside its own network namespace, never this machine's
+  # firewall): it needs nft, and fails saying so when it is missing.
+  if ! [ -x /usr/sbin/nft ]; then
+    apt_install nftables >/dev/null || log "nft is missing (install 'nftables' as root): the metadata guard test will fail"
+  fi
 }
 
 mkdir -p "$data"
