@@ -274,8 +274,8 @@ ensure_sshd() {
   fi
   # The metadata guard's test loads the real nftables rules (inside its own network namespace, never this machine's
   # firewall): it needs nft, and fails saying so when it is missing.
-  if ! [ -x /usr/sbin/nft ]; then
-    apt_install nftables >/dev/null || log "nft is missing (install 'nftables' as root): the metadata guard test will fail"
+  if ! [ -x /usr/sbin/nft ] || ! command -v ip >/dev/null; then
+    apt_install nftables iproute2 >/dev/null || log "nft or ip is missing (install 'nftables' and 'iproute2' as root): the metadata guard test will fail"
   fi
 }
 
