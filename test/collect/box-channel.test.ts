@@ -123,11 +123,19 @@ describe('BoxChannel over a real chainctl serve process', () => {
     expect((died as Error).message).toContain('chainctl: not installed');
   });
 
-  it('restarts the stream from the committed cursor when the runtime sends an event it cannot validate', async () => {
-    // A real process speaking the protocol: the first subscription gets a broken event, later ones a good one.
-    runtime = createLocalRuntime();
-    const marker = join(runtime.dir, 'sent-broken');
-    const script = `
+  // The subscribe answer and the event after it reach the channel in one read or in two, as the machine's load has
+  // it; both orders are forced here. In one read, the broken event drops the channel before the subscribe call has
+  // bound its answer: that order once left the subscription bound to the dead channel, never to be restarted.
+  it.each([
+    { order: 'in separate writes', together: false },
+    { order: 'in one write with the subscribe answer', together: true },
+  ])(
+    'restarts the stream from the committed cursor when the runtime sends an event it cannot validate ($order)',
+    async ({ together }) => {
+      // A real process speaking the protocol: the first subscription gets a broken event, later ones a good one.
+      runtime = createLocalRuntime();
+      const marker = join(runtime.dir, 'sent-broken');
+      const script = `
       const rl = require('node:readline').createInterface({ input: process.stdin });
       const out = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
       out({ v: 1, type: 'hello', protocol: 1, version: 'fake', root: '/' });
@@ -135,27 +143,31 @@ describe('BoxChannel over a real chainctl serve process', () => {
       rl.on('line', (line) => {
         const req = JSON.parse(line);
         if (req.op !== 'subscribe') return out({ v: 1, type: 'response', id: req.id, ok: true, result: { ok: true } });
-        out({ v: 1, type: 'response', id: req.id, ok: true, result: { subscription: 's1' } });
+        const answer = { v: 1, type: 'response', id: req.id, ok: true, result: { subscription: 's1' } };
         const event = { run_id: 'r', seq: 1, step: 'a', kind: 'started', status: 'running', timestamp: new Date().toISOString() };
         const first = !fs.existsSync(${JSON.stringify(marker)});
         fs.writeFileSync(${JSON.stringify(marker)}, 'x');
-        out({ v: 1, type: 'event', subscription: 's1', cursor: 'j1:10', event: first ? { ...event, seq: 'one' } : event });
+        const sent = { v: 1, type: 'event', subscription: 's1', cursor: 'j1:10', event: first ? { ...event, seq: 'one' } : event };
+        if (${together}) return process.stdout.write(JSON.stringify(answer) + '\\n' + JSON.stringify(sent) + '\\n');
+        out(answer);
+        out(sent);
       });`;
-    channel = new BoxChannel({
-      boxId: 'b6',
-      open: localProcessTransport([process.execPath, '-e', script]),
-      reopenDelayMs: { initial: 20, max: 50 },
-    });
-    const seen: { seq: number; cursor: string }[] = [];
-    let restarts = 0;
-    await channel.subscribe({
-      resumeFrom: () => 'j1:0',
-      onRestart: () => restarts++,
-      onEvent: (event, cursor) => seen.push({ seq: event.seq, cursor }),
-    });
-    // Generous: a node process start takes seconds on a loaded 2-core machine.
-    await waitFor('the good event after the restart', () => seen.length === 1, 40_000);
-    expect(restarts).toBe(1);
-    expect(seen).toEqual([{ seq: 1, cursor: 'j1:10' }]);
-  });
+      channel = new BoxChannel({
+        boxId: 'b6',
+        open: localProcessTransport([process.execPath, '-e', script]),
+        reopenDelayMs: { initial: 20, max: 50 },
+      });
+      const seen: { seq: number; cursor: string }[] = [];
+      let restarts = 0;
+      await channel.subscribe({
+        resumeFrom: () => 'j1:0',
+        onRestart: () => restarts++,
+        onEvent: (event, cursor) => seen.push({ seq: event.seq, cursor }),
+      });
+      // Generous: a node process start takes seconds on a loaded 2-core machine.
+      await waitFor('the good event after the restart', () => seen.length === 1, 40_000);
+      expect(restarts).toBe(1);
+      expect(seen).toEqual([{ seq: 1, cursor: 'j1:10' }]);
+    },
+  );
 });

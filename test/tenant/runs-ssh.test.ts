@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootstrapBox, buildRuntimeRelease, deployToBox } from '@paddock/fleet';
+import { text } from 'node:stream/consumers';
+import { bootstrapBox, boxServeCommand, buildRuntimeRelease, deployToBox, type SshPool } from '@paddock/fleet';
+import { BoxGateway, sshGatewayConnector } from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
@@ -11,6 +13,7 @@ import { registerTestBox, type SignedUp, signUp, startTenantTestApp } from './su
 // The whole path over real SSH: the real runtime release deployed to a test box (sshd on loopback), the API
 // reaching it the production way (box row → decrypted key → pinned host key → `paddock-service serve`).
 let fleet: TestFleet;
+let pool: SshPool;
 let outDir: string;
 let t: TestApp;
 let sync: BoxSync;
@@ -22,7 +25,7 @@ beforeAll(async () => {
   fleet = await createTestFleet(1);
   const box = fleet.boxes[0];
   if (!box) throw new Error('no test box');
-  const pool = fleet.pool();
+  pool = fleet.pool();
   const release = await buildRuntimeRelease({
     runtimeDir: join(import.meta.dirname, '../../packages/runtime'),
     outDir: join(outDir, 'rt-api'),
@@ -92,10 +95,38 @@ describe('runs and decisions over SSH on a deployed box', () => {
     expect(stored).toMatchObject({ status: 'approved', note: 'over ssh', decidedByUserId: tenant.userId });
 
     // The channel survives a dropped SSH connection: the next request reopens it.
-    expect(await fleet.boxes[0]?.dropConnections()).toBeGreaterThan(0);
+    const box = fleet.boxes[0];
+    if (!box) throw new Error('no test box');
+    expect(await box.dropConnections()).toBeGreaterThan(0);
     const after = await get(`/v1/runs/${runId}/steps/draft/output`);
     expect(after.statusCode).toBe(200);
     expect(after.body).toBe('draft about herons\n');
+
+    // The pool notices a drop only when it reads the socket's close, which can come after the next request took the
+    // dropped connection (in the API, whenever the box's sshd dies slower than the request's database queries: a
+    // loaded machine). Here both ways of reaching the box follow the drop at once, over the fleet's pool, so they
+    // meet that connection every time: each must be asked again on a fresh one, never answered 503.
+    const { runtimeRunId } = await t.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+    const connector = sshGatewayConnector({
+      ssh: pool,
+      target: async () => fleet.target(box),
+      serveCommand: boxServeCommand(),
+    });
+    for (let drop = 0; drop < 5; drop++) {
+      const direct = new BoxGateway({ connector }); // no serve channel open yet: the request opens one
+      try {
+        await pool.connect(fleet.target(box)); // the pooled connection the drop cuts
+        expect(await box.dropConnections()).toBeGreaterThan(0);
+        const [file, listed] = await Promise.all([
+          direct.readStepOutput(boxId, runtimeRunId as string, 'draft', 1000),
+          direct.request(boxId, { op: 'list' }),
+        ]);
+        expect({ drop, text: file && (await text(file.stream)) }).toEqual({ drop, text: 'draft about herons\n' });
+        expect(listed.runs.map((r) => r.run_id)).toContain(runtimeRunId);
+      } finally {
+        await direct.close();
+      }
+    }
     const list = await t.boxes.request(boxId, { op: 'list' });
     expect(list.runs.map((r) => r.run_id)).toContain(runId);
   }, 180_000);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { type BoxLayout, checkLayout, DEFAULT_BOX_LAYOUT, layoutPaths } from './deploy/box-layout';
 import { type ShellCommand, sh } from './shell';
+import type { RemoteProcess } from './ssh-connection';
 import type { BoxTarget } from './ssh-options';
 import type { SshPool } from './ssh-pool';
 
@@ -88,8 +89,18 @@ export function sshTransport(
   command: ShellCommand = boxServeCommand(),
 ) {
   return async (): Promise<ChannelTransport> => {
-    const connection = await pool.connect(typeof target === 'function' ? await target() : target);
-    const remote = await connection.spawn(command);
+    const resolved = typeof target === 'function' ? await target() : target;
+    const connection = await pool.connect(resolved);
+    let remote: RemoteProcess;
+    try {
+      remote = await connection.spawn(command);
+    } catch (error) {
+      // The pool hands out its connection until it reads the link's close, which can come after the box dropped
+      // it: a serve channel that failed to start only because it took that connection is started once more on the
+      // fresh one the pool now dials (nothing was asked of the runtime yet). A live connection's refusal stands.
+      if (connection.alive) throw error;
+      remote = await (await pool.connect(resolved)).spawn(command);
+    }
     const closed = remote.exited.then(() => undefined);
     remote.channel.on('error', () => {});
     return {

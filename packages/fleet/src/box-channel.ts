@@ -385,6 +385,10 @@ export class BoxChannel {
         since = await sub.options.onCursorRefused(since as string, error);
         answer = await ask(since);
       }
+      // The answer and a line that broke the channel can come in one read: the channel was then dropped (which
+      // forgot every subscription id so that the reopen subscribes again) before this line runs. Binding the dead
+      // channel's id now would make the reopen skip this subscription, and its stream would never restart.
+      if (!sub.active || this.live !== live) return;
       sub.remoteId = answer.subscription;
     } catch (error) {
       // A subscription the runtime may have made but we never learnt the id of would push events nobody reads.

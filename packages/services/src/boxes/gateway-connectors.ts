@@ -9,11 +9,12 @@ import {
   type OpenTransport,
   type RemoteProcess,
   type ShellCommand,
+  type SshConnection,
   type SshPool,
   sh,
   sshTransport,
 } from '@paddock/fleet';
-import type { GatewayConnector } from './box-gateway';
+import type { BoxFile, GatewayConnector } from './box-gateway';
 
 export interface SshGatewayConnectorOptions {
   ssh: SshPool;
@@ -41,26 +42,46 @@ export function sshGatewayConnector(options: SshGatewayConnectorOptions): Gatewa
   return {
     transport: (boxId) => sshTransport(options.ssh, () => options.target(boxId), options.serveCommand),
     async readFile(boxId, output, maxBytes) {
-      const connection = await options.ssh.connect(await options.target(boxId));
-      const remote = await connection.spawn(sh`${service} output ${output.runId} ${output.step} ${String(maxBytes)}`);
-      let header: string;
+      const target = await options.target(boxId);
+      const command = sh`${service} output ${output.runId} ${output.step} ${String(maxBytes)}`;
+      const connection = await options.ssh.connect(target);
       try {
-        header = await readHeaderLine(remote, options.statTimeoutMs ?? 10_000);
+        return await readOutput(connection, command, options.statTimeoutMs ?? 10_000);
       } catch (error) {
-        remote.close();
-        throw error;
+        // The pool hands out its open connection until it sees the link go, which can be after the box dropped it
+        // (the box's sshd processes still dying, the close not read yet): the read then fails only because it took
+        // that connection. It is asked once more, on the fresh connection the pool now dials; a read does nothing
+        // on the box, so repeating it is safe. A failure on a connection that is still up is the box's answer.
+        if (connection.alive) throw error;
+        return readOutput(await options.ssh.connect(target), command, options.statTimeoutMs ?? 10_000);
       }
-      if (MISSING.has(header)) {
-        remote.close();
-        return undefined;
-      }
-      if (!/^\d{1,15}$/.test(header)) {
-        remote.close();
-        throw new AppError('box_unavailable', `The workspace's box answered a step output read with nonsense.`);
-      }
-      return { size: Number(header), stream: remote.channel };
     },
   };
+}
+
+/** One `paddock-service output` exec: undefined when the step has no readable output, else its size and stream. */
+async function readOutput(
+  connection: SshConnection,
+  command: ShellCommand,
+  statTimeoutMs: number,
+): Promise<BoxFile | undefined> {
+  const remote = await connection.spawn(command);
+  let header: string;
+  try {
+    header = await readHeaderLine(remote, statTimeoutMs);
+  } catch (error) {
+    remote.close();
+    throw error;
+  }
+  if (MISSING.has(header)) {
+    remote.close();
+    return undefined;
+  }
+  if (!/^\d{1,15}$/.test(header)) {
+    remote.close();
+    throw new AppError('box_unavailable', `The workspace's box answered a step output read with nonsense.`);
+  }
+  return { size: Number(header), stream: remote.channel };
 }
 
 /**
