@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator, TEST_FRONT_DOOR, type TestApp } from '../../apps/api/src/test-app';
+import { aliasBombDefinition } from '../support/hostile-chains';
 import { signUp, signUpWithPassword, signupRequest, startTenantTestApp } from './support';
 
 const signupBody = (label: string) => {
@@ -192,14 +193,7 @@ describe('hostile chain definitions', () => {
 
   it('answers an alias bomb with a located 400 and stores nothing', async () => {
     const ws = await signUp(t.app, 'bomb');
-    const levels = ['l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++)
-      levels.push(
-        `l${i}: &l${i} [${Array(10)
-          .fill(`*l${i - 1}`)
-          .join(', ')}]`,
-      );
-    const definition = `name: bomb\nagents:\n  s:\n    run: echo\n    env:\n${levels.map((l) => `      ${l}`).join('\n')}\n`;
+    const definition = aliasBombDefinition();
     const reply = await t.app.inject({
       method: 'POST',
       url: '/v1/chains',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { aliasBombDefinition } from '../../../test/support/hostile-chains';
 import { parseChainDefinition } from './chain-parse';
 import { MAX_CHAIN_STEPS } from './chain-schema';
 
@@ -28,15 +29,7 @@ describe('parseChainDefinition on hostile input', () => {
   });
 
   it('refuses an alias bomb (each level ten aliases of the one before) with an error instead of expanding it', () => {
-    const levels = ['l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++)
-      levels.push(
-        `l${i}: &l${i} [${Array(10)
-          .fill(`*l${i - 1}`)
-          .join(', ')}]`,
-      );
-    const text = `name: bomb\nagents:\n  s:\n    run: echo\n    env:\n${levels.map((l) => `      ${l}`).join('\n')}\n`;
-    const result = parseChainDefinition(text, 'chain.yaml');
+    const result = parseChainDefinition(aliasBombDefinition(), 'chain.yaml');
     expect(result).toEqual({
       ok: false,
       errors: [expect.objectContaining({ message: expect.stringMatching(/alias/) })],
