@@ -3,9 +3,11 @@ import type { PrismaClient } from '@paddock/db';
 import type { JobHandlers, Queues } from '@paddock/jobs';
 import type { BoxLayout, SshPool } from '@paddock/fleet';
 import {
+  advanceRollout,
   advanceWorkflow,
   type BoxSyncDeps,
   pushTenantSecrets,
+  type RolloutDeps,
   runProbe,
   stageChainVersion,
   startProvisioning,
@@ -21,6 +23,8 @@ export interface HandlerDeps {
   workflows: WorkflowRegistry;
   /** Box access for the box-sync jobs (chain sync and staging, secrets push): the worker's vault and SSH pool. */
   boxes: { vault: Vault; ssh: SshPool; layout?: BoxLayout; stagingPollMs?: number };
+  /** Fleet rollouts: the database (and a pg pool for the rollout's advisory lock), releases and box access. */
+  rollouts: RolloutDeps;
 }
 
 /**
@@ -67,5 +71,11 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
     'chain.sync': (payload, context) => syncChainVersion(boxSyncDeps(), payload, context),
     'chain.stage': (payload, context) => stageChainVersion(boxSyncDeps(), payload, context),
     'secrets.push': (payload, context) => pushTenantSecrets(boxSyncDeps(), payload, context),
+    'rollout.advance': (payload, context) => {
+      if (!deps.rollouts) {
+        throw new AppError('internal', 'this worker was started without { rollouts }: rollouts cannot advance');
+      }
+      return advanceRollout(deps.rollouts, payload, context);
+    },
   };
 }

@@ -55,6 +55,15 @@ const workers = startWorkers({
     queues,
     workflows: createTenantWorkflows(provisioning),
     boxes: { vault, ssh: provisioning.ssh },
+    rollouts: {
+      prisma,
+      pg: pgPool,
+      queues,
+      vault,
+      ssh: provisioning.ssh,
+      releaseDir: config.RELEASE_DIR,
+      ...(provisioning.recorder ? { recorder: provisioning.recorder } : {}),
+    },
   }),
   logger,
   concurrency: {

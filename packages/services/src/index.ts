@@ -95,6 +95,8 @@ export { loadBoxTarget, sshKeyVaultContext } from './boxes/box-target';
 export { type PublishedRelease, publishRuntimeRelease, type RuntimeReleaseSource } from './releases/publish-release';
 export { findCurrentRelease, loadCurrentRelease, loadLocalRelease } from './releases/current-release';
 export { ensureCurrentRelease } from './releases/ensure-current-release';
+export * from './rollouts/index';
+export { listReleases, type ReleaseView } from './releases/list-releases';
 export type { ProviderRegistry, ProvisioningDeps } from './provisioning/provisioning-deps';
 export { createTenantWorkflows } from './provisioning/tenant-workflows';
 export { PROVISION_STEPS, provisionWorkflow, provisioningAlertKey } from './provisioning/provision-workflow';

@@ -5,6 +5,7 @@ import { PasswordWorkGate } from '../http/password-work';
 import { createRateLimiter } from '../http/rate-limit';
 import { registerOperatorJobRoutes } from './operator/jobs';
 import { registerOperatorQuarantineRoutes } from './operator/quarantine';
+import { registerOperatorRolloutRoutes } from './operator/rollouts';
 import { registerOperatorSessionRoutes } from './operator/sessions';
 import { registerOperatorTenantRoutes } from './operator/tenants';
 import { registerOperatorWorkflowRoutes } from './operator/workflows';
@@ -29,6 +30,7 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorWorkflowRoutes(app, deps);
   registerOperatorTenantRoutes(app, deps);
   registerOperatorQuarantineRoutes(app, deps);
+  registerOperatorRolloutRoutes(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
 }
