@@ -284,4 +284,35 @@ describe('fleet rollouts through the operator API', () => {
     const jobs = await t.prisma.jobRecord.findMany({ where: { jobId: { startsWith: `rollout-${id}-` } } });
     expect(jobs.some((job) => job.workerId === 'worker-heir')).toBe(true);
   }, 300_000);
+
+  it('builds a release from the runtime source on request, which new boxes get only once rolled out', async () => {
+    const reply = await post('/v1/operator/releases', { node: 'system', notes: 'built for the API test' });
+    expect(reply.statusCode, reply.body).toBe(202);
+    const { jobRecordId } = reply.json() as { jobRecordId: string };
+    const job = await waitUntil(
+      'the release build to finish',
+      async () => {
+        const row = await t.prisma.jobRecord.findUniqueOrThrow({ where: { id: jobRecordId } });
+        return row.status === 'succeeded' || row.status === 'failed' ? row : undefined;
+      },
+      120_000,
+    );
+    expect(job.status, job.error ?? '').toBe('succeeded');
+    const version = (job.output as { version: string }).version;
+    const releases = (await get('/v1/operator/releases')).json().releases as {
+      version: string;
+      current: boolean;
+      notes: string | null;
+      promotedAt: string | null;
+    }[];
+    expect(releases.find((r) => r.version === version)).toMatchObject({
+      notes: 'built for the API test',
+      current: false,
+      promotedAt: null,
+    });
+    expect(releases.find((r) => r.current)?.version).not.toBe(version);
+    const audit = await t.prisma.auditLog.findFirstOrThrow({ where: { action: 'release.publish' } });
+    expect(audit.targetId).toBe(jobRecordId);
+    expect((await post('/v1/operator/releases', { node: 'docker' })).statusCode).toBe(400);
+  }, 180_000);
 });

@@ -75,6 +75,20 @@ export const jobCatalog = {
     backoff: { type: 'exponential', delayMs: 1_000 },
     timeoutMs: 2 * 60_000,
   }),
+  'release.publish': defineJob({
+    name: 'release.publish',
+    queue: 'control',
+    description:
+      'Builds the box runtime from packages/runtime into the release directory and records it (content-addressed: the same code twice is one release). Not promoted unless asked: a successful rollout promotes it, so new boxes get it only then.',
+    payload: z.object({
+      notes: z.string().max(500).optional(),
+      node: z.enum(['system', 'bundled']).optional(),
+      promote: z.boolean().default(false),
+    }),
+    attempts: 2,
+    backoff: { type: 'fixed', delayMs: 5_000 },
+    timeoutMs: 10 * 60_000,
+  }),
   'rollout.advance': defineJob({
     name: 'rollout.advance',
     queue: 'fleet',

@@ -97,6 +97,7 @@ export { findCurrentRelease, loadCurrentRelease, loadLocalRelease } from './rele
 export { ensureCurrentRelease } from './releases/ensure-current-release';
 export * from './rollouts/index';
 export { listReleases, type ReleaseView } from './releases/list-releases';
+export { requestReleasePublish } from './releases/request-release';
 export type { ProviderRegistry, ProvisioningDeps } from './provisioning/provisioning-deps';
 export { createTenantWorkflows } from './provisioning/tenant-workflows';
 export { PROVISION_STEPS, provisionWorkflow, provisioningAlertKey } from './provisioning/provision-workflow';

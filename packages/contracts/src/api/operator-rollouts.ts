@@ -99,3 +99,19 @@ export const ReleaseSchema = z.object({
   createdAt: z.string().datetime(),
 });
 export const ListReleasesReplySchema = z.object({ releases: z.array(ReleaseSchema) });
+
+export const PublishReleaseBodySchema = z
+  .object({
+    notes: z.string().max(500).optional(),
+    node: z
+      .enum(['system', 'bundled'])
+      .optional()
+      .describe(
+        "`bundled`: the release carries a Node LTS; `system`: boxes run it with their own Node >= 20. Default: the worker's configuration",
+      ),
+  })
+  .strict();
+export const PublishReleaseReplySchema = z.object({
+  jobRecordId: z.string().describe('Follow the build with GET /v1/operator/jobs/:id'),
+  jobId: z.string(),
+});

@@ -3,13 +3,22 @@ import {
   ListReleasesReplySchema,
   ListRolloutsQuerySchema,
   ListRolloutsReplySchema,
+  PublishReleaseBodySchema,
+  PublishReleaseReplySchema,
   RolloutActionParamsSchema,
   RolloutActionReplySchema,
   RolloutDetailSchema,
   RolloutStartedReplySchema,
   StartRolloutBodySchema,
 } from '@paddock/contracts/api/operator-rollouts';
-import { controlRollout, getRollout, listReleases, listRollouts, startRollout } from '@paddock/services';
+import {
+  controlRollout,
+  getRollout,
+  listReleases,
+  listRollouts,
+  requestReleasePublish,
+  startRollout,
+} from '@paddock/services';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -44,6 +53,20 @@ export function registerOperatorRolloutRoutes(
       },
     },
     async () => ({ releases: await listReleases(deps.prisma) }),
+  );
+
+  api.post(
+    '/v1/operator/releases',
+    {
+      onRequest,
+      schema: {
+        ...common,
+        summary: 'Build a release from the runtime source (a worker job); it is not promoted until a rollout succeeds',
+        body: PublishReleaseBodySchema,
+        response: { 202: PublishReleaseReplySchema, ...errors },
+      },
+    },
+    async (request, reply) => reply.status(202).send(await requestReleasePublish(deps, request.body, actorOf(request))),
   );
 
   api.get(
