@@ -177,7 +177,7 @@ case "${1:-}" in
   # The control plane's long-lived query channel: JSON lines on stdin/stdout (see packages/fleet box-channel.ts).
   serve) as_runtime "$chainctl" serve --stdio ;;
   running-release) running_release ;;
-  output) output "${2:-}" "${3:-}" "${4:-}" ;;
+  output) output "${2:-}" "${3:-}" "${4:-}" "${5:-}" ;;
   status)
     if daemon_running; then exit 0; fi
     echo 'not running'

@@ -411,9 +411,7 @@ export class Daemon {
         const steps = downstreamOf(run.chain, [action.from]);
         // The replaced attempts' events stay: history (the `replayed` event starts the steps' next round, and their
         // attempt numbers go on), and what the control plane has not collected yet is still there to collect.
-        const files = run.events
-          .filter((e) => steps.has(e.step))
-          .map((e) => eventFileName(e.seq, e.step, e.kind));
+        const files = run.events.filter((e) => steps.has(e.step)).map((e) => eventFileName(e.seq, e.step, e.kind));
         // Even one still launching (its `started` not written yet) belongs to the attempt being replayed.
         for (const step of steps) {
           const entry = run.active.get(step);

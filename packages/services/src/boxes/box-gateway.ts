@@ -140,7 +140,12 @@ export class BoxGateway {
     try {
       file = await this.options.connector.readFile(
         boxId,
-        { runId: runtimeRunId, step, ...(attempt === undefined ? {} : { attempt }), root: () => this.runtimeRoot(boxId) },
+        {
+          runId: runtimeRunId,
+          step,
+          ...(attempt === undefined ? {} : { attempt }),
+          root: () => this.runtimeRoot(boxId),
+        },
         maxBytes,
       );
     } catch (error) {

@@ -101,7 +101,6 @@ export function newRunModel(run: RunState, steps: StepState[], graph?: Map<strin
   };
 }
 
-
 export function stepRow(model: RunModel, name: string, attempt: number): StepState {
   let attempts = model.steps.get(name);
   if (!attempts) {
@@ -172,4 +171,3 @@ export function nextPosition(model: RunModel): number {
   }
   return max + 1;
 }
-

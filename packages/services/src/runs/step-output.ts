@@ -42,7 +42,9 @@ export async function readStepOutput(
   if (run.attempt === null) {
     throw new AppError(
       'not_found',
-      attempt === undefined ? `Run ${runId} has no step ${step}.` : `Step ${step} of run ${runId} has no attempt ${attempt}.`,
+      attempt === undefined
+        ? `Run ${runId} has no step ${step}.`
+        : `Step ${step} of run ${runId} has no attempt ${attempt}.`,
     );
   }
   const target = onBox(run);
@@ -55,6 +57,7 @@ export async function readStepOutput(
     maxBytes,
     legacy ? undefined : run.attempt,
   );
-  if (!file) throw new AppError('not_found', `Attempt ${run.attempt} of step ${step} of run ${runId} has no output yet.`);
+  if (!file)
+    throw new AppError('not_found', `Attempt ${run.attempt} of step ${step} of run ${runId} has no output yet.`);
   return { ...file, truncated: file.size > maxBytes, attempt: run.attempt };
 }

@@ -126,7 +126,7 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
         ...common,
         summary: "A step's output as the box keeps it (text, at most maxBytes from its start)",
         description:
-          'Read from the box and streamed: the current attempt\'s output, or the one named by `attempt` (every ' +
+          "Read from the box and streamed: the current attempt's output, or the one named by `attempt` (every " +
           'attempt keeps its own). `x-output-attempt` names the attempt read, `x-output-bytes` gives the whole ' +
           'size, `x-output-truncated` whether only the first maxBytes are sent.',
         params: StepOutputParamsSchema,
