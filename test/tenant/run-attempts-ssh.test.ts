@@ -11,7 +11,7 @@ let world: SshRunsWorld;
 const FLAKY_CHAIN = `name: flaky
 agents:
   work:
-    idle_timeout: 1s
+    idle_timeout: 2s
     retries: 1
     backoff: 10ms
     run: |
@@ -134,7 +134,7 @@ describe('every attempt of a step is kept', () => {
       { attempt: 1, current: false, status: 'failed', tokensIn: 100, tokensOut: 10, costMicros: '1000' },
       { attempt: 2, current: true, status: 'succeeded', tokensIn: 200, tokensOut: 20, costMicros: '2000' },
     ]);
-    expect(work.attempts[0]?.error).toMatch(/no terminal output for 1s/);
+    expect(work.attempts[0]?.error).toMatch(/no terminal output for 2s/);
     expect(work).toMatchObject({ attempt: 2, status: 'succeeded', tokensIn: 300, tokensOut: 30, costMicros: '3000' });
     expect(run).toMatchObject({ tokensIn: 300, tokensOut: 30, costMicros: '3000' });
     expectTotalsAreSums(run);
