@@ -151,6 +151,12 @@ describe('every attempt of a step is kept', () => {
     expect(second).toMatchObject({ status: 200, body: expect.stringContaining('second try'), attempt: '2' });
     expect(second.body).not.toContain('first try');
     expect(await outputOf(runId, 'work')).toEqual(second);
+    expect(await outputOf(runId, 'work', 3)).toMatchObject({ status: 404 });
+    for (const bad of ['0', '-1', 'x', '1.5', '99999999999']) {
+      const refused = await get(`/v1/runs/${runId}/steps/work/output?attempt=${bad}`);
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error.code).toEqual(expect.any(String));
+    }
     expect(await onBox(`${runId}/steps/work/attempts/1/pty.log`)).toContain('first try');
     expect(await onBox(`${runId}/steps/work/attempts/1/pty.log`)).not.toContain('second try');
     expect(await onBox(`${runId}/steps/work/attempts/2/pty.log`)).toContain('second try');
