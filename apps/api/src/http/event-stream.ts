@@ -25,3 +25,24 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
   request.raw.on('close', () => left.abort());
   return { raw, left: left.signal };
 }
+
+/** One Server-Sent Event. `data` is sent as one JSON line (JSON never holds a raw newline, so it needs no splitting). */
+export interface SseFrame {
+  event: string;
+  id?: string | number;
+  data: unknown;
+}
+
+/**
+ * Writes one event: the only place SSE frames are put together. `id` must be a single line (numbers and our ids are).
+ * Returns what `write` returned: false means the client is reading slower than we write (wait for `drain`).
+ */
+export function writeEvent(raw: ServerResponse, frame: SseFrame): boolean {
+  const id = frame.id === undefined ? '' : `id: ${String(frame.id).replace(/[\r\n]/g, '')}\n`;
+  return raw.write(`${id}event: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`);
+}
+
+/** A comment line (keep-alive): clients ignore it, proxies see traffic. */
+export function writeComment(raw: ServerResponse, text: string): boolean {
+  return raw.write(`: ${text.replace(/[\r\n]/g, ' ')}\n\n`);
+}
