@@ -51,7 +51,7 @@ export interface BoxTerminal {
 }
 
 /**
- * Pushes held until `begin()`: those read in the same chunk as the answer (one SSH read, a few at most). A box that
+ * Pushes held until `begin()`: those read with the answer or just after it (one SSH read, a few at most). A box that
  * sends more before the caller begins breaks the stream.
  */
 const MAX_EARLY_CHUNKS = 32;
@@ -133,15 +133,15 @@ export async function openBoxTerminal(options: {
   };
 
   channel.listenTerminal(STREAM, {
+    // The answer and the first pushes often arrive in one read: the lines after the answer are handled before the
+    // awaited answer resumes this function, so they are held (bounded) rather than taken for a box that broke order.
     onChunk: (offset, data) => {
       if (begun) return takeChunk(offset, data);
-      if (!opened) return broken('the box sent terminal bytes before its answer');
       held.push({ offset, data });
       if (held.length > MAX_EARLY_CHUNKS) broken('the box sent too many terminal bytes at once');
     },
     onEnd: (end) => {
       if (begun) return takeEnd(end);
-      if (!opened) return broken('the box ended the terminal stream before its answer');
       held.push({ end });
     },
     onInvalid: broken,
