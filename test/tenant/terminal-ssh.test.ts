@@ -93,10 +93,16 @@ function terminal(runId: string, step: string, tenant: SignedUp = world.tenant, 
 
 /** Waits until the terminal's bytes hold `text`; a stream that ends first fails with what it said. */
 async function shows(sse: SseReader, text: string): Promise<void> {
-  await sse.next(`"${text}" on the terminal`, () => bytesOf(sse.received).includes(text)).catch((error: Error) => {
-    const end = sse.received.find((e) => e.event === 'end');
-    throw new Error(`${error.message}${end ? `; its end said ${end.data}` : ''}`);
-  });
+  await sse
+    .next(`"${text}" on the terminal`, () => bytesOf(sse.received).includes(text))
+    .catch((error: Error) => {
+      const end = sse.received.find((e) => e.event === 'end');
+      throw new Error(`${error.message}${end ? `; its end said ${end.data}` : ''}`);
+    });
+}
+
+async function errorCode(response: Response): Promise<string> {
+  return ((await response.json()) as { error: { code: string } }).error.code;
 }
 
 /** The terminal's bytes so far, from its `output` events. */
@@ -157,7 +163,7 @@ describe('GET /v1/runs/:id/steps/:step/terminal on a real box', () => {
     const stranger = await signUp(world.t.app, 'terminal-stranger');
     const foreign = await terminal(runId, 'paint', stranger);
     expect(foreign.status).toBe(404);
-    expect((await foreign.json()).error.code).toBe('not_found');
+    expect(await errorCode(foreign)).toBe('not_found');
     const unknownStep = await terminal(runId, 'nosuchstep');
     expect(unknownStep.status).toBe(404);
     const unknownRun = await terminal('7b0c1a52-4a55-4c1e-9a66-3b1f0c2d9e10', 'paint');
@@ -212,7 +218,7 @@ describe('GET /v1/runs/:id/steps/:step/terminal on a real box', () => {
 
     const second = await terminal(runId, 'paint');
     expect(second.status).toBe(429);
-    expect((await second.json()).error.code).toBe('too_many_streams');
+    expect(await errorCode(second)).toBe('too_many_streams');
 
     leaving.abort();
     await sse.finished();

@@ -1,3 +1,5 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAppError } from '@paddock/contracts';
 import { type ChannelTransport, localProcessTransport } from '@paddock/fleet';
@@ -17,7 +19,7 @@ afterEach(async () => {
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
-function hostile(plan: { answer: object; lines: object[]; flood?: { from: number } }) {
+function hostile(plan: { answer: object; lines: object[]; flood?: { from: number; blockedFile?: string } }) {
   const transports: ChannelTransport[] = [];
   const open = localProcessTransport([process.execPath, SERVE], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOSTILE_PLAN: JSON.stringify(plan) },
@@ -32,12 +34,15 @@ function hostile(plan: { answer: object; lines: object[]; flood?: { from: number
   gateways.push(gateway);
   const chunks: Buffer[] = [];
   let end: BoxTerminalEnd | undefined;
-  const openTerminal = (maxBytes = 1 << 20, tailBytes = 1 << 20) =>
+  const openTerminal = (maxBytes = 1 << 20, tailBytes = 1 << 20, onChunk?: () => void) =>
     gateway.openTerminal(
       'box',
       { runtimeRunId: 'run-1', step: 'paint', maxBytes, tailBytes },
       {
-        onChunk: (_offset, data) => chunks.push(Buffer.from(data)),
+        onChunk: (_offset, data) => {
+          chunks.push(Buffer.from(data));
+          onChunk?.();
+        },
         onEnd: (e) => {
           end = e;
         },
@@ -103,6 +108,33 @@ describe('a tampered box on a terminal stream', () => {
     expect(await box.ended()).toMatchObject({ reason: 'limit', offset: 1_000_000 });
     expect(box.bytes().length).toBe(1_000_000);
     await box.transports[0]?.closed;
+  });
+
+  it('stops reading the box while paused: the box waits on its full pipe, nothing piles up here', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'terminal-pause-'));
+    const blockedFile = join(dir, 'blocked');
+    try {
+      const box = hostile({ answer: { attempt: 1, size: 0, start: 0 }, lines: [], flood: { from: 0, blockedFile } });
+      let paused = false;
+      const terminal = await box.openTerminal(8 << 20, 1 << 20, () => {
+        if (paused) return;
+        paused = true;
+        terminal.pause(); // as the route does when the HTTP socket cannot take more
+      });
+      terminal.begin();
+      // The box has written well past what was delivered and now waits on its pipe.
+      const blockedAt = await waitFor('the box to wait on its pipe', () => {
+        const at = existsSync(blockedFile) ? Number(readFileSync(blockedFile, 'utf8')) : 0;
+        return at >= 4 * 65_536 && at;
+      });
+      expect(box.bytes().length).toBe(65_536);
+      expect(blockedAt).toBeLessThan(8 << 20);
+      terminal.resume();
+      expect(await box.ended()).toMatchObject({ reason: 'limit', offset: 8 << 20 });
+      expect(box.bytes().length).toBe(8 << 20);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an answer that replays more than asked, or starts past the end', async () => {

@@ -33,6 +33,11 @@ const events = [
 /** `GET /v1/runs/:id/steps/:step/terminal`: a step's terminal, replayed and followed, as Server-Sent Events. */
 export function registerStepTerminalRoute(app: FastifyInstance, deps: ApiDeps): void {
   const stream = terminalStreamRoute(deps);
+  // Before the server waits for requests in flight: open terminal streams end with `end: stopped`.
+  app.addHook('preClose', (done) => {
+    stream.shutdown();
+    done();
+  });
   app.withTypeProvider<ZodTypeProvider>().get(
     '/v1/runs/:id/steps/:step/terminal',
     {
@@ -58,7 +63,7 @@ export function registerStepTerminalRoute(app: FastifyInstance, deps: ApiDeps): 
       },
     },
     async (request, reply) => {
-      await stream(request, reply, {
+      await stream.route(request, reply, {
         tenantId: tenantOf(request).tenantId,
         runId: request.params.id,
         step: request.params.step,

@@ -17,7 +17,7 @@ export const DEFAULT_TERMINAL_SETTINGS = {
 
 export type TerminalSettings = typeof DEFAULT_TERMINAL_SETTINGS;
 
-type Outcome = BoxTerminalEnd | { reason: 'timeout' | 'client_left' };
+type Outcome = BoxTerminalEnd | { reason: 'timeout' | 'client_left' | 'shutdown' };
 
 /**
  * The SSE answer of `GET /v1/runs/:id/steps/:step/terminal`: `start`, the log's bytes as `output` events (replay of
@@ -27,8 +27,13 @@ type Outcome = BoxTerminalEnd | { reason: 'timeout' | 'client_left' };
 export function terminalStreamRoute(deps: ApiDeps) {
   const settings = { ...DEFAULT_TERMINAL_SETTINGS, ...deps.terminals };
   const slots = new TerminalSlots({ redis: deps.redis, keyPrefix: deps.redisPrefix, limit: settings.streamsPerTenant });
+  /** Open streams, so a shutdown can end them (the server waits for requests in flight, and these last long). */
+  const open = new Set<(outcome: Outcome) => void>();
+  const shutdown = () => {
+    for (const settle of open) settle({ reason: 'shutdown' });
+  };
 
-  return async (
+  const route = async (
     request: FastifyRequest,
     reply: FastifyReply,
     input: { tenantId: string; runId: string; step: string; attempt?: number },
@@ -66,6 +71,7 @@ export function terminalStreamRoute(deps: ApiDeps) {
     );
     let keepAlive: NodeJS.Timeout | undefined;
     let deadline: NodeJS.Timeout | undefined;
+    open.add(settle);
     try {
       stream = openEventStream(request, reply);
       const { raw, left } = stream;
@@ -81,17 +87,20 @@ export function terminalStreamRoute(deps: ApiDeps) {
       opened.terminal.begin();
       const end = await outcome;
       if (end.reason === 'client_left') return;
-      if (end.reason === 'timeout') {
-        writeEvent(raw, { event: 'end', data: { reason: 'timeout', offset: next, status: null } });
+      if (end.reason === 'timeout' || end.reason === 'shutdown') {
+        const reason = end.reason === 'timeout' ? 'timeout' : 'stopped';
+        writeEvent(raw, { event: 'end', data: { reason, offset: next, status: null } });
         return;
       }
       if (end.reason !== 'ended') request.log.warn({ end }, 'terminal stream ended early');
       writeEvent(raw, { event: 'end', data: end });
     } finally {
+      open.delete(settle);
       clearInterval(keepAlive);
       clearTimeout(deadline);
       await opened.close().catch((error: unknown) => request.log.error({ err: error }, 'closing a terminal failed'));
       stream?.raw.end();
     }
   };
+  return { route, shutdown };
 }
