@@ -23,6 +23,8 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
   raw.flushHeaders();
   const left = new AbortController();
   request.raw.on('close', () => left.abort());
+  // A client that left while the stream was being prepared (a box asked first) sends no 'close' any more.
+  if (request.raw.socket?.destroyed) left.abort();
   return { raw, left: left.signal };
 }
 

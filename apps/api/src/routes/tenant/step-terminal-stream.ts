@@ -41,6 +41,8 @@ export function terminalStreamRoute(deps: ApiDeps) {
     let stream: EventStream | undefined;
     /** The next byte of the log not sent yet. */
     let next = 0;
+    /** The box is paused until the socket drains. */
+    let waiting = false;
     let settle: (outcome: Outcome) => void = () => {};
     const outcome = new Promise<Outcome>((resolve) => {
       settle = resolve;
@@ -61,9 +63,13 @@ export function terminalStreamRoute(deps: ApiDeps) {
             id: offset + data.length,
             data: { offset, data: data.toString('base64') },
           });
-          if (!writable) {
+          if (!writable && !waiting) {
+            waiting = true;
             opened.terminal.pause();
-            raw.once('drain', () => opened.terminal.resume());
+            raw.once('drain', () => {
+              waiting = false;
+              opened.terminal.resume();
+            });
           }
         },
         onEnd: (end) => settle(end),
@@ -76,6 +82,7 @@ export function terminalStreamRoute(deps: ApiDeps) {
       stream = openEventStream(request, reply);
       const { raw, left } = stream;
       left.addEventListener('abort', () => settle({ reason: 'client_left' }), { once: true });
+      if (left.aborted) settle({ reason: 'client_left' });
       deadline = setTimeout(() => settle({ reason: 'timeout' }), MAX_STREAM_MS);
       keepAlive = setInterval(() => writeComment(raw, 'keep-alive'), KEEP_ALIVE_MS);
       const { attempt, size, start } = opened.terminal.opened;
