@@ -98,7 +98,7 @@ describe('terminal streams', () => {
     await waitFor('the second line, live', () => seen.bytes().includes('green-two'));
     expect(seen.end).toBeUndefined();
     writeFileSync(join(flags, 'go-2'), '');
-    await waitFor('the end of the stream', () => seen.end);
+    await waitFor('the end of the stream', () => seen.end, 60_000);
     expect(seen.end).toMatchObject({ reason: 'ended', status: 'complete' });
     const whole = readFileSync(log);
     expect(seen.bytes().equals(whole)).toBe(true);
@@ -111,14 +111,18 @@ describe('terminal streams', () => {
       at += chunk.data.length;
     }
     await terminal.close();
-  });
+  }, 120_000);
 
   it('replays only the tail of a long log and says where it starts', async () => {
     await startRun('long-1', 'name: long\nagents:\n  spill:\n    run: "yes 0123456789abcdef | head -c 300000"\n');
-    await waitFor('the run to finish', async () => {
-      const status = await gateway.request('box', { op: 'status', run_id: 'long-1' });
-      return status.finished;
-    });
+    await waitFor(
+      'the run to finish',
+      async () => {
+        const status = await gateway.request('box', { op: 'status', run_id: 'long-1' });
+        return status.finished;
+      },
+      60_000,
+    );
     const whole = readFileSync(logOf('long-1', 'spill'));
     expect(whole.length).toBeGreaterThan(300_000);
     const seen = collect();
@@ -129,7 +133,7 @@ describe('terminal streams', () => {
     );
     expect(terminal.opened).toEqual({ stream: 't1', attempt: 1, size: whole.length, start: whole.length - 100_000 });
     terminal.begin();
-    await waitFor('the end', () => seen.end);
+    await waitFor('the end', () => seen.end, 60_000);
     expect(seen.end?.reason).toBe('ended');
     expect(seen.bytes().equals(whole.subarray(whole.length - 100_000))).toBe(true);
 
@@ -141,26 +145,63 @@ describe('terminal streams', () => {
       capped.handlers,
     );
     small.begin();
-    await waitFor('the cut', () => capped.end);
+    await waitFor('the cut', () => capped.end, 60_000);
     expect(capped.end?.reason).toBe('limit');
     expect(capped.bytes().length).toBe(70_000);
-  });
+  }, 120_000);
 
-  it('refuses unknown runs, steps and attempts, and logs that are links or outside the run', async () => {
+  it("streams an earlier attempt's terminal with `attempt`, the current one by default", async () => {
+    const flag = join(runtime.dir, 'retry-flag');
+    const script = `if [ -e ${flag} ]; then echo second-try; else touch ${flag}; echo first-try; exit 3; fi`;
+    await startRun(
+      'retry-1',
+      `name: retry\nagents:\n  flaky:\n    run: ${JSON.stringify(script)}\n    retries: 1\n    backoff: 1s\n`,
+    );
+    await waitFor(
+      'the run to finish',
+      async () => (await gateway.request('box', { op: 'status', run_id: 'retry-1' })).finished,
+      60_000,
+    );
+    const read = async (attempt?: number) => {
+      const seen = collect();
+      const terminal = await gateway.openTerminal(
+        'box',
+        { runtimeRunId: 'retry-1', step: 'flaky', maxBytes: 1 << 20, ...(attempt ? { attempt } : {}) },
+        seen.handlers,
+      );
+      terminal.begin();
+      await waitFor('the end', () => seen.end, 60_000);
+      return { opened: terminal.opened, text: seen.bytes().toString(), end: seen.end };
+    };
+    const first = await read(1);
+    expect(first).toMatchObject({ opened: { attempt: 1 }, end: { reason: 'ended' } });
+    expect(first.text).toContain('first-try');
+    expect(first.text).not.toContain('second-try');
+    const current = await read();
+    expect(current.opened.attempt).toBe(2);
+    expect(current.text).toContain('second-try');
+    expect(current.text).not.toContain('first-try');
+    const missing = await refusal(
+      gateway.openTerminal(
+        'box',
+        { runtimeRunId: 'retry-1', step: 'flaky', maxBytes: 10, attempt: 3 },
+        collect().handlers,
+      ),
+    );
+    expect(missing.code).toBe('not_found');
+  }, 120_000);
+
+  it('refuses unknown steps, and logs that are links or lie outside the run', async () => {
     await startRun('links-1', 'name: links\nagents:\n  a:\n    run: echo a-out\n  b:\n    run: echo b-out\n');
     await waitFor(
       'the run to finish',
       async () => (await gateway.request('box', { op: 'status', run_id: 'links-1' })).finished,
+      60_000,
     );
-    const open = (step: string, attempt?: number, runtimeRunId = 'links-1') =>
-      gateway.openTerminal(
-        'box',
-        { runtimeRunId, step, maxBytes: 1000, ...(attempt ? { attempt } : {}) },
-        collect().handlers,
-      );
-    expect((await refusal(open('a', 1, 'no-such-run'))).code).toBe('not_found');
+    const open = (step: string) =>
+      gateway.openTerminal('box', { runtimeRunId: 'links-1', step, maxBytes: 1000 }, collect().handlers);
+    // (An unknown attempt: the retry test above.)
     expect((await refusal(open('zz'))).code).toBe('not_found');
-    expect((await refusal(open('a', 2))).code).toBe('not_found');
     expect((await refusal(open('../a'))).code).toBe('not_found');
 
     const secret = runtime.file('outside/secret.txt', 'outside-the-run');
@@ -173,7 +214,7 @@ describe('terminal streams', () => {
     rmSync(bDir, { recursive: true });
     symlinkSync(join(runtime.dir, 'outside/b'), bDir);
     expect((await refusal(open('b'))).code).toBe('forbidden');
-  });
+  }, 120_000);
 
   it('ends the box-side follow when the stream is closed', async () => {
     const flags = join(runtime.dir, 'flags-stop');
