@@ -16,6 +16,12 @@ import { terminalLogPath } from './terminal-log-path';
 
 /** How often a follow looks again when no file notification came (a missed inotify event waits this long). */
 const POLL_MS = 250;
+/**
+ * The shortest pause between two passes. A chatty agent makes inotify fire on every write, and each pass reads the
+ * run's state (its event files): passes are spaced so a stream costs at most 20 state reads a second, and the bytes
+ * written meanwhile go out together.
+ */
+const MIN_PASS_MS = 50;
 
 export interface TerminalFollowRequest {
   stream: string;
@@ -109,6 +115,7 @@ export class TerminalFollow {
         await this.sendAvailable(sink);
         if (over) return await sink.end({ offset: this.offset, reason: 'ended', status });
         if (this.stopped) continue;
+        const waitStarted = Date.now();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, POLL_MS);
           this.wake = () => {
@@ -117,6 +124,8 @@ export class TerminalFollow {
           };
         });
         this.wake = undefined;
+        const early = MIN_PASS_MS - (Date.now() - waitStarted);
+        if (early > 0 && !this.stopped) await new Promise((resolve) => setTimeout(resolve, early));
       }
     } catch (error) {
       const message = error instanceof Error ? error.message.slice(0, 1000) : 'the log could not be read';
