@@ -207,6 +207,13 @@ describe('cross-tenant isolation on every tenant route', () => {
         mustNotContain: ['victim-run'],
       },
       {
+        method: 'GET',
+        route: '/v1/runs/:id/steps/:step/terminal',
+        url: `/v1/runs/${victimRunId}/steps/draft/terminal`,
+        status: 404,
+        mustNotContain: ['victim-run'],
+      },
+      {
         method: 'POST',
         route: '/v1/runs/:id/replay',
         url: `/v1/runs/${victimRunId}/replay`,

@@ -131,7 +131,7 @@ export interface SshRunsWorld {
  */
 export async function startSshRunsWorld(
   label: string,
-  options: { boxConnector?: TestAppOptions['boxConnector'] } = {},
+  options: { boxConnector?: TestAppOptions['boxConnector']; terminals?: TestAppOptions['terminals'] } = {},
 ): Promise<SshRunsWorld> {
   const outDir = mkdtempSync(join(tmpdir(), `paddock-${label}-`));
   const fleet = await createTestFleet(1);
@@ -156,7 +156,10 @@ export async function startSshRunsWorld(
     const deployed = await deployToBox({ pool, target: fleet.target(box), release, deployId: label });
     if (deployed.outcome !== 'succeeded') throw new Error(`deploy ${deployed.outcome}`);
 
-    const t = await startTenantTestApp(options.boxConnector ? { boxConnector: options.boxConnector } : {});
+    const t = await startTenantTestApp({
+      ...(options.boxConnector ? { boxConnector: options.boxConnector } : {}),
+      ...(options.terminals ? { terminals: options.terminals } : {}),
+    });
     cleanups.push(() => t.close());
     const sync = new BoxSync(t, t.boxes);
     cleanups.push(() => sync.close());

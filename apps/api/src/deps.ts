@@ -8,6 +8,7 @@ import type { FrontDoorSettings } from './http/front-door';
 import type { PasswordWorkGate } from './http/password-work';
 import type { RateLimitRule } from './http/rate-limit';
 import type { TenantSessionSettings } from './http/tenant-auth';
+import type { TerminalSettings } from './routes/tenant/step-terminal-stream';
 
 /** The clients routes hand to services. Built once in main.ts (or a test) and passed in, never imported. */
 export interface ApiDeps {
@@ -30,4 +31,6 @@ export interface ApiDeps {
   boxes: BoxGateway;
   /** Wakes streams (decisions, run events) when the collector commits something they show. */
   changes: ChangeFeed;
+  /** Terminal streams per workspace and each stream's bounds (DEFAULT_TERMINAL_SETTINGS where absent). */
+  terminals?: Partial<TerminalSettings>;
 }

@@ -1,3 +1,4 @@
+import type { ApiDeps } from './deps';
 import { randomBytes } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
 import { SshPool, sh } from '@paddock/fleet';
@@ -54,6 +55,8 @@ export interface TestAppOptions {
   readiness?: Record<string, ReadinessCheck>;
   /** A database made by the caller (benchmarks outside vitest); dropped by `close()` like the default one. */
   database?: TestDatabase;
+  /** Terminal stream limits (default: the API's defaults). */
+  terminals?: ApiDeps['terminals'];
 }
 
 export const TEST_BODY_LIMIT = 16_384;
@@ -109,6 +112,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         ssh,
         boxes,
         changes,
+        ...(options.terminals ? { terminals: options.terminals } : {}),
       }),
   });
   return {

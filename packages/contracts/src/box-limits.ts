@@ -73,3 +73,22 @@ export const MAX_COLLECTOR_BUFFER_BYTES = 16 * 1024 * 1024;
 
 /** A quarantined record keeps this much of what the box sent, for operators (never the whole thing). */
 export const QUARANTINE_EXCERPT_BYTES = 2 * 1024;
+
+/**
+ * Terminal streams (`GET /v1/runs/:id/steps/:step/terminal`, the serve channel's `terminal` op). A chunk is at most
+ * this many bytes of the step's pty.log (base64 on the wire: a serve line of ~88 KB). The control plane refuses a
+ * bigger one and ends the stream.
+ */
+export const MAX_TERMINAL_CHUNK_BYTES = 64 * 1024;
+
+/** A replay starts at most this many bytes before the end of the log; what lies before is skipped (and said so). */
+export const TERMINAL_REPLAY_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Bytes one terminal stream may carry in all (replay and live). A step that prints without end is cut here: the
+ * stream ends with reason `limit` and the client may open a new one (which replays the tail again).
+ */
+export const MAX_TERMINAL_STREAM_BYTES = 64 * 1024 * 1024;
+
+/** The longest line the dedicated serve channel of a terminal stream accepts: one chunk and its envelope. */
+export const MAX_TERMINAL_LINE_BYTES = 256 * 1024;

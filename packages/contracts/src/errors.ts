@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   unsupported_media_type: 415,
   unprocessable: 422,
   rate_limited: 429,
+  /** The workspace already has as many live streams of this kind open as it may (terminal streams). */
+  too_many_streams: 429,
   internal: 500,
   not_ready: 503,
   upstream_unavailable: 503,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChainErrorSchema } from './chain-parse';
+import { MAX_TERMINAL_CHUNK_BYTES, PG_INT_MAX } from './box-limits';
 import { DecisionRecordSchema, RunEventSchema, RunStatusValueSchema, StepStatusSchema } from './events-schema';
 
 /**
@@ -52,6 +53,21 @@ export const ProtocolRequestSchema = z.discriminatedUnion('op', [
   /** Pushes every event after `since` (box-wide or one run) as `event` messages until `unsubscribe`. */
   z.object({ ...RequestBase, op: z.literal('subscribe'), since: z.string().optional(), run_id: z.string().optional() }),
   z.object({ ...RequestBase, op: z.literal('unsubscribe'), subscription: z.string() }),
+  /**
+   * Streams one attempt's pty.log of a step as `terminal` pushes (base64 chunks from `tail_bytes` before its end,
+   * then live) until the attempt ends (`terminal_end`) or `terminal_stop`. The client names the stream, so it can
+   * route pushes before the answer arrives. `attempt` defaults to the step's current one.
+   */
+  z.object({
+    ...RequestBase,
+    op: z.literal('terminal'),
+    stream: TerminalStreamIdSchema(),
+    run_id: z.string(),
+    step: z.string(),
+    attempt: z.number().int().min(1).max(PG_INT_MAX).optional(),
+    tail_bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  }),
+  z.object({ ...RequestBase, op: z.literal('terminal_stop'), stream: TerminalStreamIdSchema() }),
 ]);
 export type ProtocolRequest = z.infer<typeof ProtocolRequestSchema>;
 export type ProtocolOp = ProtocolRequest['op'];
@@ -90,6 +106,47 @@ export const ProtocolEventMessageSchema = z.object({
 });
 export type ProtocolEventMessage = z.infer<typeof ProtocolEventMessageSchema>;
 
+function TerminalStreamIdSchema() {
+  return z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+}
+
+/** Base64 of at most MAX_TERMINAL_CHUNK_BYTES bytes. */
+const MAX_TERMINAL_CHUNK_BASE64 = Math.ceil(MAX_TERMINAL_CHUNK_BYTES / 3) * 4;
+
+/** One piece of a terminal stream: the bytes of the log at `offset`, base64 (terminals write any bytes). */
+export const ProtocolTerminalChunkSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal('terminal'),
+  stream: z.string(),
+  offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  data: z.base64().min(1).max(MAX_TERMINAL_CHUNK_BASE64),
+});
+export type ProtocolTerminalChunk = z.infer<typeof ProtocolTerminalChunkSchema>;
+
+/**
+ * The last message of a terminal stream: `ended` (the attempt is over and every byte was sent), `stopped` (the
+ * client asked), `failed` (the log could not be read on; `message` says why).
+ */
+export const ProtocolTerminalEndSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal('terminal_end'),
+  stream: z.string(),
+  offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  reason: z.enum(['ended', 'stopped', 'failed']),
+  status: StepStatusSchema.nullable(),
+  message: z.string().max(1000).optional(),
+});
+export type ProtocolTerminalEnd = z.infer<typeof ProtocolTerminalEndSchema>;
+
+/** The `terminal` op's answer: which attempt, the log's size when opened, and where the replay starts. */
+export const TerminalOpenResultSchema = z.object({
+  stream: z.string(),
+  attempt: z.number().int().min(1).max(PG_INT_MAX),
+  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  start: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+export type TerminalOpenResult = z.infer<typeof TerminalOpenResultSchema>;
+
 /** First line the server writes, before any request is read. */
 export const ProtocolHelloSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
@@ -103,6 +160,8 @@ export const ProtocolServerMessageSchema = z.union([
   ProtocolHelloSchema,
   ProtocolResponseSchema,
   ProtocolEventMessageSchema,
+  ProtocolTerminalChunkSchema,
+  ProtocolTerminalEndSchema,
 ]);
 export type ProtocolServerMessage = z.infer<typeof ProtocolServerMessageSchema>;
 

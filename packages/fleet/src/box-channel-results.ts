@@ -5,6 +5,7 @@ import {
   RunEventSchema,
   RunStatusSchema,
   RunStatusValueSchema,
+  TerminalOpenResultSchema,
 } from '@paddock/contracts';
 import { z } from 'zod';
 
@@ -45,6 +46,8 @@ export const ProtocolResultSchemas = {
   cancel: ActionResultSchema,
   subscribe: z.object({ subscription: z.string().min(1) }),
   unsubscribe: z.object({ ok: z.literal(true) }),
+  terminal: TerminalOpenResultSchema,
+  terminal_stop: z.object({ ok: z.literal(true) }),
 } satisfies Record<ProtocolOp, z.ZodType>;
 
 export type ProtocolResult<O extends ProtocolOp> = z.output<(typeof ProtocolResultSchemas)[O]>;

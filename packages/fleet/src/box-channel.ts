@@ -6,6 +6,9 @@ import {
   ProtocolHelloSchema,
   type ProtocolOp,
   ProtocolResponseSchema,
+  type ProtocolTerminalEnd,
+  ProtocolTerminalChunkSchema,
+  ProtocolTerminalEndSchema,
   type RunEvent,
 } from '@paddock/contracts';
 import { BoxChannelError } from './box-channel-error';
@@ -65,6 +68,15 @@ export interface BoxSubscription {
   close(): Promise<void>;
 }
 
+/** Where the pushes of one terminal stream go (see `listenTerminal`). */
+export interface TerminalListener {
+  /** `data` is decoded and at most MAX_TERMINAL_CHUNK_BYTES long (the schema bounds its base64). */
+  onChunk(offset: number, data: Buffer): void;
+  onEnd(end: ProtocolTerminalEnd): void;
+  /** A push naming this stream that does not match the protocol. */
+  onInvalid(why: string): void;
+}
+
 interface LocalSubscription {
   options: SubscribeOptions;
   remoteId: string | undefined;
@@ -119,6 +131,7 @@ export class BoxChannel {
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private subscriptions = new Set<LocalSubscription>();
+  private terminals = new Map<string, TerminalListener>();
   /** Events for a subscription id not bound yet (its subscribe answer is still on the way). */
   private unbound: { message: ProtocolEventMessage; bytes: number }[] = [];
   private unboundBytes = 0;
@@ -167,6 +180,18 @@ export class BoxChannel {
   /** Bytes the line reader holds now (a partial line, a chunk held while paused). */
   get bufferedBytes(): number {
     return this.live?.reader.bufferedBytes ?? 0;
+  }
+
+  /**
+   * Routes the pushes of the terminal stream named `stream` (the caller names it in its `terminal` request, so the
+   * route exists before the first push) to `listener`, until `forgetTerminal`. Pushes of unknown streams are dropped.
+   */
+  listenTerminal(stream: string, listener: TerminalListener): void {
+    this.terminals.set(stream, listener);
+  }
+
+  forgetTerminal(stream: string): void {
+    this.terminals.delete(stream);
   }
 
   async request<O extends ProtocolOp>(input: BoxRequestFor<O>): Promise<ProtocolResult<O>> {
@@ -434,6 +459,11 @@ export class BoxChannel {
       this.deliver(live, parsed.data, bytes);
       return;
     }
+    if (type === 'terminal' || type === 'terminal_end') {
+      this.lastMessageAt = Date.now();
+      this.onTerminalLine(json, type);
+      return;
+    }
     if (type === 'response') {
       const parsed = ProtocolResponseSchema.safeParse(json);
       if (!parsed.success) {
@@ -443,6 +473,21 @@ export class BoxChannel {
       this.lastMessageAt = Date.now();
       this.answer(parsed.data);
     }
+  }
+
+  private onTerminalLine(json: unknown, type: 'terminal' | 'terminal_end'): void {
+    const stream = (json as { stream?: unknown }).stream;
+    const listener = typeof stream === 'string' ? this.terminals.get(stream) : undefined;
+    if (!listener) return; // a stream stopped already (its last pushes cross the stop), or none of ours
+    if (type === 'terminal') {
+      const parsed = ProtocolTerminalChunkSchema.safeParse(json);
+      if (parsed.success) listener.onChunk(parsed.data.offset, Buffer.from(parsed.data.data, 'base64'));
+      else listener.onInvalid(`invalid terminal chunk: ${parsed.error.issues[0]?.message}`);
+      return;
+    }
+    const parsed = ProtocolTerminalEndSchema.safeParse(json);
+    if (parsed.success) listener.onEnd(parsed.data);
+    else listener.onInvalid(`invalid terminal end: ${parsed.error.issues[0]?.message}`);
   }
 
   private deliver(live: Live, message: ProtocolEventMessage, bytes: number): void {

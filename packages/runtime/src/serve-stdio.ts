@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { type FSWatcher, watch } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,6 +21,7 @@ import { eventsSince, parseCursor } from './journal';
 import { rootLayout } from './paths';
 import { listRunIds, loadRun, runStatusJson } from './read-run';
 import { cancel, decide, replay, resume } from './run-actions';
+import { TerminalFollow, type TerminalSink } from './terminal-follow';
 import { RUNTIME_VERSION } from './version';
 
 interface Subscription {
@@ -31,6 +33,9 @@ interface Subscription {
 // A safety net under the journal watch (which delivers within a millisecond): a missed notification waits this long.
 // Every open subscription reads the journal this often, idle or not, on every box.
 const SUBSCRIPTION_POLL_MS = 2_000;
+
+/** Terminal streams one serve process follows at once (the control plane opens one process per stream). */
+const MAX_TERMINAL_FOLLOWS = 16;
 
 /**
  * `chainctl serve --stdio`: the long-lived channel the control plane keeps open per box over SSH. One JSON request
@@ -50,10 +55,29 @@ export function serveStdio(options: {
   let watcher: FSWatcher | undefined;
   let poll: NodeJS.Timeout | undefined;
   let pumping = false;
+  const follows = new Map<string, TerminalFollow>();
+  /** Set once stdin closed: the client is gone, follows stop without writing to it. */
+  let closing = false;
 
   const send = (message: ProtocolServerMessage) => {
     options.output.write(`${JSON.stringify(message)}\n`);
   };
+
+  /**
+   * A send that waits until the output takes more: a terminal follow reads its log only as fast as the control
+   * plane reads the channel (which pauses when its HTTP client is slow), so nothing piles up in this process.
+   */
+  const sendPaced = async (message: ProtocolServerMessage) => {
+    if (closing) return;
+    if (options.output.write(`${JSON.stringify(message)}\n`)) return;
+    await Promise.race([once(options.output, 'drain'), once(options.output, 'close')]);
+  };
+
+  const terminalSink = (stream: string): TerminalSink => ({
+    chunk: (offset, data) =>
+      sendPaced({ v: PROTOCOL_VERSION, type: 'terminal', stream, offset, data: data.toString('base64') }),
+    end: (end) => sendPaced({ v: PROTOCOL_VERSION, type: 'terminal_end', stream, ...end }),
+  });
 
   /**
    * One event push. An event file someone wrote by hand can hold data nested too deep to serialize (JSON.stringify
@@ -172,6 +196,28 @@ export function serveStdio(options: {
       case 'unsubscribe':
         if (!subscriptions.delete(request.subscription)) throw new AppError('not_found', 'no such subscription');
         return { ok: true };
+      case 'terminal': {
+        if (follows.has(request.stream)) throw new AppError('conflict', `terminal stream ${request.stream} is open`);
+        if (follows.size >= MAX_TERMINAL_FOLLOWS) throw new AppError('conflict', 'too many terminal streams open');
+        const follow = await TerminalFollow.open(root, {
+          stream: request.stream,
+          runId: request.run_id,
+          step: request.step,
+          ...(request.attempt ? { attempt: request.attempt } : {}),
+          tailBytes: request.tail_bytes,
+        });
+        follows.set(request.stream, follow);
+        // After this answer is written (it is sent when this handler returns, before any timer fires): the client
+        // learns where the replay starts before the first chunk.
+        setImmediate(() => {
+          void follow.run(terminalSink(request.stream)).finally(() => follows.delete(request.stream));
+        });
+        return follow.opened;
+      }
+      case 'terminal_stop':
+        // Stopping a stream that already ended is not an error: the two cross on the wire.
+        follows.get(request.stream)?.stop();
+        return { ok: true };
     }
   };
 
@@ -220,6 +266,8 @@ export function serveStdio(options: {
   });
   return new Promise((resolve) => {
     lines.on('close', () => {
+      closing = true;
+      for (const follow of follows.values()) follow.stop();
       void queue.then(() => {
         watcher?.close();
         if (poll) clearInterval(poll);

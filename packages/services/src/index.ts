@@ -161,3 +161,6 @@ export {
   type NdjsonIngestResult,
 } from './collect/ingest-ndjson';
 export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from './collect/ingest-events';
+export type { BoxTerminal, BoxTerminalEnd, BoxTerminalHandlers } from './boxes/box-terminal';
+export { openStepTerminal, type StepTerminal, type StepTerminalInput } from './terminal/open-step-terminal';
+export { type TerminalSlot, TerminalSlots, type TerminalSlotsOptions } from './terminal/terminal-slots';

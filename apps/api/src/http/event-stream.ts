@@ -23,20 +23,28 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
   raw.flushHeaders();
   const left = new AbortController();
   request.raw.on('close', () => left.abort());
+  // A client that left while the stream was being prepared (a box asked first) sends no 'close' any more.
+  if (request.raw.socket?.destroyed) left.abort();
   return { raw, left: left.signal };
 }
 
-/**
- * One Server-Sent Events frame. `data` is JSON (one line, so no `data:` continuation is needed); `id` and `event`
- * must not hold line breaks, which would end the field early: they are refused rather than sent half.
- */
-export function sseFrame(frame: { id?: string; event?: string; data: unknown }): string {
-  for (const field of [frame.id, frame.event]) {
-    if (field !== undefined && /[\r\n]/.test(field))
-      throw new Error('an SSE id or event name cannot hold a line break');
-  }
-  return `${frame.id === undefined ? '' : `id: ${frame.id}\n`}${frame.event === undefined ? '' : `event: ${frame.event}\n`}data: ${JSON.stringify(frame.data)}\n\n`;
+/** One Server-Sent Event. `data` is sent as one JSON line (JSON never holds a raw newline, so it needs no splitting). */
+export interface SseFrame {
+  event: string;
+  id?: string | number;
+  data: unknown;
 }
 
-/** A comment line: keeps the connection alive through proxies, ignored by clients. */
-export const SSE_KEEP_ALIVE = ': keep-alive\n\n';
+/**
+ * Writes one event: the only place SSE frames are put together. `id` must be a single line (numbers and our ids are).
+ * Returns what `write` returned: false means the client is reading slower than we write (wait for `drain`).
+ */
+export function writeEvent(raw: ServerResponse, frame: SseFrame): boolean {
+  const id = frame.id === undefined ? '' : `id: ${String(frame.id).replace(/[\r\n]/g, '')}\n`;
+  return raw.write(`${id}event: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`);
+}
+
+/** A comment line (keep-alive): clients ignore it, proxies see traffic. */
+export function writeComment(raw: ServerResponse, text: string): boolean {
+  return raw.write(`: ${text.replace(/[\r\n]/g, ' ')}\n\n`);
+}

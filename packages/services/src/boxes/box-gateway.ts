@@ -8,6 +8,7 @@ import {
   type OpenTransport,
   type ProtocolResult,
 } from '@paddock/fleet';
+import { type BoxTerminal, type BoxTerminalHandlers, type BoxTerminalRequest, openBoxTerminal } from './box-terminal';
 import { capBytes } from './cap-bytes';
 import { type AskBox, settleCancel, settleDecide } from './settle-after-drop';
 
@@ -79,6 +80,7 @@ const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
  */
 export class BoxGateway {
   private channels = new Map<string, OpenChannel>();
+  private terminals = new Set<BoxTerminal>();
   private sweeper: NodeJS.Timeout;
   private closed = false;
 
@@ -155,10 +157,52 @@ export class BoxGateway {
     return file && { size: file.size, stream: capBytes(file.stream, maxBytes) };
   }
 
+  /**
+   * A step's terminal on the box, replayed and followed (box-terminal.ts), on a serve channel of its own. Only
+   * validated names reach the box; an unknown run, step or attempt is the box's `not_found`.
+   */
+  async openTerminal(boxId: string, request: BoxTerminalRequest, handlers: BoxTerminalHandlers): Promise<BoxTerminal> {
+    if (this.closed) throw new AppError('box_unavailable', 'The API is shutting down.');
+    if (!RUN_ID_PATTERN.test(request.runtimeRunId) || !STEP_NAME_PATTERN.test(request.step)) {
+      throw new AppError('not_found', `There is no terminal for step ${request.step}.`);
+    }
+    let terminal: BoxTerminal;
+    try {
+      terminal = await openBoxTerminal({
+        boxId,
+        open: this.options.connector.transport(boxId),
+        request,
+        handlers: {
+          onChunk: handlers.onChunk,
+          onEnd: (end) => {
+            this.terminals.delete(terminal);
+            handlers.onEnd(end);
+          },
+        },
+        openTimeoutMs: this.options.openTimeoutMs ?? 20_000,
+        requestTimeoutMs: this.options.requestTimeoutMs ?? 15_000,
+      });
+    } catch (error) {
+      throw boxError(boxId, error);
+    }
+    this.terminals.add(terminal);
+    const close = terminal.close;
+    return {
+      ...terminal,
+      close: async () => {
+        this.terminals.delete(terminal);
+        await close();
+      },
+    };
+  }
+
   /** Closes every channel (API shutdown). */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
+    const terminals = [...this.terminals];
+    this.terminals.clear();
+    await Promise.all(terminals.map((t) => t.close().catch(() => {})));
     const open = [...this.channels.values()];
     this.channels.clear();
     await Promise.all(open.map((c) => c.channel.close().catch(() => {})));

@@ -1,7 +1,7 @@
 import { watchRollout } from '@paddock/services';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../../deps';
-import { openEventStream, SSE_KEEP_ALIVE, sseFrame } from '../../http/event-stream';
+import { openEventStream, writeComment, writeEvent } from '../../http/event-stream';
 
 const KEEP_ALIVE_MS = 15_000;
 /** A rollout can outlast a connection: the stream ends after this long, and the client reconnects. */
@@ -21,12 +21,12 @@ export async function streamRollout(
   const deadline = setTimeout(() => stop.abort(), MAX_STREAM_MS);
   try {
     await watchRollout(deps, { rolloutId, signal: stop.signal, idleMs: KEEP_ALIVE_MS }, (update) => {
-      raw.write(update.type === 'rollout' ? sseFrame({ event: 'rollout', data: update.rollout }) : SSE_KEEP_ALIVE);
+      if (update.type === 'rollout') writeEvent(raw, { event: 'rollout', data: update.rollout });
+      else writeComment(raw, 'keep-alive');
     });
   } catch (error) {
     request.log.error({ err: error }, 'rollout stream failed');
-    if (!stop.signal.aborted)
-      raw.write(sseFrame({ event: 'error', data: { code: 'internal', requestId: request.id } }));
+    if (!stop.signal.aborted) writeEvent(raw, { event: 'error', data: { code: 'internal', requestId: request.id } });
   } finally {
     clearTimeout(deadline);
     raw.end();

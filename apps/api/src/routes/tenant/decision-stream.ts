@@ -1,7 +1,7 @@
 import { type PendingDecisionChange, watchPendingDecisions } from '@paddock/services';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../../deps';
-import { openEventStream } from '../../http/event-stream';
+import { openEventStream, writeComment, writeEvent } from '../../http/event-stream';
 
 const KEEP_ALIVE_MS = 15_000;
 /** A stream ends after this long; EventSource clients reconnect by themselves and get the pending set again. */
@@ -25,11 +25,11 @@ export async function streamPendingDecisions(
   const deadline = setTimeout(() => stop.abort(), MAX_STREAM_MS);
   const emit = (change: PendingDecisionChange) => {
     if (change.type === 'pending') {
-      raw.write(`id: ${change.decision.id}\nevent: decision\ndata: ${JSON.stringify(change.decision)}\n\n`);
+      writeEvent(raw, { id: change.decision.id, event: 'decision', data: change.decision });
     } else if (change.type === 'closed') {
-      raw.write(`id: ${change.id}\nevent: decision_closed\ndata: ${JSON.stringify(change)}\n\n`);
+      writeEvent(raw, { id: change.id, event: 'decision_closed', data: change });
     } else {
-      raw.write(': keep-alive\n\n');
+      writeComment(raw, 'keep-alive');
     }
   };
   try {
@@ -41,7 +41,7 @@ export async function streamPendingDecisions(
   } catch (error) {
     request.log.error({ err: error }, 'decision stream failed');
     if (!stop.signal.aborted) {
-      raw.write(`event: error\ndata: ${JSON.stringify({ code: 'internal', requestId: request.id })}\n\n`);
+      writeEvent(raw, { event: 'error', data: { code: 'internal', requestId: request.id } });
     }
   } finally {
     clearTimeout(deadline);

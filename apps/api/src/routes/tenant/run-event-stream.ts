@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { type RunEventPage, readRunEvents, runIsOver } from '@paddock/services';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../../deps';
-import { openEventStream } from '../../http/event-stream';
+import { openEventStream, writeComment, writeEvent } from '../../http/event-stream';
 
 /** Longest wait between two reads: the collector's commit wakes the stream sooner (change feed). */
 const REREAD_MS = 2_000;
@@ -27,7 +27,7 @@ export async function streamRunEvents(
   let after = input.after;
   const send = (page: RunEventPage) => {
     for (const event of page.events) {
-      raw.write(`id: ${event.seq}\nevent: run_event\ndata: ${JSON.stringify(event)}\n\n`);
+      writeEvent(raw, { id: event.seq, event: 'run_event', data: event });
       after = Math.max(after, event.seq);
     }
   };
@@ -45,19 +45,18 @@ export async function streamRunEvents(
       if (page.events.length === 0 && (await runIsOver(prisma, input.tenantId, input.runId))) {
         // The run's final events may land in the same batch as its status: one last read after seeing it over.
         send(await readRunEvents(prisma, input.tenantId, input.runId, { after, limit: 1000 }));
-        raw.write('event: end\ndata: {}\n\n');
+        writeEvent(raw, { event: 'end', data: {} });
         break;
       }
       if (Date.now() - lastWrite > HEARTBEAT_MS) {
-        raw.write(': keep-alive\n\n');
+        writeComment(raw, 'keep-alive');
         lastWrite = Date.now();
       }
       await watch.next(REREAD_MS, left);
     }
   } catch (error) {
     request.log.error({ err: error }, 'run event stream failed');
-    if (!left.aborted)
-      raw.write(`event: error\ndata: ${JSON.stringify({ code: 'internal', requestId: request.id })}\n\n`);
+    if (!left.aborted) writeEvent(raw, { event: 'error', data: { code: 'internal', requestId: request.id } });
   } finally {
     watch.close();
     raw.end();

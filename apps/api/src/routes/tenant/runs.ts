@@ -22,6 +22,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../../deps';
 import { requestFacts, requireTenant, tenantOf } from '../../http/tenant-auth';
 import { streamRunEvents } from './run-event-stream';
+import { registerStepTerminalRoute } from './step-terminal-route';
 
 const errors = { 400: ErrorReplySchema, 401: ErrorReplySchema, 403: ErrorReplySchema, 404: ErrorReplySchema };
 const boxErrors = { ...errors, 409: ErrorReplySchema, 422: ErrorReplySchema, 503: ErrorReplySchema };
@@ -155,6 +156,8 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
       );
     },
   );
+
+  registerStepTerminalRoute(app, deps);
 
   api.post(
     '/v1/runs/:id/replay',
