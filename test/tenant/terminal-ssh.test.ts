@@ -74,8 +74,9 @@ async function startRun(chain: string, step: string, until: string): Promise<str
   return runId;
 }
 
+/** The first attempt's own terminal log (the step's usual `pty.log` is a second name of the current attempt's). */
 function ptyLog(runId: string, step: string): string {
-  return `${DEFAULT_BOX_LAYOUT.dataDir}/runs/${runId}/steps/${step}/pty.log`;
+  return `${DEFAULT_BOX_LAYOUT.dataDir}/runs/${runId}/steps/${step}/attempts/1/pty.log`;
 }
 
 async function boxFile(path: string): Promise<Buffer> {

@@ -42,8 +42,9 @@ function waitingChain(name: string, flags: string): string {
   return `name: ${name}\nagents:\n  paint:\n    run: ${JSON.stringify(script)}\n`;
 }
 
+/** The first attempt's own terminal log, the file a terminal stream reads. */
 function logOf(runId: string, step: string): string {
-  return join(runtime.root, 'runs', runId, 'steps', step, 'pty.log');
+  return join(runtime.root, 'runs', runId, 'steps', step, 'attempts', '1', 'pty.log');
 }
 
 function collect() {
@@ -209,7 +210,7 @@ describe('terminal streams', () => {
     symlinkSync(secret, logOf('links-1', 'a'));
     expect((await refusal(open('a'))).code).toBe('forbidden');
     // A step directory linked elsewhere, with a pty.log there.
-    runtime.file('outside/b/pty.log', 'outside-the-run');
+    runtime.file('outside/b/attempts/1/pty.log', 'outside-the-run');
     const bDir = join(runtime.root, 'runs', 'links-1', 'steps', 'b');
     rmSync(bDir, { recursive: true });
     symlinkSync(join(runtime.dir, 'outside/b'), bDir);
