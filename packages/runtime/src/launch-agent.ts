@@ -11,15 +11,19 @@ export interface LaunchSpec {
   command: string;
   cwd: string;
   env: Record<string, string>;
-  /** When set, the agent's stdin is this file instead of the terminal (upstream output, prompt, input). */
+  /**
+   * When set, the agent's stdin is this file (its `input`, its needs' outputs, or /dev/null), opened read-only onto fd
+   * 0 while stdout and stderr stay the terminal: the agent reads to EOF and its output is still captured. Unset: the
+   * live terminal is its stdin (`stdin: terminal`).
+   */
   stdinFile?: string | undefined;
   ptyLog: string;
   cols?: number;
   rows?: number;
   idleTimeoutMs?: number | undefined;
   timeoutMs?: number | undefined;
-  /** Called when the idle timeout fires, before the kill: the watchdog's `alert`. */
-  onIdle?: () => void;
+  /** Called when the idle timeout or the step timeout fires, before the kill: the watchdog's `alert`. */
+  onWatchdog?: (reason: 'idle' | 'timeout') => void;
 }
 
 export type KillReason = 'idle' | 'timeout' | 'cancel' | 'shutdown';
@@ -162,13 +166,13 @@ export function launchAgent(spec: LaunchSpec, spawner: AgentSpawner = nodeSpawne
     setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
   };
 
-  const idleTimer = spec.idleTimeoutMs
-    ? setTimeout(() => {
-        spec.onIdle?.();
-        kill('idle');
-      }, spec.idleTimeoutMs)
-    : undefined;
-  const stepTimer = spec.timeoutMs ? setTimeout(() => kill('timeout'), spec.timeoutMs) : undefined;
+  const watchdog = (reason: 'idle' | 'timeout') => {
+    if (killedBy !== null || exited) return;
+    spec.onWatchdog?.(reason);
+    kill(reason);
+  };
+  const idleTimer = spec.idleTimeoutMs ? setTimeout(() => watchdog('idle'), spec.idleTimeoutMs) : undefined;
+  const stepTimer = spec.timeoutMs ? setTimeout(() => watchdog('timeout'), spec.timeoutMs) : undefined;
 
   let drainTimer: NodeJS.Timeout | undefined;
   let paused = false;

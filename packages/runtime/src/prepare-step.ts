@@ -39,22 +39,7 @@ export async function prepareStep(
   const layout = stepLayout(run, name);
   // A directory created just now holds nothing from an earlier attempt: the usual first launch costs one mkdir.
   if (!ensureDir(layout.dir)) await clearPreviousAttempt(layout);
-  const sources = step.input === undefined ? [] : Array.isArray(step.input) ? step.input : [step.input];
-  let stdinFile: string | undefined;
-  if (sources.length > 0 || state.notes.length > 0) {
-    const handle = await open(layout.stdin, 'w');
-    try {
-      for (const source of sources) {
-        const path = sourcePath(run, source);
-        const info = await stat(path).catch(() => undefined);
-        if (info?.isFile()) await handle.write(await readFile(path));
-      }
-      for (const { by, note } of state.notes) await handle.write(`\n\n## Changes requested by ${by}\n${note}\n`);
-    } finally {
-      await handle.close();
-    }
-    stdinFile = layout.stdin;
-  }
+  const stdinFile = await prepareStdin(run, layout, step, state);
   const cwd = step.workdir ? (isAbsolute(step.workdir) ? step.workdir : join(run.workDir, step.workdir)) : run.workDir;
   ensureDir(cwd);
   const env: Record<string, string> = {
@@ -76,6 +61,47 @@ export async function prepareStep(
   if (step.model) env.CHAIN_MODEL = step.model;
   if (state.notes.length > 0) env.CHAIN_CHANGES_REQUESTED = state.notes.map((n) => n.note).join('\n\n');
   return { layout, cwd, env, stdinFile };
+}
+
+/** An agent with nothing to read gets EOF at once rather than a terminal nobody types into (issue 12). */
+const EMPTY_STDIN = '/dev/null';
+
+/**
+ * The agent's stdin (see the chain format in the runtime's README):
+ * - `stdin: terminal`: the live terminal (undefined here);
+ * - `input`: those sources, in order, copied into steps/<step>/stdin;
+ * - else `needs`: the outputs of the needed steps, in `needs` order (a decision step has none); one need with an
+ *   output is read in place (no copy on the handoff path), several are concatenated into steps/<step>/stdin;
+ * - else nothing: /dev/null, EOF at once.
+ * Notes of a `request_changes` decision are appended to a copied stdin (and are in $CHAIN_CHANGES_REQUESTED always).
+ */
+async function prepareStdin(
+  run: RunLayout,
+  layout: StepLayout,
+  step: AgentStep,
+  state: StepState,
+): Promise<string | undefined> {
+  if (step.stdin === 'terminal') return undefined;
+  const sources: InputSource[] =
+    step.input === undefined ? [...step.needs] : Array.isArray(step.input) ? step.input : [step.input];
+  const files: string[] = [];
+  for (const source of sources) {
+    const path = sourcePath(run, source);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isFile()) files.push(path);
+  }
+  if (state.notes.length === 0) {
+    if (files.length === 0) return EMPTY_STDIN;
+    if (files.length === 1 && step.input === undefined) return files[0];
+  }
+  const handle = await open(layout.stdin, 'w');
+  try {
+    for (const path of files) await handle.write(await readFile(path));
+    for (const { by, note } of state.notes) await handle.write(`\n\n## Changes requested by ${by}\n${note}\n`);
+  } finally {
+    await handle.close();
+  }
+  return layout.stdin;
 }
 
 const madeDirs = new Set<string>();
