@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import type { AgentStep, ChainDefinition, InputSource } from '@paddock/contracts';
+import { type AgentStep, type ChainDefinition, type InputSource, isDecisionStep } from '@paddock/contracts';
 import { type RunLayout, type StepLayout, stepLayout } from './paths';
 import type { StepState } from './run-state';
 
@@ -39,7 +39,7 @@ export async function prepareStep(
   const layout = stepLayout(run, name);
   // A directory created just now holds nothing from an earlier attempt: the usual first launch costs one mkdir.
   if (!ensureDir(layout.dir)) await clearPreviousAttempt(layout);
-  const stdinFile = await prepareStdin(run, layout, step, state);
+  const stdinFile = await prepareStdin(run, chain, layout, step, state);
   const cwd = step.workdir ? (isAbsolute(step.workdir) ? step.workdir : join(run.workDir, step.workdir)) : run.workDir;
   ensureDir(cwd);
   const env: Record<string, string> = {
@@ -70,33 +70,44 @@ const EMPTY_STDIN = '/dev/null';
  * The agent's stdin (see the chain format in the runtime's README):
  * - `stdin: terminal`: the live terminal (undefined here);
  * - `input`: those sources, in order, copied into steps/<step>/stdin;
- * - else `needs`: the outputs of the needed steps, in `needs` order (a decision step has none); one need with an
- *   output is read in place (no copy on the handoff path), several are concatenated into steps/<step>/stdin;
+ * - else `needs`: the outputs of the needed agent steps, in `needs` order (a decision step has none); one is read
+ *   in place (no file work on the handoff path), several are concatenated into steps/<step>/stdin;
  * - else nothing: /dev/null, EOF at once.
  * Notes of a `request_changes` decision are appended to a copied stdin (and are in $CHAIN_CHANGES_REQUESTED always).
  */
 async function prepareStdin(
   run: RunLayout,
+  chain: ChainDefinition,
   layout: StepLayout,
   step: AgentStep,
   state: StepState,
 ): Promise<string | undefined> {
   if (step.stdin === 'terminal') return undefined;
-  const sources: InputSource[] =
-    step.input === undefined ? [...step.needs] : Array.isArray(step.input) ? step.input : [step.input];
-  const files: string[] = [];
-  for (const source of sources) {
-    const path = sourcePath(run, source);
-    const info = await stat(path).catch(() => undefined);
-    if (info?.isFile()) files.push(path);
+  let files: string[];
+  if (step.input === undefined) {
+    // Needs are all complete when a step launches, and a completed agent step always has its output file (run-step.ts
+    // writes an empty one when the agent printed nothing): no stat on the handoff path, which a busy thread pool
+    // would delay (see ensureDir).
+    files = step.needs
+      .filter((need) => {
+        const upstream = chain.agents[need];
+        return upstream !== undefined && !isDecisionStep(upstream);
+      })
+      .map((need) => stepLayout(run, need).output);
+    if (state.notes.length === 0 && files.length <= 1) return files[0] ?? EMPTY_STDIN;
+  } else {
+    files = [];
+    for (const source of Array.isArray(step.input) ? step.input : [step.input]) {
+      const path = sourcePath(run, source);
+      const info = await stat(path).catch(() => undefined);
+      if (info?.isFile()) files.push(path);
+    }
   }
-  if (state.notes.length === 0) {
-    if (files.length === 0) return EMPTY_STDIN;
-    if (files.length === 1 && step.input === undefined) return files[0];
-  }
+  if (state.notes.length === 0 && files.length === 0) return EMPTY_STDIN;
   const handle = await open(layout.stdin, 'w');
   try {
-    for (const path of files) await handle.write(await readFile(path));
+    // A need's output a person removed by hand reads as empty rather than failing the step here.
+    for (const path of files) await handle.write(await readFile(path).catch(() => Buffer.alloc(0)));
     for (const { by, note } of state.notes) await handle.write(`\n\n## Changes requested by ${by}\n${note}\n`);
   } finally {
     await handle.close();
