@@ -36,3 +36,19 @@ export function durationMs(value: string): number {
   if (ms === undefined) throw new Error(`not a duration: ${value}`);
   return ms;
 }
+
+/**
+ * An agent step's watchdog limit (`timeout`, `idle_timeout`, and the chain's `defaults`): a positive duration, or
+ * `none` to switch the box-wide default off for a step that may legitimately be silent or long (an interactive step a
+ * person attaches to).
+ */
+export const WatchdogLimitSchema = z
+  .string({ error: 'must be a duration with a unit, e.g. "30s", "5m", "1h30m", or "none"' })
+  .refine(
+    (value) => {
+      if (value === 'none') return true;
+      const ms = parseDurationMs(value);
+      return ms !== undefined && ms > 0;
+    },
+    { message: 'must be a positive duration with a unit, e.g. "500ms", "30s", "5m", "1h30m", or "none"' },
+  );

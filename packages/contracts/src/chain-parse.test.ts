@@ -114,6 +114,32 @@ describe('parseChainDefinition', () => {
     expect(errors[1]?.message).toMatch(/duration/);
   });
 
+  it('accepts stdin: terminal and watchdog limits of "none", and refuses other stdin values naming the field', () => {
+    const ok = parseChainDefinition(
+      'name: x\ndefaults: { idle_timeout: none, timeout: 2h }\nagents:\n  a: { run: bash, stdin: terminal, timeout: none }\n',
+      'x.yaml',
+    );
+    expect(ok.ok).toBe(true);
+    const errors = errorsOf('name: x\nagents:\n  a:\n    run: echo\n    stdin: keyboard\n');
+    expect(errors).toMatchObject([
+      {
+        field: 'agents.a.stdin',
+        line: 5,
+        message: expect.stringMatching(/^must be "terminal" \(the live terminal as stdin\)/),
+      },
+    ]);
+    const both = errorsOf(
+      'name: x\nagents:\n  a: { run: echo }\n  b: { needs: [a], input: a, stdin: terminal, run: cat }\n',
+    );
+    expect(both).toMatchObject([
+      { field: 'agents.b.stdin', message: 'cannot be "terminal" when the step has an `input`' },
+    ]);
+    const defaults = errorsOf(
+      'name: x\ndefaults: { idle_timeout: forever, retries: 2 }\nagents:\n  a: { run: echo }\n',
+    );
+    expect(defaults.map((e) => e.field).sort()).toEqual(['defaults.idle_timeout', 'defaults.retries']);
+  });
+
   it('checks when, show, input and on_timeout references', () => {
     const text = `name: x
 agents:

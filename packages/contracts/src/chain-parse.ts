@@ -212,6 +212,9 @@ function checkReferences(chain: ChainDefinition, locate: Locate, names: Set<stri
         errors.push(locate(['agents', name, 'decision', 'options'], 'options must be unique'));
       }
     } else {
+      if (step.stdin === 'terminal' && step.input !== undefined) {
+        errors.push(locate(['agents', name, 'stdin'], 'cannot be "terminal" when the step has an `input`'));
+      }
       for (const { step: from, index } of inputSteps(step.input)) {
         const path = ['agents', name, 'input', ...(index === undefined ? [] : [index])];
         if (!names.has(from)) errors.push(locate(path, `unknown step "${from}"`));

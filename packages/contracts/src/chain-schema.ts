@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DurationSchema } from './chain-duration';
+import { DurationSchema, WatchdogLimitSchema } from './chain-duration';
 
 /**
  * Step names become file names (`steps/<step>/`, `.events/<seq>-<step>.<kind>.json`), so they are restricted to a
@@ -83,8 +83,18 @@ export const AgentStepSchema = z.strictObject({
     .min(1)
     .refine((p) => !p.split(/[\\/]/).includes('..'), { message: 'must not contain ".."' })
     .optional(),
-  timeout: DurationSchema.optional(),
-  idle_timeout: DurationSchema.optional(),
+  /**
+   * Where the agent's stdin comes from when it has no `input`: the outputs of its `needs` (in order), else nothing
+   * (EOF at once). `terminal` keeps the live terminal as stdin instead, for an interactive program a person attaches to.
+   */
+  stdin: z
+    .literal('terminal', {
+      error:
+        'must be "terminal" (the live terminal as stdin); leave it out to read `input`, else the outputs of `needs`, else nothing',
+    })
+    .optional(),
+  timeout: WatchdogLimitSchema.optional(),
+  idle_timeout: WatchdogLimitSchema.optional(),
   retries: z.number().int().min(0).max(100).default(0),
   backoff: BackoffSchema.optional(),
   check: z.string().min(1).optional(),
@@ -100,10 +110,18 @@ export type ChainStep = AgentStep | DecisionStep;
  */
 export const MAX_CHAIN_STEPS = 500;
 
+/** The chain's own watchdog defaults for its agent steps (a step's own value wins; else the box-wide default). */
+export const ChainDefaultsSchema = z.strictObject({
+  timeout: WatchdogLimitSchema.optional(),
+  idle_timeout: WatchdogLimitSchema.optional(),
+});
+export type ChainDefaults = z.infer<typeof ChainDefaultsSchema>;
+
 export const ChainDefinitionSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/, 'must be 1-100 characters, starting with a letter'),
   description: z.string().optional(),
   env: EnvSchema.optional(),
+  defaults: ChainDefaultsSchema.optional(),
   agents: z
     .record(StepNameSchema, z.unknown())
     .refine((agents) => Object.keys(agents).length > 0, { message: 'must define at least one step' })
@@ -117,6 +135,7 @@ export interface ChainDefinition {
   name: string;
   description?: string | undefined;
   env?: Record<string, string> | undefined;
+  defaults?: ChainDefaults | undefined;
   agents: Record<string, ChainStep>;
 }
 

@@ -55,7 +55,7 @@ describe('chainctl attach', () => {
     daemon = await startTestDaemon(box);
     markDaemonRunning(box.root);
     const chain =
-      'name: ask\nagents:\n  ask:\n    run: |\n      echo "question: continue?"\n      read answer\n      echo "got $answer"\n';
+      'name: ask\nagents:\n  ask:\n    stdin: terminal\n    run: |\n      echo "question: continue?"\n      read answer\n      echo "got $answer"\n';
     await box.cli('run', box.file('a.yaml', chain), '--id', 'ask');
     await waitUntil(box, 'ask', (r) => r.state.steps.get('ask')?.status === 'running');
     await new Promise((r) => setTimeout(r, 200));

@@ -37,6 +37,7 @@ describe('daemon: graphs in real PTYs', () => {
         `name: linear
 agents:
   first:
+    stdin: terminal
     run: |
       test -t 0 && test -t 1 && test -t 2 && echo "tty yes"
       stty size

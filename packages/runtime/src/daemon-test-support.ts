@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { BoxConfig } from './box-config';
 import { Daemon } from './daemon';
 import { claimPidFile, writeDaemonState } from './daemon-state';
 import { readRunEvents } from './event-store';
@@ -12,8 +13,10 @@ export async function startTestDaemon(
   maxParallel = 16,
   spawner: 'fork-server' | 'node' = 'fork-server',
   barrier: 'fsync' | 'syncfs' = 'fsync',
+  boxConfig?: BoxConfig,
 ): Promise<Daemon> {
   const daemon = new Daemon({
+    ...(boxConfig ? { boxConfig } : {}),
     root: box.root,
     maxParallel,
     rescanMs: 200,

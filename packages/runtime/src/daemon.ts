@@ -17,6 +17,7 @@ import {
 import type { Server } from 'node:net';
 import { startAttachServer } from './attach-server';
 import { backoffMs } from './backoff';
+import { type BoxConfig, DEFAULT_IDLE_TIMEOUT, DEFAULT_STEP_TIMEOUT } from './box-config';
 import { decideEvent, decisionTimeoutEvent } from './decide';
 import { EventCommitter } from './event-committer';
 import { lastSeq, type NewEvent, parseEventFile, readRunEvents, type StoredEvent } from './event-store';
@@ -31,6 +32,7 @@ import { readRunChain } from './read-run';
 import { killOrphan } from './recover';
 import { foldRunState, isTerminal, type RunState } from './run-state';
 import { type StartedStep, type StepOutcome, startStep } from './run-step';
+import { type StepLimits, stepLimits } from './step-limits';
 
 /** What other processes ask the daemon to do to a run (see run-actions.ts). */
 export type RunAction =
@@ -59,6 +61,8 @@ export interface DaemonOptions {
    * the filesystem per batch of events (group commit through the fork server).
    */
   barrier?: 'fsync' | 'syncfs';
+  /** Box-wide watchdog defaults (`<root>/config.json`); the built-in ones when unset. */
+  boxConfig?: BoxConfig;
 }
 
 interface ActiveStep {
@@ -113,7 +117,11 @@ export class Daemon {
   /** Tags this daemon's journal lines, so it reacts only to events written by others. */
   private readonly writerId = `daemon-${process.pid}-${Date.now().toString(36)}`;
 
-  constructor(private readonly options: DaemonOptions) {}
+  private readonly boxConfig: BoxConfig;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.boxConfig = options.boxConfig ?? { idle_timeout: DEFAULT_IDLE_TIMEOUT, timeout: DEFAULT_STEP_TIMEOUT };
+  }
 
   get stats() {
     const queued = this.queue.length;
@@ -570,7 +578,9 @@ export class Daemon {
         if (entry.stop || this.draining) return this.abandon(run, name, entry);
         let started: StartedStep;
         try {
-          started = startStep(def, prepared, () => this.onIdle(run, name, entry, def), this.spawner);
+          const limits = stepLimits(def, run.chain, this.boxConfig);
+          const onWatchdog = (reason: 'idle' | 'timeout') => this.onWatchdog(run, name, entry, limits, reason);
+          started = startStep(def, prepared, limits, onWatchdog, this.spawner);
         } catch (error) {
           return this.failToStart(run, name, entry, error);
         }
@@ -580,13 +590,29 @@ export class Daemon {
     );
   }
 
-  private onIdle(run: ActiveRun, name: string, entry: ActiveStep, def: AgentStep): void {
+  /**
+   * The watchdog's `alert`, written before the kill (then `killed`, then `retry` or `error`). `data` says which limit
+   * fired and its value, so the control plane can turn it into an alert row without parsing the message.
+   */
+  private onWatchdog(
+    run: ActiveRun,
+    name: string,
+    entry: ActiveStep,
+    limits: StepLimits,
+    reason: 'idle' | 'timeout',
+  ): void {
+    const limit = reason === 'idle' ? limits.idle : limits.timeout;
+    const message =
+      reason === 'idle'
+        ? `no terminal output for ${limit?.text}; killing the agent`
+        : `step ran longer than its timeout of ${limit?.text}; killing the agent`;
     void this.write(run, {
       step: name,
       kind: 'alert',
       status: 'running',
       attempt: entry.attempt,
-      message: `no terminal output for ${def.idle_timeout}; killing the agent`,
+      message,
+      data: { watchdog: reason, limit: limit?.text ?? null, limit_ms: limit?.ms ?? null },
     });
   }
 

@@ -4,6 +4,7 @@ import { appendFile as appendFileCb, closeSync, createWriteStream, type WriteStr
 import { promisify } from 'node:util';
 import { ReadStream } from 'node:tty';
 import { UsageScanner } from './usage';
+import { drainAfterHangup } from './pty-drain';
 import { openPty, type PtyPair } from './pty-open';
 
 export interface LaunchSpec {
@@ -11,15 +12,19 @@ export interface LaunchSpec {
   command: string;
   cwd: string;
   env: Record<string, string>;
-  /** When set, the agent's stdin is this file instead of the terminal (upstream output, prompt, input). */
+  /**
+   * When set, the agent's stdin is this file (its `input`, its needs' outputs, or /dev/null), opened read-only onto fd
+   * 0 while stdout and stderr stay the terminal: the agent reads to EOF and its output is still captured. Unset: the
+   * live terminal is its stdin (`stdin: terminal`).
+   */
   stdinFile?: string | undefined;
   ptyLog: string;
   cols?: number;
   rows?: number;
   idleTimeoutMs?: number | undefined;
   timeoutMs?: number | undefined;
-  /** Called when the idle timeout fires, before the kill: the watchdog's `alert`. */
-  onIdle?: () => void;
+  /** Called when the idle timeout or the step timeout fires, before the kill: the watchdog's `alert`. */
+  onWatchdog?: (reason: 'idle' | 'timeout') => void;
 }
 
 export type KillReason = 'idle' | 'timeout' | 'cancel' | 'shutdown';
@@ -128,7 +133,8 @@ export function forkServerSpawner(servers: ForkServer[]): AgentSpawner {
 export function launchAgent(spec: LaunchSpec, spawner: AgentSpawner = nodeSpawner): RunningAgent {
   const pair = openPty(spec.cols ?? 120, spec.rows ?? 40);
   const spawned = spawner(pair, { command: spec.command, cwd: spec.cwd, env: spec.env, stdinFile: spec.stdinFile });
-  const master = new ReadStream(pair.master);
+  // allowHalfOpen: an end-of-file from libuv must not close the fd, there may be more to read (see pty-drain.ts).
+  const master = new ReadStream(pair.master, { allowHalfOpen: true });
   const listeners = new Set<(chunk: Buffer) => void>();
   const usage = new UsageScanner();
   let log: WriteStream | undefined;
@@ -162,17 +168,17 @@ export function launchAgent(spec: LaunchSpec, spawner: AgentSpawner = nodeSpawne
     setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
   };
 
-  const idleTimer = spec.idleTimeoutMs
-    ? setTimeout(() => {
-        spec.onIdle?.();
-        kill('idle');
-      }, spec.idleTimeoutMs)
-    : undefined;
-  const stepTimer = spec.timeoutMs ? setTimeout(() => kill('timeout'), spec.timeoutMs) : undefined;
+  const watchdog = (reason: 'idle' | 'timeout') => {
+    if (killedBy !== null || exited) return;
+    spec.onWatchdog?.(reason);
+    kill(reason);
+  };
+  const idleTimer = spec.idleTimeoutMs ? setTimeout(() => watchdog('idle'), spec.idleTimeoutMs) : undefined;
+  const stepTimer = spec.timeoutMs ? setTimeout(() => watchdog('timeout'), spec.timeoutMs) : undefined;
 
   let drainTimer: NodeJS.Timeout | undefined;
   let paused = false;
-  master.on('data', (chunk: Buffer) => {
+  const onChunk = (chunk: Buffer) => {
     bytes += chunk.length;
     idleTimer?.refresh();
     drainTimer?.refresh();
@@ -188,7 +194,8 @@ export function launchAgent(spec: LaunchSpec, spawner: AgentSpawner = nodeSpawne
       });
     }
     for (const listener of listeners) listener(chunk);
-  });
+  };
+  master.on('data', onChunk);
   const masterDone = new Promise<void>((resolve) => {
     const close = () => {
       if (masterClosed) return;
@@ -197,8 +204,16 @@ export function launchAgent(spec: LaunchSpec, spawner: AgentSpawner = nodeSpawne
     };
     // EIO on read is how Linux says "every slave fd is closed": the normal end of the stream.
     master.on('error', close);
-    master.on('end', close);
     master.on('close', close);
+    // An end-of-file is libuv's guess (POLLHUP after a short read), not the kernel's word: read on to EIO ourselves.
+    master.on('end', () => {
+      const readRest = () => {
+        if (masterClosed) return;
+        if (drainAfterHangup(pair.master, onChunk) === 'again') setTimeout(readRest, 5).unref();
+        else close();
+      };
+      readRest();
+    });
   });
 
   let exited = false;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import type { AgentStep, ChainDefinition, InputSource } from '@paddock/contracts';
+import { type AgentStep, type ChainDefinition, type InputSource, isDecisionStep } from '@paddock/contracts';
 import { type OpenedAttempt, openAttempt } from './attempt-files';
 import { type AttemptLayout, type RunLayout, stepLayout } from './paths';
 import type { StepState } from './run-state';
@@ -41,22 +41,7 @@ export async function prepareStep(
 ): Promise<PreparedStep> {
   const opened = openAttempt(run, name, attempt);
   const { layout } = opened;
-  const sources = step.input === undefined ? [] : Array.isArray(step.input) ? step.input : [step.input];
-  let stdinFile: string | undefined;
-  if (sources.length > 0 || state.notes.length > 0) {
-    const handle = await open(layout.stdin, 'w');
-    try {
-      for (const source of sources) {
-        const path = sourcePath(run, source);
-        const info = await stat(path).catch(() => undefined);
-        if (info?.isFile()) await handle.write(await readFile(path));
-      }
-      for (const { by, note } of state.notes) await handle.write(`\n\n## Changes requested by ${by}\n${note}\n`);
-    } finally {
-      await handle.close();
-    }
-    stdinFile = layout.stdin;
-  }
+  const stdinFile = await prepareStdin(run, chain, layout, step, state);
   const cwd = step.workdir ? (isAbsolute(step.workdir) ? step.workdir : join(run.workDir, step.workdir)) : run.workDir;
   ensureDir(cwd);
   const env: Record<string, string> = {
@@ -78,6 +63,58 @@ export async function prepareStep(
   if (step.model) env.CHAIN_MODEL = step.model;
   if (state.notes.length > 0) env.CHAIN_CHANGES_REQUESTED = state.notes.map((n) => n.note).join('\n\n');
   return { layout, attempt: opened, cwd, env, stdinFile };
+}
+
+/** An agent with nothing to read gets EOF at once rather than a terminal nobody types into (issue 12). */
+const EMPTY_STDIN = '/dev/null';
+
+/**
+ * The agent's stdin (see the chain format in the runtime's README):
+ * - `stdin: terminal`: the live terminal (undefined here);
+ * - `input`: those sources, in order, copied into the attempt's stdin file;
+ * - else `needs`: the outputs of the needed agent steps, in `needs` order (a decision step has none); one is read
+ *   in place (no file work on the handoff path), several are concatenated into the attempt's stdin file;
+ * - else nothing: /dev/null, EOF at once.
+ * Notes of a `request_changes` decision are appended to a copied stdin (and are in $CHAIN_CHANGES_REQUESTED always).
+ */
+async function prepareStdin(
+  run: RunLayout,
+  chain: ChainDefinition,
+  layout: AttemptLayout,
+  step: AgentStep,
+  state: StepState,
+): Promise<string | undefined> {
+  if (step.stdin === 'terminal') return undefined;
+  let files: string[];
+  if (step.input === undefined) {
+    // Needs are all complete when a step launches, and a completed agent step always has its output file (run-step.ts
+    // writes an empty one when the agent printed nothing): no stat on the handoff path, which a busy thread pool
+    // would delay (see ensureDir).
+    files = step.needs
+      .filter((need) => {
+        const upstream = chain.agents[need];
+        return upstream !== undefined && !isDecisionStep(upstream);
+      })
+      .map((need) => stepLayout(run, need).output);
+    if (state.notes.length === 0 && files.length <= 1) return files[0] ?? EMPTY_STDIN;
+  } else {
+    files = [];
+    for (const source of Array.isArray(step.input) ? step.input : [step.input]) {
+      const path = sourcePath(run, source);
+      const info = await stat(path).catch(() => undefined);
+      if (info?.isFile()) files.push(path);
+    }
+  }
+  if (state.notes.length === 0 && files.length === 0) return EMPTY_STDIN;
+  const handle = await open(layout.stdin, 'w');
+  try {
+    // A need's output a person removed by hand reads as empty rather than failing the step here.
+    for (const path of files) await handle.write(await readFile(path).catch(() => Buffer.alloc(0)));
+    for (const { by, note } of state.notes) await handle.write(`\n\n## Changes requested by ${by}\n${note}\n`);
+  } finally {
+    await handle.close();
+  }
+  return layout.stdin;
 }
 
 const madeDirs = new Set<string>();

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, realpathSync } from 'node:fs';
 import { selfTest } from './commands/health';
 import { AppError } from '@paddock/contracts';
+import { readBoxConfig } from './box-config';
 import { Daemon } from './daemon';
 import {
   claimPidFile,
@@ -32,6 +33,8 @@ export interface RunDaemonOptions {
  */
 export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   mkdirSync(rootLayout(options.root).runsDir, { recursive: true });
+  // Read before the pidfile is claimed: a bad config.json stops the daemon with its message and leaves nothing behind.
+  const boxConfig = readBoxConfig(options.root);
   claimPidFile(options.root);
   const startedAt = new Date().toISOString();
   const daemon = new Daemon({
@@ -41,6 +44,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
     baseEnv: options.baseEnv,
     barrier: options.barrier,
     log: options.log,
+    boxConfig,
   });
   let checked: DaemonSelfTest | undefined;
   const script = runningScript();
@@ -72,7 +76,10 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   if (!ok) options.log(`daemon ${process.pid}: self-test failed: ${problems.join('; ')}`);
   beat();
   const heartbeat = setInterval(beat, HEARTBEAT_MS);
-  options.log(`daemon ${process.pid} started (root ${options.root}, max parallel ${options.maxParallel})`);
+  options.log(
+    `daemon ${process.pid} started (root ${options.root}, max parallel ${options.maxParallel}, ` +
+      `step idle_timeout ${boxConfig.idle_timeout}, timeout ${boxConfig.timeout})`,
+  );
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       options.log(`daemon ${process.pid}: ${signal}, draining for up to ${options.drainMs} ms`);

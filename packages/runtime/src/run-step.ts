@@ -3,11 +3,11 @@ import { writeFile as writeFileCb } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { AgentStep } from '@paddock/contracts';
-import { durationMs } from '@paddock/contracts';
 import { publishAttempt } from './attempt-files';
 import { deriveOutput } from './derive-output';
 import { type AgentSpawner, type KillReason, launchAgent, type RunningAgent } from './launch-agent';
 import type { PreparedStep } from './prepare-step';
+import type { StepLimits } from './step-limits';
 import { addReport, readUsageFile, type UsageTotal } from './usage';
 
 export interface StepOutcome {
@@ -36,7 +36,8 @@ export interface StartedStep {
 export function startStep(
   step: AgentStep,
   prepared: PreparedStep,
-  onIdle: () => void,
+  limits: StepLimits,
+  onWatchdog: (reason: 'idle' | 'timeout') => void,
   spawner?: AgentSpawner,
 ): StartedStep {
   const { layout } = prepared;
@@ -48,9 +49,9 @@ export function startStep(
       env: prepared.env,
       stdinFile: prepared.stdinFile,
       ptyLog: layout.ptyLog,
-      idleTimeoutMs: step.idle_timeout ? durationMs(step.idle_timeout) : undefined,
-      timeoutMs: step.timeout ? durationMs(step.timeout) : undefined,
-      onIdle,
+      idleTimeoutMs: limits.idle?.ms,
+      timeoutMs: limits.timeout?.ms,
+      onWatchdog,
     },
     spawner,
   );
@@ -78,9 +79,10 @@ export function startStep(
       outputPath: layout.output,
     };
     if (exit.killedBy === 'idle') {
-      return { ...base, ok: false, error: `no terminal output for ${step.idle_timeout}: killed by the watchdog` };
+      return { ...base, ok: false, error: `no terminal output for ${limits.idle?.text}: killed by the watchdog` };
     }
-    if (exit.killedBy === 'timeout') return { ...base, ok: false, error: `step timed out after ${step.timeout}` };
+    if (exit.killedBy === 'timeout')
+      return { ...base, ok: false, error: `step timed out after ${limits.timeout?.text}` };
     if (exit.killedBy) return { ...base, ok: false, error: `killed (${exit.killedBy})` };
     if (exit.exitCode !== 0) {
       const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;

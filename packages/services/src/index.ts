@@ -164,3 +164,5 @@ export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from 
 export type { BoxTerminal, BoxTerminalEnd, BoxTerminalHandlers } from './boxes/box-terminal';
 export { openStepTerminal, type StepTerminal, type StepTerminalInput } from './terminal/open-step-terminal';
 export { type TerminalSlot, TerminalSlots, type TerminalSlotsOptions } from './terminal/terminal-slots';
+export { type ListOperatorAlertsInput, listOperatorAlerts, listTenantAlerts } from './alerts/list-alerts';
+export { WATCHDOG_ALERT_CODE } from './collect/watchdog-alerts';

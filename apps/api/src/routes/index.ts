@@ -3,6 +3,7 @@ import type { ApiDeps } from '../deps';
 import { DEFAULT_FRONT_DOOR_SETTINGS, limitTenantWrites } from '../http/front-door';
 import { PasswordWorkGate } from '../http/password-work';
 import { createRateLimiter } from '../http/rate-limit';
+import { registerOperatorAlertRoutes } from './operator/alerts';
 import { registerOperatorJobRoutes } from './operator/jobs';
 import { registerOperatorQuarantineRoutes } from './operator/quarantine';
 import { registerOperatorRolloutRoutes } from './operator/rollouts';
@@ -31,6 +32,7 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorTenantRoutes(app, deps);
   registerOperatorQuarantineRoutes(app, deps);
   registerOperatorRolloutRoutes(app, deps);
+  registerOperatorAlertRoutes(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
 }

@@ -11,6 +11,7 @@ import { foreignRunIds, insertQuarantine } from './quarantine-events';
 import { applyEvent, settleRunStatus } from './run-projection';
 import { type QuarantineEntry, quarantineEvent, screenEvent } from './screen-events';
 import { planRunWrites, storeRuns } from './store-runs';
+import { raiseWatchdogAlerts } from './watchdog-alerts';
 
 export interface IngestBatch {
   boxId: string;
@@ -243,6 +244,7 @@ async function writeEvents(
   eventsWritten.catch(() => {}); // awaited below; not to be reported as unhandled should planning throw first
   const plan = planRunWrites([...runs.values()], new Set(adopted));
   await eventsWritten;
+  await raiseWatchdogAlerts(client, scope, fresh, { runIds, chainNames });
   const stored = await storeRuns(client, boxId, plan);
   const lastAt = rows.reduce<string | null>(
     (max, r) => (max === null || r.occurredAt > max ? r.occurredAt : max),

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../../deps';
+import { registerTenantAlertRoutes } from './alerts';
 import { registerTenantChainRoutes } from './chains';
 import { registerTenantDecisionRoutes } from './decisions';
 import { registerTenantRunRoutes } from './runs';
@@ -15,4 +16,5 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDeps): void 
   registerTenantUsageRoutes(app, deps);
   registerTenantRunRoutes(app, deps);
   registerTenantDecisionRoutes(app, deps);
+  registerTenantAlertRoutes(app, deps);
 }
