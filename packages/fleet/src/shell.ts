@@ -74,9 +74,12 @@ export function asUser(user: string, command: ShellCommand): ShellCommand {
   return sh`runuser -u ${user} -- sh -c ${command.text}`;
 }
 
-/** Wraps a command so a non-root login runs it as root through passwordless sudo; as root it is unchanged. */
+/**
+ * Wraps a command so a non-root login runs it as root through passwordless sudo; as root it is unchanged. sudo
+ * clears the environment: PADDOCK_REQUEST_ID (see ssh-connection.ts) is kept by name, nothing else.
+ */
 export function asRoot(loginUser: string, command: ShellCommand): ShellCommand {
-  return loginUser === 'root' ? command : sh`sudo -n -- sh -c ${command.text}`;
+  return loginUser === 'root' ? command : sh`sudo -n --preserve-env=PADDOCK_REQUEST_ID -- sh -c ${command.text}`;
 }
 
 /**

@@ -14,27 +14,38 @@ export const jobCommands: CommandGroup = {
         .description('job records, newest first')
         .option('--status <status>', 'queued, running, retrying, succeeded, failed')
         .option('--name <name>', 'a job name, e.g. workflow.advance')
+        .option('--request <id>', 'every job one API request caused (its X-Request-Id)')
         .option('--limit <n>', 'at most this many (1-200)', positiveInt)
         .option('--before <iso>', 'created before this time (the next page)'),
-    ).action(async (options: { status?: string; name?: string; limit?: number; before?: string; json?: boolean }) => {
-      const client = await context.client();
-      const reply = await client.get<JobList>('/v1/operator/jobs', {
-        status: options.status,
-        name: options.name,
-        limit: options.limit,
-        before: options.before,
-      });
-      context.print(options, reply, (r) =>
-        renderTable(r.jobs, [
-          { header: 'ID', value: (j) => j.id },
-          { header: 'NAME', value: (j) => j.name },
-          { header: 'STATUS', value: (j) => j.status },
-          { header: 'ATTEMPTS', value: (j) => `${j.attempts}/${j.maxAttempts ?? '-'}` },
-          { header: 'ERROR', value: (j) => j.error },
-          { header: 'CREATED', value: (j) => when(j.createdAt) },
-        ]),
-      );
-    });
+    ).action(
+      async (options: {
+        status?: string;
+        name?: string;
+        request?: string;
+        limit?: number;
+        before?: string;
+        json?: boolean;
+      }) => {
+        const client = await context.client();
+        const reply = await client.get<JobList>('/v1/operator/jobs', {
+          status: options.status,
+          name: options.name,
+          requestId: options.request,
+          limit: options.limit,
+          before: options.before,
+        });
+        context.print(options, reply, (r) =>
+          renderTable(r.jobs, [
+            { header: 'ID', value: (j) => j.id },
+            { header: 'NAME', value: (j) => j.name },
+            { header: 'STATUS', value: (j) => j.status },
+            { header: 'ATTEMPTS', value: (j) => `${j.attempts}/${j.maxAttempts ?? '-'}` },
+            { header: 'ERROR', value: (j) => j.error },
+            { header: 'CREATED', value: (j) => when(j.createdAt) },
+          ]),
+        );
+      },
+    );
 
     withJson(jobs.command('show').description('one job record').argument('<id>')).action(
       async (id: string, options: { json?: boolean }) => {
@@ -51,6 +62,7 @@ export const jobCommands: CommandGroup = {
             ['worker', j.workerId],
             ['tenant', j.tenantId],
             ['box', j.boxId],
+            ['request', j.requestId],
             ['error', j.error],
             ['output', j.output],
             ['created', when(j.createdAt)],
