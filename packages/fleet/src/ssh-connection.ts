@@ -374,7 +374,7 @@ function withRemoteDeadline(command: ShellCommand, timeoutMs: number): ShellComm
 /**
  * Hands the current request id (the API request or job this command serves) to the box as PADDOCK_REQUEST_ID:
  * `paddock-service` logs it in root's service.log, so an operator can follow one signup from the API to the box.
- * Only ids of the checked shape are passed, and quoted all the same; `asRoot`'s sudo keeps the variable.
+ * Only ids of the checked shape are passed, and quoted all the same; `asRoot` sets it again past sudo.
  */
 function withRequestId(command: ShellCommand): ShellCommand {
   const requestId = currentRequestId();
