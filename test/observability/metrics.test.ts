@@ -11,7 +11,7 @@ const TOKEN = `metrics-${randomBytes(12).toString('hex')}`;
 
 // The API (in-process, real fastify on a real database) and a worker (its own process) each serve /metrics; real
 // requests and a real job go through them first, then both are scraped.
-describe('/metrics on the API and the worker', () => {
+describe('/metrics on the API and the worker', { timeout: 120_000 }, () => {
   let t: TestApp;
   let worker: AppProcess;
   let workerMetrics: string;
@@ -49,11 +49,11 @@ describe('/metrics on the API and the worker', () => {
       METRICS_TOKEN: TOKEN,
       LOG_LEVEL: 'info',
     });
-    await worker.waitForLog('worker ready', 60_000);
+    await worker.waitForLog('worker ready', 180_000);
     const url = /"url":"(http:\/\/127\.0\.0\.1:\d+\/metrics)"/.exec(worker.output())?.[1];
     if (!url) throw new Error(`the worker did not say where its metrics are:\n${worker.output()}`);
     workerMetrics = url;
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await worker?.stop('SIGKILL');
@@ -76,10 +76,14 @@ describe('/metrics on the API and the worker', () => {
     });
     expect(probe.statusCode).toBe(202);
     ids.job = probe.json().id;
-    const record = await waitUntil('the probe to succeed', async () => {
-      const row = await t.prisma.jobRecord.findUniqueOrThrow({ where: { id: ids.job } });
-      return row.status === 'succeeded' ? row : undefined;
-    });
+    const record = await waitUntil(
+      'the probe to succeed',
+      async () => {
+        const row = await t.prisma.jobRecord.findUniqueOrThrow({ where: { id: ids.job } });
+        return row.status === 'succeeded' ? row : undefined;
+      },
+      90_000,
+    );
     // The request id the API was given is on the job it enqueued.
     expect(record.requestId).toBe(requestId);
     expect(

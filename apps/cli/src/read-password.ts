@@ -1,4 +1,3 @@
-import password from '@inquirer/password';
 import type { CliIo } from './command-context';
 import { CliError } from './errors';
 
@@ -13,6 +12,8 @@ export async function readPassword(io: CliIo, fromStdin: boolean): Promise<strin
     if (line.length === 0) throw new CliError('no password on stdin');
     return line;
   }
+  // Loaded only for the prompt: every other command starts faster without it.
+  const { default: password } = await import('@inquirer/password');
   return password({ message: 'Password', mask: false });
 }
 
