@@ -128,10 +128,14 @@ describe('paddock CLI against a real API server', { timeout: 240_000 }, () => {
     expect(missing.stderr).toMatch(/^error: not_found: There is no tenant 00000000-0000-4000-8000-000000000000\./);
     expect(missing.stderr).toMatch(/request id: cli-[0-9a-f-]{36}/);
 
-    const invalid = await paddock(['tenants', 'show', 'not-a-uuid']);
+    // With --json the error is the API's, as JSON on stderr.
+    const invalid = await paddock(['tenants', 'show', 'not-a-uuid', '--json']);
     expect(invalid.code).toBe(1);
-    expect(invalid.stderr).toContain('error: validation_failed:');
-    expect(invalid.stderr).toContain('params.id: must be a UUID');
+    expect(invalid.stdout).toBe('');
+    expect(JSON.parse(invalid.stderr).error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: 'params.id', message: 'must be a UUID' }],
+    });
 
     // A real action that the API refuses: retrying a tenant with no failed workflow.
     const retry = await paddock(['tenants', 'retry', ids.active]);

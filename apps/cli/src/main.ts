@@ -38,16 +38,22 @@ export async function main(
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
   } catch (error) {
-    return report(error, io);
+    return report(error, io, argv.includes('--json'));
   }
 }
 
-function report(error: unknown, io: CliIo): number {
+function report(error: unknown, io: CliIo, json: boolean): number {
   if (error instanceof CommanderError) {
     // Commander has printed its message (and the suggestion) already.
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
     if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     return EXIT_USAGE;
+  }
+  if (error instanceof ApiError && json) {
+    // Scripts asked for JSON: the API's error as it came (stderr, so stdout stays empty), same exit code.
+    const body = { code: error.code, message: error.message, details: error.details, requestId: error.requestId };
+    io.stderr.write(`${JSON.stringify({ error: body })}\n`);
+    return EXIT_FAILED;
   }
   if (error instanceof ApiError) {
     const lines = [`error: ${error.code}: ${error.message}`];
@@ -58,7 +64,10 @@ function report(error: unknown, io: CliIo): number {
     return EXIT_FAILED;
   }
   if (error instanceof CliError) {
-    io.stderr.write(`error: ${error.message}\n`);
+    // The CLI's own failures (not logged in, server unreachable) have no API code: `cli` stands for one.
+    io.stderr.write(
+      json ? `${JSON.stringify({ error: { code: 'cli', message: error.message } })}\n` : `error: ${error.message}\n`,
+    );
     return error.exitCode;
   }
   // The prompt library throws this when the operator presses Ctrl-C at the password prompt.
