@@ -5,6 +5,23 @@ set -eu
 . '@CONFIG_DIR@/runtime.env'
 chainctl="$PADDOCK_INSTALL_DIR/current/bin/chainctl"
 
+# Which control-plane request asked for this call: the SSH layer sets PADDOCK_REQUEST_ID on every command it runs
+# for an API request or a job (packages/fleet ssh-connection.ts), and root keeps it in its own log beside
+# bootstrap.log, so one signup can be followed from the API's log to this box. Calls without one (the collector's
+# channel, health beats) are not logged. A value of another shape is logged as `invalid`, never as given.
+note_request() {
+  id=${PADDOCK_REQUEST_ID:-}
+  [ -n "$id" ] || return 0
+  case "$id" in *[!A-Za-z0-9_.-]*) id=invalid ;; esac
+  [ "${#id}" -le 64 ] || id=invalid
+  log="$PADDOCK_INSTALL_DIR/service.log"
+  # One generation kept past 1 MiB: the log cannot fill the disk.
+  if [ -f "$log" ] && [ "$(wc -c <"$log")" -gt 1048576 ]; then mv -f "$log" "$log.1"; fi
+  printf '%s request=%s paddock-service %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$id" "$*" >>"$log"
+}
+# Root's log is written by root only; a login that is not root (a status check by hand) skips it.
+if [ -w "$PADDOCK_INSTALL_DIR" ]; then note_request "$@" 2>/dev/null || true; fi
+
 # The runtime starts from a clean environment: nothing of root's session (or of this SSH session) leaks into it.
 # NODE_COMPILE_CACHE (Node >= 22.1) keeps compiled code between the runtime's processes: each deploy starts three
 # (daemon, its launcher, the health check), and on a small box their start-up is most of a deploy's CPU.

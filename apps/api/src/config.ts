@@ -63,6 +63,11 @@ const ApiConfigSchema = z.object({
   BOX_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   /** A box's serve channel unused this long is closed (reopened on the next request). */
   BOX_CHANNEL_IDLE_MS: z.coerce.number().int().min(1_000).default(300_000),
+  /**
+   * Bearer token for GET /metrics (Prometheus text). Unset: /metrics answers only clients connecting straight from
+   * loopback (a scraper on this host; a request relayed by a proxy is refused). Set: anyone who presents it.
+   */
+  METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
 });
 
 function isAddressOrCidr(entry: string): boolean {

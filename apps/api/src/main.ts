@@ -2,6 +2,7 @@ import { createPrismaClient } from '@paddock/db';
 import { DEFAULT_BOX_LAYOUT, layoutPaths, SshPool, sh } from '@paddock/fleet';
 import { pendingMigrations } from '@paddock/db/migrate';
 import { closeQueues, createQueues } from '@paddock/jobs';
+import { createMetricsRegistry, createSshMetrics, registerFleetGauges } from '@paddock/metrics';
 import { createLogger, exitOnConfigError, Shutdown } from '@paddock/platform';
 import { BoxGateway, ChangeFeed, loadBoxTargetWithPrisma, sshGatewayConnector } from '@paddock/services';
 import { createVault } from '@paddock/vault';
@@ -28,7 +29,9 @@ shutdown.register('redis', () => redis.quit());
 const queues = createQueues(redis, config.QUEUE_PREFIX);
 shutdown.register('queues', () => closeQueues(queues));
 const vault = createVault(config.PADDOCK_MASTER_KEY);
-const ssh = new SshPool();
+const metrics = createMetricsRegistry('api');
+registerFleetGauges(metrics, { prisma, queues });
+const ssh = new SshPool({ observer: createSshMetrics(metrics) });
 shutdown.register('ssh', () => ssh.close(2_000));
 const boxes = new BoxGateway({
   connector: sshGatewayConnector({
@@ -48,6 +51,7 @@ const app = await buildServer({
   logLevel: config.LOG_LEVEL,
   bodyLimitBytes: config.BODY_LIMIT_BYTES,
   trustedProxies: config.TRUSTED_PROXIES,
+  metrics: { registry: metrics, token: config.METRICS_TOKEN },
   readiness: {
     postgres: async () => {
       await prisma.$queryRaw`SELECT 1`;

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { loggerOptions } from '@paddock/platform';
+import { runWithRequestId } from '@paddock/platform/request-context';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { sendError } from './http/error-body';
 import { registerErrorHandling } from './http/error-handler';
+import { type MetricsSettings, registerMetrics } from './http/metrics';
 import { type ReadinessCheck, registerHealthRoutes } from './routes/health';
 
 export interface RouteEntry {
@@ -28,6 +30,8 @@ export interface ServerOptions {
   /** Proxies (addresses or CIDRs) whose X-Forwarded-For sets request.ip; empty: the peer is the client. */
   trustedProxies?: string[];
   readiness: Record<string, ReadinessCheck>;
+  /** Prometheus metrics: request timings and GET /metrics (absent: neither). */
+  metrics?: MetricsSettings;
   /** Registers the product's routes; the server itself knows only health, docs and errors. */
   routes?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -64,6 +68,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // validation error instead of a clear 415.
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
+  // What a request does runs with its id current (platform request-context.ts): the jobs it enqueues record it and
+  // the SSH commands they run hand it to the box. Entered at preHandler, after the body was read: the body stream's
+  // events run in the socket's context, so an earlier hook's context would not reach the handler of a POST.
+  app.addHook('preHandler', (request, _reply, done) => runWithRequestId(request.id, done));
+  if (options.metrics) registerMetrics(app, options.metrics);
   const catalog: RouteEntry[] = [];
   app.decorate('routeCatalog', catalog);
   app.addHook('onRoute', (route) => {

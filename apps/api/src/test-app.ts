@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
 import { SshPool, sh } from '@paddock/fleet';
 import { closeQueues, createQueues, type Queues } from '@paddock/jobs';
+import { createMetricsRegistry, createSshMetrics, type Registry, registerFleetGauges } from '@paddock/metrics';
 import {
   BoxGateway,
   ChangeFeed,
@@ -34,6 +35,8 @@ export interface TestApp {
   passwordWork: PasswordWorkGate;
   /** The test database (for tests that run the collector's SQL ingestion next to the API). */
   databaseUrl: string;
+  /** What GET /metrics serves. */
+  metrics: Registry;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,8 @@ export interface TestAppOptions {
   database?: TestDatabase;
   /** Terminal stream limits (default: the API's defaults). */
   terminals?: ApiDeps['terminals'];
+  /** METRICS_TOKEN (default: none, /metrics answers loopback clients). */
+  metricsToken?: string;
 }
 
 export const TEST_BODY_LIMIT = 16_384;
@@ -81,7 +86,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const queues = createQueues(redis, prefix);
   const vault = createVault(randomBytes(32).toString('base64'));
   const signupRateLimit = options.signupRateLimit ?? { limit: 100_000, windowMs: 60_000 };
-  const ssh = new SshPool({ timeouts: { connectMs: 10_000, commandMs: 30_000 } });
+  const metrics = createMetricsRegistry('api');
+  registerFleetGauges(metrics, { prisma, queues });
+  const ssh = new SshPool({ timeouts: { connectMs: 10_000, commandMs: 30_000 }, observer: createSshMetrics(metrics) });
   const connector =
     options.boxConnector?.({ prisma, vault, ssh }) ??
     sshGatewayConnector({
@@ -98,6 +105,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logLevel: 'silent',
     bodyLimitBytes: TEST_BODY_LIMIT,
     readiness: options.readiness ?? {},
+    metrics: { registry: metrics, token: options.metricsToken },
     ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     routes: (server) =>
       registerRoutes(server, {
@@ -126,6 +134,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     changes,
     passwordWork,
     databaseUrl: db.url,
+    metrics,
     async close() {
       await app.close();
       await changes.close();

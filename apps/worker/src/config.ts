@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isLoopback } from '@paddock/metrics/scrape-auth';
 import { parseConfig } from '@paddock/platform';
 import { parseKeyring } from '@paddock/vault';
 import { z } from 'zod';
@@ -69,7 +70,24 @@ const WorkerConfigSchema = z
     COLLECTOR_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
 
     SSH_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(500).default(15_000),
+
+    // Prometheus metrics: the worker's only HTTP listener, GET /metrics. Off unless METRICS_PORT is set (several
+    // workers often share a machine: each needs its own port). 0 picks a free port and logs it.
+    METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+    /** Loopback by default; any other address needs METRICS_TOKEN. */
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    /** Bearer token for /metrics. Unset: only direct loopback clients are answered. */
+    METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
     BOX_REACHABLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(300_000),
+  })
+  .superRefine((config, ctx) => {
+    if (config.METRICS_HOST !== 'localhost' && !isLoopback(config.METRICS_HOST) && !config.METRICS_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['METRICS_HOST'],
+        message: 'a non-loopback address publishes the metrics: set METRICS_TOKEN too',
+      });
+    }
   })
   .transform((config) => ({
     ...config,

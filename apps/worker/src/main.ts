@@ -1,6 +1,13 @@
 import { createPrismaClient } from '@paddock/db';
 import { closeQueues, createQueues, startWorkers } from '@paddock/jobs';
 import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import {
+  createJobMetrics,
+  createMetricsRegistry,
+  createSshMetrics,
+  registerFleetGauges,
+  startMetricsServer,
+} from '@paddock/metrics';
 import { createLogger, exitOnConfigError, Shutdown } from '@paddock/platform';
 import { createTenantWorkflows, startCollector } from '@paddock/services';
 import { createVault } from '@paddock/vault';
@@ -41,7 +48,9 @@ const queues = createQueues(redis, config.QUEUE_PREFIX);
 shutdown.register('queues', () => closeQueues(queues));
 
 const vault = createVault(config.PADDOCK_MASTER_KEY);
-const provisioning = createProvisioningDeps(config, { prisma, queues, pg: pgPool, vault });
+const metrics = createMetricsRegistry('worker');
+registerFleetGauges(metrics, { prisma, queues });
+const provisioning = createProvisioningDeps(config, { prisma, queues, pg: pgPool, vault }, createSshMetrics(metrics));
 shutdown.register('ssh', () => provisioning.ssh.close(5_000));
 await publishReleaseIfNone(config, prisma, logger);
 
@@ -75,6 +84,7 @@ const workers = startWorkers({
   },
   lockDurationMs: config.LOCK_DURATION_MS,
   stalledIntervalMs: config.STALLED_INTERVAL_MS,
+  observer: createJobMetrics(metrics),
 });
 // Registered last, closed first: stop taking jobs and let running ones finish before the connections go.
 shutdown.register('workers', () => Promise.all(workers.map((worker) => worker.close())));
@@ -93,5 +103,15 @@ if (config.COLLECTOR) {
     timings: { leaseMs: config.COLLECTOR_LEASE_MS },
   });
   shutdown.register('collector', () => collector.stop());
+}
+if (config.METRICS_PORT !== undefined) {
+  const server = await startMetricsServer({
+    registry: metrics,
+    host: config.METRICS_HOST,
+    port: config.METRICS_PORT,
+    token: config.METRICS_TOKEN,
+  });
+  shutdown.register('metrics', () => server.close());
+  logger.info({ url: server.url, token: config.METRICS_TOKEN !== undefined }, 'metrics listening');
 }
 logger.info({ queues: workers.map((w) => w.name), providers: Object.keys(provisioning.providers) }, 'worker ready');

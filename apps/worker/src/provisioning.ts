@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@paddock/db';
-import { fetchNodeBinary, SshPool } from '@paddock/fleet';
+import { fetchNodeBinary, SshPool, type SshObserver } from '@paddock/fleet';
 import type { Queues } from '@paddock/jobs';
 import type { Logger } from '@paddock/platform';
 import { HetznerClient, HetznerProvider } from '@paddock/providers';
@@ -55,11 +55,17 @@ export async function releaseSource(
 export function createProvisioningDeps(
   config: WorkerConfig,
   clients: { prisma: PrismaClient; queues: Queues; pg: Pool; vault: Vault },
+  /** Told of SSH connections and commands (the worker's metrics). */
+  sshObserver?: SshObserver,
 ): ProvisioningDeps {
   const recorder = createProvisioningRecorder(clients.prisma);
   return {
     ...clients,
-    ssh: new SshPool({ timeouts: { connectMs: config.SSH_CONNECT_TIMEOUT_MS }, recorder }),
+    ssh: new SshPool({
+      timeouts: { connectMs: config.SSH_CONNECT_TIMEOUT_MS },
+      recorder,
+      ...(sshObserver ? { observer: sshObserver } : {}),
+    }),
     providers: createProviders(config),
     releaseDir: config.RELEASE_DIR,
     systemNode: config.RELEASE_NODE === 'system',

@@ -19,5 +19,6 @@ export * from './runtime-user';
 export * from './shell';
 export * from './ssh-connection';
 export * from './ssh-options';
+export * from './ssh-observer';
 export * from './ssh-pool';
 export type { BoxState } from './deploy/box-lock';

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { FleetError } from './errors';
-import { asUser, joinCommands, quote, sh } from './shell';
+import { runWithRequestId } from '@paddock/platform/request-context';
+import { asRoot, asUser, joinCommands, quote, sh } from './shell';
 
 // Strings an operator could type into a box name, a version, a path, a secret name. Each must reach the command
 // as exactly one word, unchanged.
@@ -82,5 +83,17 @@ describe('sh', () => {
   it('joins commands into a script', () => {
     const script = joinCommands([sh`printf 1`, sh`printf ${'2 3'}`], ' && ');
     expect(runLocally(script.text)).toBe('12 3');
+  });
+
+  it('asRoot sets the current request id again inside sudo, which clears the environment', () => {
+    const printId = sh`printf '%s' "\${PADDOCK_REQUEST_ID-unset}"`;
+    expect(asRoot('root', printId).text).toBe(printId.text);
+    const wrapped = runWithRequestId('signup-1.a_b', () => asRoot('admin', printId)).text;
+    expect(wrapped.startsWith('sudo -n -- sh -c ')).toBe(true);
+    // What sudo would run, run here by a shell with an empty environment (no sudo on a test machine).
+    const asSudoWould = wrapped.slice('sudo -n -- '.length);
+    expect(execFileSync('env', ['-i', 'sh', '-c', asSudoWould], { encoding: 'utf8' })).toBe('signup-1.a_b');
+    const outside = asRoot('admin', printId).text.slice('sudo -n -- '.length);
+    expect(execFileSync('env', ['-i', 'sh', '-c', outside], { encoding: 'utf8' })).toBe('unset');
   });
 });

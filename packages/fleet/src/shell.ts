@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { currentRequestId } from '@paddock/platform/request-context';
 import { FleetError } from './errors';
 
 /**
@@ -74,9 +75,16 @@ export function asUser(user: string, command: ShellCommand): ShellCommand {
   return sh`runuser -u ${user} -- sh -c ${command.text}`;
 }
 
-/** Wraps a command so a non-root login runs it as root through passwordless sudo; as root it is unchanged. */
+/**
+ * Wraps a command so a non-root login runs it as root through passwordless sudo; as root it is unchanged. sudo
+ * clears the environment, so the current request id (see ssh-connection.ts) is set again inside, as quoted text:
+ * no sudo policy for keeping variables (SETENV, --preserve-env) is needed beyond running `sh`.
+ */
 export function asRoot(loginUser: string, command: ShellCommand): ShellCommand {
-  return loginUser === 'root' ? command : sh`sudo -n -- sh -c ${command.text}`;
+  if (loginUser === 'root') return command;
+  const requestId = currentRequestId();
+  const inner = requestId ? sh`PADDOCK_REQUEST_ID=${requestId}; export PADDOCK_REQUEST_ID; ${command}` : command;
+  return sh`sudo -n -- sh -c ${inner.text}`;
 }
 
 /**

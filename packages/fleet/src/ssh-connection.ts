@@ -1,11 +1,13 @@
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { currentRequestId } from '@paddock/platform/request-context';
 import type ssh2 from 'ssh2';
 import { ExecError, FleetError } from './errors';
 import { openSshClient } from './open-ssh-client';
 import { OutputTail } from './output-tail';
 import type { FleetRecorder } from './recorder';
 import { type ShellCommand, sh } from './shell';
+import { commandOutcome, noObserver, notify, type SshObserver } from './ssh-observer';
 import type { BoxTarget, SshTimeouts } from './ssh-options';
 
 export interface ExecOptions {
@@ -63,14 +65,20 @@ export class SshConnection {
     private readonly client: ssh2.Client,
     private readonly socket: Socket,
     private readonly timeouts: SshTimeouts,
+    private readonly observer: SshObserver = noObserver,
   ) {
     client.on('close', () => this.onDropped());
     client.on('error', () => this.onDropped());
   }
 
-  static async open(target: BoxTarget, timeouts: SshTimeouts, recorder: FleetRecorder): Promise<SshConnection> {
+  static async open(
+    target: BoxTarget,
+    timeouts: SshTimeouts,
+    recorder: FleetRecorder,
+    observer: SshObserver = noObserver,
+  ): Promise<SshConnection> {
     const opened = await openSshClient(target, timeouts, recorder);
-    return new SshConnection(target, opened.fingerprint, opened.client, opened.socket, timeouts);
+    return new SshConnection(target, opened.fingerprint, opened.client, opened.socket, timeouts, observer);
   }
 
   get alive(): boolean {
@@ -104,7 +112,17 @@ export class SshConnection {
   }
 
   exec(command: ShellCommand, options: ExecOptions = {}): Promise<ExecResult> {
-    return this.track(() => this.runExec(command, options));
+    const started = performance.now();
+    return this.track(() => this.runExec(command, options)).then(
+      (result) => {
+        this.observe('exec', 'ok', started);
+        return result;
+      },
+      (error: unknown) => {
+        this.observe('exec', commandOutcome(error), started);
+        throw error;
+      },
+    );
   }
 
   /**
@@ -119,6 +137,20 @@ export class SshConnection {
 
   /** Starts a command that keeps running; resolves once the channel is open. */
   spawn(command: ShellCommand): Promise<RemoteProcess> {
+    const started = performance.now();
+    return this.openSpawn(command).then(
+      (remote) => {
+        this.observe('spawn', 'ok', started);
+        return remote;
+      },
+      (error: unknown) => {
+        this.observe('spawn', commandOutcome(error), started);
+        throw error;
+      },
+    );
+  }
+
+  private openSpawn(command: ShellCommand): Promise<RemoteProcess> {
     if (this.dropped) return Promise.reject(this.lostError());
     this.inFlight++;
     const done = () => {
@@ -126,7 +158,7 @@ export class SshConnection {
       if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     };
     return new Promise((resolve, reject) => {
-      this.client.exec(command.text, (error, channel) => {
+      this.client.exec(withRequestId(command).text, (error, channel) => {
         if (error) {
           done();
           reject(
@@ -220,7 +252,7 @@ export class SshConnection {
       const onLost = (error: FleetError) => settle(() => reject(error));
       this.pending.add(onLost);
 
-      this.client.exec(withRemoteDeadline(command, timeoutMs).text, (error, channel) => {
+      this.client.exec(withRequestId(withRemoteDeadline(command, timeoutMs)).text, (error, channel) => {
         if (error) return settle(() => reject(this.dropped ? this.lostError() : this.channelError(error)));
         const stdout = new OutputTail(limit);
         const stderr = new OutputTail(limit);
@@ -284,6 +316,11 @@ export class SshConnection {
     });
   }
 
+  private observe(kind: 'exec' | 'spawn', outcome: ReturnType<typeof commandOutcome>, started: number): void {
+    const durationMs = performance.now() - started;
+    notify(this.observer, (o) => o.commandFinished?.({ kind, outcome, durationMs }));
+  }
+
   private endAndWait(): Promise<void> {
     if (this.dropped) return Promise.resolve();
     return new Promise((resolve) => {
@@ -332,4 +369,14 @@ export class SshConnection {
 function withRemoteDeadline(command: ShellCommand, timeoutMs: number): ShellCommand {
   const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
   return sh`timeout -s KILL ${seconds} sh -c ${command.text}`;
+}
+
+/**
+ * Hands the current request id (the API request or job this command serves) to the box as PADDOCK_REQUEST_ID:
+ * `paddock-service` logs it in root's service.log, so an operator can follow one signup from the API to the box.
+ * Only ids of the checked shape are passed, and quoted all the same; `asRoot` sets it again past sudo.
+ */
+function withRequestId(command: ShellCommand): ShellCommand {
+  const requestId = currentRequestId();
+  return requestId ? sh`PADDOCK_REQUEST_ID=${requestId} ${command}` : command;
 }

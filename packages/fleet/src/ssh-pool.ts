@@ -1,6 +1,8 @@
 import type { HostKeyPolicy } from './host-key';
 import { discardEvents, type FleetRecorder } from './recorder';
+import { FleetError } from './errors';
 import { SshConnection } from './ssh-connection';
+import { noObserver, notify, type SshObserver } from './ssh-observer';
 import { type BoxTarget, DEFAULT_SSH_TIMEOUTS, type SshTimeouts } from './ssh-options';
 
 export interface SshPoolOptions {
@@ -8,6 +10,8 @@ export interface SshPoolOptions {
   recorder?: FleetRecorder;
   /** A connection unused this long (and running nothing) is closed. Default 5 minutes. */
   idleCloseMs?: number;
+  /** Told of connections and commands (the apps' metrics); nothing by default. */
+  observer?: SshObserver;
 }
 
 /**
@@ -17,6 +21,7 @@ export interface SshPoolOptions {
 export class SshPool {
   readonly timeouts: SshTimeouts;
   readonly recorder: FleetRecorder;
+  readonly observer: SshObserver;
   private readonly idleCloseMs: number;
   private connections = new Map<string, SshConnection>();
   private dialing = new Map<string, Promise<SshConnection>>();
@@ -29,6 +34,7 @@ export class SshPool {
   constructor(options: SshPoolOptions = {}) {
     this.timeouts = { ...DEFAULT_SSH_TIMEOUTS, ...options.timeouts };
     this.recorder = options.recorder ?? discardEvents;
+    this.observer = options.observer ?? noObserver;
     this.idleCloseMs = options.idleCloseMs ?? 5 * 60_000;
     this.sweeper = setInterval(() => this.closeIdle(), Math.min(this.idleCloseMs, 30_000));
     this.sweeper.unref();
@@ -46,12 +52,21 @@ export class SshPool {
     if (existing) this.retire(key, existing);
     const inProgress = this.dialing.get(key);
     if (inProgress) return inProgress;
-    const dial = SshConnection.open(this.withLearnedKey(target), this.timeouts, this.recorder)
-      .then((connection) => {
-        if (target.hostKey.kind === 'trust-on-first-use') this.learnedFingerprints.set(key, connection.fingerprint);
-        this.connections.set(key, connection);
-        return connection;
-      })
+    const observer = this.observer;
+    const dial = SshConnection.open(this.withLearnedKey(target), this.timeouts, this.recorder, observer)
+      .then(
+        (connection) => {
+          if (target.hostKey.kind === 'trust-on-first-use') this.learnedFingerprints.set(key, connection.fingerprint);
+          this.connections.set(key, connection);
+          notify(observer, (o) => o.connectionOpened?.());
+          void connection.closed.then(() => notify(observer, (o) => o.connectionClosed?.()));
+          return connection;
+        },
+        (error: unknown) => {
+          notify(observer, (o) => o.connectFailed?.(error instanceof FleetError ? error.failure : 'other'));
+          throw error;
+        },
+      )
       .finally(() => this.dialing.delete(key));
     this.dialing.set(key, dial);
     return dial;

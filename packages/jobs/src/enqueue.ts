@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@paddock/contracts';
+import { currentRequestId } from '@paddock/platform/request-context';
 import { type JobName, type JobPayload, jobCatalog } from './catalog';
 import type { JobRecords } from './job-records';
 import type { Queues } from './queues';
@@ -10,6 +11,8 @@ export interface EnqueueOptions {
   tenantId?: string;
   boxId?: string;
   delayMs?: number;
+  /** Default: the current request id (the API request or job enqueueing this one), so the trail continues. */
+  requestId?: string;
 }
 
 /**
@@ -38,6 +41,7 @@ export async function enqueueJob<N extends JobName>(
     maxAttempts: definition.attempts,
     tenantId: options.tenantId,
     boxId: options.boxId,
+    requestId: options.requestId ?? currentRequestId(),
   });
   try {
     await addJobToQueue(deps.queues, name, parsed.data as JobPayload<N>, jobId, options.delayMs);

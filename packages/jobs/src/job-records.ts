@@ -16,12 +16,20 @@ export interface JobRecordInput extends JobRef {
   maxAttempts: number;
   tenantId?: string | undefined;
   boxId?: string | undefined;
+  /** The API request (or the job) that enqueued this one: its work on boxes carries the same id. */
+  requestId?: string | undefined;
+}
+
+/** What the worker learns from the record as it starts an attempt. */
+export interface RunningJobFacts {
+  /** The request id written when the job was enqueued, or null (enqueued outside any request). */
+  requestId: string | null;
 }
 
 export interface JobRecords {
   /** Idempotent: creating a record for a job that has one already keeps the existing row and returns its id. */
   create(input: JobRecordInput): Promise<{ id: string }>;
-  markRunning(ref: JobRef, attempt: number, workerId: string): Promise<void>;
+  markRunning(ref: JobRef, attempt: number, workerId: string): Promise<RunningJobFacts>;
   markSucceeded(ref: JobRef, attempt: number, workerId: string, output: unknown): Promise<void>;
   /** `final` is false when BullMQ will try again: the record says `retrying` until the last attempt fails. */
   markFailed(ref: JobRef, attempt: number, workerId: string, error: string, final: boolean): Promise<void>;

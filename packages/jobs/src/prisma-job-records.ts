@@ -27,6 +27,7 @@ export function createPrismaJobRecords(prisma: PrismaClient): JobRecords {
             maxAttempts: input.maxAttempts,
             tenantId: input.tenantId ?? null,
             boxId: input.boxId ?? null,
+            requestId: input.requestId ?? null,
           },
           select: { id: true },
         })
@@ -38,10 +39,12 @@ export function createPrismaJobRecords(prisma: PrismaClient): JobRecords {
     },
 
     async markRunning(ref: JobRef, attempt: number, workerId: string) {
-      await prisma.jobRecord.updateMany({
+      const rows = await prisma.jobRecord.updateManyAndReturn({
         where: { queue: ref.queue, jobId: ref.jobId, attempts: { lte: attempt } },
         data: { status: 'running', attempts: attempt, workerId, startedAt: new Date(), error: null },
+        select: { requestId: true },
       });
+      return { requestId: rows[0]?.requestId ?? null };
     },
 
     async markSucceeded(ref: JobRef, attempt: number, workerId: string, output: unknown) {

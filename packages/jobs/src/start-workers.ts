@@ -1,3 +1,4 @@
+import { runWithRequestId } from '@paddock/platform/request-context';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -12,8 +13,20 @@ export interface JobContext {
   /** True when a failure of this attempt is final (no retry left): the moment to park what the job drives. */
   finalAttempt: boolean;
   workerId: string;
+  /** The request that enqueued the job (from its record), also current in the handler (see request-context.ts). */
+  requestId?: string | null;
   signal: AbortSignal;
   logger: Logger;
+}
+
+/** Told how each attempt ended (the worker's metrics); must not throw. */
+export interface JobObserver {
+  attemptFinished(event: {
+    name: string;
+    queue: string;
+    outcome: 'succeeded' | 'retrying' | 'failed';
+    durationMs: number;
+  }): void;
 }
 
 /** A handler is one call into a service; it returns a small JSON-able result kept on the job record. */
@@ -30,6 +43,7 @@ export interface WorkerOptions {
   /** How long a job's lock lives without renewal; a killed worker's job is taken over after about this long. */
   lockDurationMs: number;
   stalledIntervalMs: number;
+  observer?: JobObserver;
 }
 
 export function startWorkers(options: WorkerOptions): Worker[] {
@@ -68,17 +82,37 @@ async function processJob(options: WorkerOptions, job: Job): Promise<unknown> {
     throw new Error(message);
   }
   const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-  await records.markRunning(ref, attempt, workerId);
+  const { requestId } = await records.markRunning(ref, attempt, workerId);
   const handler = options.handlers[job.name] as (payload: unknown, context: JobContext) => Promise<unknown>;
+  const jobLogger = requestId ? logger.child({ requestId }) : logger;
+  const started = performance.now();
+  const observe = (outcome: 'succeeded' | 'retrying' | 'failed') => {
+    try {
+      options.observer?.attemptFinished({
+        name: job.name,
+        queue: job.queueName,
+        outcome,
+        durationMs: performance.now() - started,
+      });
+    } catch {
+      // A broken metric must not change a job's outcome.
+    }
+  };
   try {
-    const output = await runWithTimeout(definition.timeoutMs, (signal) =>
-      handler(parsed.data, { jobId, attempt, finalAttempt, workerId, signal, logger }),
+    // The handler runs as part of the request that enqueued the job: jobs it enqueues and commands it sends to
+    // boxes carry the same request id.
+    const output = await runWithRequestId(requestId, () =>
+      runWithTimeout(definition.timeoutMs, (signal) =>
+        handler(parsed.data, { jobId, attempt, finalAttempt, workerId, requestId, signal, logger: jobLogger }),
+      ),
     );
     await records.markSucceeded(ref, attempt, workerId, output ?? null);
+    observe('succeeded');
     return output;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await records.markFailed(ref, attempt, workerId, message, finalAttempt);
+    observe(finalAttempt ? 'failed' : 'retrying');
     logger.warn({ err: error, final: finalAttempt }, 'job attempt failed');
     throw error;
   }

@@ -28,6 +28,7 @@ export const JobRecordSchema = z.object({
   workerId: z.string().nullable(),
   tenantId: z.string().nullable(),
   boxId: z.string().nullable(),
+  requestId: z.string().nullable().describe('The API request that caused this job (directly or through another job)'),
   output: z.unknown(),
   createdAt: z.string().datetime(),
   startedAt: z.string().datetime().nullable(),
@@ -38,6 +39,10 @@ export const ListJobsQuerySchema = z
   .object({
     status: JobStatusSchema.optional(),
     name: z.string().max(128).optional(),
+    requestId: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, { message: 'must be a request id (letters, digits, _ . -; at most 64)' })
+      .optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     before: z.string().datetime({ message: 'must be an ISO timestamp' }).optional(),
   })

@@ -1,6 +1,7 @@
 import type { Prisma, PrismaClient } from '@paddock/db';
 import { addJobToQueue, enqueueJob, jobCatalog, type Queues } from '@paddock/jobs';
 import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { currentRequestId } from '@paddock/platform/request-context';
 
 type Tx = Prisma.TransactionClient;
 
@@ -36,6 +37,7 @@ export async function recordChainSync(tx: Tx, tenantId: string, chainVersionId: 
       payload,
       maxAttempts: SYNC.attempts,
       tenantId,
+      requestId: currentRequestId() ?? null,
     },
   });
   return { name: 'chain.sync', jobId, payload };

@@ -3,6 +3,8 @@ import type { PrismaClient } from '@paddock/db';
 export interface ListJobRecordsInput {
   status?: 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | undefined;
   name?: string | undefined;
+  /** Every job one request caused (the API request's id, as in X-Request-Id). */
+  requestId?: string | undefined;
   limit: number;
   before?: string | undefined;
 }
@@ -13,6 +15,7 @@ export async function listJobRecords(prisma: PrismaClient, input: ListJobRecords
     where: {
       ...(input.status ? { status: input.status } : {}),
       ...(input.name ? { name: input.name } : {}),
+      ...(input.requestId ? { requestId: input.requestId } : {}),
       ...(input.before ? { createdAt: { lt: new Date(input.before) } } : {}),
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

@@ -66,9 +66,9 @@ export async function insertSignup(prisma: PrismaClient, rows: SignupRows): Prom
       INSERT INTO workflows (id, tenant_id, kind, key, current_step)
       SELECT ${workflow.id}::uuid, ${tenant.id}::uuid, 'provision', ${workflow.key}, 'queued' FROM idempotency
     ), job AS (
-      INSERT INTO job_records (queue, name, job_id, payload, max_attempts, tenant_id, workflow_id)
+      INSERT INTO job_records (queue, name, job_id, payload, max_attempts, tenant_id, workflow_id, request_id)
       SELECT ${job.queue}, ${job.name}, ${job.jobId}, ${JSON.stringify(job.payload)}::jsonb, ${job.maxAttempts},
-             ${tenant.id}::uuid, ${workflow.id}::uuid
+             ${tenant.id}::uuid, ${workflow.id}::uuid, left(${audit.requestId}::text, 64)
         FROM idempotency
     )
     INSERT INTO audit_log

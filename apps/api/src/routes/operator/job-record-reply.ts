@@ -13,6 +13,7 @@ export function toJobRecordReply(record: JobRecord) {
     workerId: record.workerId,
     tenantId: record.tenantId,
     boxId: record.boxId,
+    requestId: record.requestId,
     output: record.output,
     createdAt: record.createdAt.toISOString(),
     startedAt: record.startedAt?.toISOString() ?? null,

@@ -1,0 +1,34 @@
+// The operator API's reply shapes, inferred from the schemas the server validates against (types only: the CLI
+// loads no schema at run time, it prints what the server sent).
+import type {
+  EnqueuedReplySchema,
+  JobRecordSchema,
+  ListJobsReplySchema,
+  OperatorSessionReplySchema,
+} from '@paddock/contracts';
+import type { ChainActivationReplySchema } from '@paddock/contracts/api/tenant-chains';
+import type { ListQuarantineReplySchema } from '@paddock/contracts/api/operator-quarantine';
+import type {
+  ListOperatorTenantsReplySchema,
+  OperatorTenantDetailSchema,
+} from '@paddock/contracts/api/operator-tenants';
+import type {
+  ListWorkflowsReplySchema,
+  WorkflowDetailSchema,
+  WorkflowRetriedReplySchema,
+  WorkflowStartedReplySchema,
+} from '@paddock/contracts/api/operator-workflows';
+import type { z } from 'zod';
+
+export type OperatorSessionReply = z.output<typeof OperatorSessionReplySchema>;
+export type TenantList = z.output<typeof ListOperatorTenantsReplySchema>;
+export type TenantDetail = z.output<typeof OperatorTenantDetailSchema>;
+export type WorkflowList = z.output<typeof ListWorkflowsReplySchema>;
+export type WorkflowDetail = z.output<typeof WorkflowDetailSchema>;
+export type WorkflowStarted = z.output<typeof WorkflowStartedReplySchema>;
+export type WorkflowRetried = z.output<typeof WorkflowRetriedReplySchema>;
+export type JobList = z.output<typeof ListJobsReplySchema>;
+export type JobRecord = z.output<typeof JobRecordSchema>;
+export type Enqueued = z.output<typeof EnqueuedReplySchema>;
+export type QuarantineList = z.output<typeof ListQuarantineReplySchema>;
+export type ChainActivation = z.output<typeof ChainActivationReplySchema>;
