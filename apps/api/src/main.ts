@@ -3,7 +3,13 @@ import { DEFAULT_BOX_LAYOUT, layoutPaths, SshPool, sh } from '@paddock/fleet';
 import { pendingMigrations } from '@paddock/db/migrate';
 import { closeQueues, createQueues } from '@paddock/jobs';
 import { createLogger, exitOnConfigError, Shutdown } from '@paddock/platform';
-import { BoxGateway, ChangeFeed, loadBoxTargetWithPrisma, sshGatewayConnector } from '@paddock/services';
+import {
+  BoxGateway,
+  ChangeFeed,
+  createPrismaFleetRecorder,
+  loadBoxTargetWithPrisma,
+  sshGatewayConnector,
+} from '@paddock/services';
 import { createVault } from '@paddock/vault';
 import { Redis } from 'ioredis';
 import { loadApiConfig } from './config';
@@ -28,7 +34,8 @@ shutdown.register('redis', () => redis.quit());
 const queues = createQueues(redis, config.QUEUE_PREFIX);
 shutdown.register('queues', () => closeQueues(queues));
 const vault = createVault(config.PADDOCK_MASTER_KEY);
-const ssh = new SshPool();
+// The fleet recorder: a box presenting a changed host key to the API is recorded as it is by the workers.
+const ssh = new SshPool({ recorder: createPrismaFleetRecorder(prisma, { actor: { type: 'system', label: 'api' } }) });
 shutdown.register('ssh', () => ssh.close(2_000));
 const boxes = new BoxGateway({
   connector: sshGatewayConnector({

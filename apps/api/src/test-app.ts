@@ -5,6 +5,7 @@ import { closeQueues, createQueues, type Queues } from '@paddock/jobs';
 import {
   BoxGateway,
   ChangeFeed,
+  createPrismaFleetRecorder,
   type GatewayConnector,
   loadBoxTargetWithPrisma,
   sshGatewayConnector,
@@ -78,7 +79,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const queues = createQueues(redis, prefix);
   const vault = createVault(randomBytes(32).toString('base64'));
   const signupRateLimit = options.signupRateLimit ?? { limit: 100_000, windowMs: 60_000 };
-  const ssh = new SshPool({ timeouts: { connectMs: 10_000, commandMs: 30_000 } });
+  const ssh = new SshPool({
+    timeouts: { connectMs: 10_000, commandMs: 30_000 },
+    recorder: createPrismaFleetRecorder(prisma, { actor: { type: 'system', label: 'api' } }),
+  });
   const connector =
     options.boxConnector?.({ prisma, vault, ssh }) ??
     sshGatewayConnector({

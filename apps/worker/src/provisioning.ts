@@ -5,7 +5,7 @@ import type { Logger } from '@paddock/platform';
 import { HetznerClient, HetznerProvider } from '@paddock/providers';
 import { DetachedLocalProvider } from '@paddock/providers/local/detached-local-provider';
 import {
-  createProvisioningRecorder,
+  createPrismaFleetRecorder,
   ensureCurrentRelease,
   type ProviderRegistry,
   type ProvisioningDeps,
@@ -51,7 +51,11 @@ export function createProvisioningDeps(
   config: WorkerConfig,
   clients: { prisma: PrismaClient; queues: Queues; pg: Pool; vault: Vault },
 ): ProvisioningDeps {
-  const recorder = createProvisioningRecorder(clients.prisma);
+  // The one recorder of this process: every SSH connection it opens (jobs, provisioning, the collector) records
+  // host-key mismatches, first-use pins, deploys and secret pushes the same way.
+  const recorder = createPrismaFleetRecorder(clients.prisma, {
+    actor: { type: 'system', label: `worker ${config.WORKER_ID}` },
+  });
   return {
     ...clients,
     ssh: new SshPool({ timeouts: { connectMs: config.SSH_CONNECT_TIMEOUT_MS }, recorder }),

@@ -100,7 +100,6 @@ export { createTenantWorkflows } from './provisioning/tenant-workflows';
 export { PROVISION_STEPS, provisionWorkflow, provisioningAlertKey } from './provisioning/provision-workflow';
 export { deleteWorkflow } from './provisioning/delete-workflow';
 export { resumeWorkflow, suspendWorkflow } from './provisioning/suspend-resume-workflows';
-export { createProvisioningRecorder } from './provisioning/provisioning-recorder';
 export { boxNameFor } from './provisioning/box-name';
 export {
   getWorkflow,
@@ -158,3 +157,8 @@ export {
   type NdjsonIngestResult,
 } from './collect/ingest-ndjson';
 export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from './collect/ingest-events';
+export { getBoxHealth } from './box-health/box-health-view';
+export { DEFAULT_BOX_HEALTH_RULES, type BoxHealthRules, judgeBoxHealth } from './box-health/judge-box-health';
+export { hostKeyAlertKey, recordHostKeyMismatch } from './box-health/record-host-key-mismatch';
+export { type RepinHostKeyInput, type RepinHostKeyResult, repinBoxHostKey } from './box-health/repin-host-key';
+export { markSilentBoxes, silentAlertKey } from './box-health/mark-silent-boxes';
