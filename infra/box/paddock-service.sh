@@ -81,8 +81,10 @@ supervise() {
     as_runtime sh -c 'export UV_THREADPOOL_SIZE=48 NODE_OPTIONS=--max-semi-space-size=1; exec setsid "$0" daemon --drain-timeout "$1" </dev/null >>"$CHAIN_ROOT/daemon.log" 2>&1' \
       "$release/bin/chainctl" "$PADDOCK_DRAIN_TIMEOUT_MS" &
     child=$!
-    # A trapped signal interrupts `wait`: wait again until the child (root's own runuser) has really ended.
-    while kill -0 "$child" 2>/dev/null; do wait "$child" || true; done
+    # A trapped signal interrupts `wait`. On `stop` the supervisor leaves at once, its daemon still running: `stop`
+    # ends that as the runtime user, and a daemon that will not stop (its pidfile forged) must not keep a stopping
+    # supervisor around for the next `start` to mistake for a live one. Otherwise wait until the child has ended.
+    while [ "$stopping" = 0 ] && kill -0 "$child" 2>/dev/null; do wait "$child" || true; done
     [ "$stopping" = 0 ] || break
     if [ $(($(date +%s) - started)) -ge 10 ]; then delay=1; fi
     sleep "$delay" &

@@ -137,10 +137,11 @@ describe('a box whose host key changed', () => {
           headers: { authorization: `Bearer ${operatorToken}` },
         });
         expect(reply.statusCode).toBe(200);
-        return reply.json().reconnect?.failures > 0 ? reply.json() : undefined;
+        const body = reply.json() as { status: string; reconnect: { failures: number; lastError: string } | null };
+        return body.reconnect && body.reconnect.failures > 0 ? body : undefined;
       });
       expect(health).toMatchObject({ status: 'unreachable' });
-      expect(health.reconnect.lastError).toMatch(/host key/);
+      expect(health.reconnect?.lastError).toMatch(/host key/);
 
       // The tenant cannot re-pin (no operator session), whatever key it names.
       const byTenant = await repin(tenant.headers, presented);
