@@ -7,6 +7,7 @@ import { DetachedLocalProvider } from '@paddock/providers/local/detached-local-p
 import {
   createPrismaFleetRecorder,
   ensureCurrentRelease,
+  pinnedBoxAddresses,
   type ProviderRegistry,
   type ProvisioningDeps,
   type RuntimeReleaseSource,
@@ -16,11 +17,13 @@ import type { Pool } from 'pg';
 import type { WorkerConfig } from './config';
 
 /** The providers this worker can create boxes with, from its config. */
-export function createProviders(config: WorkerConfig): ProviderRegistry {
+export function createProviders(config: WorkerConfig, prisma?: PrismaClient): ProviderRegistry {
   const providers: ProviderRegistry = {};
   if (config.PADDOCK_ALLOW_LOCAL_BOXES) {
     providers.local = new DetachedLocalProvider({
       stateDir: config.LOCAL_BOX_DIR,
+      // An address a box row still pins a host key for is never handed to a new box (a false host-key alert).
+      ...(prisma ? { reservedAddresses: () => pinnedBoxAddresses(prisma) } : {}),
       ...(config.LOCAL_BOX_GUARD_PID ? { guardPid: config.LOCAL_BOX_GUARD_PID } : {}),
     });
   }
@@ -59,7 +62,7 @@ export function createProvisioningDeps(
   return {
     ...clients,
     ssh: new SshPool({ timeouts: { connectMs: config.SSH_CONNECT_TIMEOUT_MS }, recorder }),
-    providers: createProviders(config),
+    providers: createProviders(config, clients.prisma),
     releaseDir: config.RELEASE_DIR,
     systemNode: config.RELEASE_NODE === 'system',
     recorder,
