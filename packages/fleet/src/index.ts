@@ -21,3 +21,4 @@ export * from './ssh-connection';
 export * from './ssh-options';
 export * from './ssh-pool';
 export type { BoxState } from './deploy/box-lock';
+export * from './operator-shell';

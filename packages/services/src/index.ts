@@ -164,3 +164,4 @@ export { type RepinHostKeyInput, type RepinHostKeyResult, repinBoxHostKey } from
 export { markSilentBoxes, silentAlertKey } from './box-health/mark-silent-boxes';
 export { pinnedBoxAddresses } from './box-health/pinned-local-addresses';
 export { type RecoveredLocalBoxes, recoverLocalBoxes } from './box-health/recover-local-boxes';
+export { type OperatorShellSession, openOperatorShellSession } from './box-health/operator-shell-session';

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { DEFAULT_FRONT_DOOR_SETTINGS, limitTenantWrites } from '../http/front-door';
+import { registerOperatorShellUpgrade } from '../http/operator-shell-upgrade';
 import { PasswordWorkGate } from '../http/password-work';
 import { createRateLimiter } from '../http/rate-limit';
 import { registerOperatorBoxRoutes } from './operator/boxes';
@@ -31,6 +32,7 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorTenantRoutes(app, deps);
   registerOperatorQuarantineRoutes(app, deps);
   registerOperatorBoxRoutes(app, deps);
+  registerOperatorShellUpgrade(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
 }
