@@ -265,6 +265,8 @@ describe('host keys in Postgres', () => {
   it('refuses a changed host key, raises one critical alert (bumped on repeats) and marks the box unreachable', async () => {
     const impostor = generateSshKeyPair('impostor');
     const recorder = createPrismaFleetRecorder(prisma);
+    // The row pins a key the box does not have (as after the box's key changed under its pin).
+    await prisma.box.update({ where: { id: boxId }, data: { hostKeyFingerprint: impostor.fingerprint } });
     const wrongPin = { ...target, hostKey: { kind: 'pinned' as const, fingerprint: impostor.fingerprint } };
     for (let i = 0; i < 2; i++) {
       const error = await pool(recorder)

@@ -138,7 +138,7 @@ describe('a box whose host key changed', () => {
         });
         expect(reply.statusCode).toBe(200);
         const body = reply.json() as { status: string; reconnect: { failures: number; lastError: string } | null };
-        return body.reconnect && body.reconnect.failures > 0 ? body : undefined;
+        return body.reconnect && body.reconnect.failures > 0 && body.reconnect.lastError ? body : undefined;
       });
       expect(health).toMatchObject({ status: 'unreachable' });
       expect(health.reconnect?.lastError).toMatch(/host key/);

@@ -3,6 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
 import { generateSshKeyPair, SshPool, sh } from '@paddock/fleet';
+import { handOverLease } from '@paddock/providers/local/box-addresses';
 import { DetachedLocalProvider } from '@paddock/providers/local/detached-local-provider';
 import { pinnedBoxAddresses, recoverLocalBoxes } from '@paddock/services';
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
@@ -74,6 +75,10 @@ describe('local test boxes after the machine restarts', () => {
   it('keeps pinned addresses from new boxes, brings listed boxes back, and marks lost ones', async () => {
     const a = await boxWithRow('hl-a');
     const c = await boxWithRow('hl-c');
+    // Other test processes on this machine lease addresses without our database: this one stays held by the test
+    // while its box is down, so none of them takes it before the recovery does (hl-c's lease goes stale as in a
+    // real restart, and only the row's pin keeps it from the new box below).
+    handOverLease(a.address, process.pid);
     await killBox('hl-a');
     await killBox('hl-c');
     rmSync(join(stateDir, 'hl-c'), { recursive: true, force: true }); // its tmpfs did not survive

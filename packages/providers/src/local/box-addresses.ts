@@ -51,6 +51,8 @@ export function leaseGivenAddress(address: string): boolean {
     writeFileSync(file, String(process.pid), { flag: 'wx' });
     return true;
   } catch {
+    // Already ours (this process kept it for the box), or free again because its holder is gone.
+    if (readFileSync(file, 'utf8') === String(process.pid)) return true;
     if (!leaseIsStale(file)) return false;
     try {
       unlinkSync(file);

@@ -144,9 +144,23 @@ export class DetachedLocalProvider implements BoxProvider {
     try {
       await rm(join(dir, RECORD), { force: true });
       for (const entry of await readdir(dir)) if (entry !== CLAIM) await rm(join(dir, entry), { recursive: true });
-      address = leaseAddress(new Set(this.options.reservedAddresses ? await this.options.reservedAddresses() : []));
-      await prepareBoxDir(dir, address, 22, spec.hostKey, spec.loginPublicKey);
-      const started = await this.start(dir, name, address);
+      const avoid = new Set(this.options.reservedAddresses ? await this.options.reservedAddresses() : []);
+      let started: { unsharePid: number; initPid: number } | undefined;
+      // A process outside the lease files (another tool, a box whose lease was lost) may hold an address: next one.
+      for (let attempt = 0; !started; attempt++) {
+        address = leaseAddress(avoid);
+        await prepareBoxDir(dir, address, 22, spec.hostKey, spec.loginPublicKey);
+        try {
+          started = await this.start(dir, name, address);
+        } catch (error) {
+          releaseAddress(address);
+          avoid.add(address);
+          address = undefined;
+          if (attempt >= 4 || !/Address already in use/.test((error as Error).message)) throw error;
+          for (const entry of await readdir(dir)) if (entry !== CLAIM) await rm(join(dir, entry), { recursive: true });
+        }
+      }
+      if (!address) throw new Error('no address leased');
       handOverLease(address, started.unsharePid);
       const record: BoxRecord = {
         name,

@@ -31,8 +31,16 @@ export async function recordHostKeyMismatch(
 ): Promise<boolean> {
   return prisma.$transaction(async (tx) => {
     const box = UUID.test(event.boxId)
-      ? await tx.box.findUnique({ where: { id: event.boxId }, select: { tenantId: true } })
+      ? await tx.box.findUnique({
+          where: { id: event.boxId },
+          select: { tenantId: true, hostKeyFingerprint: true, hostKeyPendingFingerprint: true },
+        })
       : null;
+    // A dial that loaded the box's pin before an operator re-pinned it meets the new key: that is the old pin being
+    // stale, not the box changing again. It is refused all the same, but raises nothing (the next dial uses the pin).
+    if (box?.hostKeyFingerprint && box.hostKeyFingerprint !== event.expected) {
+      if (box.hostKeyFingerprint === event.presented || box.hostKeyPendingFingerprint === event.presented) return false;
+    }
     const details = { address: event.address, expected: event.expected, presented: event.presented };
     const opened = await raiseAlert(tx, {
       tenantId: box?.tenantId ?? null,
