@@ -102,9 +102,12 @@ describe('local test boxes after the machine restarts', () => {
       vault,
       ssh,
       provider,
-      log: { info: () => {}, warn: (_f, message) => warnings.push(message) },
+      log: {
+        info: () => {},
+        warn: (f, message) => warnings.push(`${message}: ${String((f as { err?: Error }).err?.message)}`),
+      },
     });
-    expect(recovered.revived).toEqual([a.row.id]);
+    expect(recovered.revived, warnings.join('\n')).toEqual([a.row.id]);
     expect(recovered.lost).toEqual([c.row.id]);
 
     // hl-a is back on its own address with its own host key: a pinned connection reaches it.

@@ -104,6 +104,9 @@ export class DetachedLocalProvider implements BoxProvider {
     if (await running(record)) return describe(record, 'running');
     if (!leaseGivenAddress(record.address)) return describe(record, 'gone');
     try {
+      // start() waits for sshd's "listening" line: the previous life's log must not answer for the new one.
+      const log = join(this.boxDir(name), 'sshd.log');
+      await rename(log, `${log}.previous`).catch(() => {});
       const started = await this.start(this.boxDir(name), name, record.address);
       handOverLease(record.address, started.unsharePid);
       const revived: BoxRecord = { ...record, ...started };
