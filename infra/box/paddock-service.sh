@@ -68,6 +68,49 @@ daemon_running() {
   as_runtime_within 5 'daemon_pid && echo "$pid"'
 }
 
+# Without systemd, root's supervisor (`paddock-service supervise`) does what `Restart=always` does: it runs the daemon
+# as its own child and starts it again when it exits, however it died (an agent of the runtime user may kill it). It
+# learns the daemon's end from `wait` on its own child (runuser, a root process), never from the runtime user's
+# pidfile, and signals nothing of the user's. Its pid is in root's locks directory (0700), and is believed only for a
+# live root process running this script's `supervise`.
+supervisor_pidfile="$PADDOCK_INSTALL_DIR/locks/supervisor.pid"
+supervisor_pid() {
+  [ -f "$supervisor_pidfile" ] && [ ! -L "$supervisor_pidfile" ] || return 1
+  { read -r spid <"$supervisor_pidfile"; } 2>/dev/null || return 1
+  case "$spid" in '' | *[!0-9]*) return 1 ;; esac
+  [ "$(stat -c %u "/proc/$spid" 2>/dev/null)" = 0 ] || return 1
+  tr '\0' ' ' <"/proc/$spid/cmdline" 2>/dev/null | grep -q 'paddock-service supervise' || return 1
+  echo "$spid"
+}
+
+# The supervisor's loop. Restarts wait 1 s, doubling to 30 s while the daemon keeps dying within 10 s of its start
+# (a broken release must not spin the box); `stop` ends the loop with SIGTERM before it stops the daemon.
+supervise() {
+  echo "$$" >"$supervisor_pidfile"
+  stopping=0
+  trap 'stopping=1' TERM INT HUP
+  delay=1
+  while [ "$stopping" = 0 ]; do
+    # Started from the resolved release directory, not through `current`: `running-release` reads it from the
+    # daemon's command line, and the daemon keeps its own files when a newer release is switched in.
+    release=$(readlink -f "$PADDOCK_INSTALL_DIR/current") || break
+    started=$(date +%s)
+    as_runtime sh -c 'export UV_THREADPOOL_SIZE=48 NODE_OPTIONS=--max-semi-space-size=1; exec setsid "$0" daemon --drain-timeout "$1" </dev/null >>"$CHAIN_ROOT/daemon.log" 2>&1' \
+      "$release/bin/chainctl" "$PADDOCK_DRAIN_TIMEOUT_MS" &
+    child=$!
+    # A trapped signal interrupts `wait`. On `stop` the supervisor leaves at once, its daemon still running: `stop`
+    # ends that as the runtime user, and a daemon that will not stop (its pidfile forged) must not keep a stopping
+    # supervisor around for the next `start` to mistake for a live one. Otherwise wait until the child has ended.
+    while [ "$stopping" = 0 ] && kill -0 "$child" 2>/dev/null; do wait "$child" || true; done
+    [ "$stopping" = 0 ] || break
+    if [ $(($(date +%s) - started)) -ge 10 ]; then delay=1; fi
+    sleep "$delay" &
+    wait $! || true
+    delay=$((delay * 2 > 30 ? 30 : delay * 2))
+  done
+  rm -f "$supervisor_pidfile"
+}
+
 # start [--no-wait]: with --no-wait, returns once the daemon is launched; the caller waits for it (a deploy reads
 # the state file the new daemon writes once up, see packages/fleet deploy-scripts.ts).
 start() {
@@ -77,22 +120,21 @@ start() {
   fi
   # Right after `stop` (restart) there is nothing to look for; a daemon that somehow survived it keeps its pidfile,
   # and the new one refuses to start beside it.
-  if [ -z "${just_stopped:-}" ] && daemon_running >/dev/null; then return 0; fi
-  # `chainctl daemon` is the runtime's supervised mode (it owns its pidfile): started here in its own session, the way
-  # systemd would, with the open-files limit and libuv thread pool raised as `daemon --detach` does. Not through
-  # `--detach` itself: that is one more Node process per start, a third of the CPU a deploy costs a small box. Its
-  # output goes to the runtime's log, opened as the runtime user, never to this SSH session.
+  if [ -z "${just_stopped:-}" ] && supervisor_pid >/dev/null && daemon_running >/dev/null; then return 0; fi
+  # `chainctl daemon` is the runtime's supervised mode (it owns its pidfile): started by root's supervisor in its own
+  # session, the way systemd would, with the open-files limit and libuv thread pool raised as `daemon --detach` does.
+  # Not through `--detach` itself: that is one more Node process per start, a third of the CPU a deploy costs a small
+  # box. Its output goes to the runtime's log, opened as the runtime user, never to this SSH session.
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-  # Started from the resolved release directory, not through `current`: `running-release` reads it from the daemon's
-  # command line, and the daemon keeps its own files when a newer release is switched in.
-  release=$(readlink -f "$PADDOCK_INSTALL_DIR/current") || return 1
+  readlink -f "$PADDOCK_INSTALL_DIR/current" >/dev/null || return 1
   # `exec` first: a redirection on a function call makes sh keep copies of the session's stdout/stderr (to restore
   # them afterwards), and those copies alone would hold the SSH channel open for the daemon's whole life.
-  (
-    exec </dev/null >/dev/null 2>&1
-    as_runtime sh -c 'export UV_THREADPOOL_SIZE=48 NODE_OPTIONS=--max-semi-space-size=1; exec setsid "$0" daemon --drain-timeout "$1" </dev/null >>"$CHAIN_ROOT/daemon.log" 2>&1' \
-      "$release/bin/chainctl" "$PADDOCK_DRAIN_TIMEOUT_MS"
-  ) &
+  if ! supervisor_pid >/dev/null; then
+    (
+      exec </dev/null >/dev/null 2>&1
+      exec setsid "$0" supervise
+    ) &
+  fi
   [ "${1:-}" = --no-wait ] && return 0
   # One process of the runtime user polls until the daemon is up: 50 ms at first, backing off to 250 ms (every
   # `sleep` is a process, and while a busy box starts Node many short polls add up).
@@ -113,6 +155,8 @@ stop() {
     systemctl stop paddock-runtime
     return
   fi
+  # The supervisor first, so the daemon's exit below is not answered with a new daemon.
+  if spid=$(supervisor_pid); then kill -TERM "$spid" 2>/dev/null || true; fi
   limit_ms=$((PADDOCK_DRAIN_TIMEOUT_MS + 5000))
   limit="$((limit_ms / 1000)).$((limit_ms % 1000 / 100))"
   # shellcheck disable=SC2016
@@ -126,6 +170,8 @@ stop() {
       # A tail without --pid: poll.
       timeout "$1" sh -c "while kill -0 $pid 2>/dev/null; do sleep 0.1; done" || kill -KILL "$pid" 2>/dev/null || true
     fi' "$limit" || true
+  # The supervisor leaves once its child is gone (its pidfile with it); a start right after must not see it.
+  if [ -n "${spid:-}" ]; then timeout 10 tail --pid="$spid" -s 0.05 -f /dev/null 2>/dev/null || true; fi
 }
 
 # Which release the running daemon was started from (its command line holds the resolved release path). Read by the
@@ -193,6 +239,7 @@ case "${1:-}" in
     ;;
   # The control plane's long-lived query channel: JSON lines on stdin/stdout (see packages/fleet box-channel.ts).
   serve) as_runtime "$chainctl" serve --stdio ;;
+  supervise) supervise ;;
   running-release) running_release ;;
   output) output "${2:-}" "${3:-}" "${4:-}" "${5:-}" ;;
   status)

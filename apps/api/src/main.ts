@@ -4,7 +4,13 @@ import { pendingMigrations } from '@paddock/db/migrate';
 import { closeQueues, createQueues } from '@paddock/jobs';
 import { createMetricsRegistry, createSshMetrics, registerFleetGauges } from '@paddock/metrics';
 import { createLogger, exitOnConfigError, Shutdown } from '@paddock/platform';
-import { BoxGateway, ChangeFeed, loadBoxTargetWithPrisma, sshGatewayConnector } from '@paddock/services';
+import {
+  BoxGateway,
+  ChangeFeed,
+  createPrismaFleetRecorder,
+  loadBoxTargetWithPrisma,
+  sshGatewayConnector,
+} from '@paddock/services';
 import { createVault } from '@paddock/vault';
 import { Redis } from 'ioredis';
 import { loadApiConfig } from './config';
@@ -31,7 +37,11 @@ shutdown.register('queues', () => closeQueues(queues));
 const vault = createVault(config.PADDOCK_MASTER_KEY);
 const metrics = createMetricsRegistry('api');
 registerFleetGauges(metrics, { prisma, queues });
-const ssh = new SshPool({ observer: createSshMetrics(metrics) });
+// The fleet recorder: a box presenting a changed host key to the API is recorded as it is by the workers.
+const ssh = new SshPool({
+  observer: createSshMetrics(metrics),
+  recorder: createPrismaFleetRecorder(prisma, { actor: { type: 'system', label: 'api' } }),
+});
 shutdown.register('ssh', () => ssh.close(2_000));
 const boxes = new BoxGateway({
   connector: sshGatewayConnector({

@@ -7,6 +7,7 @@ import { createMetricsRegistry, createSshMetrics, type Registry, registerFleetGa
 import {
   BoxGateway,
   ChangeFeed,
+  createPrismaFleetRecorder,
   type GatewayConnector,
   loadBoxTargetWithPrisma,
   sshGatewayConnector,
@@ -88,7 +89,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const signupRateLimit = options.signupRateLimit ?? { limit: 100_000, windowMs: 60_000 };
   const metrics = createMetricsRegistry('api');
   registerFleetGauges(metrics, { prisma, queues });
-  const ssh = new SshPool({ timeouts: { connectMs: 10_000, commandMs: 30_000 }, observer: createSshMetrics(metrics) });
+  const ssh = new SshPool({
+    timeouts: { connectMs: 10_000, commandMs: 30_000 },
+    observer: createSshMetrics(metrics),
+    recorder: createPrismaFleetRecorder(prisma, { actor: { type: 'system', label: 'api' } }),
+  });
   const connector =
     options.boxConnector?.({ prisma, vault, ssh }) ??
     sshGatewayConnector({

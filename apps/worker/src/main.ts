@@ -9,7 +9,7 @@ import {
   startMetricsServer,
 } from '@paddock/metrics';
 import { createLogger, exitOnConfigError, Shutdown } from '@paddock/platform';
-import { createTenantWorkflows, startCollector } from '@paddock/services';
+import { createTenantWorkflows, recoverLocalBoxes, startCollector } from '@paddock/services';
 import { createVault } from '@paddock/vault';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -53,6 +53,18 @@ registerFleetGauges(metrics, { prisma, queues });
 const provisioning = createProvisioningDeps(config, { prisma, queues, pg: pgPool, vault }, createSshMetrics(metrics));
 shutdown.register('ssh', () => provisioning.ssh.close(5_000));
 await publishReleaseIfNone(config, prisma, logger);
+if (provisioning.providers.local) {
+  // Local test boxes do not outlive this machine: bring back those the database lists, or mark them lost.
+  const recovered = await recoverLocalBoxes({
+    prisma,
+    pg: pgPool,
+    vault,
+    ssh: provisioning.ssh,
+    provider: provisioning.providers.local,
+    log: logger,
+  });
+  if (recovered.revived.length + recovered.lost.length > 0) logger.warn(recovered, 'local test boxes recovered');
+}
 
 const workers = startWorkers({
   connection: redis,

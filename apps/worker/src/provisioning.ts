@@ -5,8 +5,9 @@ import type { Logger } from '@paddock/platform';
 import { HetznerClient, HetznerProvider } from '@paddock/providers';
 import { DetachedLocalProvider } from '@paddock/providers/local/detached-local-provider';
 import {
-  createProvisioningRecorder,
+  createPrismaFleetRecorder,
   ensureCurrentRelease,
+  pinnedBoxAddresses,
   type ProviderRegistry,
   type ProvisioningDeps,
   type RuntimeReleaseSource,
@@ -16,11 +17,13 @@ import type { Pool } from 'pg';
 import type { WorkerConfig } from './config';
 
 /** The providers this worker can create boxes with, from its config. */
-export function createProviders(config: WorkerConfig): ProviderRegistry {
+export function createProviders(config: WorkerConfig, prisma?: PrismaClient): ProviderRegistry {
   const providers: ProviderRegistry = {};
   if (config.PADDOCK_ALLOW_LOCAL_BOXES) {
     providers.local = new DetachedLocalProvider({
       stateDir: config.LOCAL_BOX_DIR,
+      // An address a box row still pins a host key for is never handed to a new box (a false host-key alert).
+      ...(prisma ? { reservedAddresses: () => pinnedBoxAddresses(prisma) } : {}),
       ...(config.LOCAL_BOX_GUARD_PID ? { guardPid: config.LOCAL_BOX_GUARD_PID } : {}),
     });
   }
@@ -58,7 +61,11 @@ export function createProvisioningDeps(
   /** Told of SSH connections and commands (the worker's metrics). */
   sshObserver?: SshObserver,
 ): ProvisioningDeps {
-  const recorder = createProvisioningRecorder(clients.prisma);
+  // The one recorder of this process: every SSH connection it opens (jobs, provisioning, the collector) records
+  // host-key mismatches, first-use pins, deploys and secret pushes the same way.
+  const recorder = createPrismaFleetRecorder(clients.prisma, {
+    actor: { type: 'system', label: `worker ${config.WORKER_ID}` },
+  });
   return {
     ...clients,
     ssh: new SshPool({
@@ -66,7 +73,7 @@ export function createProvisioningDeps(
       recorder,
       ...(sshObserver ? { observer: sshObserver } : {}),
     }),
-    providers: createProviders(config),
+    providers: createProviders(config, clients.prisma),
     releaseDir: config.RELEASE_DIR,
     systemNode: config.RELEASE_NODE === 'system',
     recorder,

@@ -27,6 +27,11 @@ export const ERROR_CODES = {
   overloaded: 503,
   /** The tenant's box did not answer (unreachable, channel dropped, no answer in time): try again later. */
   box_unavailable: 503,
+  /**
+   * The tenant's box presented another SSH host key than the pinned one: the control plane refuses to talk to it until
+   * an operator has checked the box and re-pinned its key. Not a "try again": repeating cannot help.
+   */
+  box_host_key_changed: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

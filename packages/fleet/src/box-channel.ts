@@ -36,6 +36,11 @@ export interface BoxChannelOptions {
    * nothing could be told about (no subscription or request named in its first bytes).
    */
   onState?: (state: 'open' | 'dropped' | 'reopen_failed' | 'line_discarded', detail: string) => void;
+  /**
+   * A reopen was scheduled: the how-manieth since the channel was last open, and the wait before it (the backoff
+   * an unreachable box gets, kept by the collector in Postgres for operators).
+   */
+  onReopenScheduled?: (attempt: number, delayMs: number) => void;
 }
 
 export interface SubscribeOptions {
@@ -207,8 +212,10 @@ export class BoxChannel {
       await this.startRemote(live, sub, false);
     } catch (error) {
       // The channel reopens on its own and resubscribes everything in `subscriptions`: a failed first attempt is
-      // reported to the caller but the subscription stays, unless the channel was closed for good.
+      // reported to the caller but the subscription stays, unless the channel was closed for good. A channel that
+      // never opened (the box was down from the start) has no drop to reopen after: the retry is scheduled here.
       if (this.closed) this.subscriptions.delete(sub);
+      else if (!this.live) this.scheduleReopen();
       throw error;
     }
     return {
@@ -350,8 +357,9 @@ export class BoxChannel {
   private scheduleReopen(): void {
     if (this.reopenTimer || this.closed) return;
     const { initial, max } = this.options.reopenDelayMs ?? { initial: 200, max: 10_000 };
-    const delay = Math.min(max, initial * 2 ** this.reopenAttempt);
+    const delay = Math.min(max, initial * 2 ** Math.min(this.reopenAttempt, 40));
     this.reopenAttempt++;
+    this.options.onReopenScheduled?.(this.reopenAttempt, delay);
     this.reopenTimer = setTimeout(() => {
       this.reopenTimer = undefined;
       void this.reopen();

@@ -24,7 +24,7 @@ const CODE_FOR: Record<FleetFailure, ErrorCode> = {
   connect_failed: 'upstream_unavailable',
   connect_timeout: 'upstream_unavailable',
   connection_lost: 'upstream_unavailable',
-  host_key_mismatch: 'forbidden',
+  host_key_mismatch: 'box_host_key_changed',
   host_key_unknown: 'forbidden',
   auth_failed: 'forbidden',
   exec_failed: 'upstream_unavailable',

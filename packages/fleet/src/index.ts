@@ -22,3 +22,4 @@ export * from './ssh-options';
 export * from './ssh-observer';
 export * from './ssh-pool';
 export type { BoxState } from './deploy/box-lock';
+export * from './operator-shell';

@@ -37,6 +37,8 @@ export interface BoxProvider<Spec = BoxSpec> {
   status(providerId: string): Promise<ProvidedBox>;
   destroy(providerId: string): Promise<void>;
   list(): Promise<ProvidedBox[]>;
+  /** Starts a machine that stopped existing on its own again, where the provider can (local test boxes). */
+  revive?(providerId: string): Promise<ProvidedBox>;
 }
 
 const BOX_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -103,7 +103,6 @@ export { createTenantWorkflows } from './provisioning/tenant-workflows';
 export { PROVISION_STEPS, provisionWorkflow, provisioningAlertKey } from './provisioning/provision-workflow';
 export { deleteWorkflow } from './provisioning/delete-workflow';
 export { resumeWorkflow, suspendWorkflow } from './provisioning/suspend-resume-workflows';
-export { createProvisioningRecorder } from './provisioning/provisioning-recorder';
 export { boxNameFor } from './provisioning/box-name';
 export {
   getWorkflow,
@@ -166,3 +165,11 @@ export { openStepTerminal, type StepTerminal, type StepTerminalInput } from './t
 export { type TerminalSlot, TerminalSlots, type TerminalSlotsOptions } from './terminal/terminal-slots';
 export { type ListOperatorAlertsInput, listOperatorAlerts, listTenantAlerts } from './alerts/list-alerts';
 export { WATCHDOG_ALERT_CODE } from './collect/watchdog-alerts';
+export { getBoxHealth } from './box-health/box-health-view';
+export { DEFAULT_BOX_HEALTH_RULES, type BoxHealthRules, judgeBoxHealth } from './box-health/judge-box-health';
+export { hostKeyAlertKey, recordHostKeyMismatch } from './box-health/record-host-key-mismatch';
+export { type RepinHostKeyInput, type RepinHostKeyResult, repinBoxHostKey } from './box-health/repin-host-key';
+export { markSilentBoxes, silentAlertKey } from './box-health/mark-silent-boxes';
+export { pinnedBoxAddresses } from './box-health/pinned-local-addresses';
+export { type RecoveredLocalBoxes, recoverLocalBoxes } from './box-health/recover-local-boxes';
+export { type OperatorShellSession, openOperatorShellSession } from './box-health/operator-shell-session';

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { DEFAULT_FRONT_DOOR_SETTINGS, limitTenantWrites } from '../http/front-door';
+import { registerOperatorShellUpgrade } from '../http/operator-shell-upgrade';
 import { PasswordWorkGate } from '../http/password-work';
 import { createRateLimiter } from '../http/rate-limit';
 import { registerOperatorAlertRoutes } from './operator/alerts';
+import { registerOperatorBoxRoutes } from './operator/boxes';
 import { registerOperatorJobRoutes } from './operator/jobs';
 import { registerOperatorQuarantineRoutes } from './operator/quarantine';
 import { registerOperatorRolloutRoutes } from './operator/rollouts';
@@ -33,6 +35,8 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorQuarantineRoutes(app, deps);
   registerOperatorRolloutRoutes(app, deps);
   registerOperatorAlertRoutes(app, deps);
+  registerOperatorBoxRoutes(app, deps);
+  registerOperatorShellUpgrade(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
 }

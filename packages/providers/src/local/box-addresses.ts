@@ -41,6 +41,29 @@ export function leaseAddress(avoid: ReadonlySet<string> = new Set()): string {
   throw new Error('No free loopback address for a test box in 127.77.0.0/16');
 }
 
+/**
+ * Leases one given address (a box coming back on the address its record pins). False when a live process holds it.
+ */
+export function leaseGivenAddress(address: string): boolean {
+  mkdirSync(LEASE_DIR, { recursive: true });
+  const file = join(LEASE_DIR, address);
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    // Already ours (this process kept it for the box), or free again because its holder is gone.
+    if (readFileSync(file, 'utf8') === String(process.pid)) return true;
+    if (!leaseIsStale(file)) return false;
+    try {
+      unlinkSync(file);
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
 export function releaseAddress(address: string): void {
   try {
     const file = join(LEASE_DIR, address);

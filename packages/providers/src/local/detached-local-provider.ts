@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BoxProvider, type BoxSpec, checkBoxName, type ProvidedBox, ProviderError } from '../box-provider';
-import { handOverLease, leaseAddress, releaseAddress } from './box-addresses';
+import { handOverLease, leaseAddress, leaseGivenAddress, releaseAddress } from './box-addresses';
 import { childPids, prepareBoxDir } from './start-local-box';
 
 /**
@@ -19,6 +19,12 @@ export interface DetachedLocalProviderOptions {
   stateDir: string;
   guardPid?: number;
   readyTimeoutMs?: number;
+  /**
+   * Addresses a new box must not get: those the control plane's records still pin a host key for. Leases live in
+   * files of processes that may be gone (a restarted machine), while a box row keeps its address and pin: handing
+   * that address to another box would make every connection to the old row raise a false host-key alert.
+   */
+  reservedAddresses?: () => Promise<Iterable<string>>;
 }
 
 interface BoxRecord {
@@ -86,6 +92,36 @@ export class DetachedLocalProvider implements BoxProvider {
     await rm(this.boxDir(name), { recursive: true, force: true });
   }
 
+  /**
+   * Starts a box again from its directory (after the machine or its sshd went away), on the address its record
+   * pins, with everything it had on disk: host key, bootstrap, releases, runs. `gone` when its directory is lost (a
+   * tmpfs state directory does not survive a reboot) or its address is held by a live process.
+   */
+  async revive(providerId: string): Promise<ProvidedBox> {
+    const name = checkBoxName(providerId);
+    const record = await this.read(name);
+    if (!record) return this.status(name);
+    if (await running(record)) return describe(record, 'running');
+    if (!leaseGivenAddress(record.address)) return describe(record, 'gone');
+    try {
+      // start() waits for sshd's "listening" line: the previous life's log must not answer for the new one.
+      const log = join(this.boxDir(name), 'sshd.log');
+      await rename(log, `${log}.previous`).catch(() => {});
+      const started = await this.start(this.boxDir(name), name, record.address);
+      handOverLease(record.address, started.unsharePid);
+      const revived: BoxRecord = { ...record, ...started };
+      await writeFile(join(this.boxDir(name), `${RECORD}.tmp`), JSON.stringify(revived));
+      await rename(join(this.boxDir(name), `${RECORD}.tmp`), join(this.boxDir(name), RECORD));
+      if (this.options.guardPid) guard(this.options.guardPid, started.initPid);
+      return describe(revived, 'running');
+    } catch (error) {
+      releaseAddress(record.address);
+      throw new ProviderError('action_failed', `Local box ${name} did not start again: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
   async list(): Promise<ProvidedBox[]> {
     const names = await readdir(this.options.stateDir).catch(() => [] as string[]);
     const boxes: ProvidedBox[] = [];
@@ -111,9 +147,23 @@ export class DetachedLocalProvider implements BoxProvider {
     try {
       await rm(join(dir, RECORD), { force: true });
       for (const entry of await readdir(dir)) if (entry !== CLAIM) await rm(join(dir, entry), { recursive: true });
-      address = leaseAddress();
-      await prepareBoxDir(dir, address, 22, spec.hostKey, spec.loginPublicKey);
-      const started = await this.start(dir, name, address);
+      const avoid = new Set(this.options.reservedAddresses ? await this.options.reservedAddresses() : []);
+      let started: { unsharePid: number; initPid: number } | undefined;
+      // A process outside the lease files (another tool, a box whose lease was lost) may hold an address: next one.
+      for (let attempt = 0; !started; attempt++) {
+        address = leaseAddress(avoid);
+        await prepareBoxDir(dir, address, 22, spec.hostKey, spec.loginPublicKey);
+        try {
+          started = await this.start(dir, name, address);
+        } catch (error) {
+          releaseAddress(address);
+          avoid.add(address);
+          address = undefined;
+          if (attempt >= 4 || !/Address already in use/.test((error as Error).message)) throw error;
+          for (const entry of await readdir(dir)) if (entry !== CLAIM) await rm(join(dir, entry), { recursive: true });
+        }
+      }
+      if (!address) throw new Error('no address leased');
       handOverLease(address, started.unsharePid);
       const record: BoxRecord = {
         name,

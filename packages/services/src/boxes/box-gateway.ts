@@ -3,6 +3,7 @@ import { AppError, type ErrorCode, type ProtocolOp, STEP_NAME_PATTERN } from '@p
 import {
   BoxChannel,
   BoxChannelError,
+  FleetError,
   type BoxRequest,
   type BoxRequestFor,
   type OpenTransport,
@@ -270,6 +271,15 @@ const REMOTE_CODES: Record<string, ErrorCode> = {
 
 /** A box failure as the API reports it. The runtime's messages are kept: they name the run, step or option. */
 export function boxError(boxId: string, error: unknown): AppError {
+  // A changed host key is not a passing outage: the tenant is told so (the recorder has alerted the operators).
+  const hostKey = hostKeyRefusal(error);
+  if (hostKey) {
+    return new AppError(
+      'box_host_key_changed',
+      `The workspace's box presented an unexpected SSH host key, so the control plane will not talk to it until an operator has checked the box and confirmed its key.`,
+      { cause: hostKey },
+    );
+  }
   if (error instanceof BoxChannelError) {
     if (error.failure === 'remote_error') {
       const code = REMOTE_CODES[error.remoteCode ?? ''] ?? 'unprocessable';
@@ -286,4 +296,14 @@ export function boxError(boxId: string, error: unknown): AppError {
       : error;
   }
   return new AppError('box_unavailable', `The workspace's box is not answering; try again.`, { cause: error });
+}
+
+/** The fleet's host-key refusal anywhere in an error's cause chain (a serve channel that could not open wraps it). */
+function hostKeyRefusal(error: unknown): FleetError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current instanceof FleetError && current.failure === 'host_key_mismatch') return current;
+    current = current.cause;
+  }
+  return undefined;
 }

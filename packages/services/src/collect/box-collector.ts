@@ -10,6 +10,8 @@ import {
 import { type QuarantineEntry, quarantineRejected, tooLargeEvent } from './screen-events';
 import type { ClaimedBox } from './collector-leases';
 import { CursorMovedError, ingestEvents } from './ingest-events';
+import { clearReconnectState, recordReconnectScheduled } from '../box-health/reconnect-state';
+import type { BoxHealthRules } from '../box-health/judge-box-health';
 import { recordBoxHealth, recordBoxSeen, type SystemFigures } from './record-box-health';
 
 export interface CollectorLog {
@@ -46,7 +48,17 @@ export interface BoxCollectorOptions extends Partial<BoxCollectorTimings> {
   onLost: (boxId: string) => void;
   /** Each batch as it starts and once committed (metrics; crash tests kill the process between the two). */
   onBatch?: BatchListener;
+  /** What a health answer must show for `ready` (default DEFAULT_BOX_HEALTH_RULES). */
+  healthRules?: BoxHealthRules;
 }
+
+/**
+ * Reopening a box that does not answer: doubling from 200 ms (a dropped connection comes back at once) to 5 minutes,
+ * so a box that stays away (a deleted test box, a machine powered off) costs a few attempts an hour, not one every
+ * few seconds for ever. The channel resets it when the box answers.
+ */
+export const COLLECTOR_REOPEN_DELAY_MS = { initial: 200, max: 300_000 };
+const KEPT_RECONNECT_DELAYS = 32;
 
 export type BatchListener = (batch: { boxId: string; phase: 'writing' | 'written'; size: number }) => void;
 
@@ -89,7 +101,13 @@ export class BoxCollector {
     peakHeldBytes: 0,
     /** How often reading was paused because writing fell behind. */
     pauses: 0,
+    /** The waits before the latest reopen attempts, oldest first (the last 32): the backoff as it was applied. */
+    reconnectDelays: [] as number[],
   };
+  /** Why the channel last failed to open or dropped (kept with the reconnect state). */
+  private lastChannelError: string | null = null;
+  /** Reconnect-state writes, in the order they happened. */
+  private reconnectWrites: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: BoxCollectorOptions) {
     this.boxId = options.box.boxId;
@@ -102,13 +120,20 @@ export class BoxCollector {
       maxBufferedBytes: options.maxBufferedBytes ?? MAX_COLLECTOR_BUFFER_BYTES,
     };
     this.channel = new BoxChannel({
+      reopenDelayMs: COLLECTOR_REOPEN_DELAY_MS,
       ...options.channel,
       boxId: this.boxId,
       open: options.open,
       onState: (state, detail) => {
-        if (state === 'open') void this.seen();
-        else options.log.warn({ boxId: this.boxId, state, detail }, 'box channel');
+        if (state === 'open') {
+          this.lastChannelError = null;
+          void this.seen();
+          return;
+        }
+        if (state === 'dropped' || state === 'reopen_failed') this.lastChannelError = detail;
+        options.log.warn({ boxId: this.boxId, state, detail }, 'box channel');
       },
+      onReopenScheduled: (attempt, delayMs) => this.reconnectScheduled(attempt, delayMs),
     });
   }
 
@@ -132,8 +157,29 @@ export class BoxCollector {
       });
       void this.recordHealth();
     } catch (error) {
+      this.lastChannelError = error instanceof Error ? error.message : String(error);
       this.options.log.warn({ boxId: this.boxId, err: error }, 'box not reachable yet; retrying in the background');
     }
+  }
+
+  private reconnectScheduled(attempt: number, delayMs: number): void {
+    const delays = this.stats.reconnectDelays;
+    delays.push(delayMs);
+    if (delays.length > KEPT_RECONNECT_DELAYS) delays.shift();
+    const error = this.lastChannelError;
+    this.reconnectWrites = this.reconnectWrites
+      .then(() =>
+        recordReconnectScheduled(this.options.pool, {
+          boxId: this.boxId,
+          ownerId: this.options.ownerId,
+          failures: attempt,
+          delayMs,
+          error,
+        }),
+      )
+      .catch((failure: unknown) => {
+        this.options.log.warn({ boxId: this.boxId, err: failure }, 'recording the reconnect state failed');
+      });
   }
 
   /** Stops streaming, lets the batch being written finish, closes the channel. */
@@ -327,10 +373,17 @@ export class BoxCollector {
     }
   }
 
+  /** The channel (re)opened: the box is seen, its backoff is over, and its health is judged at once. */
   private async seen(): Promise<void> {
     await recordBoxSeen(this.options.pool, this.boxId, this.channel.hello?.version).catch((error: unknown) => {
       this.options.log.warn({ boxId: this.boxId, err: error }, 'recording the box as seen failed');
     });
+    this.reconnectWrites = this.reconnectWrites
+      .then(() => clearReconnectState(this.options.pool, { boxId: this.boxId, ownerId: this.options.ownerId }))
+      .catch((error: unknown) => {
+        this.options.log.warn({ boxId: this.boxId, err: error }, 'clearing the reconnect state failed');
+      });
+    void this.recordHealth();
   }
 
   private async recordHealth(): Promise<void> {
@@ -344,6 +397,7 @@ export class BoxCollector {
         version: health.version,
         health,
         ...(figures ? { figures } : {}),
+        ...(this.options.healthRules ? { rules: this.options.healthRules } : {}),
       });
     } catch (error) {
       this.options.log.warn({ boxId: this.boxId, err: error }, 'recording box health failed');

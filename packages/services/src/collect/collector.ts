@@ -11,6 +11,8 @@ import {
   releaseBoxes,
   renewLeases,
 } from './collector-leases';
+import type { BoxHealthRules } from '../box-health/judge-box-health';
+import { markSilentBoxes } from '../box-health/mark-silent-boxes';
 import type { SystemFigures } from './record-box-health';
 
 /** How a collector reaches a box: its serve channel, and optionally its machine figures. */
@@ -33,6 +35,9 @@ export interface CollectorOptions extends Partial<BoxCollectorTimings> {
   maxBoxes?: number;
   channel?: Partial<Omit<BoxChannelOptions, 'boxId' | 'open'>>;
   onBatch?: BatchListener;
+  /** A box in service with no contact this long becomes `unreachable` and raises `box_silent`. Default 2 minutes. */
+  silentMs?: number;
+  healthRules?: BoxHealthRules;
 }
 
 /**
@@ -50,10 +55,12 @@ export class Collector {
   private stopped = false;
   private readonly leaseMs: number;
   private readonly tickMs: number;
+  private readonly silentMs: number;
 
   constructor(private readonly options: CollectorOptions) {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.tickMs = options.tickMs ?? Math.max(100, Math.floor(this.leaseMs / 3));
+    this.silentMs = options.silentMs ?? 120_000;
   }
 
   /** Boxes this collector streams now. */
@@ -106,6 +113,9 @@ export class Collector {
       this.lastRenewedAt = Date.now();
       for (const boxId of this.owned()) {
         if (!kept.has(boxId)) await this.drop(boxId, 'lease lost or box no longer collectable');
+      }
+      for (const silent of await markSilentBoxes(pool, { boxIds: this.owned(), silentMs: this.silentMs })) {
+        this.options.log.warn({ boxId: silent.boxId, lastSeenAt: silent.lastSeenAt }, 'box silent: marked unreachable');
       }
       const [total, live] = await Promise.all([countCollectableBoxes(pool), countCollectors(pool)]);
       const share = Math.min(this.options.maxBoxes ?? Number.POSITIVE_INFINITY, Math.ceil(total / live));

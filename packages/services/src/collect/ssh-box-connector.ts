@@ -17,7 +17,7 @@ export interface SshBoxConnectorOptions {
 
 /** Boxes over SSH: the serve channel is one exec that stays open on the box's pooled connection. */
 export function sshBoxConnector(options: SshBoxConnectorOptions): BoxConnector {
-  const probeCommand = sh`cat /proc/loadavg; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo; df -Pk ${options.dataDir}`;
+  const probeCommand = sh`cat /proc/loadavg; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo; df -Pk ${options.dataDir}; printf 'inotify %s %s\n' "$(cat /proc/sys/fs/inotify/max_user_watches)" "$(cat /proc/sys/fs/inotify/max_user_instances)"`;
   return {
     transport: (box: ClaimedBox) => sshTransport(options.ssh, () => options.target(box.boxId), options.serveCommand),
     probe: async (box: ClaimedBox) => {

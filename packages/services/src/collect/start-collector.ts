@@ -14,8 +14,10 @@ export interface CollectorTimings extends BoxCollectorTimings {
   tickMs: number;
   /** Longest wait for one answer of a box. Default 30 s. */
   requestTimeoutMs: number;
-  /** Waits between attempts to reopen a dropped channel: doubling from initial to max. Default 200 ms to 10 s. */
+  /** Waits between attempts to reopen a dropped channel: doubling from initial to max. Default 200 ms to 5 min. */
   reopenDelayMs: { initial: number; max: number };
+  /** A box in service with no contact this long becomes `unreachable` and raises `box_silent`. Default 2 min. */
+  silentMs: number;
 }
 
 export interface StartCollectorOptions {
@@ -49,7 +51,7 @@ export interface RunningCollector {
  */
 export async function startCollector(options: StartCollectorOptions): Promise<RunningCollector> {
   const layout = options.layout ?? DEFAULT_BOX_LAYOUT;
-  const { leaseMs, tickMs, requestTimeoutMs, reopenDelayMs, ...boxTimings } = options.timings ?? {};
+  const { leaseMs, tickMs, requestTimeoutMs, reopenDelayMs, silentMs, ...boxTimings } = options.timings ?? {};
   const collector = new Collector({
     ...boxTimings,
     pool: options.pool,
@@ -63,6 +65,7 @@ export async function startCollector(options: StartCollectorOptions): Promise<Ru
     }),
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(tickMs !== undefined ? { tickMs } : {}),
+    ...(silentMs !== undefined ? { silentMs } : {}),
     ...(options.maxBoxes !== undefined ? { maxBoxes: options.maxBoxes } : {}),
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     channel: {

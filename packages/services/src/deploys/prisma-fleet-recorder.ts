@@ -1,6 +1,7 @@
 import { AppError } from '@paddock/contracts';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import type { FleetEvent, FleetRecorder } from '@paddock/fleet';
+import { recordHostKeyMismatch } from '../box-health/record-host-key-mismatch';
 import { raiseAlert, resolveAlerts } from '../provisioning/raise-alert';
 import {
   appendDeployStep,
@@ -34,13 +35,15 @@ export interface PrismaFleetRecorder extends FleetRecorder {
   deployRowId(deployId: string): string | undefined;
 }
 
+const MAX_REMEMBERED_DEPLOYS = 10_000;
+
 type BootstrapStep = Extract<FleetEvent, { type: 'bootstrap.step' }>;
 
 /**
  * The fleet layer's records in Postgres. Deploys: a Deploy row per deploy, its log tail growing step by step, closed
  * with the outcome, and the box's current release moved; a failed or rolled-back deploy opens a `deploy_failed`
  * alert that the box's next good deploy resolves. Rollouts: counts and status on the Rollout row. Host keys: a changed
- * key opens a critical `host_key_changed` alert and marks the box unreachable; trust on first use pins the key on the
+ * key opens a critical `host_key_changed` alert, marks the box unreachable and is audited once per incident; trust on first use pins the key on the
  * box row and writes the audit entry in one transaction, before the connection goes on (a failed write refuses it).
  * Bootstrap, deploys and secret pushes are audited. Box ids are Box row ids.
  */
@@ -79,6 +82,8 @@ export function createPrismaFleetRecorder(
     switch (event.type) {
       case 'deploy.started':
         deploys.set(event.deployId, await openDeployRow(prisma, event, { ...options, logTailChars: tailChars }));
+        // A worker's recorder lives as long as the process: only the newest deploys are remembered.
+        if (deploys.size > MAX_REMEMBERED_DEPLOYS) deploys.delete(deploys.keys().next().value as string);
         return;
       case 'deploy.step': {
         const row = deploys.get(event.deployId);
@@ -123,37 +128,9 @@ export function createPrismaFleetRecorder(
       case 'rollout.stopped':
         await recordRolloutStopped(prisma, event);
         return;
-      case 'host_key.mismatch': {
-        const box = await boxOf(event.boxId);
-        const tenantId = box?.tenantId ?? null;
-        const known = box !== null;
-        await raiseAlert(prisma, {
-          tenantId,
-          boxId: known ? event.boxId : null,
-          severity: 'critical',
-          code: 'host_key_changed',
-          message: `Box ${event.boxId} at ${event.address} presented host key ${event.presented}, not the pinned ${event.expected}: connection refused.`,
-          details: { address: event.address, expected: event.expected, presented: event.presented },
-          dedupeKey: `host_key_changed:${event.boxId}`,
-        });
-        await prisma.$transaction([
-          ...(known
-            ? [
-                prisma.box.updateMany({
-                  where: { id: event.boxId, status: { notIn: ['destroying', 'destroyed'] } },
-                  data: { status: 'unreachable', statusReason: `host key changed: ${event.presented}` },
-                }),
-              ]
-            : []),
-          audit({
-            tenantId,
-            action: 'box.host_key.mismatch',
-            boxId: event.boxId,
-            details: { address: event.address, expected: event.expected, presented: event.presented },
-          }),
-        ]);
+      case 'host_key.mismatch':
+        await recordHostKeyMismatch(prisma, event, actor);
         return;
-      }
       case 'host_key.trusted_on_first_use':
         await trustOnFirstUse(event);
         return;

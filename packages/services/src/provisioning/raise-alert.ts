@@ -11,35 +11,32 @@ export interface AlertInput {
   dedupeKey: string;
 }
 
-/** Opens an alert for operators, or bumps the open one with the same key (newest message kept). */
-export async function raiseAlert(prisma: PrismaClient, input: AlertInput): Promise<void> {
-  const bumped = await prisma.alert.updateMany({
-    where: { dedupeKey: input.dedupeKey, status: { in: ['open', 'acknowledged'] } },
-    data: {
-      occurrences: { increment: 1 },
-      lastSeenAt: new Date(),
-      message: input.message,
-      ...(input.details ? { details: input.details } : {}),
-    },
-  });
-  if (bumped.count > 0) return;
-  await prisma.alert.create({
-    data: {
-      tenantId: input.tenantId ?? null,
-      boxId: input.boxId ?? null,
-      severity: input.severity,
-      code: input.code,
-      message: input.message,
-      details: input.details ?? {},
-      dedupeKey: input.dedupeKey,
-    },
-  });
+/** A client or a transaction: alerts are often raised in the transaction that records their cause. */
+export type AlertWriter = Pick<PrismaClient, '$queryRaw' | 'alert'>;
+
+/**
+ * Opens an alert for operators, or bumps the open one with the same key (newest message kept). One statement on the
+ * partial unique index `alerts_one_open_per_dedupe_key`, so processes raising the same condition at once (the API and
+ * two workers meeting the same changed host key) still make one row. Resolves true when this call opened it.
+ */
+export async function raiseAlert(prisma: AlertWriter, input: AlertInput): Promise<boolean> {
+  const details = input.details === undefined ? null : JSON.stringify(input.details);
+  const rows = await prisma.$queryRaw<{ opened: boolean }[]>`
+    INSERT INTO alerts (tenant_id, box_id, severity, code, message, details, dedupe_key)
+    VALUES (${input.tenantId ?? null}::uuid, ${input.boxId ?? null}::uuid, ${input.severity}::alert_severity,
+            ${input.code}, ${input.message}, COALESCE(${details}::jsonb, '{}'::jsonb), ${input.dedupeKey})
+    ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status <> 'resolved'
+    DO UPDATE SET occurrences = alerts.occurrences + 1, last_seen_at = now(), message = EXCLUDED.message,
+                  details = CASE WHEN ${details}::jsonb IS NULL THEN alerts.details ELSE EXCLUDED.details END
+    RETURNING (xmax = 0) AS opened`;
+  return rows[0]?.opened === true;
 }
 
 /** The condition is over (e.g. the retried provisioning succeeded): its open alerts are resolved. */
-export async function resolveAlerts(prisma: PrismaClient, dedupeKey: string): Promise<void> {
-  await prisma.alert.updateMany({
+export async function resolveAlerts(prisma: Pick<PrismaClient, 'alert'>, dedupeKey: string): Promise<number> {
+  const resolved = await prisma.alert.updateMany({
     where: { dedupeKey, status: { in: ['open', 'acknowledged'] } },
     data: { status: 'resolved', resolvedAt: new Date() },
   });
+  return resolved.count;
 }

@@ -27,8 +27,9 @@ export async function pinHostKeyStep(
     throw error;
   }
   const learned = target.hostKey.kind === 'trust-on-first-use';
+  // A learned key was pinned and audited by the fleet recorder before the connection went on (`box.host_key.trust`).
   const box = await deps.prisma.box.findUniqueOrThrow({ where: { id: boxId } });
-  if (!box.hostKeyPinnedAt || learned) {
+  if (!box.hostKeyPinnedAt || (learned && box.hostKeyFingerprint !== fingerprint)) {
     await deps.prisma.$transaction([
       deps.prisma.box.update({
         where: { id: boxId },

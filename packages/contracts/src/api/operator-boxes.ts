@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
+/** POST /v1/operator/boxes/:id/host-key: confirm a box's new SSH host key after checking it out of band. */
+export const RepinHostKeyBodySchema = z
+  .object({
+    fingerprint: z
+      .string()
+      .regex(FINGERPRINT, { message: 'must be an OpenSSH SHA256 fingerprint (SHA256: and 43 base64 characters)' }),
+    /** Why the key changed (a rebuilt machine, a restored snapshot): kept in the audit log. */
+    reason: z.string().trim().min(3).max(500),
+  })
+  .strict();
+
+export const RepinHostKeyReplySchema = z.object({
+  boxId: z.string(),
+  previous: z.string().nullable(),
+  fingerprint: z.string(),
+  /** The box's status after the re-pin (`ready` again when only the changed key had made it unreachable). */
+  status: z.string(),
+  /** `host_key_changed` alerts this resolved. */
+  resolvedAlerts: z.number().int(),
+});
+
+/** GET /v1/operator/boxes/:id/health: what the collector last learned of a box, and how it judged it. */
+export const BoxHealthReplySchema = z.object({
+  boxId: z.string(),
+  tenantId: z.string().nullable(),
+  status: z.string(),
+  statusReason: z.string().nullable(),
+  lastSeenAt: z.string().datetime().nullable(),
+  healthCheckedAt: z.string().datetime().nullable(),
+  runtimeVersion: z.string().nullable(),
+  /** The runtime's own health answer as last reported (daemon state, heartbeat, inotify limits). */
+  health: z.unknown().nullable(),
+  diskUsedBytes: z.string().nullable(),
+  diskTotalBytes: z.string().nullable(),
+  /** The collector's reconnect state for an unreachable box: attempts so far and the wait before the next one. */
+  reconnect: z
+    .object({
+      failures: z.number().int(),
+      lastDelayMs: z.number().int().nullable(),
+      nextAttemptAt: z.string().datetime().nullable(),
+      lastError: z.string().nullable(),
+    })
+    .nullable(),
+});
+export type BoxHealthReply = z.infer<typeof BoxHealthReplySchema>;

@@ -1,0 +1,76 @@
+import type { PrismaClient } from '@paddock/db';
+import type { FleetEvent } from '@paddock/fleet';
+import { raiseAlert } from '../provisioning/raise-alert';
+
+type Mismatch = Extract<FleetEvent, { type: 'host_key.mismatch' }>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface MismatchActor {
+  type: 'user' | 'api_key' | 'system';
+  id?: string | null;
+  label: string;
+}
+
+/** The alert key of a box's changed host key: one open alert per box, whoever met the key. */
+export function hostKeyAlertKey(boxId: string): string {
+  return `host_key_changed:${boxId}`;
+}
+
+/**
+ * A box presented another host key than its pin (the connection was refused before authenticating). In one
+ * transaction: the critical `host_key_changed` alert is opened or bumped, the box is marked `unreachable` with the
+ * presented key as reason, and, when this opened the alert, one audit row says who met it where. Repeats (every
+ * retry of the collector, every tenant request through the API) only bump the alert: they would otherwise fill the
+ * audit log with one incident. Resolves true when this call opened the incident.
+ */
+export async function recordHostKeyMismatch(
+  prisma: PrismaClient,
+  event: Mismatch,
+  actor: MismatchActor,
+): Promise<boolean> {
+  return prisma.$transaction(async (tx) => {
+    const box = UUID.test(event.boxId)
+      ? await tx.box.findUnique({
+          where: { id: event.boxId },
+          select: { tenantId: true, hostKeyFingerprint: true, hostKeyPendingFingerprint: true },
+        })
+      : null;
+    // A dial that loaded the box's pin before an operator re-pinned it meets the new key: that is the old pin being
+    // stale, not the box changing again. It is refused all the same, but raises nothing (the next dial uses the pin).
+    if (box?.hostKeyFingerprint && box.hostKeyFingerprint !== event.expected) {
+      if (box.hostKeyFingerprint === event.presented || box.hostKeyPendingFingerprint === event.presented) return false;
+    }
+    const details = { address: event.address, expected: event.expected, presented: event.presented };
+    const opened = await raiseAlert(tx, {
+      tenantId: box?.tenantId ?? null,
+      boxId: box ? event.boxId : null,
+      severity: 'critical',
+      code: 'host_key_changed',
+      message: `Box ${event.boxId} at ${event.address} presented host key ${event.presented}, not the pinned ${event.expected}: connection refused. Check the box, then re-pin its key (POST /v1/operator/boxes/${event.boxId}/host-key).`,
+      details,
+      dedupeKey: hostKeyAlertKey(event.boxId),
+    });
+    if (box) {
+      await tx.box.updateMany({
+        where: { id: event.boxId, status: { notIn: ['destroying', 'destroyed'] } },
+        data: { status: 'unreachable', statusReason: `host key changed: ${event.presented}` },
+      });
+    }
+    if (opened) {
+      await tx.auditLog.create({
+        data: {
+          tenantId: box?.tenantId ?? null,
+          actorType: actor.type,
+          actorId: actor.id ?? null,
+          actorLabel: actor.label,
+          action: 'box.host_key.mismatch',
+          targetType: 'box',
+          targetId: event.boxId,
+          details,
+        },
+      });
+    }
+    return opened;
+  });
+}
