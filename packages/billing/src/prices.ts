@@ -85,10 +85,7 @@ export function priceInForce<P extends { effectiveFrom: Date }>(versions: readon
 export class PriceIndex<P extends { effectiveFrom: Date }> {
   private readonly byKey = new Map<string, P[]>();
 
-  constructor(
-    versions: Iterable<P>,
-    private readonly keyOf: (price: P) => string,
-  ) {
+  constructor(versions: Iterable<P>, keyOf: (price: P) => string) {
     for (const version of versions) {
       const key = keyOf(version);
       const list = this.byKey.get(key);
