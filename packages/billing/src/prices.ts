@@ -37,8 +37,12 @@ export interface ServerTypePrice {
   effectiveFrom: Date;
 }
 
-/** Upper bound of any one price: $1,000,000 per million tokens or per hour. Beyond it is a typo, not a price. */
-export const MAX_PRICE_MICROS = 1_000_000n * 1_000_000n;
+/**
+ * Upper bound of any one price: $1,000 per million tokens or per hour (20x the dearest model today). Beyond it is a
+ * typo, not a price. It also keeps one event's charge inside a BIGINT: at most 2 x 10^9 tokens (the box limits)
+ * x 10^9 micros = 2 x 10^18 picos.
+ */
+export const MAX_PRICE_MICROS = 1_000_000_000n;
 
 export interface PriceProblem {
   path: string;
