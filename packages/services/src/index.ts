@@ -158,3 +158,4 @@ export {
   type NdjsonIngestResult,
 } from './collect/ingest-ndjson';
 export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from './collect/ingest-events';
+export * from './billing';

@@ -44,7 +44,7 @@ CREATE INDEX "usage_events_model_price_id_idx" ON "usage_events"("model_price_id
 -- What the box reported differs from what the control plane charges by more than the threshold (packages/billing
 -- `differsTooMuch`): listed for operators. A small partial index finds them.
 ALTER TABLE "usage_events" ADD COLUMN "cost_flagged" BOOLEAN NOT NULL DEFAULT false;
-CREATE INDEX "usage_events_cost_flagged_idx" ON "usage_events"("occurred_at") WHERE "cost_flagged";
+CREATE INDEX "usage_events_cost_flagged_idx" ON "usage_events"("id") WHERE "cost_flagged";
 
 -- Box time is metered from the control plane's own records, never from the box: every status a box row enters is
 -- recorded here with the instant, by a trigger, so no code path that moves a box can forget to (the provisioning,

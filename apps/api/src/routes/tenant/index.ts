@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../../deps';
 import { registerTenantChainRoutes } from './chains';
+import { registerTenantCostRoutes } from './costs';
 import { registerTenantDecisionRoutes } from './decisions';
 import { registerTenantRunRoutes } from './runs';
 import { registerTenantSecretRoutes } from './secrets';
@@ -13,6 +14,7 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDeps): void 
   registerTenantSecretRoutes(app, deps);
   registerTenantChainRoutes(app, deps);
   registerTenantUsageRoutes(app, deps);
+  registerTenantCostRoutes(app, deps);
   registerTenantRunRoutes(app, deps);
   registerTenantDecisionRoutes(app, deps);
 }
