@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ingestEvents, meterBoxTime } from '@paddock/services';
+import { BatchRater, ingestEvents, meterBoxTime, rateEventRows } from '@paddock/services';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator, loginAs, type TestApp } from '../../apps/api/src/test-app';
@@ -415,6 +415,70 @@ describe('unpriced usage', () => {
   });
 });
 
+describe('a price added during ingestion', () => {
+  it('waits for a batch that read the old prices, then prices what that batch stored unpriced', async () => {
+    const boxId = await seedBox(pool, ws.tenantId);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // A batch rating with the prices as they are (m-race has none): it holds the price book's lock, shared.
+      const rows = [
+        {
+          model: 'm-race',
+          tokensIn: 1_000,
+          tokensOut: 0,
+          costMicros: '0',
+          occurredAt: '2026-07-01T00:00:00.000Z',
+          event: { model: 'm-race', data: null },
+        } as Parameters<typeof rateEventRows>[1][number],
+      ];
+      rateEventRows(await BatchRater.load(client, ['m-race']), rows);
+      expect(rows[0]?.rated?.rating).toBe('unpriced');
+      const adding = addPrice({
+        model: 'm-race',
+        currency: 'USD',
+        inputMicrosPerMillion: 1_000_000,
+        outputMicrosPerMillion: 0,
+        effectiveFrom: '2026-01-01T00:00:00Z',
+      });
+      // The price waits for the batch: its lock request is there, not granted.
+      await waitFor('the price to wait for the batch', async () => {
+        const waiting = await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks
+            WHERE locktype = 'advisory' AND objsubid = 2 AND NOT granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        );
+        return (waiting.rows[0]?.n ?? 0) > 0;
+      });
+      expect(await t.prisma.modelPrice.count({ where: { model: 'm-race' } })).toBe(0);
+      await client.query(
+        `INSERT INTO usage_events (tenant_id, box_id, idempotency_key, runtime_run_id, seq, type, model, tokens_in,
+                                   rating, occurred_at)
+         VALUES ($1, $2, $3, 'race', 1, 'complete', 'm-race', 1000, 'unpriced', '2026-07-01T00:00:00Z')`,
+        [ws.tenantId, boxId, `${boxId}:race:1`],
+      );
+      await client.query('COMMIT');
+      const added = await adding;
+      expect(added.statusCode).toBe(201);
+      expect(added.json().reRated).toBe(1);
+      expect(await t.prisma.usageEvent.findFirstOrThrow({ where: { boxId } })).toMatchObject({
+        rating: 'priced',
+        costMicros: 1_000n,
+      });
+    } finally {
+      client.release();
+    }
+  });
+});
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('box time and operator reads', () => {
   it('meters box time from the control plane status history, per hour and price version, idempotently', async () => {
     const box = await t.prisma.box.create({
@@ -488,5 +552,9 @@ describe('box time and operator reads', () => {
       expect.objectContaining({ key: 'm-new', events: 2, unpricedEvents: 1, chargedMicros: '4000' }),
     );
     expect((await t.app.inject({ url: '/v1/operator/costs/top-spenders', headers: ws.headers })).statusCode).toBe(401);
+    // Re-rating on request finds nothing left that a price covers (the other tenant's September is invoiced).
+    const rerate = await t.app.inject({ method: 'POST', url: '/v1/operator/billing/rerate', headers: ops });
+    expect(rerate.json()).toEqual({ reRated: 0 });
+    expect(await t.prisma.auditLog.count({ where: { action: 'billing.usage.rerate' } })).toBe(1);
   });
 });

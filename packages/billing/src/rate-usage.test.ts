@@ -55,6 +55,22 @@ describe('rating a usage', () => {
     expect(picosToMinor(month, 'USD')).toBe(75n); // $0.15 + $0.30 + $0.30
   });
 
+  it('unpriced then priced: the same usage is unpriced until a version covering its instant exists', () => {
+    const usage = { tokensIn: 2_000, tokensOut: 1_000, tokensCachedIn: 0 };
+    const finishedAt = new Date('2026-09-03T00:00:00Z');
+    const october = { ...november, id: 'oct', effectiveFrom: new Date('2026-10-01T00:00:00Z') };
+    expect(rateUsage(usage, new PriceIndex([october], (p) => p.model).at('m-small', finishedAt)).rating).toBe(
+      'unpriced',
+    );
+    const september = { ...november, id: 'sep', effectiveFrom: new Date('2026-09-01T00:00:00Z') };
+    const later = rateUsage(usage, new PriceIndex([october, september], (p) => p.model).at('m-small', finishedAt));
+    expect(later).toMatchObject({
+      rating: 'priced',
+      modelPriceId: 'sep',
+      chargedPicos: 2_000n * 150_000n + 1_000n * 600_000n,
+    });
+  });
+
   it('many tiny costs add up to what their sum costs, not to zero', () => {
     // One token at $0.15 per million is 0.15 micros: each rounds to 0 micros alone.
     const one = rateUsage({ tokensIn: 1, tokensOut: 0, tokensCachedIn: 0 }, november);

@@ -151,3 +151,6 @@ export const FlaggedUsageReplySchema = z.object({
   ),
   nextCursor: z.string().nullable(),
 });
+
+/** POST /v1/operator/billing/rerate */
+export const RerateReplySchema = z.object({ reRated: z.number().int() });

@@ -8,6 +8,7 @@ export { createModelPrice, listModelPrices, updateModelPrice } from './model-pri
 export { createServerTypePrice, listServerTypePrices } from './server-type-prices';
 export { listFlaggedUsage, listUnpricedUsage } from './unpriced-usage';
 export { rerateUnpriced } from './rerate-unpriced';
+export { rerateAllUnpriced } from './rerate-all';
 export { type BoxTimeResult, DEFAULT_SERVER_TYPE, isBillableBoxStatus, meterBoxTime } from './meter-box-time';
 export { prepareBillingPeriod } from './prepare-billing-period';
 export { type CostGrouping, readBoxTime, readCostGroups } from './read-costs';

@@ -8,12 +8,25 @@ import type {
 import type { Prisma, PrismaClient } from '@paddock/db';
 import type { RequestFacts } from '../tenants/tenant-identity';
 import { operatorAudit, type PriceBookOperator, refuseProblems, uniqueViolation } from './price-book-support';
+import { lockPriceBook } from './price-book-lock';
 import { rerateUnpriced } from './rerate-unpriced';
 
 type ModelPriceRow = Prisma.ModelPriceGetPayload<object>;
 
-/** Re-rating a large backlog of unpriced usage happens in the creating transaction: it may take a while. */
-const TRANSACTION = { timeout: 120_000, maxWait: 10_000 } as const;
+/** A price change waits (under the exclusive lock) for batches that read the old prices to commit. */
+const CHANGE = { timeout: 60_000, maxWait: 10_000 } as const;
+
+/** Re-rating a large backlog of unpriced usage may take a while. */
+const RERATING = { timeout: 300_000, maxWait: 10_000 } as const;
+
+/**
+ * Re-rates the model's unpriced usage after a price change committed (see price-book-lock.ts for why it is a
+ * transaction of its own). Should it fail, the price stands and the usage stays unpriced and listed until the next
+ * re-rating (`POST /v1/operator/billing/rerate`, or the invoice close's `prepareBillingPeriod`).
+ */
+function rerateModel(prisma: PrismaClient, model: string): Promise<number> {
+  return prisma.$transaction((tx) => rerateUnpriced(tx, [model]), RERATING);
+}
 
 /**
  * Adds a version of a model's prices, in force from `effectiveFrom` (a used version is never changed: a new one
@@ -40,7 +53,8 @@ export async function createModelPrice(
     }),
   );
   try {
-    const { row, reRated } = await prisma.$transaction(async (tx) => {
+    const row = await prisma.$transaction(async (tx) => {
+      await lockPriceBook(tx);
       const row = await tx.modelPrice.create({
         data: {
           model: input.model,
@@ -53,12 +67,12 @@ export async function createModelPrice(
           createdBy: operator.email,
         },
       });
-      const reRated = await rerateUnpriced(tx, [row.model]);
       await tx.auditLog.create({
-        data: operatorAudit(operator, 'billing.model_price.create', row.id, { ...priceDetails(row), reRated }, request),
+        data: operatorAudit(operator, 'billing.model_price.create', row.id, priceDetails(row), request),
       });
-      return { row, reRated };
-    }, TRANSACTION);
+      return row;
+    }, CHANGE);
+    const reRated = await rerateModel(prisma, row.model);
     return {
       price: (await describeModelPrices(prisma, [row])).find((p) => p.id === row.id) as ModelPriceReply,
       reRated,
@@ -90,7 +104,8 @@ export async function updateModelPrice(
   request: RequestFacts = {},
 ): Promise<{ price: ModelPriceReply; reRated: number }> {
   try {
-    const { row, reRated } = await prisma.$transaction(async (tx) => {
+    const row = await prisma.$transaction(async (tx) => {
+      await lockPriceBook(tx);
       const locked = await tx.$queryRaw<
         { id: string }[]
       >`SELECT id FROM model_prices WHERE id = ${id}::uuid FOR UPDATE`;
@@ -123,18 +138,18 @@ export async function updateModelPrice(
         }),
       );
       const row = await tx.modelPrice.update({ where: { id }, data: next });
-      const reRated = await rerateUnpriced(tx, [row.model]);
       await tx.auditLog.create({
         data: operatorAudit(
           operator,
           'billing.model_price.update',
           id,
-          { before: priceDetails(before), after: priceDetails(row), reRated },
+          { before: priceDetails(before), after: priceDetails(row) },
           request,
         ),
       });
-      return { row, reRated };
-    }, TRANSACTION);
+      return row;
+    }, CHANGE);
+    const reRated = await rerateModel(prisma, row.model);
     return {
       price: (await describeModelPrices(prisma, [row])).find((p) => p.id === row.id) as ModelPriceReply,
       reRated,

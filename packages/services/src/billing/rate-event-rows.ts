@@ -9,6 +9,7 @@ import {
   type TokenUsage,
 } from '@paddock/billing';
 import type { PoolClient } from 'pg';
+import { SHARED_PRICE_BOOK_LOCK } from './price-book-lock';
 
 /** The rating columns of one `usage_events` row (see migration 20261203135900_usage_rating_columns). */
 export interface RatedColumns {
@@ -54,6 +55,7 @@ export class BatchRater {
   static async load(client: PoolClient, models: Iterable<string | null>): Promise<BatchRater> {
     const wanted = [...new Set([...models].filter((m): m is string => m !== null))];
     if (wanted.length === 0) return new BatchRater(new PriceIndex<ModelPrice>([], (p) => p.model));
+    await client.query(SHARED_PRICE_BOOK_LOCK);
     const found = await client.query<{
       id: string;
       model: string;

@@ -14,6 +14,7 @@ import {
   ListModelPricesQuerySchema,
   ListModelPricesReplySchema,
   ListServerTypePricesReplySchema,
+  RerateReplySchema,
   ServerTypePriceSchema,
   UnpricedUsageReplySchema,
   UpdateModelPriceBodySchema,
@@ -27,6 +28,7 @@ import {
   listUnpricedUsage,
   readOperatorCosts,
   readTopSpenders,
+  rerateAllUnpriced,
   updateModelPrice,
 } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
@@ -143,6 +145,20 @@ export function registerOperatorBillingRoutes(app: FastifyInstance, deps: Pick<A
       },
     },
     async () => listUnpricedUsage(deps.prisma),
+  );
+
+  api.post(
+    '/v1/operator/billing/rerate',
+    {
+      onRequest,
+      schema: {
+        tags,
+        security,
+        summary: 'Price every unpriced usage event a price now covers (outside issued invoices)',
+        response: { 200: RerateReplySchema, ...errors },
+      },
+    },
+    async (request) => rerateAllUnpriced(deps.prisma, operatorOf(request), requestFacts(request)),
   );
 
   api.get(
