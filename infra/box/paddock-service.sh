@@ -124,19 +124,26 @@ running_release() {
     tr "\0" "\n" <"/proc/$pid/cmdline" | sed -n "s#^.*/releases/\([^/]*\)/.*\$#\1#p" | head -n 1'
 }
 
-# output RUN STEP MAXBYTES: one step's output for the control plane, read as the runtime user. Never as root: the
+# output RUN STEP MAXBYTES [ATTEMPT]: one step's output (the step's usual path, or one attempt's:
+# steps/STEP/attempts/ATTEMPT/output) for the control plane, read as the runtime user. Never as root: the
 # runtime user (and so any agent) owns the run directories and could swap the file for a symlink to a root-only file.
 # Names are checked with the control plane's rules (RUN_ID_PATTERN, STEP_NAME_PATTERN in box-gateway.ts / contracts).
 # Prints one line, then the file: the size in bytes and at most MAXBYTES bytes of it; or the line `missing` (no such
 # regular file: absent, a symlink, a directory) or `unreadable` (the runtime user may not open it). Exit 2: bad names.
 output() {
-  run=${1:-} step=${2:-} max=${3:-}
+  run=${1:-} step=${2:-} max=${3:-} attempt=${4:-}
   case "$run" in '' | *[!A-Za-z0-9_-]*) bad_input 'run id' "$run" ;; esac
   case "$step" in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9_-]*) bad_input 'step name' "$step" ;; esac
   case "$max" in '' | *[!0-9]*) bad_input 'byte count' "$max" ;; esac
   if [ "${#run}" -gt 128 ]; then bad_input 'run id' "$run"; fi
   if [ "${#step}" -gt 64 ]; then bad_input 'step name' "$step"; fi
   if [ "${#max}" -gt 15 ]; then bad_input 'byte count' "$max"; fi
+  file=$CHAIN_ROOT/runs/$run/steps/$step/output
+  if [ -n "$attempt" ]; then
+    case "$attempt" in 0* | *[!0-9]*) bad_input 'attempt' "$attempt" ;; esac
+    if [ "${#attempt}" -gt 10 ]; then bad_input 'attempt' "$attempt"; fi
+    file=$CHAIN_ROOT/runs/$run/steps/$step/attempts/$attempt/output
+  fi
   # The size and the bytes come from the one file opened: swapping it afterwards changes neither. `command exec`
   # keeps a failed open from ending the shell. The check after the open catches what was swapped in before it.
   # shellcheck disable=SC2016
@@ -146,7 +153,7 @@ output() {
     { command exec <"$f"; } 2>/dev/null || { echo unreadable; exit 0; }
     if [ ! -f /dev/stdin ]; then echo missing; exit 0; fi
     stat -c %s - || exit 1
-    exec head -c "$2"' sh "$CHAIN_ROOT/runs/$run/steps/$step/output" "$max"
+    exec head -c "$2"' sh "$file" "$max"
 }
 
 bad_input() {
@@ -170,14 +177,14 @@ case "${1:-}" in
   # The control plane's long-lived query channel: JSON lines on stdin/stdout (see packages/fleet box-channel.ts).
   serve) as_runtime "$chainctl" serve --stdio ;;
   running-release) running_release ;;
-  output) output "${2:-}" "${3:-}" "${4:-}" ;;
+  output) output "${2:-}" "${3:-}" "${4:-}" "${5:-}" ;;
   status)
     if daemon_running; then exit 0; fi
     echo 'not running'
     exit 3
     ;;
   *)
-    echo 'usage: paddock-service start|stop|restart [--no-wait]|health|serve|running-release|status|output RUN STEP MAXBYTES' >&2
+    echo 'usage: paddock-service start|stop|restart [--no-wait]|health|serve|running-release|status|output RUN STEP MAXBYTES [ATTEMPT]' >&2
     exit 2
     ;;
 esac

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,7 +11,7 @@ import {
   type SshPool,
   sh,
 } from '@paddock/fleet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { collectEvents, createTestFleet, type TestFleet } from './support/test-boxes';
 import { buildTestRelease } from './support/test-release';
 
@@ -261,7 +261,15 @@ describe('deploys under stress', () => {
     });
     const other = await buildTestRelease(releasesDir, { version: 'other-1' });
     const first = deployToBox({ pool: fleet.pool(), target: fleet.target(box), release: slow, deployId: 'first' });
-    await new Promise((r) => setTimeout(r, 150));
+    // The first deploy holds the lock once it has written itself into the holder file (8 MiB still to upload).
+    const holder = box.pathOnHost('/opt/paddock/locks/deploy.holder');
+    await vi.waitFor(
+      () => expect(existsSync(holder) && readFileSync(holder, 'utf8')).toContain('deploy first of slow-1'),
+      {
+        timeout: 30_000,
+        interval: 20,
+      },
+    );
     const refused = await deployToBox({
       pool: fleet.pool(),
       target: fleet.target(box),

@@ -209,7 +209,13 @@ describe('runs and decisions through the API on a real runtime', () => {
     });
     expect((await post(`/v1/decisions/${second.id}`, { choice: 'approve' })).statusCode).toBe(200);
     const run = await runWhen(runId, 'succeeded');
-    expect(run.steps.filter((s: { name: string }) => s.name === 'draft')).toHaveLength(1);
+    // One draft step, run twice: both attempts kept, the second current.
+    const drafts = run.steps.filter((s: { name: string }) => s.name === 'draft');
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0].attempts.map((a: { attempt: number; current: boolean }) => [a.attempt, a.current])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
     const decided = await t.prisma.decision.findMany({ where: { runId }, orderBy: { createdAt: 'asc' } });
     expect(decided.map((d) => d.status)).toEqual(['changes_requested', 'approved']);
   });

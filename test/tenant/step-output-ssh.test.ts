@@ -84,6 +84,21 @@ describe('step output read on the box as the runtime user', () => {
     });
     expect(cut.body).toBe('hello');
     expect(cut.headers['x-output-truncated']).toBe('true');
+    // The current attempt is 1: the same file by its number, and a number the step never had is a 404.
+    expect(whole.headers['x-output-attempt']).toBe('1');
+    const first = await world.t.app.inject({
+      method: 'GET',
+      url: `/v1/runs/${runId}/steps/say/output?attempt=1`,
+      headers: world.tenant.headers,
+    });
+    expect({ status: first.statusCode, body: first.body }).toEqual({ status: 200, body: 'hello-output\n' });
+    const none = await world.t.app.inject({
+      method: 'GET',
+      url: `/v1/runs/${runId}/steps/say/output?attempt=2`,
+      headers: world.tenant.headers,
+    });
+    expect(none.statusCode).toBe(404);
+    expect(none.json().error.message).toContain('no attempt 2');
 
     // The same read the old way (stat, then head, as root: two execs) next to the new one, for the report.
     const path = `${stepsDir}/say/output`;
@@ -141,15 +156,15 @@ describe('step output read on the box as the runtime user', () => {
   });
 
   it('never serves a root-only file an agent links in place of its output', async () => {
-    await asAgent(`ln -sfn /etc/paddock-secret-test ${stepsDir}/say/output`);
+    await asAgent(`ln -sfn /etc/paddock-secret-test ${stepsDir}/say/attempts/1/output`);
     const reply = await output('say');
     expect(reply.statusCode).toBe(404);
     expect(reply.json().error.code).toBe('not_found');
     expect(reply.body).not.toContain(SECRET);
-    expect(await world.t.boxes.readStepOutput(world.boxId, runId, 'say', 1000)).toBeUndefined();
+    expect(await world.t.boxes.readStepOutput(world.boxId, runId, 'say', 1000, 1)).toBeUndefined();
 
     // A symlink to a file the runtime user may read is refused too: outputs are regular files the runtime wrote.
-    await asAgent(`ln -sfn /etc/hostname ${stepsDir}/say/output`);
+    await asAgent(`ln -sfn /etc/hostname ${stepsDir}/say/attempts/1/output`);
     expect((await output('say')).statusCode).toBe(404);
   });
 
@@ -160,17 +175,21 @@ describe('step output read on the box as the runtime user', () => {
     expect(hidden.exitCode).toBe(0);
     await asAgent(`ln -sfn /root/hidden/ghost ${stepsDir}/ghost`);
     expect(await world.t.boxes.readStepOutput(world.boxId, runId, 'ghost', 1000)).toBeUndefined();
+    await asAgent(`ln -sfn /root/hidden/ghost ${stepsDir}/after/attempts/9`);
+    expect(await world.t.boxes.readStepOutput(world.boxId, runId, 'after', 1000, 9)).toBeUndefined();
 
     // Where the kernel allows it (fs.protected_hardlinks=0), a hard link is a regular file: opening it as the
     // runtime user still fails, and no byte of it is served.
-    await asAgent(`rm -f ${stepsDir}/after/output; ln /etc/paddock-secret-test ${stepsDir}/after/output || true`);
+    await asAgent(
+      `rm -f ${stepsDir}/after/attempts/1/output; ln /etc/paddock-secret-test ${stepsDir}/after/attempts/1/output || true`,
+    );
     const reply = await output('after');
     expect(reply.statusCode).toBe(404);
     expect(reply.body).not.toContain(SECRET);
   });
 
   it('answers 404 for a missing output, and the box script refuses names outside the gateway rules', async () => {
-    await asAgent(`rm -f ${stepsDir}/say/output`);
+    await asAgent(`rm -f ${stepsDir}/say/attempts/1/output`);
     const reply = await output('say');
     expect(reply.statusCode).toBe(404);
     expect(reply.json().error.message).toContain('no output');
@@ -182,6 +201,11 @@ describe('step output read on the box as the runtime user', () => {
       [['x'.repeat(129), 'say', '10'], 'run id'],
       [[runId, 'say', '1e3'], 'byte count'],
       [[runId, 'say', ''], 'byte count'],
+      [[runId, 'say', '10', '0'], 'attempt'],
+      [[runId, 'say', '10', '01'], 'attempt'],
+      [[runId, 'say', '10', '../1'], 'attempt'],
+      [[runId, 'say', '10', '1 2'], 'attempt'],
+      [[runId, 'say', '10', '1'.repeat(11)], 'attempt'],
     ] as const) {
       const refused = await world.rootExec(sh`${SERVICE} output ${[...args]}`);
       expect({ code: refused.exitCode, stdout: refused.stdout }).toEqual({ code: 2, stdout: '' });

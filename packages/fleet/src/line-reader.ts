@@ -71,6 +71,15 @@ export class LineReader {
     }
   }
 
+  /** The stream ended: a last line without a newline is delivered (or reported as oversize) too. */
+  end(): void {
+    const held = this.held;
+    this.held = undefined;
+    this.paused = false;
+    if (held) this.push(held);
+    if (this.partBytes > 0 || this.skipping) this.endLine();
+  }
+
   private keep(piece: Buffer): void {
     if (piece.length === 0) return;
     if (this.skipping) {

@@ -75,6 +75,31 @@ export const jobCatalog = {
     backoff: { type: 'exponential', delayMs: 1_000 },
     timeoutMs: 2 * 60_000,
   }),
+  'release.publish': defineJob({
+    name: 'release.publish',
+    queue: 'control',
+    description:
+      'Builds the box runtime from packages/runtime into the release directory and records it (content-addressed: the same code twice is one release). Not promoted unless asked: a successful rollout promotes it, so new boxes get it only then.',
+    payload: z.object({
+      notes: z.string().max(500).optional(),
+      node: z.enum(['system', 'bundled']).optional(),
+      promote: z.boolean().default(false),
+    }),
+    attempts: 2,
+    backoff: { type: 'fixed', delayMs: 5_000 },
+    timeoutMs: 10 * 60_000,
+  }),
+  'rollout.advance': defineJob({
+    name: 'rollout.advance',
+    queue: 'fleet',
+    description:
+      "Deploys a rollout's current batch (canary first) and decides: stop and roll back past the failure threshold, enqueue the next batch, or finish and promote the release. Holds the rollout's advisory lock; a taken-over job redoes only the box that was in flight.",
+    payload: z.object({ rolloutId: z.string().uuid() }),
+    attempts: 5,
+    backoff: { type: 'exponential', delayMs: 2_000 },
+    // A batch of boxes deploys under its concurrency; each box's deploy is bounded by its own deadlines.
+    timeoutMs: 60 * 60_000,
+  }),
 } as const;
 
 export type JobCatalog = typeof jobCatalog;

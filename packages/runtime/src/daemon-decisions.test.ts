@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from './daemon';
 import { finished, kinds, startTestDaemon, waitUntil } from './daemon-test-support';
 import { readRunEvents } from './event-store';
-import { runLayout, stepLayout } from './paths';
+import { attemptLayout, runLayout, stepLayout } from './paths';
 import { type TempBox, tempBox } from './test-support';
 
 let box: TempBox;
@@ -96,11 +96,21 @@ describe('daemon: decisions pause a run without holding a process', () => {
       'rc',
       (r) =>
         r.state.steps.get('review')?.status === 'waiting' &&
-        r.state.steps.get('draft')?.attempt === 1 &&
+        r.state.steps.get('draft')?.attempt === 2 &&
         kinds(box, 'rc').filter((k) => k === 'review.decision_pending').length === 2,
     );
     const draft = readFileSync(stepLayout(runLayout(box.root, 'rc'), 'draft').output, 'utf8');
     expect(draft).toBe('cats\n\n## Changes requested by alice\nmore dogs\n\ndraft v2\n');
+    // The loop's new attempt of draft is attempt 2; attempt 1's output is still there, untouched.
+    const run = runLayout(box.root, 'rc');
+    expect(readFileSync(attemptLayout(run, 'draft', 2).output, 'utf8')).toBe(draft);
+    expect(readFileSync(attemptLayout(run, 'draft', 1).output, 'utf8')).toBe('cats\ndraft v1\n');
+    const reviews = readRunEvents(box.root, 'rc').events.filter((e) => e.step === 'review');
+    expect(reviews.map((e) => `${e.kind}#${e.attempt}`)).toEqual([
+      'decision_pending#1',
+      'decided#1',
+      'decision_pending#2',
+    ]);
     expect((await box.cli('decide', 'rc', 'review', 'approve', '--by', 'bob')).code).toBe(0);
     const done = await finished(box, 'rc');
     expect(done.state.status).toBe('succeeded');

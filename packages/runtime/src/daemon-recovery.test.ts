@@ -1,11 +1,11 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from './daemon';
 import { daemonStatus, isProcessAlive } from './daemon-state';
 import { finished, kinds, startTestDaemon, waitUntil } from './daemon-test-support';
 import { readRunEvents } from './event-store';
-import { runLayout, stepLayout } from './paths';
+import { attemptLayout, ptyLogPath, runLayout, stepLayout } from './paths';
 import { type TempBox, tempBox } from './test-support';
 
 let box: TempBox;
@@ -26,15 +26,18 @@ agents:
 `;
 
 describe('replay, resume, cancel', () => {
-  it('replay --from removes the step and everything downstream, and the daemon re-runs only those', async () => {
+  it('replay --from re-runs the step and everything downstream as their next attempts; the replaced ones stay', async () => {
     box = tempBox();
     daemon = await startTestDaemon(box);
     await box.cli('run', box.file('t.yaml', THREE), '--id', 'rp');
     await finished(box, 'rp');
-    const aOutput = readFileSync(stepLayout(runLayout(box.root, 'rp'), 'a').output, 'utf8');
+    const run = runLayout(box.root, 'rp');
+    const aOutput = readFileSync(stepLayout(run, 'a').output, 'utf8');
+    const firstB = readFileSync(attemptLayout(run, 'b', 1).output, 'utf8');
+    const firstBLog = readFileSync(ptyLogPath(run, 'b', 1), 'utf8');
     const res = await box.cli('replay', 'rp', '--from', 'b', '--json');
     expect(res.code).toBe(0);
-    expect((res.json() as { event: { data: { removed: string[] } } }).event.data.removed).toEqual([
+    expect((res.json() as { event: { data: { replaced: string[] } } }).event.data.replaced).toEqual([
       '000004-b.started.json',
       '000005-b.complete.json',
       '000006-c.started.json',
@@ -42,8 +45,31 @@ describe('replay, resume, cancel', () => {
     ]);
     const done = await waitUntil(box, 'rp', (r) => r.state.finished && r.state.steps.get('c')?.status === 'complete');
     expect(done.state.status).toBe('succeeded');
-    expect(kinds(box, 'rp').filter((k) => k.endsWith('.started'))).toEqual(['a.started', 'b.started', 'c.started']);
-    expect(readFileSync(stepLayout(runLayout(box.root, 'rp'), 'a').output, 'utf8')).toBe(aOutput);
+    // The replaced attempts' events are still there, and the new ones are attempt 2.
+    expect(kinds(box, 'rp').filter((k) => k.endsWith('.started'))).toEqual([
+      'a.started',
+      'b.started',
+      'c.started',
+      'b.started',
+      'c.started',
+    ]);
+    const starts = readRunEvents(box.root, 'rp').events.filter((e) => e.kind === 'started');
+    expect(starts.map((e) => `${e.step}#${e.attempt}`)).toEqual(['a#1', 'b#1', 'c#1', 'b#2', 'c#2']);
+    const ends = readRunEvents(box.root, 'rp').events.filter((e) => e.kind === 'complete');
+    expect(ends.map((e) => e.output_path)).toEqual([
+      attemptLayout(run, 'a', 1).output,
+      attemptLayout(run, 'b', 1).output,
+      attemptLayout(run, 'c', 1).output,
+      attemptLayout(run, 'b', 2).output,
+      attemptLayout(run, 'c', 2).output,
+    ]);
+    expect(done.state.steps.get('b')?.attempt).toBe(2);
+    // Nothing the first attempt wrote was overwritten; the usual paths are the latest attempt's files.
+    expect(readFileSync(attemptLayout(run, 'b', 1).output, 'utf8')).toBe(firstB);
+    expect(readFileSync(ptyLogPath(run, 'b', 1), 'utf8')).toBe(firstBLog);
+    expect(statSync(stepLayout(run, 'b').output).ino).toBe(statSync(attemptLayout(run, 'b', 2).output).ino);
+    expect(statSync(ptyLogPath(run, 'b')).ino).toBe(statSync(ptyLogPath(run, 'b', 2)).ino);
+    expect(readFileSync(stepLayout(run, 'a').output, 'utf8')).toBe(aOutput);
   });
 
   it('deleting event files by hand and resume does the same; a failed run resumes its failed step', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AppError,
@@ -150,6 +150,7 @@ export class Daemon {
           step,
           kind: 'input',
           status: 'running',
+          attempt: run.active.get(step)?.attempt || null,
           message: text,
           data: { by, bytes },
         });
@@ -408,11 +409,9 @@ export class Daemon {
           throw new AppError('not_found', `step ${action.from} is not in run ${run.runId}'s chain`);
         }
         const steps = downstreamOf(run.chain, [action.from]);
-        const { eventsDir } = runLayout(this.options.root, run.runId);
-        const removed = run.events.filter((e) => steps.has(e.step));
-        const files = removed.map((e) => eventFileName(e.seq, e.step, e.kind));
-        for (const file of files) rmSync(join(eventsDir, file), { force: true });
-        run.events = run.events.filter((e) => !steps.has(e.step));
+        // The replaced attempts' events stay: history (the `replayed` event starts the steps' next round, and their
+        // attempt numbers go on), and what the control plane has not collected yet is still there to collect.
+        const files = run.events.filter((e) => steps.has(e.step)).map((e) => eventFileName(e.seq, e.step, e.kind));
         // Even one still launching (its `started` not written yet) belongs to the attempt being replayed.
         for (const step of steps) {
           const entry = run.active.get(step);
@@ -423,7 +422,7 @@ export class Daemon {
           kind: 'replayed',
           status: 'running',
           message: `replay from ${action.from}: ${[...steps].sort().join(', ')}`,
-          data: { from: action.from, steps: [...steps].sort(), removed: files },
+          data: { from: action.from, steps: [...steps].sort(), replaced: files },
         };
         break;
       }
@@ -467,7 +466,8 @@ export class Daemon {
       : this.whenBlocks(run, def);
     if (reason) {
       this.track(run, name, 'writing');
-      void this.write(run, { step: name, kind: 'skipped', status: 'skipped', error: reason }).finally(() =>
+      const attempt = (run.state.steps.get(name)?.attempt ?? 0) + 1;
+      void this.write(run, { step: name, kind: 'skipped', status: 'skipped', attempt, error: reason }).finally(() =>
         this.settle(run, name),
       );
       return;
@@ -480,6 +480,7 @@ export class Daemon {
         step: name,
         kind: 'decision_pending',
         status: 'waiting',
+        attempt: (run.state.steps.get(name)?.attempt ?? 0) + 1,
         message: def.decision.prompt,
         output_path: show ? runLayout(this.options.root, run.runId).stepsDir + `/${show}/output` : null,
         data: {

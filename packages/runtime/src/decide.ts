@@ -53,6 +53,7 @@ export function decideEvent(
     step: input.step,
     kind: 'decided',
     status: 'complete',
+    attempt: step.attempt || null,
     message: input.note,
     decision: { option: input.option, by: input.by, note: input.note, timed_out: false },
     data: targets.length > 0 ? { targets } : null,
@@ -75,6 +76,7 @@ export function decisionTimeoutEvent(
       step: name,
       kind: 'error',
       status: 'failed',
+      attempt: step.attempt || null,
       error: `no decision before ${step.deadline} and no on_timeout`,
     };
   }
@@ -83,6 +85,7 @@ export function decisionTimeoutEvent(
     step: name,
     kind: 'decided',
     status: 'complete',
+    attempt: step.attempt || null,
     message: `timed out at ${step.deadline}`,
     decision: { option, by: 'timeout', note: null, timed_out: true },
     data: targets.length > 0 ? { targets } : null,

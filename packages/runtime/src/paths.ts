@@ -126,3 +126,43 @@ function makeStepLayout(run: RunLayout, step: string): StepLayout {
     usage: join(dir, 'usage.json'),
   };
 }
+
+/**
+ * One execution of a step: `steps/<step>/attempts/<n>/` holds that attempt's stdin, output, usage.json and pty.log,
+ * and nothing writes there once the attempt has ended (a retry, a request_changes loop or a replay is a new `n`).
+ * `steps/<step>/{output,usage.json,pty.log,stdin}` are hard links to the files of the step's latest started attempt
+ * (attempt-files.ts), so `cat`, `grep` and the control plane's output read keep working on the usual paths.
+ */
+export interface AttemptLayout extends StepLayout {
+  attempt: number;
+}
+
+export function isValidAttempt(attempt: number): boolean {
+  return Number.isSafeInteger(attempt) && attempt >= 1 && attempt <= 2_147_483_647;
+}
+
+export function attemptsDir(run: RunLayout, step: string): string {
+  return join(stepLayout(run, step).dir, 'attempts');
+}
+
+export function attemptLayout(run: RunLayout, step: string, attempt: number): AttemptLayout {
+  if (!isValidAttempt(attempt)) throw new Error(`invalid attempt ${JSON.stringify(attempt)}`);
+  const dir = join(attemptsDir(run, step), String(attempt));
+  return {
+    attempt,
+    dir,
+    stdin: join(dir, 'stdin'),
+    output: join(dir, 'output'),
+    ptyLog: join(dir, 'pty.log'),
+    usage: join(dir, 'usage.json'),
+  };
+}
+
+/**
+ * The terminal log of one attempt of a step (what the agent's PTY printed, byte for byte). The one place that names
+ * it: whatever serves a step's terminal asks here. Without an attempt: the step's latest started attempt's (a hard
+ * link to the same file, so a reader following it sees the live attempt's bytes).
+ */
+export function ptyLogPath(run: RunLayout, step: string, attempt?: number): string {
+  return attempt === undefined ? stepLayout(run, step).ptyLog : attemptLayout(run, step, attempt).ptyLog;
+}

@@ -1,12 +1,15 @@
 import { mkdirSync } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { AgentStep, ChainDefinition, InputSource } from '@paddock/contracts';
-import { type RunLayout, type StepLayout, stepLayout } from './paths';
+import { type OpenedAttempt, openAttempt } from './attempt-files';
+import { type AttemptLayout, type RunLayout, stepLayout } from './paths';
 import type { StepState } from './run-state';
 
 export interface PreparedStep {
-  layout: StepLayout;
+  /** This attempt's own files (`steps/<step>/attempts/<n>/`). */
+  layout: AttemptLayout;
+  attempt: OpenedAttempt;
   cwd: string;
   env: Record<string, string>;
   stdinFile: string | undefined;
@@ -21,11 +24,11 @@ function sourcePath(run: RunLayout, source: InputSource): string {
 }
 
 /**
- * Builds the step's directory, stdin and environment, and clears what a previous attempt left (its output and usage
- * files; its terminal is kept as pty.log.1, .2, ... to debug). The environment is built from scratch: the box's base
+ * Builds the attempt's directory (attempt-files.ts: every attempt has its own, an earlier one's files are never
+ * touched), its stdin and environment. The environment is built from scratch: the box's base
  * variables, its secrets, the chain's and step's `env`, and CHAIN_* for this run and step only, so nothing leaks
- * from the daemon or from another run. The usual first launch costs one mkdir; the rarer file work (a previous attempt's
- * files, stdin) runs in the thread pool, off the loop that has other agents to launch.
+ * from the daemon or from another run. The directory work is a few synchronous calls; the rarer file work (stdin)
+ * runs in the thread pool, off the loop that has other agents to launch.
  */
 export async function prepareStep(
   run: RunLayout,
@@ -36,9 +39,8 @@ export async function prepareStep(
   attempt: number,
   box: { baseEnv: Record<string, string>; secrets: Record<string, string> },
 ): Promise<PreparedStep> {
-  const layout = stepLayout(run, name);
-  // A directory created just now holds nothing from an earlier attempt: the usual first launch costs one mkdir.
-  if (!ensureDir(layout.dir)) await clearPreviousAttempt(layout);
+  const opened = openAttempt(run, name, attempt);
+  const { layout } = opened;
   const sources = step.input === undefined ? [] : Array.isArray(step.input) ? step.input : [step.input];
   let stdinFile: string | undefined;
   if (sources.length > 0 || state.notes.length > 0) {
@@ -75,7 +77,7 @@ export async function prepareStep(
   if (step.prompt) env.CHAIN_PROMPT_FILE = join(run.promptsDir, step.prompt);
   if (step.model) env.CHAIN_MODEL = step.model;
   if (state.notes.length > 0) env.CHAIN_CHANGES_REQUESTED = state.notes.map((n) => n.note).join('\n\n');
-  return { layout, cwd, env, stdinFile };
+  return { layout, attempt: opened, cwd, env, stdinFile };
 }
 
 const madeDirs = new Set<string>();
@@ -91,22 +93,6 @@ function ensureDir(dir: string): boolean {
   if (madeDirs.size > 10_000) madeDirs.clear();
   madeDirs.add(dir);
   return created !== undefined;
-}
-
-const KEPT_LOGS = 5;
-
-/** A previous attempt's output and usage must not pass for this one's; its terminal is rotated, not lost. */
-async function clearPreviousAttempt(layout: StepLayout): Promise<void> {
-  await rm(layout.output, { force: true });
-  await rm(layout.usage, { force: true });
-  const log = layout.ptyLog;
-  if (!(await stat(log).catch(() => undefined))) return;
-  for (let i = KEPT_LOGS - 1; i >= 1; i--) {
-    await rename(`${log}.${i}`, `${log}.${i + 1}`).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
-  }
-  await rename(log, `${log}.1`);
 }
 
 /** `KEY=VALUE` lines (the box's secrets, deployed by the control plane with mode 0600); `#` starts a comment. */

@@ -1,12 +1,9 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { AppError, downstreamOf, RUN_STEP } from '@paddock/contracts';
 import type { RunAction } from './daemon';
 import { actViaDaemon } from './daemon-client';
 import { daemonStatus } from './daemon-state';
 import { decideEvent } from './decide';
 import { appendEvent, type StoredEvent } from './event-store';
-import { runLayout } from './paths';
 import { readRunChain } from './read-run';
 import { foldRunState } from './run-state';
 
@@ -46,26 +43,25 @@ export function decide(
 }
 
 /**
- * Removes the events of `from` and of every step downstream of it, then records a `replayed` event; the daemon
- * re-runs them. Everything else (upstream outputs, other branches) is kept.
+ * Records a `replayed` event for `from` and every step downstream of it; the daemon re-runs them as their next
+ * attempts. Their earlier events and attempt files stay as history (the event lists them as `replaced`); everything
+ * else (upstream outputs, other branches) is untouched.
  */
 export function replay(root: string, runId: string, from: string): Promise<StoredEvent> {
   const chain = readRunChain(root, runId);
   if (!(from in chain.agents)) throw new AppError('not_found', `step ${from} is not in run ${runId}'s chain`);
   const steps = downstreamOf(chain, [from]);
-  const { eventsDir } = runLayout(root, runId);
   return perform(root, { op: 'replay', run: runId, from }, (guard) =>
     appendEvent(root, runId, undefined, {
       decide: (current) => {
         guard();
         const files = current.files.filter((_, i) => steps.has(current.events[i]?.step ?? ''));
-        for (const file of files) rmSync(join(eventsDir, file), { force: true });
         return {
           step: RUN_STEP,
           kind: 'replayed',
           status: 'running',
           message: `replay from ${from}: ${[...steps].sort().join(', ')}`,
-          data: { from, steps: [...steps].sort(), removed: files },
+          data: { from, steps: [...steps].sort(), replaced: files },
         };
       },
     }),

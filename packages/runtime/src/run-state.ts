@@ -12,7 +12,10 @@ import {
 export interface StepState {
   name: string;
   status: StepStatus;
-  /** Attempt number of the latest start in the current round (0 before the first start). */
+  /**
+   * Number of the step's latest attempt (0 before the first). Attempts are counted over the whole run: a retry, a
+   * request_changes loop, a replay or a resume starts the next number, so every attempt keeps its own files and rows.
+   */
   attempt: number;
   /** Failed attempts in the current round that count against `retries` (daemon restarts do not). */
   failures: number;
@@ -52,11 +55,11 @@ export interface RunState {
   usage: UsageTotals;
 }
 
-function freshStep(name: string, notes: StepState['notes'] = []): StepState {
+function freshStep(name: string, notes: StepState['notes'] = [], attempt = 0): StepState {
   return {
     name,
     status: 'pending',
-    attempt: 0,
+    attempt,
     failures: 0,
     startedAt: null,
     finishedAt: null,
@@ -94,7 +97,11 @@ export function foldRunState(runId: string, chain: ChainDefinition, events: read
   };
   let finishedStatus: RunStatusValue | null = null;
   const reset = (names: Iterable<string>) => {
-    for (const name of names) steps.set(name, freshStep(name, steps.get(name)?.notes ?? []));
+    // A new round of the step: its attempt count goes on (the replaced attempts stay on record under their numbers).
+    for (const name of names) {
+      const old = steps.get(name);
+      steps.set(name, freshStep(name, old?.notes ?? [], old?.attempt ?? 0));
+    }
   };
   for (const event of events) {
     state.lastSeq = event.seq;
@@ -156,11 +163,13 @@ export function foldRunState(runId: string, chain: ChainDefinition, events: read
         break;
       case 'skipped':
         step.status = 'skipped';
+        step.attempt = event.attempt ?? step.attempt + 1;
         step.finishedAt = event.timestamp;
         step.error = event.error;
         break;
       case 'decision_pending':
         step.status = 'waiting';
+        step.attempt = event.attempt ?? step.attempt + 1;
         step.startedAt = event.timestamp;
         step.deadline = typeof event.data?.deadline === 'string' ? event.data.deadline : null;
         break;

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { AgentStep } from '@paddock/contracts';
 import { durationMs } from '@paddock/contracts';
+import { publishAttempt } from './attempt-files';
 import { deriveOutput } from './derive-output';
 import { type AgentSpawner, type KillReason, launchAgent, type RunningAgent } from './launch-agent';
 import type { PreparedStep } from './prepare-step';
@@ -66,6 +67,8 @@ export function startStep(
       if (exit.bytes === 0) await writeFile(layout.output, '');
       else await deriveOutput(layout.ptyLog, layout.output);
     }
+    // Before the ending event is written: a dependent launched after `complete` reads steps/<step>/output.
+    publishAttempt(prepared.attempt);
     const durationSeconds = Math.round(performance.now() - startedAt) / 1000;
     const base = {
       exitCode: exit.exitCode,

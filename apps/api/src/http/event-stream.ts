@@ -25,3 +25,18 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
   request.raw.on('close', () => left.abort());
   return { raw, left: left.signal };
 }
+
+/**
+ * One Server-Sent Events frame. `data` is JSON (one line, so no `data:` continuation is needed); `id` and `event`
+ * must not hold line breaks, which would end the field early: they are refused rather than sent half.
+ */
+export function sseFrame(frame: { id?: string; event?: string; data: unknown }): string {
+  for (const field of [frame.id, frame.event]) {
+    if (field !== undefined && /[\r\n]/.test(field))
+      throw new Error('an SSE id or event name cannot hold a line break');
+  }
+  return `${frame.id === undefined ? '' : `id: ${frame.id}\n`}${frame.event === undefined ? '' : `event: ${frame.event}\n`}data: ${JSON.stringify(frame.data)}\n\n`;
+}
+
+/** A comment line: keeps the connection alive through proxies, ignored by clients. */
+export const SSE_KEEP_ALIVE = ': keep-alive\n\n';

@@ -6,6 +6,7 @@ import { createRateLimiter } from '../http/rate-limit';
 import { registerOperatorBillingRoutes } from './operator/billing';
 import { registerOperatorJobRoutes } from './operator/jobs';
 import { registerOperatorQuarantineRoutes } from './operator/quarantine';
+import { registerOperatorRolloutRoutes } from './operator/rollouts';
 import { registerOperatorSessionRoutes } from './operator/sessions';
 import { registerOperatorTenantRoutes } from './operator/tenants';
 import { registerOperatorWorkflowRoutes } from './operator/workflows';
@@ -31,6 +32,7 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorTenantRoutes(app, deps);
   registerOperatorQuarantineRoutes(app, deps);
   registerOperatorBillingRoutes(app, deps);
+  registerOperatorRolloutRoutes(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
 }

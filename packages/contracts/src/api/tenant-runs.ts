@@ -95,11 +95,25 @@ export const RunSummarySchema = z.object({
   finishedAt: z.string().datetime().nullable(),
 });
 
-export const RunStepSchema = z.object({
-  name: z.string(),
-  position: z.number().int(),
+export const RunStepStatusSchema = z.enum([
+  'pending',
+  'running',
+  'waiting_decision',
+  'succeeded',
+  'failed',
+  'skipped',
+  'canceled',
+]);
+
+/**
+ * One execution of a step (a watchdog retry, a request_changes loop, a replay or a resume is a new one), numbered as
+ * the box numbers it: its files are `steps/<step>/attempts/<attempt>/` on the box.
+ */
+export const RunStepAttemptSchema = z.object({
   attempt: z.number().int(),
-  status: z.enum(['pending', 'running', 'waiting_decision', 'succeeded', 'failed', 'skipped', 'canceled']),
+  /** The step's current attempt: its highest number (a `pending` one is the attempt the box starts next). */
+  current: z.boolean(),
+  status: RunStepStatusSchema,
   model: z.string().nullable(),
   ...UsageShape,
   durationMs: z.number().int().nullable(),
@@ -109,9 +123,20 @@ export const RunStepSchema = z.object({
   finishedAt: z.string().datetime().nullable(),
 });
 
+/**
+ * A step of a run: its status, timing, exit code and error are its current attempt's; its tokens and cost are the sum
+ * of all its attempts (so a run's totals are the sum of its steps, and of its attempts).
+ */
+export const RunStepSchema = RunStepAttemptSchema.omit({ current: true }).extend({
+  name: z.string(),
+  position: z.number().int(),
+  /** Every attempt, oldest first; exactly one is `current`. */
+  attempts: z.array(RunStepAttemptSchema),
+});
+
 export const RunDetailSchema = RunSummarySchema.extend({
   inputs: z.record(z.string(), z.unknown()),
-  /** Every attempt of every step, in chain order then attempt. */
+  /** Every step in chain order, each with its attempts. */
   steps: z.array(RunStepSchema),
   /** Decisions of this run still waiting for a person (ids for POST /v1/decisions/:id). */
   pendingDecisionIds: z.array(z.string()),
@@ -149,6 +174,8 @@ export const StepOutputQuerySchema = z
   .object({
     /** At most this many bytes from the start of the output. */
     maxBytes: z.coerce.number().int().min(1).max(MAX_STEP_OUTPUT_BYTES).default(1_048_576),
+    /** One attempt's output (see the run's `steps[].attempts`); without it, the step's current attempt's. */
+    attempt: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
   })
   .strict();
 

@@ -1,11 +1,14 @@
 import { type BoxLayout, checkLayout, DEFAULT_BOX_LAYOUT, layoutPaths } from '../deploy/box-layout';
-import { LineSplitter } from '../deploy/line-splitter';
+import { LineReader } from '../line-reader';
 import { discardEvents, type FleetRecorder, type ServiceMode } from '../recorder';
 import { sh } from '../shell';
 import type { BoxTarget } from '../ssh-options';
 import type { SshPool } from '../ssh-pool';
 import { bootstrapScript } from './bootstrap-script';
 import { renderInfraFiles } from './infra-files';
+
+/** A bootstrap output line longer than this is logged cut (the script prints short lines; apt's are longer). */
+const BOOTSTRAP_LINE_BYTES = 64 * 1024;
 
 export interface BootstrapStepResult {
   step: string;
@@ -53,15 +56,20 @@ export async function bootstrapBox(options: BootstrapOptions): Promise<Bootstrap
     closeMetadataService: options.closeMetadataService ?? false,
   });
   const steps: BootstrapStepResult[] = [];
-  const lines = new LineSplitter((line) => {
-    const match = /^@@bootstrap (\S+) (changed|unchanged) (.*)$/.exec(line);
-    if (match) steps.push({ step: match[1]!, changed: match[2] === 'changed', detail: match[3]! });
-    options.onLog?.(line);
-  });
+  const lines = new LineReader(
+    (line) => {
+      const match = /^@@bootstrap (\S+) (changed|unchanged) (.*)$/.exec(line);
+      if (match) steps.push({ step: match[1]!, changed: match[2] === 'changed', detail: match[3]! });
+      options.onLog?.(line);
+    },
+    BOOTSTRAP_LINE_BYTES,
+    (oversize) => options.onLog?.(`${oversize.head.slice(0, 200)}... (a line of ${oversize.bytes} bytes, cut)`),
+    true,
+  );
   const connection = await options.pool.connect(options.target);
   // Installing packages can take minutes on a fresh box; nothing else here takes more than seconds.
   await connection.execScript(script, { label: 'bootstrap', timeoutMs: 15 * 60_000, onStdout: (c) => lines.push(c) });
-  lines.flush();
+  lines.end();
   const serviceMode: ServiceMode = steps.find((s) => s.step === 'runtime-config')?.detail.includes('systemd')
     ? 'systemd'
     : 'supervised';

@@ -1,4 +1,5 @@
 import { FleetError } from '../errors';
+import { LineReader } from '../line-reader';
 import { sh } from '../shell';
 import type { RemoteProcess, SshConnection } from '../ssh-connection';
 import { type BoxLayout, layoutPaths } from './box-layout';
@@ -28,6 +29,8 @@ export interface HeldBoxLock {
 
 const LOCKED_EXIT = 75;
 const NOT_BOOTSTRAPPED_EXIT = 78;
+/** The lock script's state lines are short (a release, an object digest); a longer one is not ours and is dropped. */
+const STATE_LINE_BYTES = 64 * 1024;
 
 /**
  * Takes the box's deploy lock: `flock` on a file, held by a command whose stdin is our channel. When we end the
@@ -85,21 +88,17 @@ exec cat >/dev/null
   let ready = false;
   let held = true;
   await new Promise<void>((resolve, reject) => {
-    let buffered = '';
+    // The script's state lines, up to `@@ready`; what the held command prints after that is not ours to read.
+    const reader = new LineReader((line) => {
+      if (line === '@@ready') {
+        ready = true;
+        reader.pause();
+        resolve();
+      } else if (line.startsWith('@@busy')) busy = line.slice(7).trim();
+      else parseStateLine(line, state);
+    }, STATE_LINE_BYTES);
     process.channel.on('data', (chunk: Buffer) => {
-      if (ready) return;
-      buffered += chunk.toString('utf8');
-      let newline = buffered.indexOf('\n');
-      while (newline >= 0 && !ready) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        if (line === '@@ready') {
-          ready = true;
-          resolve();
-        } else if (line.startsWith('@@busy')) busy = line.slice(7).trim();
-        else parseStateLine(line, state);
-        newline = buffered.indexOf('\n');
-      }
+      if (!ready) reader.push(chunk);
     });
     process.exited.then((code) => {
       held = false;

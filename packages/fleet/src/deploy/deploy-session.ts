@@ -1,6 +1,6 @@
 import { OutputTail } from '../output-tail';
 import type { DeployStep, FleetEvent, FleetRecorder } from '../recorder';
-import { LineSplitter } from './line-splitter';
+import { LineReader } from '../line-reader';
 
 type StepStatus = Extract<FleetEvent, { type: 'deploy.step' }>['status'];
 
@@ -17,6 +17,8 @@ const STEPS = new Set<DeployStep>([
   'prune',
 ]);
 const LOG_TAIL_BYTES = 16 * 1024;
+/** A remote script's output line longer than this is logged cut (our scripts print short lines). */
+const SCRIPT_LINE_BYTES = 64 * 1024;
 
 /**
  * The record-keeping of one deploy (or rollback) on one box: step events to the recorder in order, every output
@@ -50,14 +52,19 @@ export class DeploySession {
   }
 
   /** A splitter for a remote script's output: `@@step` markers become step records, all lines go to the log. */
-  scriptOutput(): LineSplitter {
-    return new LineSplitter((line) => {
-      const marker = /^@@step (\S+) (started|ok|failed|skipped)(?: (.*))?$/.exec(line);
-      if (marker && STEPS.has(marker[1] as DeployStep)) {
-        const status = marker[2] === 'ok' ? 'succeeded' : (marker[2] as StepStatus);
-        void this.step(marker[1] as DeployStep, status, marker[3]);
-      } else this.line(line);
-    });
+  scriptOutput(): LineReader {
+    return new LineReader(
+      (line) => {
+        const marker = /^@@step (\S+) (started|ok|failed|skipped)(?: (.*))?$/.exec(line);
+        if (marker && STEPS.has(marker[1] as DeployStep)) {
+          const status = marker[2] === 'ok' ? 'succeeded' : (marker[2] as StepStatus);
+          void this.step(marker[1] as DeployStep, status, marker[3]);
+        } else this.line(line);
+      },
+      SCRIPT_LINE_BYTES,
+      (oversize) => this.line(`${oversize.head.slice(0, 200)}... (a line of ${oversize.bytes} bytes, cut)`),
+      true,
+    );
   }
 
   line(text: string): void {

@@ -181,7 +181,7 @@ export async function deployToBox(options: DeployBoxOptions): Promise<BoxDeployR
               }
               throw error;
             } finally {
-              for (const splitter of output) splitter.flush();
+              for (const reader of output) reader.end();
               await session.flush();
             }
             bytesUploaded += sent.bytes;
@@ -284,8 +284,8 @@ export async function runScript(
       onStderr: (c) => err.push(c),
     });
   } finally {
-    out.flush();
-    err.flush();
+    out.end();
+    err.end();
     await session.flush();
   }
 }

@@ -27,6 +27,8 @@ export interface BoxFile {
 export interface StepOutputRef {
   runId: string;
   step: string;
+  /** One attempt's output (`steps/<step>/attempts/<n>/output`); without it, the step's usual path. */
+  attempt?: number;
   /** The runtime's root as its serve channel says: asked only by connectors that build the path themselves. */
   root(): Promise<string>;
 }
@@ -120,20 +122,30 @@ export class BoxGateway {
 
   /**
    * The output file of one step of a run, at most `maxBytes` of it. Only validated names reach the connector, which
-   * reads `<runtime root>/runs/<run>/steps/<step>/output` as the runtime user, so nothing else on the box can be read.
+   * reads `<runtime root>/runs/<run>/steps/<step>/output` (or, for one attempt, `.../steps/<step>/attempts/<n>/output`)
+   * as the runtime user, so nothing else on the box can be read.
    */
   async readStepOutput(
     boxId: string,
     runtimeRunId: string,
     step: string,
     maxBytes: number,
+    attempt?: number,
   ): Promise<BoxFile | undefined> {
     if (!RUN_ID_PATTERN.test(runtimeRunId) || !STEP_NAME_PATTERN.test(step)) return undefined;
+    if (attempt !== undefined && !(Number.isSafeInteger(attempt) && attempt >= 1 && attempt <= 2_147_483_647)) {
+      return undefined;
+    }
     let file: BoxFile | undefined;
     try {
       file = await this.options.connector.readFile(
         boxId,
-        { runId: runtimeRunId, step, root: () => this.runtimeRoot(boxId) },
+        {
+          runId: runtimeRunId,
+          step,
+          ...(attempt === undefined ? {} : { attempt }),
+          root: () => this.runtimeRoot(boxId),
+        },
         maxBytes,
       );
     } catch (error) {

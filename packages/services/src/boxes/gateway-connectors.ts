@@ -33,7 +33,7 @@ const HEADER_LIMIT = 64;
 
 /**
  * Boxes over their pooled SSH connection: the serve channel is one exec that stays open. A step output is one exec of
- * `paddock-service output RUN STEP MAXBYTES`, which drops to the runtime user before it opens the file: the SSH login
+ * `paddock-service output RUN STEP MAXBYTES [ATTEMPT]`, which drops to the runtime user before it opens the file: the SSH login
  * is root, and the runtime user (any agent) owns the run directories, so reading as root would serve whatever a
  * symlink put there points at (/etc/shadow, the host key).
  */
@@ -43,7 +43,10 @@ export function sshGatewayConnector(options: SshGatewayConnectorOptions): Gatewa
     transport: (boxId) => sshTransport(options.ssh, () => options.target(boxId), options.serveCommand),
     async readFile(boxId, output, maxBytes) {
       const target = await options.target(boxId);
-      const command = sh`${service} output ${output.runId} ${output.step} ${String(maxBytes)}`;
+      const command =
+        output.attempt === undefined
+          ? sh`${service} output ${output.runId} ${output.step} ${String(maxBytes)}`
+          : sh`${service} output ${output.runId} ${output.step} ${String(maxBytes)} ${String(output.attempt)}`;
       const connection = await options.ssh.connect(target);
       try {
         return await readOutput(connection, command, options.statTimeoutMs ?? 10_000);
@@ -145,7 +148,8 @@ export function localGatewayConnector(transport: (boxId: string) => OpenTranspor
   return {
     transport,
     async readFile(_boxId, output, maxBytes) {
-      const path = `${await output.root()}/runs/${output.runId}/steps/${output.step}/output`;
+      const step = `${await output.root()}/runs/${output.runId}/steps/${output.step}`;
+      const path = output.attempt === undefined ? `${step}/output` : `${step}/attempts/${output.attempt}/output`;
       let handle: FileHandle;
       try {
         // O_NONBLOCK: a FIFO put in the file's place must not hang the open.

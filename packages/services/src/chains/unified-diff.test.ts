@@ -1,14 +1,18 @@
+import { applyPatch } from 'diff';
 import { describe, expect, it } from 'vitest';
-import { diffLines, unifiedDiff } from './unified-diff';
+import { unifiedDiff } from './unified-diff';
 
 const labels = { from: 'a/p.md', to: 'b/p.md' };
 
-/** Applying the edit script to `a` must give `b`, and keeping only context and removals must give `a`. */
-function check(a: string[], b: string[]) {
-  const ops = diffLines(a, b);
-  expect(ops.filter((op) => op.kind !== '+').map((op) => op.line)).toEqual(a);
-  expect(ops.filter((op) => op.kind !== '-').map((op) => op.line)).toEqual(b);
-  return ops;
+/** The printed diff, applied to `before` by a patch tool, must give `after`; returns its changed lines. */
+function check(before: string, after: string): string[] {
+  const diff = unifiedDiff(before, after, labels);
+  if (diff === null) {
+    expect(before).toBe(after);
+    return [];
+  }
+  expect(applyPatch(before, diff)).toBe(after);
+  return diff.split('\n').filter((line) => /^[-+](?![-+]{2} )/.test(line));
 }
 
 describe('unifiedDiff', () => {
@@ -61,20 +65,29 @@ describe('unifiedDiff', () => {
   });
 
   it('finds a shortest edit script for interleaved edits', () => {
-    const ops = check(['a', 'b', 'c', 'a', 'b', 'b', 'a'], ['c', 'b', 'a', 'b', 'a', 'c']);
-    expect(ops.filter((op) => op.kind !== ' ').length).toBe(5);
+    const changed = check('a\nb\nc\na\nb\nb\na\n', 'c\nb\na\nb\na\nc\n');
+    expect(changed.length).toBe(5);
   });
 
-  it('keeps every line of random edits (property check)', () => {
+  it('prints a patch that turns before into after (property check)', () => {
     let seed = 7;
     const random = (n: number) => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
       return seed % n;
     };
     for (let round = 0; round < 200; round++) {
-      const a = Array.from({ length: random(20) }, () => `l${random(5)}`);
-      const b = Array.from({ length: random(20) }, () => `l${random(5)}`);
-      check(a, b);
+      const a = Array.from({ length: random(20) }, () => `l${random(5)}\n`).join('');
+      const b = Array.from({ length: random(20) }, () => `l${random(5)}\n`).join('');
+      const trimmed = random(3) === 0 ? b.replace(/\n$/, '') : b;
+      check(a, trimmed);
     }
+  });
+
+  it('shows files too far apart as a whole-file replacement that still applies', () => {
+    const before = Array.from({ length: 1_100 }, (_, i) => `old ${i}\n`).join('');
+    const after = Array.from({ length: 1_100 }, (_, i) => `new ${i}\n`).join('');
+    const diff = unifiedDiff(before, after, labels) ?? '';
+    expect(diff.split('\n')[2]).toBe('@@ -1,1100 +1,1100 @@');
+    expect(applyPatch(before, diff)).toBe(after);
   });
 });

@@ -4,13 +4,23 @@ import type { PoolClient } from 'pg';
 export const CHANGES_CHANNEL = 'paddock_changes';
 
 /**
- * What changed, as a topic a reader can wait on: a tenant's decisions (one appeared, was answered or went away), or
- * one run (its status or its events). Payloads carry ids only, never data: readers query what they are allowed to.
+ * What changed, as a topic a reader can wait on: a tenant's decisions (one appeared, was answered or went away),
+ * one run (its status or its events), or one fleet rollout (a box of it moved on). Payloads carry ids only, never data: readers query what they are allowed to.
  */
-export type ChangeTopic = { kind: 'decisions'; tenantId: string } | { kind: 'run'; runId: string };
+export type ChangeTopic =
+  | { kind: 'decisions'; tenantId: string }
+  | { kind: 'run'; runId: string }
+  | { kind: 'rollout'; rolloutId: string };
 
 export function topicKey(topic: ChangeTopic): string {
-  return topic.kind === 'decisions' ? `decisions:${topic.tenantId}` : `run:${topic.runId}`;
+  switch (topic.kind) {
+    case 'decisions':
+      return `decisions:${topic.tenantId}`;
+    case 'run':
+      return `run:${topic.runId}`;
+    case 'rollout':
+      return `rollout:${topic.rolloutId}`;
+  }
 }
 
 /**

@@ -1,104 +1,37 @@
 import { PG_BIGINT_MAX, RUN_STEP, type RunEvent } from '@paddock/contracts';
 import { durationMs, type EventUsage, eventTimeMs } from './event-rows';
+import {
+  dropAttemptsAbove,
+  latestAttempt,
+  latestOf,
+  nextAttempt,
+  type RunModel,
+  type StepState,
+  type StepStatus,
+  stepRow,
+  touch,
+} from './run-model';
+import { decisionStatus, failureOf, finalStatus, isFinal, REJECTED_BY } from './run-status';
 
-export type RunStatus = 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled';
-export type StepStatus = 'pending' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'skipped' | 'canceled';
-export type DecisionStatus = 'pending' | 'approved' | 'rejected' | 'changes_requested' | 'canceled';
+export {
+  type DecisionChange,
+  type DecisionStatus,
+  newRunModel,
+  type RunModel,
+  type RunState,
+  type RunStatus,
+  type StepState,
+  type StepStatus,
+} from './run-model';
+export { settleRunStatus } from './run-status';
 
-/** The columns of a `runs` row the collector maintains. */
-export interface RunState {
-  id: string;
-  tenantId: string;
-  status: RunStatus;
-  tokensIn: number;
-  tokensOut: number;
-  costMicros: bigint;
-  durationMs: number | null;
-  lastEventSeq: number;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  error: string | null;
-}
-
-/** The columns of a `run_steps` row the collector maintains; one row per step and attempt. */
-export interface StepState {
-  id: string | undefined;
-  name: string;
-  attempt: number;
-  position: number;
-  status: StepStatus;
-  model: string | null;
-  tokensIn: number;
-  tokensOut: number;
-  costMicros: bigint;
-  durationMs: number | null;
-  exitCode: number | null;
-  outputPath: string | null;
-  error: string | null;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}
-
-export type DecisionChange =
-  | {
-      kind: 'pending';
-      stepName: string;
-      attempt: number;
-      runtimeDecisionId: string;
-      prompt: string | null;
-      subject: Record<string, unknown>;
-      at: Date;
-    }
-  | {
-      kind: 'decided';
-      stepName: string;
-      /** The seq of the decided event: the decision it answers is the step's latest pending one before it. */
-      seq: number;
-      status: DecisionStatus;
-      option: string;
-      by: string;
-      note: string | null;
-      timedOut: boolean;
-      at: Date;
-    }
-  | { kind: 'cancel_pending'; at: Date };
-
-/** A run's rows, changed in memory by `applyEvent` and written back by the ingester in the same transaction. */
-export interface RunModel {
-  run: RunState;
-  /** Rows by step name, then attempt. */
-  steps: Map<string, Map<number, StepState>>;
-  dirtySteps: Set<StepState>;
-  deletedStepIds: string[];
-  decisions: DecisionChange[];
-  /** Step name → the steps it needs, when the run's chain version is known (for request_changes). */
-  graph: Map<string, string[]> | undefined;
-  runDirty: boolean;
-  /** The run's status is to be derived from its steps again (see `settleRunStatus`). */
-  statusStale: boolean;
-}
-
-export function newRunModel(run: RunState, steps: StepState[], graph?: Map<string, string[]>): RunModel {
-  const byName = new Map<string, Map<number, StepState>>();
-  for (const step of steps) {
-    let attempts = byName.get(step.name);
-    if (!attempts) {
-      attempts = new Map();
-      byName.set(step.name, attempts);
-    }
-    attempts.set(step.attempt, step);
-  }
-  return {
-    run,
-    steps: byName,
-    dirtySteps: new Set(),
-    deletedStepIds: [],
-    decisions: [],
-    graph,
-    runDirty: false,
-    statusStale: false,
-  };
-}
+/*
+ * How a run's events become its rows. Every execution of a step is its own `run_steps` row (run, name, attempt),
+ * numbered as the box numbers them (the event's `attempt`): a watchdog retry, a request_changes loop, a replay or a
+ * resume starts the next number, and an earlier attempt's row is never overwritten. A step's current attempt is its
+ * highest number; when a step is to run again (retry, reset) a `pending` row for the next number stands for the
+ * attempt the box will start, so the step reads as pending while its history stays as it was.
+ */
 
 /**
  * Applies one event to a run's rows. `counted` is the usage its row added to the books, given only when the row was
@@ -127,18 +60,6 @@ export function applyEvent(model: RunModel, event: RunEvent, counted: EventUsage
   model.statusStale = true;
 }
 
-/**
- * Derives the run's status from its steps once, after a batch's events are applied (deriving it after every event
- * walked every step of the run each time). Equivalent: a derived status is never final nor canceled, the only
- * statuses an event reads back, so deriving late changes nothing but the work.
- */
-export function settleRunStatus(model: RunModel): void {
-  if (!model.statusStale) return;
-  model.statusStale = false;
-  const { run } = model;
-  if (run.finishedAt === null && run.status !== 'canceled') run.status = deriveStatus(model);
-}
-
 function applyRunEvent(model: RunModel, event: RunEvent, at: Date): void {
   const { run } = model;
   switch (event.kind) {
@@ -159,14 +80,14 @@ function applyRunEvent(model: RunModel, event: RunEvent, at: Date): void {
       break;
     case 'replayed': {
       const steps = Array.isArray(event.data?.steps) ? (event.data.steps as unknown[]).map(String) : [];
-      for (const name of steps) resetStep(model, name);
+      for (const name of steps) resetStep(model, name, at);
       reopen(model);
       break;
     }
     case 'resumed':
       for (const [name, attempts] of model.steps) {
         const latest = latestOf(attempts);
-        if (latest && (latest.status === 'failed' || latest.status === 'canceled')) resetStep(model, name);
+        if (latest && (latest.status === 'failed' || latest.status === 'canceled')) resetStep(model, name, at);
       }
       reopen(model);
       break;
@@ -212,10 +133,14 @@ function applyStepEvent(model: RunModel, event: RunEvent, at: Date, usage: Event
       break;
     }
     case 'killed': {
-      // A kill that ends the attempt says so in its status; otherwise a retry or error event follows.
-      const status = event.status === 'cancelled' ? 'canceled' : event.status === 'pending' ? 'pending' : undefined;
-      const step = finishStep(model, event, at, usage, status);
-      if (status === 'pending') step.finishedAt = null;
+      // A kill that ends the attempt says so in its status (`cancelled`: the run was; `pending`: the attempt was
+      // replaced by a replay or a request_changes, and the step runs again as its next attempt); otherwise a retry or
+      // error event follows. A replaced attempt is history: canceled, with its usage and why.
+      const ended = event.status === 'cancelled' || event.status === 'pending';
+      const step = finishStep(model, event, at, usage, ended ? 'canceled' : undefined);
+      if (event.status === 'pending' && latestAttempt(model, name) === step.attempt) {
+        touch(model, stepRow(model, name, step.attempt + 1));
+      }
       break;
     }
     case 'skipped': {
@@ -276,7 +201,7 @@ function applyStepEvent(model: RunModel, event: RunEvent, at: Date, usage: Event
         const targets = Array.isArray(event.data?.targets) ? (event.data.targets as unknown[]).map(String) : [];
         // The runtime re-runs the targets and everything after them (this decision included).
         const reset = model.graph ? downstream(model.graph, targets) : new Set([...targets, name]);
-        for (const target of reset) resetStep(model, target);
+        for (const target of reset) resetStep(model, target, at);
         reopen(model);
       }
       break;
@@ -312,21 +237,20 @@ function finishStep(
   return step;
 }
 
-function resetStep(model: RunModel, name: string): void {
+/**
+ * The step runs again (replay, request_changes, resume) as its next attempt: its attempts so far stay as they are (one
+ * still running or waiting is canceled: the box stops it), and a pending row for the next number becomes current.
+ * A current row that never started is that next attempt already.
+ */
+function resetStep(model: RunModel, name: string, at: Date): void {
   const attempts = model.steps.get(name);
-  if (!attempts) return;
-  dropAttemptsAbove(model, name, 1);
-  const first = attempts.get(1);
-  if (!first) return;
-  Object.assign(first, {
-    status: 'pending',
-    startedAt: null,
-    finishedAt: null,
-    exitCode: null,
-    error: null,
-    durationMs: null,
-  } satisfies Partial<StepState>);
-  touch(model, first);
+  const latest = attempts && latestOf(attempts);
+  if (!latest || (latest.status === 'pending' && latest.startedAt === null)) return;
+  if (latest.status === 'running' || latest.status === 'waiting_decision' || latest.status === 'pending') {
+    Object.assign(latest, { status: 'canceled', finishedAt: latest.finishedAt ?? at } satisfies Partial<StepState>);
+    touch(model, latest);
+  }
+  touch(model, stepRow(model, name, latest.attempt + 1));
 }
 
 function reopen(model: RunModel): void {
@@ -334,139 +258,6 @@ function reopen(model: RunModel): void {
   model.run.durationMs = null;
   model.run.error = null;
   if (model.run.status === 'canceled' || isFinal(model.run.status)) model.run.status = 'running';
-}
-
-function deriveStatus(model: RunModel): RunStatus {
-  let anyStarted = false;
-  let waiting = false;
-  for (const attempts of model.steps.values()) {
-    const latest = latestOf(attempts);
-    if (!latest) continue;
-    if (latest.status === 'running') return 'running';
-    if (latest.status === 'waiting_decision') waiting = true;
-    if (latest.status !== 'pending' || latest.attempt > 1) anyStarted = true;
-  }
-  if (waiting) return 'waiting_decision';
-  return anyStarted ? 'running' : 'queued';
-}
-
-function finalStatus(status: string): RunStatus {
-  switch (status) {
-    case 'succeeded':
-      return 'succeeded';
-    case 'cancelled':
-      return 'canceled';
-    default:
-      return 'failed'; // failed, rejected (the run stopped at a rejecting decision)
-  }
-}
-
-const REJECTED_BY = 'rejected by ';
-
-function failureOf(model: RunModel, event: RunEvent): string {
-  if (event.status === 'rejected') {
-    for (const change of [...model.decisions].reverse()) {
-      if (change.kind === 'decided' && change.status === 'rejected') {
-        return `rejected at ${change.stepName} by ${change.by}`;
-      }
-    }
-    for (const attempts of model.steps.values()) {
-      const latest = latestOf(attempts);
-      if (latest?.error?.startsWith(REJECTED_BY)) {
-        return `rejected at ${latest.name} by ${latest.error.slice(REJECTED_BY.length)}`;
-      }
-    }
-    return 'rejected at a decision step';
-  }
-  for (const attempts of model.steps.values()) {
-    const latest = latestOf(attempts);
-    if (latest?.status === 'failed' && latest.error) return `${latest.name}: ${latest.error}`;
-  }
-  return event.error ?? `run ${event.status}`;
-}
-
-function isFinal(status: RunStatus): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'canceled';
-}
-
-function decisionStatus(option: string): DecisionStatus {
-  if (option === 'approve') return 'approved';
-  if (option === 'reject') return 'rejected';
-  if (option === 'request_changes') return 'changes_requested';
-  // A chain's own option name (e.g. "ship"): the decision was made and the run goes on; the option is kept in
-  // the decision's subject.
-  return 'approved';
-}
-
-function stepRow(model: RunModel, name: string, attempt: number): StepState {
-  let attempts = model.steps.get(name);
-  if (!attempts) {
-    attempts = new Map();
-    model.steps.set(name, attempts);
-  }
-  const existing = attempts.get(attempt);
-  if (existing) return existing;
-  const known = attempts.values().next().value as StepState | undefined;
-  const step: StepState = {
-    id: undefined,
-    name,
-    attempt,
-    position: known?.position ?? nextPosition(model),
-    status: 'pending',
-    model: known?.model ?? null,
-    tokensIn: 0,
-    tokensOut: 0,
-    costMicros: 0n,
-    durationMs: null,
-    exitCode: null,
-    outputPath: null,
-    error: null,
-    startedAt: null,
-    finishedAt: null,
-  };
-  attempts.set(attempt, step);
-  return step;
-}
-
-function dropAttemptsAbove(model: RunModel, name: string, attempt: number): void {
-  const attempts = model.steps.get(name);
-  if (!attempts) return;
-  for (const [n, step] of attempts) {
-    if (n <= attempt) continue;
-    attempts.delete(n);
-    model.dirtySteps.delete(step);
-    if (step.id) model.deletedStepIds.push(step.id);
-  }
-}
-
-function touch(model: RunModel, step: StepState): void {
-  model.dirtySteps.add(step);
-}
-
-function latestOf(attempts: Map<number, StepState>): StepState | undefined {
-  let latest: StepState | undefined;
-  for (const step of attempts.values()) if (!latest || step.attempt > latest.attempt) latest = step;
-  return latest;
-}
-
-function latestAttempt(model: RunModel, name: string): number {
-  const attempts = model.steps.get(name);
-  return attempts ? (latestOf(attempts)?.attempt ?? 1) : 1;
-}
-
-function nextAttempt(model: RunModel, name: string): number {
-  const latest = model.steps.get(name);
-  const step = latest ? latestOf(latest) : undefined;
-  if (!step) return 1;
-  return step.status === 'pending' ? step.attempt : step.attempt + 1;
-}
-
-function nextPosition(model: RunModel): number {
-  let max = -1;
-  for (const attempts of model.steps.values()) {
-    for (const step of attempts.values()) max = Math.max(max, step.position);
-  }
-  return max + 1;
 }
 
 function downstream(graph: Map<string, string[]>, roots: string[]): Set<string> {

@@ -5,9 +5,16 @@ import { AppError } from '@paddock/contracts';
 import type { PrismaClient, Release } from '@paddock/db';
 import { type LocalRelease, MANIFEST_FILE_NAME, manifestDigest, ReleaseManifestSchema } from '@paddock/fleet';
 
-/** The release new boxes get: the newest one that was not withdrawn. */
+/**
+ * The release new boxes get: the newest promoted one that was not withdrawn. A release is promoted when a rollout
+ * of it succeeds (or at publish, when the publisher asks: the first release, the one a worker builds at start), so
+ * publishing a release does not hand it to new boxes before it has proven itself on the fleet.
+ */
 export async function findCurrentRelease(prisma: PrismaClient): Promise<Release | null> {
-  return prisma.release.findFirst({ where: { withdrawnAt: null }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  return prisma.release.findFirst({
+    where: { withdrawnAt: null, promotedAt: { not: null } },
+    orderBy: [{ promotedAt: 'desc' }, { id: 'desc' }],
+  });
 }
 
 /** The current release, with its files on this machine's release directory, ready to deploy. */

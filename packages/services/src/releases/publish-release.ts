@@ -31,7 +31,8 @@ export interface PublishedRelease {
 export async function publishRuntimeRelease(
   prisma: PrismaClient,
   source: RuntimeReleaseSource,
-  options: { notes?: string } = {},
+  /** `promote` (default true): new boxes get this release at once; false leaves that to a successful rollout. */
+  options: { notes?: string; promote?: boolean } = {},
 ): Promise<PublishedRelease> {
   const runtimeVersion = await readRuntimeVersion(source.runtimeDir);
   const staging = join(source.releaseDir, `.build-${randomUUID()}`);
@@ -68,6 +69,7 @@ export async function publishRuntimeRelease(
         sizeBytes: BigInt(local.totalBytes),
         fileCount: local.manifest.files.length,
         notes: options.notes ?? local.manifest.description,
+        promotedAt: options.promote === false ? null : new Date(),
       },
     ],
     skipDuplicates: true,

@@ -120,7 +120,7 @@ describe('listRuns', () => {
 });
 
 describe('getRun', () => {
-  it('answers the run with its step attempts in order and its pending decisions', async () => {
+  it('answers the run with its steps, each with its attempts in order, and its pending decisions', async () => {
     const runId = expectedOrder[5] as string;
     await sql.query(
       `INSERT INTO run_steps (tenant_id, run_id, name, position, attempt, status, cost_micros, started_at, finished_at,
@@ -142,31 +142,42 @@ describe('getRun', () => {
     const run = await getRun(prisma, tenant.a, runId);
     expect(run.id).toBe(runId);
     expect(run.inputs).toEqual({ topic: 'ü', n: [1, null] });
+    const draftAttempt = {
+      attempt: 1,
+      status: 'succeeded',
+      model: null,
+      tokensIn: 0,
+      tokensOut: 0,
+      costMicros: '0',
+      costMinor: 0,
+      durationMs: null,
+      exitCode: 0,
+      error: null,
+      startedAt: '2026-03-01T10:00:00.000Z',
+      finishedAt: '2026-03-01T10:00:00.999Z',
+    };
+    // One entry per step: the current (highest) attempt's status and timing, the usage of all its attempts.
     expect(run.steps).toEqual([
-      {
-        name: 'draft',
-        position: 0,
-        attempt: 1,
-        status: 'succeeded',
-        model: null,
-        tokensIn: 0,
-        tokensOut: 0,
-        costMicros: '0',
-        costMinor: 0,
-        durationMs: null,
-        exitCode: 0,
-        error: null,
-        startedAt: '2026-03-01T10:00:00.000Z',
-        finishedAt: '2026-03-01T10:00:00.999Z',
-      },
-      expect.objectContaining({ name: 'write', attempt: 1, status: 'failed', exitCode: 2, error: 'exit 2' }),
+      { name: 'draft', position: 0, ...draftAttempt, attempts: [{ ...draftAttempt, current: true }] },
       expect.objectContaining({
         name: 'write',
         attempt: 2,
-        costMicros: '9007199254740993',
+        status: 'running',
+        costMicros: '9007199254740998',
         costMinor: 900719925474,
         startedAt: '2026-03-01T10:00:01.500Z',
         finishedAt: null,
+        attempts: [
+          expect.objectContaining({ attempt: 1, current: false, status: 'failed', exitCode: 2, error: 'exit 2' }),
+          expect.objectContaining({
+            attempt: 2,
+            current: true,
+            costMicros: '9007199254740993',
+            costMinor: 900719925474,
+            startedAt: '2026-03-01T10:00:01.500Z',
+            finishedAt: null,
+          }),
+        ],
       }),
     ]);
     expect(run.pendingDecisionIds).toEqual([decisions.rows[1]?.id, decisions.rows[0]?.id]);

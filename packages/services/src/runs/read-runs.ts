@@ -1,8 +1,9 @@
 import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
 import type { PrismaClient } from '@paddock/db';
 import { runNotFound } from './find-run';
-import { money, type RunSummary, runSummary } from './run-replies';
+import { type RunSummary, runSummary } from './run-replies';
 import { runDetailRow, runPageRows } from './run-rows';
+import { stepsWithAttempts } from './step-attempts';
 
 export interface ListRunsInput {
   status?: 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled' | undefined;
@@ -42,26 +43,14 @@ function keysetPosition(cursor: string): { createdAt: Date; id: string } {
   return UUID_PATTERN.test(position.id) ? position : decodeCreatedAtCursor('');
 }
 
-/** One run with every step attempt and its pending decisions. */
+/** One run with its steps, each with every attempt, and its pending decisions. */
 export async function getRun(prisma: PrismaClient, tenantId: string, runId: string) {
   const row = await runDetailRow(prisma, tenantId, runId);
   if (!row) throw runNotFound(runId);
   return {
     ...runSummary(row),
     inputs: (row.inputs ?? {}) as Record<string, unknown>,
-    steps: row.steps.map((step) => ({
-      name: step.name,
-      position: step.position,
-      attempt: step.attempt,
-      status: step.status,
-      model: step.model,
-      ...money({ tokensIn: step.tokensIn, tokensOut: step.tokensOut, costMicros: BigInt(step.costMicros) }),
-      durationMs: step.durationMs,
-      exitCode: step.exitCode,
-      error: step.error,
-      startedAt: step.startedAt,
-      finishedAt: step.finishedAt,
-    })),
+    steps: stepsWithAttempts(row.steps),
     pendingDecisionIds: row.pendingDecisionIds,
   };
 }

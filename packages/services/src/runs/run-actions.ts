@@ -2,6 +2,7 @@ import type { PrismaClient } from '@paddock/db';
 import type { BoxGateway } from '../boxes/box-gateway';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
 import { findTenantRun, onBox } from './find-run';
+import { reopenReplayedRun } from './reopen-replayed-run';
 import { RUN_SUMMARY_SELECT, type RunSummary, toRunSummary } from './run-replies';
 
 export interface RunActionResult {
@@ -10,8 +11,9 @@ export interface RunActionResult {
 }
 
 /**
- * Replays a run from one step on, on its box: the runtime removes that step's events and everything downstream and
- * runs them again under the same run id (the collector folds the `replayed` event into the run's rows).
+ * Replays a run from one step on, on its box: the runtime runs that step and everything downstream again, as their
+ * next attempts under the same run id, keeping the replaced ones as history (the collector folds the `replayed` event
+ * into the run's rows). The answer is the run reopened (reopen-replayed-run.ts), not the state the replay replaced.
  */
 export async function replayRun(
   prisma: PrismaClient,
@@ -24,6 +26,7 @@ export async function replayRun(
   const run = await findTenantRun(prisma, actor.tenantId, runId);
   const target = onBox(run);
   const answer = await boxes.request(target.boxId, { op: 'replay', run_id: target.runtimeRunId, from });
+  await reopenReplayedRun(prisma, run.id, answer.event.seq);
   return finish(prisma, actor, run.id, 'run.replay', { from, seq: answer.event.seq }, answer.event, request);
 }
 

@@ -82,7 +82,7 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
       onRequest,
       schema: {
         ...common,
-        summary: 'One run: status, every step attempt with its duration, tokens and cost, and pending decisions',
+        summary: 'One run: status, its steps with every attempt (duration, tokens, cost), and pending decisions',
         params: RunParamsSchema,
         response: { 200: RunDetailSchema, ...errors },
       },
@@ -126,8 +126,9 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
         ...common,
         summary: "A step's output as the box keeps it (text, at most maxBytes from its start)",
         description:
-          'Read from the box and streamed. `x-output-bytes` gives the whole size, `x-output-truncated` whether ' +
-          'only the first maxBytes are sent.',
+          "Read from the box and streamed: the current attempt's output, or the one named by `attempt` (every " +
+          'attempt keeps its own). `x-output-attempt` names the attempt read, `x-output-bytes` gives the whole ' +
+          'size, `x-output-truncated` whether only the first maxBytes are sent.',
         params: StepOutputParamsSchema,
         querystring: StepOutputQuerySchema,
         response: { 200: z.string().describe('the output, text/plain'), ...boxErrors },
@@ -141,10 +142,12 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
         request.params.id,
         request.params.step,
         request.query.maxBytes,
+        request.query.attempt,
       );
       return (
         reply
           .type('text/plain; charset=utf-8')
+          .header('x-output-attempt', String(output.attempt))
           .header('x-output-bytes', String(output.size))
           .header('x-output-truncated', String(output.truncated))
           // Piped as it comes from the box; the schema above documents the text it carries.
@@ -160,6 +163,10 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
       schema: {
         ...common,
         summary: 'Run a run again from one step on (that step and everything after it)',
+        description:
+          'Each replayed step runs as its next attempt; the replaced attempts (and their events) stay as history, ' +
+          'and the run lists them under `steps[].attempts`. The answer is the run as it is now: reopened ' +
+          '(`running`, `finishedAt` null) until the replayed steps end.',
         params: RunParamsSchema,
         body: ReplayRunBodySchema,
         response: { 202: RunActionReplySchema, ...boxErrors },

@@ -1,9 +1,9 @@
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import { verifyPassword } from '@paddock/vault';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient } from './client';
-import type { PrismaClient } from './generated/prisma/client';
-import { DEFAULT_PLANS, seedFirstOperator, seedPlans } from './seed';
+import { createPrismaClient } from '@paddock/db/client';
+import type { PrismaClient } from '@paddock/db/generated/prisma/client';
+import { DEFAULT_PLANS, seedFirstOperator, seedPlans } from '@paddock/db/seed';
 
 describe('seeds', () => {
   let db: TestDatabase;

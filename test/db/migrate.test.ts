@@ -1,8 +1,14 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS_TABLE, migrationStatus, pendingMigrations, readMigrations, runMigrations } from './migrate';
-import { createEmptyDatabase, type EmptyDatabase, queryRows, writeMigration, writeMigrationsDir } from './test-support';
+import {
+  MIGRATIONS_TABLE,
+  migrationStatus,
+  pendingMigrations,
+  readMigrations,
+  runMigrations,
+} from '@paddock/db/migrate';
+import { createEmptyDatabase, type EmptyDatabase, queryRows, writeMigration, writeMigrationsDir } from './db-support';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

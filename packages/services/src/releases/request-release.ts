@@ -1,0 +1,33 @@
+import type { PrismaClient } from '@paddock/db';
+import { enqueueJob, type Queues } from '@paddock/jobs';
+import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+
+/**
+ * An operator asks for a release built from the runtime's source: a `release.publish` job (a worker builds it,
+ * minutes at most), audited. The release is not promoted: rolling it out is the next step.
+ */
+export async function requestReleasePublish(
+  deps: { prisma: PrismaClient; queues: Queues },
+  input: { notes?: string; node?: 'system' | 'bundled' },
+  actor: { userId: string; email: string; ip?: string; requestId?: string },
+): Promise<{ jobRecordId: string; jobId: string }> {
+  const enqueued = await enqueueJob(
+    { queues: deps.queues, records: createPrismaJobRecords(deps.prisma) },
+    'release.publish',
+    { ...input, promote: false },
+  );
+  await deps.prisma.auditLog.create({
+    data: {
+      actorType: 'user',
+      actorId: actor.userId,
+      actorLabel: actor.email,
+      action: 'release.publish',
+      targetType: 'job_record',
+      targetId: enqueued.recordId,
+      details: { node: input.node ?? 'default', notes: input.notes ?? null },
+      ipAddress: actor.ip ?? null,
+      requestId: actor.requestId ?? null,
+    },
+  });
+  return { jobRecordId: enqueued.recordId, jobId: enqueued.jobId };
+}

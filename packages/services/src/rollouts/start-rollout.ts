@@ -1,0 +1,120 @@
+import { AppError } from '@paddock/contracts';
+import { Prisma, type PrismaClient, type RolloutStatus } from '@paddock/db';
+import type { Queues } from '@paddock/jobs';
+import { planBatches } from './plan-batches';
+import type { RolloutActor } from './rollout-deps';
+import { enqueueRolloutAdvance } from './rollout-jobs';
+
+export interface StartRolloutInput {
+  /** The release's version. */
+  release: string;
+  /** Boxes deployed first, on their own; any failure among them stops and rolls back. */
+  canarySize: number;
+  /** Boxes per batch after the canary. */
+  batchSize: number;
+  /** Boxes deployed at once inside a batch. */
+  concurrency: number;
+  /** Failed boxes after the canary that stop the rollout and roll it back. */
+  maxFailures: number;
+  /** Only these boxes (default: every ready box of a tenant that does not run the release yet). */
+  boxIds?: string[];
+}
+
+/**
+ * Starts a rollout: the boxes it will move, in batches, are fixed now (one row each), the rollout is recorded and
+ * audited, and its first `rollout.advance` job is enqueued. Only one rollout is active at a time (a unique index
+ * says so; a second start is a 409). A rollout with no box to move succeeds at once and promotes its release, so
+ * new boxes get it.
+ */
+export async function startRollout(
+  deps: { prisma: PrismaClient; queues: Queues },
+  input: StartRolloutInput,
+  actor: RolloutActor,
+): Promise<{ id: string; status: RolloutStatus; totalBoxes: number }> {
+  const release = await deps.prisma.release.findUnique({ where: { version: input.release } });
+  if (!release) throw new AppError('not_found', `No release ${input.release}.`);
+  if (release.withdrawnAt) throw new AppError('conflict', `Release ${input.release} was withdrawn.`);
+  const boxes = await deps.prisma.box.findMany({
+    where: {
+      tenantId: { not: null },
+      status: { in: ['ready', 'unhealthy'] },
+      OR: [{ currentReleaseId: null }, { currentReleaseId: { not: release.id } }],
+      ...(input.boxIds ? { id: { in: input.boxIds } } : {}),
+    },
+    select: { id: true },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+  if (input.boxIds) {
+    const found = new Set(boxes.map((b) => b.id));
+    const missing = input.boxIds.filter((id) => !found.has(id));
+    if (missing.length > 0) {
+      throw new AppError('unprocessable', 'Some boxes cannot take part: unknown, not ready, or already on it.', {
+        details: missing.map((id) => ({
+          path: 'boxIds',
+          message: `box ${id} is unknown, not ready or on ${release.version}`,
+        })),
+      });
+    }
+  }
+  const plan = planBatches(
+    boxes.map((b) => b.id),
+    input.canarySize,
+    input.batchSize,
+  );
+  const now = new Date();
+  const empty = plan.length === 0;
+  const rollout = await deps.prisma
+    .$transaction(async (tx) => {
+      const created = await tx.rollout.create({
+        data: {
+          releaseId: release.id,
+          status: empty ? 'succeeded' : 'pending',
+          concurrency: input.concurrency,
+          canarySize: Math.min(input.canarySize, plan.length),
+          batchSize: input.batchSize,
+          maxFailures: input.maxFailures,
+          maxFailureBps: 0,
+          totalBoxes: plan.length,
+          currentBatch: plan[0]?.batch ?? 0,
+          requestedByUserId: actor.userId,
+          ...(empty ? { startedAt: now, finishedAt: now, reason: 'no box needed the release' } : {}),
+        },
+      });
+      if (!empty) {
+        await tx.rolloutBox.createMany({
+          data: plan.map((p) => ({ rolloutId: created.id, boxId: p.boxId, position: p.position, batch: p.batch })),
+        });
+      } else {
+        await tx.release.update({ where: { id: release.id }, data: { promotedAt: now } });
+      }
+      await tx.auditLog.create({
+        data: {
+          actorType: 'user',
+          actorId: actor.userId,
+          actorLabel: actor.email,
+          action: 'rollout.start',
+          targetType: 'rollout',
+          targetId: created.id,
+          details: {
+            release: release.version,
+            boxes: plan.length,
+            canarySize: input.canarySize,
+            batchSize: input.batchSize,
+            concurrency: input.concurrency,
+            maxFailures: input.maxFailures,
+          },
+          ipAddress: actor.ip ?? null,
+          requestId: actor.requestId ?? null,
+        },
+      });
+      return created;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        throw new AppError('conflict', 'Another rollout is in progress: pause, finish or abort it first.');
+      }
+      throw error;
+    });
+  if (!empty) await enqueueRolloutAdvance(deps, rollout.id, `b${rollout.currentBatch}`);
+  return { id: rollout.id, status: rollout.status, totalBoxes: plan.length };
+}
