@@ -146,3 +146,11 @@ export async function seedModelPrice(
   );
   return row.rows[0]?.id as string;
 }
+
+/**
+ * Prices for the models the collector tests' chains report (`m-1`, `m-2`, ...; support/chains.ts): 100 micros per
+ * input token, output free, so the control plane's charge equals what those steps report (n x 10 tokens, $0.00n).
+ */
+export async function priceChainModels(pool: Pool, count = 3): Promise<void> {
+  for (let n = 1; n <= count; n++) await seedModelPrice(pool, `m-${n}`, { input: 100_000_000n, output: 0n });
+}
