@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Figure } from '../harness';
 import { eventRow } from '../../packages/services/src/collect/event-rows';
 import { ingestNdjson } from '../../packages/services/src/collect/ingest-ndjson';
-import { seedBox, seedChain, seedTenant } from '../../test/collect/support/seed';
+import { seedBox, seedChain, seedModelPrice, seedTenant } from '../../test/collect/support/seed';
 import { ndjsonLines, succeededRun } from '../../test/collect/support/synthetic-events';
 
 /**
@@ -27,6 +27,8 @@ async function seed(url: string) {
   const tenantId = await seedTenant(pool);
   const boxId = await seedBox(pool, tenantId);
   await seedChain(pool, tenantId, 'bench');
+  // Ingestion rates every event at the price book (one price query per batch): the bench measures it priced.
+  await seedModelPrice(pool, 'm-a', { input: 150_000n, output: 600_000n });
   return { pool, tenantId, boxId };
 }
 

@@ -13,7 +13,7 @@ import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 import { REVIEW_CHAIN } from './support/chains';
 import { runRow } from './support/expectations';
 import { waitFor } from './support/local-runtime';
-import { seedReachableBox } from './support/seed';
+import { priceChainModels, seedReachableBox } from './support/seed';
 
 // The collector as a worker runs it: startCollector with a pg pool, a vault and an SSH pool, reaching a real test
 // box (sshd in its own namespaces) that runs a real runtime release deployed by packages/fleet.
@@ -28,6 +28,7 @@ beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'paddock-collect-ssh-'));
   [fleet, db] = await Promise.all([createTestFleet(1), createTestDatabase()]);
   pool = new pg.Pool({ connectionString: db.url, max: 6 });
+  await priceChainModels(pool); // the charge then equals what the chains' steps report
   ssh = fleet.pool();
   const release = await buildRuntimeRelease({
     runtimeDir: join(import.meta.dirname, '../../packages/runtime'),

@@ -8,7 +8,7 @@ import { type AppProcess, spawnApp } from '../support/spawn-app';
 import { REVIEW_CHAIN, SHORT_CHAIN } from './support/chains';
 import { eventsOnBox, runRow, storedEventKeys, usageTotals } from './support/expectations';
 import { createLocalRuntime, type LocalRuntime, waitFor } from './support/local-runtime';
-import { seedBox, seedChain, seedTenant } from './support/seed';
+import { priceChainModels, seedBox, seedChain, seedTenant } from './support/seed';
 
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -20,6 +20,7 @@ const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 beforeAll(async () => {
   db = await createTestDatabase();
   pool = new pg.Pool({ connectionString: db.url, max: 8 });
+  await priceChainModels(pool); // the charge then equals what the chains' steps report
 });
 afterEach(async () => {
   await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));

@@ -23,7 +23,7 @@ import { SHORT_CHAIN } from './support/chains';
 import { eventsOnBox, runRow, storedEventKeys } from './support/expectations';
 import { HOSTILE_EVENTS_SCRIPT } from './support/hostile-events';
 import { createLocalRuntime, type LocalRuntime, waitFor } from './support/local-runtime';
-import { seedBox, seedChain, seedReachableBox, seedTenant } from './support/seed';
+import { priceChainModels, seedBox, seedChain, seedReachableBox, seedTenant } from './support/seed';
 
 // A hostile tenant's real test box (sshd in its own namespaces, a runtime release deployed by packages/fleet, the
 // collector reaching it over SSH) writes event files that lie in every field the runtime lets through, plus a flood
@@ -44,6 +44,7 @@ beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'paddock-hostile-box-'));
   [fleet, db] = await Promise.all([createTestFleet(1), createTestDatabase()]);
   pool = new pg.Pool({ connectionString: db.url, max: 8 });
+  await priceChainModels(pool); // the charge then equals what the chains' steps report
   ssh = fleet.pool();
   const release = await buildRuntimeRelease({
     runtimeDir: join(import.meta.dirname, '../../packages/runtime'),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LifecycleEnv, startLifecycleEnv } from '../lifecycle/support/lifecycle-env';
 import { waitUntil } from '../support/spawn-app';
-import { REVIEW_CHAIN } from '../tenant/runs-support';
+import { priceUsageModels, REVIEW_CHAIN } from '../tenant/runs-support';
 
 // The product's main path with nothing in-process: the API and the worker run as their own processes, as in
 // production, on real Postgres and Redis; the tenant's box is a real sshd test box that provisioning made,
@@ -67,6 +67,8 @@ async function startReview(topic: string): Promise<string> {
 
 beforeAll(async () => {
   env = await startLifecycleEnv();
+  // The operator's price book: the usage the chain reports is charged at these prices (3,000 micros a run).
+  await priceUsageModels(env.prisma);
   await env.startWorker('journey-worker', { COLLECTOR_LEASE_MS: '3000' });
   ({ url: api } = await env.startApi());
   const unique = randomUUID().slice(0, 8);

@@ -83,6 +83,8 @@ describe('cross-tenant isolation on every tenant route', () => {
         model: 'victim-model',
         tokensIn: 424_242,
         costMicros: 1_000_000n,
+        // Unpriced usage shows in cost reads (GET /v1/costs) too: it must not show for anyone else.
+        rating: 'unpriced',
         occurredAt: new Date(),
       },
     });
@@ -291,6 +293,13 @@ describe('cross-tenant isolation on every tenant route', () => {
         method: 'GET',
         route: '/v1/usage',
         url: '/v1/usage',
+        status: 200,
+        mustNotContain: ['424242', 'victim-chain', 'victim-model'],
+      },
+      {
+        method: 'GET',
+        route: '/v1/costs',
+        url: '/v1/costs?groupBy=model',
         status: 200,
         mustNotContain: ['424242', 'victim-chain', 'victim-model'],
       },

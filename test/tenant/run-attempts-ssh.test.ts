@@ -130,13 +130,14 @@ describe('every attempt of a step is kept', () => {
     const runId = await start('flaky');
     const run = await runWhen(runId, (r) => r.status === 'succeeded');
     const work = stepOf(run, 'work');
+    // Charged at the price book's m-1 price (100 micros an input token, priceUsageModels), not the box's figure.
     expect(work.attempts).toMatchObject([
-      { attempt: 1, current: false, status: 'failed', tokensIn: 100, tokensOut: 10, costMicros: '1000' },
-      { attempt: 2, current: true, status: 'succeeded', tokensIn: 200, tokensOut: 20, costMicros: '2000' },
+      { attempt: 1, current: false, status: 'failed', tokensIn: 100, tokensOut: 10, costMicros: '10000' },
+      { attempt: 2, current: true, status: 'succeeded', tokensIn: 200, tokensOut: 20, costMicros: '20000' },
     ]);
     expect(work.attempts[0]?.error).toMatch(/no terminal output for 2s/);
-    expect(work).toMatchObject({ attempt: 2, status: 'succeeded', tokensIn: 300, tokensOut: 30, costMicros: '3000' });
-    expect(run).toMatchObject({ tokensIn: 300, tokensOut: 30, costMicros: '3000' });
+    expect(work).toMatchObject({ attempt: 2, status: 'succeeded', tokensIn: 300, tokensOut: 30, costMicros: '30000' });
+    expect(run).toMatchObject({ tokensIn: 300, tokensOut: 30, costMicros: '30000' });
     expectTotalsAreSums(run);
     // In Postgres: one row per attempt.
     const rows = await world.t.prisma.runStep.findMany({ where: { runId }, orderBy: { attempt: 'asc' } });

@@ -7,7 +7,7 @@ import { BoxGateway, sshGatewayConnector } from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
-import { BoxSync, REVIEW_CHAIN } from './runs-support';
+import { BoxSync, priceUsageModels, REVIEW_CHAIN } from './runs-support';
 import { registerTestBox, type SignedUp, signUp, startTenantTestApp } from './support';
 
 // The whole path over real SSH: the real runtime release deployed to a test box (sshd on loopback), the API
@@ -41,6 +41,7 @@ beforeAll(async () => {
   tenant = await signUp(t.app, 'ssh-runs');
   boxId = await registerTestBox(t, tenant.tenantId, box, fleet.loginKey);
   await sync.claim(boxId, tenant.tenantId);
+  await priceUsageModels(t.prisma);
 }, 240_000);
 
 afterAll(async () => {

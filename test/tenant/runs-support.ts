@@ -98,6 +98,27 @@ export class BoxSync {
 export const USAGE = (n: number) =>
   `echo '::usage {"model":"m-${n}","input_tokens":${n * 10},"output_tokens":${n},"cost_usd":0.00${n}}'`;
 
+/**
+ * Prices for the models USAGE reports (`m-1`, `m-2`, ...): 100 micros per input token, output free, so a step's
+ * charge equals what its box reports (n x 10 tokens, $0.00n) and runs of REVIEW_CHAIN cost 3,000 micros. Without
+ * a price the control plane charges nothing (the usage is stored unpriced): the box's own figure is never billed.
+ */
+export async function priceUsageModels(prisma: import('@paddock/db').PrismaClient, count = 3): Promise<void> {
+  for (let n = 1; n <= count; n++) {
+    await prisma.modelPrice.create({
+      data: {
+        model: `m-${n}`,
+        currency: 'USD',
+        inputMicrosPerMillion: 100_000_000n,
+        outputMicrosPerMillion: 0n,
+        cachedInputMicrosPerMillion: 100_000_000n,
+        effectiveFrom: new Date('2000-01-01T00:00:00Z'),
+        createdBy: 'test',
+      },
+    });
+  }
+}
+
 /** A chain that drafts, waits for a person who sees the draft, then publishes. */
 export const REVIEW_CHAIN = `name: review
 agents:
@@ -166,6 +187,7 @@ export async function startSshRunsWorld(
     const tenant = await signUp(t.app, label);
     const boxId = await registerTestBox(t, tenant.tenantId, box, fleet.loginKey);
     await sync.claim(boxId, tenant.tenantId);
+    await priceUsageModels(t.prisma);
     return {
       fleet,
       box,

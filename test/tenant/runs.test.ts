@@ -2,7 +2,7 @@ import { localGatewayConnector } from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
 import { createLocalRuntime, type LocalRuntime } from '../collect/support/local-runtime';
-import { BoxSync, REVIEW_CHAIN, USAGE } from './runs-support';
+import { BoxSync, priceUsageModels, REVIEW_CHAIN, USAGE } from './runs-support';
 import { type SignedUp, signUp, startTenantTestApp } from './support';
 
 // Runs through the API against a real runtime (`chainctl daemon` + `chainctl serve --stdio` as local processes) and
@@ -22,6 +22,7 @@ beforeAll(async () => {
   t = await startTenantTestApp({ boxConnector: () => localGatewayConnector(() => runtime.serve) });
   sync = new BoxSync(t, t.boxes);
   tenant = await signUp(t.app, 'runs');
+  await priceUsageModels(t.prisma);
   boxId = (await t.prisma.box.create({ data: { tenantId: tenant.tenantId, provider: 'local', status: 'ready' } })).id;
   await sync.claim(boxId, tenant.tenantId);
   for (const definition of [REVIEW_CHAIN, SLOW_CHAIN]) {

@@ -1,1 +1,4 @@
+export * from './box-time';
 export * from './money';
+export * from './prices';
+export * from './rate-usage';

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   route_not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  /** A price version that rated usage is never edited: a new version supersedes it. */
+  price_in_use: 409,
   idempotency_conflict: 409,
   payload_too_large: 413,
   uri_too_long: 414,

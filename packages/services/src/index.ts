@@ -173,3 +173,4 @@ export { markSilentBoxes, silentAlertKey } from './box-health/mark-silent-boxes'
 export { pinnedBoxAddresses } from './box-health/pinned-local-addresses';
 export { type RecoveredLocalBoxes, recoverLocalBoxes } from './box-health/recover-local-boxes';
 export { type OperatorShellSession, openOperatorShellSession } from './box-health/operator-shell-session';
+export * from './billing';

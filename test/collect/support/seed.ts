@@ -121,3 +121,36 @@ export function runEvents(
       RunEventSchema.parse({ ...e, run_id: runId, seq: i + 1, timestamp: new Date(start + i * 1000).toISOString() }),
   );
 }
+
+/**
+ * A model price version in the price book (micros per million tokens), in force from `effectiveFrom` (by default
+ * long before any test event), so collected usage is rated at it. Answers the version's id.
+ */
+export async function seedModelPrice(
+  pool: Pool,
+  model: string,
+  price: { input: bigint; output: bigint; cached?: bigint; currency?: string; effectiveFrom?: string },
+): Promise<string> {
+  const row = await pool.query<{ id: string }>(
+    `INSERT INTO model_prices (model, currency, input_micros_per_million, output_micros_per_million,
+                               cached_input_micros_per_million, effective_from, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, 'test') RETURNING id`,
+    [
+      model,
+      price.currency ?? 'USD',
+      price.input.toString(),
+      price.output.toString(),
+      (price.cached ?? price.input).toString(),
+      price.effectiveFrom ?? '2000-01-01T00:00:00Z',
+    ],
+  );
+  return row.rows[0]?.id as string;
+}
+
+/**
+ * Prices for the models the collector tests' chains report (`m-1`, `m-2`, ...; support/chains.ts): 100 micros per
+ * input token, output free, so the control plane's charge equals what those steps report (n x 10 tokens, $0.00n).
+ */
+export async function priceChainModels(pool: Pool, count = 3): Promise<void> {
+  for (let n = 1; n <= count; n++) await seedModelPrice(pool, `m-${n}`, { input: 100_000_000n, output: 0n });
+}

@@ -6,6 +6,7 @@ import { PasswordWorkGate } from '../http/password-work';
 import { createRateLimiter } from '../http/rate-limit';
 import { registerOperatorAlertRoutes } from './operator/alerts';
 import { registerOperatorBoxRoutes } from './operator/boxes';
+import { registerOperatorBillingRoutes } from './operator/billing';
 import { registerOperatorJobRoutes } from './operator/jobs';
 import { registerOperatorQuarantineRoutes } from './operator/quarantine';
 import { registerOperatorRolloutRoutes } from './operator/rollouts';
@@ -33,6 +34,7 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorWorkflowRoutes(app, deps);
   registerOperatorTenantRoutes(app, deps);
   registerOperatorQuarantineRoutes(app, deps);
+  registerOperatorBillingRoutes(app, deps);
   registerOperatorRolloutRoutes(app, deps);
   registerOperatorAlertRoutes(app, deps);
   registerOperatorBoxRoutes(app, deps);

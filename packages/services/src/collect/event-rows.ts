@@ -1,4 +1,5 @@
 import type { RunEvent } from '@paddock/contracts';
+import type { RatedColumns } from '../billing/rate-event-rows';
 import { pgCut, pgJson } from './pg-text';
 
 /** One `usage_events` row as the ingester writes it (already clamped to what the columns hold). */
@@ -18,6 +19,8 @@ export interface EventRow {
   payload: string;
   occurredAt: string;
   event: RunEvent;
+  /** Set by `rateEventRows` before the insert (the control plane's price; `costMicros` then holds its charge). */
+  rated?: RatedColumns;
 }
 
 export interface EventUsage {

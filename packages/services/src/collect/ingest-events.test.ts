@@ -1,7 +1,14 @@
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runEvents, seedBox, seedChain, seedCursor, seedTenant } from '../../../../test/collect/support/seed';
+import {
+  runEvents,
+  seedBox,
+  seedChain,
+  seedCursor,
+  seedModelPrice,
+  seedTenant,
+} from '../../../../test/collect/support/seed';
 import { CursorMovedError, ingestEvents } from './ingest-events';
 
 let db: TestDatabase;
@@ -11,6 +18,10 @@ const OWNER = 'collector-a';
 beforeAll(async () => {
   db = await createTestDatabase();
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  // The control plane's own prices: 10 micros per input token, 20 per output token (what the box says it cost is
+  // kept as reported, never summed into the totals).
+  for (const model of ['m-a', 'm-b', 'm'])
+    await seedModelPrice(pool, model, { input: 10_000_000n, output: 20_000_000n });
 });
 afterAll(async () => {
   await pool?.end();
@@ -98,7 +109,7 @@ describe('ingestEvents', () => {
       status: 'succeeded',
       tokens_in: 1010,
       tokens_out: 205,
-      cost: '12347', // 12345.6 + 1 micros, each rounded once from the box's dollars
+      cost: '14200', // (1000 x 10 + 200 x 20) + (10 x 10 + 5 x 20) micros at the price book's price
       duration_ms: 5000,
       last_event_seq: 6,
       chain_version_id: chain.versionId,
@@ -111,7 +122,7 @@ describe('ingestEvents', () => {
         position: 0,
         status: 'succeeded',
         tokens_in: 1000,
-        cost: '12346',
+        cost: '14000',
         duration_ms: 1500,
         exit_code: 0,
       }),
@@ -122,14 +133,21 @@ describe('ingestEvents', () => {
         status: 'succeeded',
         model: 'm-b',
         tokens_out: 5,
-        cost: '1',
+        cost: '200',
         duration_ms: 250,
       }),
     ]);
     const usage = await pool.query(
-      `SELECT idempotency_key, chain_name, run_id FROM usage_events WHERE box_id = $1 ORDER BY seq`,
+      `SELECT idempotency_key, chain_name, run_id, rating, cost_micros::text AS cost,
+              reported_cost_micros::text AS reported, charged_picos::text AS picos
+         FROM usage_events WHERE box_id = $1 ORDER BY seq`,
       [boxId],
     );
+    // The box's own figures stay beside the charge: 12345.6 micros rounded once from its dollars, and 1.
+    expect(usage.rows.filter((r) => r.rating === 'priced').map((r) => [r.cost, r.reported, r.picos])).toEqual([
+      ['14000', '12346', '14000000000'],
+      ['200', '1', '200000000'],
+    ]);
     expect(usage.rows.map((r) => r.idempotency_key)).toEqual(events.map((e) => `${boxId}:r1:${e.seq}`));
     expect(new Set(usage.rows.map((r) => r.chain_name))).toEqual(new Set(['linear']));
     expect(new Set(usage.rows.map((r) => r.run_id))).toEqual(new Set([run.id]));
@@ -150,7 +168,7 @@ describe('ingestEvents', () => {
       events,
     });
     expect(again).toMatchObject({ inserted: 0, duplicates: 6 });
-    expect(await runRow(boxId, 'r1')).toMatchObject({ tokens_in: 1010, cost: '12347', status: 'succeeded' });
+    expect(await runRow(boxId, 'r1')).toMatchObject({ tokens_in: 1010, cost: '14200', status: 'succeeded' });
   });
 
   it('writes nothing for a collector that lost the box or a batch that does not follow the stored cursor', async () => {
@@ -333,7 +351,7 @@ describe('ingestEvents', () => {
       events: events.slice(3),
     });
     const run = await runRow(boxId, 'r4');
-    expect(run).toMatchObject({ status: 'succeeded', tokens_in: 1010, cost: '12347', last_event_seq: 6 });
+    expect(run).toMatchObject({ status: 'succeeded', tokens_in: 1010, cost: '14200', last_event_seq: 6 });
     const linked = await pool.query('SELECT count(*)::int AS n FROM usage_events WHERE run_id = $1', [run.id]);
     expect(linked.rows[0].n).toBe(6);
   });
@@ -366,17 +384,18 @@ describe('ingestEvents', () => {
     events[2] = { ...events[2]!, timestamp: 'not a time' };
     await ingestEvents(pool, { boxId, tenantId, ownerId: OWNER, fromCursor: '', toCursor: 'j1:8', events });
     const run = await runRow(boxId, 'r5');
-    expect(run).toMatchObject({ status: 'succeeded', tokens_in: 1_000_000_100, cost: '1500000' });
+    // 100 x 10 + 10 x 20 for the killed attempt (counted once), 1e9 x 10 + 1 x 20 for the second.
+    expect(run).toMatchObject({ status: 'succeeded', tokens_in: 1_000_000_100, cost: '10000001220' });
     expect(await stepRows(run.id)).toEqual([
       expect.objectContaining({
         name: 'a',
         attempt: 1,
         status: 'failed',
         tokens_in: 100,
-        cost: '500000',
+        cost: '1200',
         error: 'idle',
       }),
-      expect.objectContaining({ name: 'a', attempt: 2, status: 'succeeded', cost: '1000000' }),
+      expect.objectContaining({ name: 'a', attempt: 2, status: 'succeeded', cost: '10000000020' }),
     ]);
     const stored = await pool.query(
       `SELECT type, cost_micros::text AS cost, payload->>'error' AS error FROM usage_events WHERE run_id = $1 ORDER BY seq`,
@@ -386,10 +405,10 @@ describe('ingestEvents', () => {
       ['created', '0'],
       ['started', '0'],
       ['alert', '0'],
-      ['killed', '500000'],
+      ['killed', '1200'],
       ['retry', '0'],
       ['started', '0'],
-      ['complete', '1000000'],
+      ['complete', '10000000020'],
       ['finished', '0'],
     ]);
     expect(stored.rows[6].error).toBe('nul \ufffd inside');

@@ -1,5 +1,6 @@
 import { AppError, type RunEvent } from '@paddock/contracts';
 import type { Pool, PoolClient } from 'pg';
+import { BatchRater, rateEventRows } from '../billing/rate-event-rows';
 import { type ChangeTopic, notifyChanges } from '../changes/change-topics';
 import { type AdoptedRun, insertAdoptedRuns, planAdoption, RunAppearedError } from './adopt-runs';
 import { columnUsage, suppressRepeatedAttemptUsage } from './attempt-usage';
@@ -219,17 +220,34 @@ async function writeEvents(
   const earlier = await earlierEvents(client, boxId, [...runs.values()]);
 
   await suppressRepeatedAttemptUsage(client, boxId, rows);
+  // The control plane's price, in this transaction: the charge is stored with the event, exactly once. Step rows
+  // show an attempt's usage as its event reports it, charged at the same prices (`attemptUsage`).
+  const rater = await BatchRater.load(client, [
+    ...rows.map((r) => r.model),
+    ...[...earlier.values()].flatMap((events) => events.map((e) => e.event.model)),
+  ]);
+  rateEventRows(rater, rows);
+  const attemptUsage = (event: RunEvent, at: string) => {
+    const usage = usageOf(event);
+    return { ...usage, costMicros: rater.attemptMicros(event, new Date(at), usage) };
+  };
   const fresh = await newEventRows(client, boxId, rows);
   const counted = new Set(fresh.map((r) => r.event));
 
   for (const [runtimeRunId, events] of earlier) {
     const linked = runs.get(runtimeRunId);
-    if (linked) for (const e of events) applyEvent(linked.model, e.event, e.counted, usageOf(e.event));
+    if (linked)
+      for (const e of events) applyEvent(linked.model, e.event, e.counted, attemptUsage(e.event, e.event.timestamp));
   }
   for (const row of [...rows].sort((a, b) => a.seq - b.seq)) {
     const linked = runs.get(row.runtimeRunId);
     if (linked)
-      applyEvent(linked.model, row.event, counted.has(row.event) ? columnUsage(row) : null, usageOf(row.event));
+      applyEvent(
+        linked.model,
+        row.event,
+        counted.has(row.event) ? columnUsage(row) : null,
+        attemptUsage(row.event, row.occurredAt),
+      );
   }
   for (const linked of runs.values()) settleRunStatus(linked.model);
 

@@ -3,7 +3,7 @@ import { AppError } from '@paddock/contracts';
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedBox, seedChain, seedTenant } from '../../../../test/collect/support/seed';
+import { seedBox, seedChain, seedModelPrice, seedTenant } from '../../../../test/collect/support/seed';
 import { ndjsonLines, succeededRun } from '../../../../test/collect/support/synthetic-events';
 import { ingestNdjson } from './ingest-ndjson';
 
@@ -13,6 +13,7 @@ let pool: pg.Pool;
 beforeAll(async () => {
   db = await createTestDatabase();
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  await seedModelPrice(pool, 'm-a', { input: 10_000_000n, output: 20_000_000n });
 });
 afterAll(async () => {
   await pool?.end();
@@ -47,7 +48,11 @@ describe('ingestNdjson', () => {
          FROM runs WHERE box_id = $1 AND status = 'succeeded'`,
       [boxId],
     );
-    expect(runs.rows[0]).toEqual({ n: 30, tokens: 30 * (100 + 101 + 102), cost: String(30 * 3 * 1500) });
+    expect(runs.rows[0]).toEqual({
+      n: 30,
+      tokens: 30 * (100 + 101 + 102),
+      cost: String(30 * (303 * 10 + 3 * 20 * 20)),
+    }); // rated by the price book
     const counted = await pool.query(
       'SELECT events_ingested::int AS n, cursor FROM collector_cursors WHERE box_id = $1',
       [boxId],

@@ -9,7 +9,8 @@ export interface RowLinks {
 }
 
 const COLUMNS = `tenant_id, box_id, idempotency_key, runtime_run_id, seq, run_id, type, chain_name, step_name, model,
-                 tokens_in, tokens_out, cost_micros, duration_ms, payload, occurred_at`;
+                 tokens_in, tokens_out, cost_micros, duration_ms, payload, occurred_at,
+                 tokens_cached_in, reported_cost_micros, charged_picos, rating, model_price_id, cost_flagged`;
 
 /**
  * The rows not stored yet (the rest were stored before: a batch read twice), to be written with `copyEventLines`.
@@ -61,8 +62,23 @@ export function eventRowLines(scope: { tenantId: string; boxId: string }, rows: 
       copyField(r.durationMs),
       copyField(r.payload),
       r.occurredAt,
+      ...ratedFields(r),
     ].join('\t'),
   );
+}
+
+/** The rating columns (`rateEventRows`); a row that was not rated keeps the box's cost as reported, unrated. */
+function ratedFields(r: EventRow): (string | number)[] {
+  const rated = r.rated;
+  if (!rated) return [0, r.costMicros, copyField(null), 'none', copyField(null), 'f'];
+  return [
+    rated.tokensCachedIn,
+    rated.reportedCostMicros,
+    copyField(rated.chargedPicos),
+    rated.rating,
+    copyField(rated.modelPriceId),
+    rated.costFlagged ? 't' : 'f',
+  ];
 }
 
 /** Writes `eventRowLines` with one COPY. */

@@ -2,7 +2,14 @@ import { MAX_EVENT_DATA_DEPTH, MAX_EVENT_TEXT_CHARS, PG_BIGINT_MAX, type RunEven
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runEvents, seedBox, seedChain, seedCursor, seedTenant } from '../../../../test/collect/support/seed';
+import {
+  runEvents,
+  seedBox,
+  seedChain,
+  seedCursor,
+  seedModelPrice,
+  seedTenant,
+} from '../../../../test/collect/support/seed';
 import { ingestEvents } from './ingest-events';
 import { depthOf, screenEvent } from './screen-events';
 
@@ -16,6 +23,8 @@ const OWNER = 'collector-q';
 beforeAll(async () => {
   db = await createTestDatabase();
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  // $1,000 per million input tokens (the price book's most): 1,000 micros a token, so 1e9 tokens cost 1e12 micros.
+  await seedModelPrice(pool, 'm', { input: 1_000_000_000n, output: 0n });
 });
 afterAll(async () => {
   await pool?.end();
@@ -191,15 +200,15 @@ describe('ingestEvents with hostile values', () => {
     await seedChain(pool, tenantId, 'pricey');
     const events = runEvents('pricey-1', [
       { step: '_run', kind: 'created', status: 'queued', data: { chain: 'pricey' } },
-      { step: 'a', kind: 'complete', status: 'complete', attempt: 1, cost_usd: 1_000_000 },
+      { step: 'a', kind: 'complete', status: 'complete', attempt: 1, model: 'm', input_tokens: 1e9 },
     ]);
     await ingestEvents(pool, { boxId, tenantId, ownerId: OWNER, fromCursor: '', toCursor: 'j1:2', events });
     // As if millions of such events had been counted already.
     await pool.query(`UPDATE runs SET cost_micros = $2 WHERE box_id = $1`, [boxId, (PG_BIGINT_MAX - 5n).toString()]);
     const more = runEvents('pricey-1', [
       { step: '_run', kind: 'created', status: 'queued', data: { chain: 'pricey' } },
-      { step: 'a', kind: 'complete', status: 'complete', attempt: 1, cost_usd: 1_000_000 },
-      { step: 'b', kind: 'complete', status: 'complete', attempt: 1, cost_usd: 1_000_000 },
+      { step: 'a', kind: 'complete', status: 'complete', attempt: 1, model: 'm', input_tokens: 1e9 },
+      { step: 'b', kind: 'complete', status: 'complete', attempt: 1, model: 'm', input_tokens: 1e9 },
       { step: '_run', kind: 'finished', status: 'succeeded' },
     ]).slice(2);
     await ingestEvents(pool, { boxId, tenantId, ownerId: OWNER, fromCursor: 'j1:2', toCursor: 'j1:4', events: more });

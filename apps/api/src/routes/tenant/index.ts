@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../../deps';
 import { registerTenantAlertRoutes } from './alerts';
 import { registerTenantChainRoutes } from './chains';
+import { registerTenantCostRoutes } from './costs';
 import { registerTenantDecisionRoutes } from './decisions';
 import { registerTenantRunRoutes } from './runs';
 import { registerTenantSecretRoutes } from './secrets';
@@ -14,6 +15,7 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDeps): void 
   registerTenantSecretRoutes(app, deps);
   registerTenantChainRoutes(app, deps);
   registerTenantUsageRoutes(app, deps);
+  registerTenantCostRoutes(app, deps);
   registerTenantRunRoutes(app, deps);
   registerTenantDecisionRoutes(app, deps);
   registerTenantAlertRoutes(app, deps);

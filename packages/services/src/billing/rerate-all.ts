@@ -1,0 +1,20 @@
+import type { PrismaClient } from '@paddock/db';
+import type { RequestFacts } from '../tenants/tenant-identity';
+import { operatorAudit, type PriceBookOperator } from './price-book-support';
+import { rerateUnpriced } from './rerate-unpriced';
+
+/**
+ * An operator asks for every model's unpriced usage to be priced where a price now covers it (after a re-rating
+ * failed, say). Idempotent: a second call finds nothing to price. Audited with how many events it priced.
+ */
+export async function rerateAllUnpriced(
+  prisma: PrismaClient,
+  operator: PriceBookOperator,
+  request: RequestFacts = {},
+): Promise<{ reRated: number }> {
+  const reRated = await prisma.$transaction((tx) => rerateUnpriced(tx), { timeout: 300_000, maxWait: 10_000 });
+  await prisma.auditLog.create({
+    data: operatorAudit(operator, 'billing.usage.rerate', 'all', { reRated }, request),
+  });
+  return { reRated };
+}
