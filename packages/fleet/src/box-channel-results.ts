@@ -45,6 +45,7 @@ export const ProtocolResultSchemas = {
   cancel: ActionResultSchema,
   subscribe: z.object({ subscription: z.string().min(1) }),
   unsubscribe: z.object({ ok: z.literal(true) }),
+  caps: z.object({ ok: z.literal(true) }),
 } satisfies Record<ProtocolOp, z.ZodType>;
 
 export type ProtocolResult<O extends ProtocolOp> = z.output<(typeof ProtocolResultSchemas)[O]>;
