@@ -158,3 +158,7 @@ export {
   type NdjsonIngestResult,
 } from './collect/ingest-ndjson';
 export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from './collect/ingest-events';
+export { admitRun, ACTIVE_RUN_STATUSES } from './limits/admit-run';
+export { billingPeriodOf, type BillingPeriod } from './limits/billing-period';
+export { boxCapsFor, currentBoxCaps } from './limits/box-caps';
+export { periodSpendMicros, spendSnapshot } from './limits/period-spend';
