@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PlanLimits } from '@paddock/contracts';
+import type { PlanLimitsInput } from '@paddock/contracts';
 import { seedPlans } from '@paddock/db';
 import type { SshKeyPair } from '@paddock/fleet';
 import { sshKeyVaultContext } from '@paddock/services';
@@ -70,7 +70,7 @@ async function signUpAs(
 export async function limitTenant(
   prisma: import('@paddock/db').PrismaClient,
   tenantId: string,
-  limits: PlanLimits,
+  limits: PlanLimitsInput,
 ): Promise<void> {
   const plan = await prisma.plan.create({
     data: {

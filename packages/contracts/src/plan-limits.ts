@@ -53,6 +53,7 @@ export const PlanLimitsSchema = z
   })
   .strict();
 export type PlanLimits = z.infer<typeof PlanLimitsSchema>;
+export type PlanLimitsInput = z.input<typeof PlanLimitsSchema>;
 export type PlanLimitName = Exclude<keyof PlanLimits, 'spendCap'>;
 
 /**

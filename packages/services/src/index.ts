@@ -162,3 +162,4 @@ export { admitRun, ACTIVE_RUN_STATUSES } from './limits/admit-run';
 export { billingPeriodOf, type BillingPeriod } from './limits/billing-period';
 export { boxCapsFor, currentBoxCaps } from './limits/box-caps';
 export { periodSpendMicros, spendSnapshot } from './limits/period-spend';
+export { createPlan, deactivatePlan, getPlan, listPlans, updatePlan } from './plans/manage-plans';

@@ -4,6 +4,7 @@ import { DEFAULT_FRONT_DOOR_SETTINGS, limitTenantWrites } from '../http/front-do
 import { PasswordWorkGate } from '../http/password-work';
 import { createRateLimiter } from '../http/rate-limit';
 import { registerOperatorJobRoutes } from './operator/jobs';
+import { registerOperatorPlanRoutes } from './operator/plans';
 import { registerOperatorQuarantineRoutes } from './operator/quarantine';
 import { registerOperatorSessionRoutes } from './operator/sessions';
 import { registerOperatorTenantRoutes } from './operator/tenants';
@@ -29,6 +30,7 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorWorkflowRoutes(app, deps);
   registerOperatorTenantRoutes(app, deps);
   registerOperatorQuarantineRoutes(app, deps);
+  registerOperatorPlanRoutes(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
 }
