@@ -166,11 +166,11 @@ describe('plan limits on a real box', () => {
     expect(refusedRow.error).toMatch(
       /^spend_cap_reached: the monthly spend cap for \d{4}-\d{2} is reached on this box/,
     );
-    const refusalEvent = await w.t.prisma.usageEvent.findFirst({
+    const refusalEvent = await w.t.prisma.usageEvent.findFirstOrThrow({
       where: { runId: secondId, type: 'refused' },
       select: { payload: true },
     });
-    expect((refusalEvent?.payload as { data?: unknown }).data).toMatchObject({
+    expect((refusalEvent.payload as { data?: unknown }).data).toMatchObject({
       code: 'spend_cap_reached',
       limit: 'spendCap',
       current: 6000,

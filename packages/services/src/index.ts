@@ -160,6 +160,6 @@ export {
 export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from './collect/ingest-events';
 export { admitRun, ACTIVE_RUN_STATUSES } from './limits/admit-run';
 export { billingPeriodOf, type BillingPeriod } from './limits/billing-period';
-export { boxCapsFor, currentBoxCaps } from './limits/box-caps';
+export { boxCapsFor, currentBoxCaps, currentBoxCapsWithPool } from './limits/box-caps';
 export { periodSpendMicros, spendSnapshot } from './limits/period-spend';
 export { createPlan, deactivatePlan, getPlan, listPlans, updatePlan } from './plans/manage-plans';

@@ -11,6 +11,7 @@ import { type QuarantineEntry, quarantineRejected, tooLargeEvent } from './scree
 import type { ClaimedBox } from './collector-leases';
 import { CursorMovedError, ingestEvents } from './ingest-events';
 import { recordBoxHealth, recordBoxSeen, type SystemFigures } from './record-box-health';
+import { currentBoxCapsWithPool } from '../limits/box-caps';
 
 export interface CollectorLog {
   info(fields: Record<string, unknown>, message: string): void;
@@ -106,8 +107,10 @@ export class BoxCollector {
       boxId: this.boxId,
       open: options.open,
       onState: (state, detail) => {
-        if (state === 'open') void this.seen();
-        else options.log.warn({ boxId: this.boxId, state, detail }, 'box channel');
+        if (state === 'open') {
+          void this.seen();
+          void this.sendCaps();
+        } else options.log.warn({ boxId: this.boxId, state, detail }, 'box channel');
       },
     });
   }
@@ -120,6 +123,7 @@ export class BoxCollector {
   async start(): Promise<void> {
     this.timers.push(setInterval(() => void this.catchUp(), this.timings.catchUpMs));
     this.timers.push(setInterval(() => void this.recordHealth(), this.timings.healthMs));
+    this.timers.push(setInterval(() => void this.sendCaps(), this.timings.healthMs));
     for (const timer of this.timers) timer.unref();
     // The first subscribe may fail (box down): the channel keeps reopening and resubscribing on its own.
     try {
@@ -331,6 +335,20 @@ export class BoxCollector {
     await recordBoxSeen(this.options.pool, this.boxId, this.channel.hello?.version).catch((error: unknown) => {
       this.options.log.warn({ boxId: this.boxId, err: error }, 'recording the box as seen failed');
     });
+  }
+
+  /**
+   * Re-sends the box the caps it holds on its own (plan limits, the hard spend cap's budget at the cursor this
+   * collector has stored): the authoritative remainder reaches the box whenever the control plane can reach it.
+   */
+  private async sendCaps(): Promise<void> {
+    if (this.stopped || !this.channel.isOpen) return;
+    try {
+      const caps = await currentBoxCapsWithPool(this.options.pool, this.options.box.tenantId, this.boxId);
+      if (caps) await this.channel.request({ op: 'caps', caps });
+    } catch (error) {
+      this.options.log.warn({ boxId: this.boxId, err: error }, 'sending the box its caps failed');
+    }
   }
 
   private async recordHealth(): Promise<void> {
