@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { type BoxCaps, BoxCapsSchema } from '@paddock/contracts';
 import { rootLayout } from './paths';
 
@@ -7,8 +7,10 @@ import { rootLayout } from './paths';
  * Written whole and renamed into place, so a reader never sees half of it.
  */
 export function writeBoxCaps(root: string, caps: BoxCaps): void {
-  const { capsFile } = rootLayout(root);
+  const { root: dir, capsFile } = rootLayout(root);
   const parsed = BoxCapsSchema.parse(caps);
+  // Caps may come before the first run made the root (a fresh box the collector reaches first).
+  mkdirSync(dir, { recursive: true });
   const temp = `${capsFile}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(parsed, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, capsFile);
