@@ -56,7 +56,7 @@ describe('plan limits on a real box', () => {
     expect(accepted).toHaveLength(3);
     expect(refused).toHaveLength(47);
     for (const reply of refused) {
-      expect(reply.statusCode).toBe(409);
+      expect(reply.statusCode, reply.body).toBe(409);
       expect(reply.json().error).toMatchObject({
         code: 'plan_limit_reached',
         details: [{ limit: 'maxConcurrentRuns', current: 3, maximum: 3 }],
@@ -185,6 +185,11 @@ describe('plan limits on a real box', () => {
       details: [{ limit: 'spendCap', current: Number(spent) + 6000, maximum: Number(spent) + 5000 }],
     });
     expect(await w.t.prisma.run.count({ where: { tenantId: w.tenant.tenantId } })).toBe(before);
+    // A replay would spend again: refused alike, before the box is asked.
+    const replay = await post(`/v1/runs/${firstId}/replay`, { from: 'one' });
+    expect(replay.statusCode).toBe(402);
+    expect(replay.json().error.code).toBe('spend_cap_reached');
+    expect((await boxRun(firstId)).status).toBe('succeeded');
     const capAlerts = await w.t.prisma.alert.count({
       where: { tenantId: w.tenant.tenantId, code: 'spend_cap_reached' },
     });

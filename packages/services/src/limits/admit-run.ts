@@ -6,6 +6,8 @@ import { boxCapsFor } from './box-caps';
 import { periodSpendMicros } from './period-spend';
 import { raiseSpendCapAlerts } from './spend-cap-alerts';
 
+const ADMISSION_TX = { maxWait: 30_000, timeout: 30_000 } as const;
+
 /** Statuses of a run that holds one of the plan's concurrent-run slots (the rest are final). */
 export const ACTIVE_RUN_STATUSES = ['queued', 'running', 'waiting_decision'] as const;
 
@@ -47,7 +49,9 @@ export async function admitRun(
     }
     await insert(tx);
     return { kind: 'admitted', caps: await boxCapsFor(tx, { ...input, limits, period, now }) };
-  });
+    // A burst of starts queues on the tenant's lock, each holding a pooled connection while it waits: the defaults
+    // (2 s to get a connection, 5 s in all) would fail the back of a 50-start burst on a loaded machine with a 500.
+  }, ADMISSION_TX);
   if (outcome.kind === 'refused') {
     const { spent, cap } = outcome;
     throw new AppError(
