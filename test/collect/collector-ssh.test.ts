@@ -3,7 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent } from '@paddock/contracts';
-import { BoxChannel, bootstrapBox, buildRuntimeRelease, deployToBox, type SshPool, sshTransport } from '@paddock/fleet';
+import {
+  BoxChannel,
+  bootstrapBox,
+  buildRuntimeRelease,
+  deployToBox,
+  type SshPool,
+  sh,
+  sshTransport,
+} from '@paddock/fleet';
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import { createVault } from '@paddock/vault';
 import pg from 'pg';
@@ -23,6 +31,8 @@ let db: TestDatabase;
 let pool: pg.Pool;
 let outDir: string;
 const vault = createVault(randomBytes(32).toString('base64'));
+/** The tenant and box row of the first test (the later ones go on with the same box and its cursor). */
+let seeded: { tenantId: string; boxId: string } | undefined;
 
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'paddock-collect-ssh-'));
@@ -52,7 +62,8 @@ afterAll(async () => {
 describe('startCollector over real SSH to a deployed test box', () => {
   it('streams a run with a decision into Postgres exactly once and records the box health', async () => {
     const box = fleet.boxes[0]!;
-    const { boxId } = await seedReachableBox(pool, vault, box, fleet.loginKey, 'review');
+    seeded = await seedReachableBox(pool, vault, box, fleet.loginKey, 'review');
+    const { boxId } = seeded;
     const logged: string[] = [];
     const log = {
       info: (_: object, message: string) => logged.push(message),
@@ -139,5 +150,44 @@ describe('startCollector over real SSH to a deployed test box', () => {
     const lease = await pool.query('SELECT owner_id FROM collector_cursors WHERE box_id = $1', [boxId]);
     expect(lease.rows).toEqual([{ owner_id: null }]);
     expect(logged).toContain('collecting box');
+  });
+
+  it('sends the box its plan caps, which the box then holds on its own', async () => {
+    if (!seeded) throw new Error('the first test seeds the box');
+    const { tenantId, boxId } = seeded;
+    const box = fleet.boxes[0]!;
+    await pool.query(
+      `UPDATE plans SET limits = '{"maxConcurrentRuns": 0}' WHERE id = (SELECT plan_id FROM tenants WHERE id = $1)`,
+      [tenantId],
+    );
+    const running = await startCollector({
+      pool,
+      vault,
+      ssh,
+      ownerId: 'ssh-worker-caps',
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+      timings: { leaseMs: 3_000, healthMs: 500, catchUpMs: 1_000 },
+    });
+    const driver = new BoxChannel({ boxId, open: sshTransport(ssh, fleet.target(box)) });
+    try {
+      // Read as the runtime user (its file): the collector's caps, as the control plane computed them.
+      const connection = await ssh.connect(fleet.target(box));
+      await waitFor('the caps on the box', async () => {
+        const read = await connection.exec(sh`runuser -u paddock -- cat /var/lib/paddock/caps.json`, {
+          okExitCodes: [0, 1],
+        });
+        return read.exitCode === 0 && JSON.parse(read.stdout).max_concurrent_runs === 0;
+      });
+      // A run asked of the box directly (no API admission): the box refuses it, and the refusal is collected.
+      await driver.request({ op: 'run', text: REVIEW_CHAIN, run_id: 'ssh-capped' });
+      const run = await waitFor('the refused run in Postgres', () => runRow(pool, boxId, 'ssh-capped', 'failed'));
+      const { rows } = await pool.query<{ error: string }>('SELECT error FROM runs WHERE id = $1', [run.id]);
+      expect(rows[0]?.error).toBe(
+        'plan_limit_reached: the plan allows at most 0 runs at once on this box and 0 are active',
+      );
+    } finally {
+      await driver.close();
+      await running.stop();
+    }
   });
 });

@@ -233,7 +233,11 @@ agents:
     const replies = await Promise.all(
       ['one', 'two', 'three'].map((name) => upload({ definition: definition(name) }, small.headers)),
     );
-    expect(replies.map((r) => r.statusCode).sort()).toEqual([201, 403, 403]);
+    expect(replies.map((r) => r.statusCode).sort()).toEqual([201, 409, 409]);
+    expect(replies.find((r) => r.statusCode === 409)?.json().error).toMatchObject({
+      code: 'plan_limit_reached',
+      details: [{ limit: 'maxChains', current: 1, maximum: 1 }],
+    });
     const kept = replies.find((r) => r.statusCode === 201)?.json().chain.name as string;
     expect((await upload({ definition: definition(kept, 'b') }, small.headers)).statusCode).toBe(201);
     expect(await t.prisma.chain.count({ where: { tenantId: small.tenantId } })).toBe(1);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
 import { createLocalRuntime, type LocalRuntime } from '../collect/support/local-runtime';
 import { LossyLink } from './runs-support';
-import { type SignedUp, signUp, startTenantTestApp } from './support';
+import { limitTenant, type SignedUp, signUp, startTenantTestApp } from './support';
 
 // `Idempotency-Key` on POST /v1/runs against a real runtime (local `chainctl serve` processes, no daemon: runs stay
 // queued, which is all a start needs) and real Postgres.
@@ -22,6 +22,8 @@ beforeAll(async () => {
   tenant = await signUp(t.app, 'idem');
   other = await signUp(t.app, 'idem-other');
   for (const who of [tenant, other]) {
+    // Runs stay queued here (no daemon): a plan without a concurrency limit, so only idempotency decides.
+    await limitTenant(t.prisma, who.tenantId, {});
     await t.prisma.box.create({ data: { tenantId: who.tenantId, provider: 'local', status: 'ready' } });
     const chain = await t.app.inject({
       method: 'POST',

@@ -128,9 +128,13 @@ describe('tenant secrets', () => {
     const replies = await Promise.all(
       ['A', 'B', 'C', 'D', 'E'].map((name) => put(`LIMITED_${name}`, VALUE, small.headers)),
     );
-    expect(replies.map((r) => r.statusCode).sort()).toEqual([201, 201, 403, 403, 403]);
-    const refused = replies.find((r) => r.statusCode === 403);
+    expect(replies.map((r) => r.statusCode).sort()).toEqual([201, 201, 409, 409, 409]);
+    const refused = replies.find((r) => r.statusCode === 409);
     expect(refused?.json().error.message).toContain('at most 2 secrets');
+    expect(refused?.json().error).toMatchObject({
+      code: 'plan_limit_reached',
+      details: [{ limit: 'maxSecrets', current: 2, maximum: 2 }],
+    });
     expect(await t.prisma.tenantSecret.count({ where: { tenantId: small.tenantId } })).toBe(2);
     const kept = replies.findIndex((r) => r.statusCode === 201);
     expect((await put(`LIMITED_${'ABCDE'[kept]}`, 'new value', small.headers)).statusCode).toBe(200);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { PlanLimitsInput } from '@paddock/contracts';
 import { seedPlans } from '@paddock/db';
 import type { SshKeyPair } from '@paddock/fleet';
 import { sshKeyVaultContext } from '@paddock/services';
@@ -69,7 +70,7 @@ async function signUpAs(
 export async function limitTenant(
   prisma: import('@paddock/db').PrismaClient,
   tenantId: string,
-  limits: Record<string, number>,
+  limits: PlanLimitsInput,
 ): Promise<void> {
   const plan = await prisma.plan.create({
     data: {

@@ -14,7 +14,11 @@ export const ERROR_CODES = {
   conflict: 409,
   /** A price version that rated usage is never edited: a new version supersedes it. */
   price_in_use: 409,
+  /** A plan limit (details: `limit`, `current`, `maximum`) would be exceeded: remove something or change plan. */
+  plan_limit_reached: 409,
   idempotency_conflict: 409,
+  /** The month's hard spend cap is reached (details: `limit`, `current`, `maximum` in micros): no new runs. */
+  spend_cap_reached: 402,
   payload_too_large: 413,
   uri_too_long: 414,
   unsupported_media_type: 415,

@@ -24,6 +24,8 @@ export const EVENT_KINDS = [
   'resumed',
   'cancelled',
   'finished',
+  /** The box refused to start the run (a plan cap it holds on its own: `data.code`, `limit`, `current`, `maximum`). */
+  'refused',
 ] as const;
 export const EventKindSchema = z.enum(EVENT_KINDS);
 export type EventKind = z.infer<typeof EventKindSchema>;

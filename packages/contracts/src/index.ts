@@ -5,6 +5,8 @@ export * from './chain-parse';
 export * from './chain-schema';
 export * from './events-schema';
 export * from './box-limits';
+export * from './box-caps';
+export * from './plan-limits';
 export * from './api/common';
 export * from './api/operator';
 export * from './protocol-schema';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BoxCapsSchema } from './box-caps';
 import { ChainErrorSchema } from './chain-parse';
 import { MAX_TERMINAL_CHUNK_BYTES, PG_INT_MAX } from './box-limits';
 import { DecisionRecordSchema, RunEventSchema, RunStatusValueSchema, StepStatusSchema } from './events-schema';
@@ -28,7 +29,11 @@ export const ProtocolRequestSchema = z.discriminatedUnion('op', [
     text: z.string().optional(),
     inputs: z.record(z.string(), z.string()).default({}),
     run_id: z.string().optional(),
+    /** The caps in force, stored by the box before the run is created (so it is judged by the latest figures). */
+    caps: BoxCapsSchema.optional(),
   }),
+  /** Stores the caps the box holds on its own (see box-caps.ts). */
+  z.object({ ...RequestBase, op: z.literal('caps'), caps: BoxCapsSchema }),
   z.object({ ...RequestBase, op: z.literal('status'), run_id: z.string() }),
   z.object({ ...RequestBase, op: z.literal('list') }),
   z.object({

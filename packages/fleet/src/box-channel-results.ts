@@ -48,6 +48,7 @@ export const ProtocolResultSchemas = {
   unsubscribe: z.object({ ok: z.literal(true) }),
   terminal: TerminalOpenResultSchema,
   terminal_stop: z.object({ ok: z.literal(true) }),
+  caps: z.object({ ok: z.literal(true) }),
 } satisfies Record<ProtocolOp, z.ZodType>;
 
 export type ProtocolResult<O extends ProtocolOp> = z.output<(typeof ProtocolResultSchemas)[O]>;

@@ -31,6 +31,7 @@ import { isValidRunId, rootLayout, runLayout } from './paths';
 import { readRunChain } from './read-run';
 import { killOrphan } from './recover';
 import { foldRunState, isTerminal, type RunState } from './run-state';
+import { type Refusal, RunAdmission } from './run-admission';
 import { type StartedStep, type StepOutcome, startStep } from './run-step';
 import { type StepLimits, stepLimits } from './step-limits';
 
@@ -114,6 +115,8 @@ export class Daemon {
   private committer: EventCommitter | undefined;
   /** Runs being loaded, so two triggers (journal, rescan, a request) load a run once. */
   private readonly loading = new Map<string, Promise<void>>();
+  /** Judges new runs against the plan caps the control plane left on the box. */
+  private readonly admission: RunAdmission;
   /** Tags this daemon's journal lines, so it reacts only to events written by others. */
   private readonly writerId = `daemon-${process.pid}-${Date.now().toString(36)}`;
 
@@ -121,6 +124,7 @@ export class Daemon {
 
   constructor(private readonly options: DaemonOptions) {
     this.boxConfig = options.boxConfig ?? { idle_timeout: DEFAULT_IDLE_TIMEOUT, timeout: DEFAULT_STEP_TIMEOUT };
+    this.admission = new RunAdmission(options.root);
   }
 
   get stats() {
@@ -197,6 +201,7 @@ export class Daemon {
       names = [];
     }
     let loaded = 0;
+    const fresh: string[] = [];
     for (const runId of names) {
       if (!isValidRunId(runId)) continue;
       const known = this.runs.get(runId);
@@ -210,9 +215,18 @@ export class Daemon {
         this.reconcileFinished(runId, last);
         continue;
       }
+      // At a restart, runs already admitted are loaded first, so new ones are judged against all of them.
+      if (initial && last.seq === 1 && last.kind === 'created') {
+        fresh.push(runId);
+        continue;
+      }
       await this.load(runId, initial);
       // Loading launches the run's first steps. With hundreds of runs waiting (a restart, a burst of submissions),
       // the loop must still hear forks and exits in between, or early agents' handoffs wait for the whole pass.
+      if (++loaded % LOAD_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (const runId of fresh) {
+      await this.load(runId, initial);
       if (++loaded % LOAD_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
@@ -277,6 +291,13 @@ export class Daemon {
       seq: Math.max(lastSeq(runLayout(this.options.root, runId).eventsDir), events.at(-1)?.seq ?? 0),
     };
     if (run.state.finished && !force) return;
+    // A new run is judged against the caps the box holds (run-admission.ts) before it counts as active: nothing
+    // awaits between the count and `runs.set`, so runs are admitted one at a time.
+    const refusal = !force && isNewRun(events) ? this.admission.judge(this.activeRuns()) : undefined;
+    if (refusal) {
+      await this.refuse(run, refusal);
+      return;
+    }
     this.runs.set(runId, run);
     // Steps that were running when a previous daemon died: their `started` has no end. Kill what may be left and
     // retry them without charging a retry (the agent did not fail).
@@ -821,6 +842,30 @@ export class Daemon {
     });
   }
 
+  /** Runs admitted and not finished (what a plan's concurrency limit counts). */
+  private activeRuns(): number {
+    let active = 0;
+    for (const run of this.runs.values()) if (!run.state.finished) active++;
+    return active;
+  }
+
+  /** Closes a run the caps refused: a `refused` event that says why, then `finished` (failed). */
+  private async refuse(run: ActiveRun, refusal: Refusal): Promise<void> {
+    this.options.log(`run ${run.runId}: refused: ${refusal.message}`);
+    try {
+      await this.commit(run, {
+        step: RUN_STEP,
+        kind: 'refused',
+        status: 'failed',
+        error: refusal.message,
+        data: refusal.data,
+      });
+      await this.commit(run, { step: RUN_STEP, kind: 'finished', status: 'failed', error: refusal.message });
+    } catch (error) {
+      this.options.log(`run ${run.runId}: cannot write its refusal: ${String(error)}`);
+    }
+  }
+
   private forget(run: ActiveRun): void {
     for (const t of run.timers.values()) clearTimeout(t);
     this.runs.delete(run.runId);
@@ -864,4 +909,9 @@ function lastEventName(eventsDir: string) {
     if (parsed && (!best || parsed.seq > best.seq)) best = parsed;
   }
   return best;
+}
+
+/** A run nobody has started yet: its `created` event is all it has. */
+function isNewRun(events: readonly import('@paddock/contracts').RunEvent[]): boolean {
+  return events.length === 1 && events[0]?.step === RUN_STEP && events[0]?.kind === 'created';
 }

@@ -16,6 +16,8 @@ export interface RootLayout {
   logFile: string;
   socketFile: string;
   secretsFile: string;
+  /** The plan caps the box holds on its own (box-caps.ts), written by `serve` for the control plane. */
+  capsFile: string;
   incomingDir: string;
 }
 
@@ -53,6 +55,7 @@ function makeRootLayout(root: string): RootLayout {
     logFile: join(abs, 'daemon.log'),
     socketFile: join(abs, 'daemon.sock'),
     secretsFile: join(abs, 'secrets.env'),
+    capsFile: join(abs, 'caps.json'),
     incomingDir: join(abs, '.incoming'),
   };
 }

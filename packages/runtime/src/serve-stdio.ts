@@ -16,6 +16,7 @@ import {
 import { loadChainFile, loadChainText } from './chain-files';
 import { errorJson } from './cli-errors';
 import { health } from './commands/health';
+import { writeBoxCaps } from './box-caps';
 import { createRun } from './create-run';
 import { eventsSince, parseCursor } from './journal';
 import { rootLayout } from './paths';
@@ -150,9 +151,14 @@ export function serveStdio(options: {
           ? loadChainFile(resolve(options.cwd, request.file))
           : loadChainText(request.text as string, join(options.cwd, 'inline-chain.yaml'), 'inline-chain.yaml');
         const inputs = Object.entries(request.inputs).map(([key, value]) => ({ key, value: Buffer.from(value) }));
+        // Stored first, so the daemon judges this run by the figures that came with it.
+        if (request.caps) writeBoxCaps(root, request.caps);
         const { runId } = await createRun(root, loaded, inputs, request.run_id);
         return { run_id: runId, status: 'queued', chain: loaded.chain.name, chain_version: loaded.version };
       }
+      case 'caps':
+        writeBoxCaps(root, request.caps);
+        return { ok: true };
       case 'status':
         return runStatusJson(loadRun(root, request.run_id));
       case 'list':

@@ -174,3 +174,8 @@ export { pinnedBoxAddresses } from './box-health/pinned-local-addresses';
 export { type RecoveredLocalBoxes, recoverLocalBoxes } from './box-health/recover-local-boxes';
 export { type OperatorShellSession, openOperatorShellSession } from './box-health/operator-shell-session';
 export * from './billing';
+export { admitRun, ACTIVE_RUN_STATUSES } from './limits/admit-run';
+export { billingPeriodOf, type BillingPeriod } from './limits/billing-period';
+export { boxCapsFor, currentBoxCaps, currentBoxCapsWithPool } from './limits/box-caps';
+export { periodSpendMicros, spendSnapshot } from './limits/period-spend';
+export { createPlan, deactivatePlan, getPlan, listPlans, updatePlan } from './plans/manage-plans';

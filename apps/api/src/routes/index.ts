@@ -8,6 +8,7 @@ import { registerOperatorAlertRoutes } from './operator/alerts';
 import { registerOperatorBoxRoutes } from './operator/boxes';
 import { registerOperatorBillingRoutes } from './operator/billing';
 import { registerOperatorJobRoutes } from './operator/jobs';
+import { registerOperatorPlanRoutes } from './operator/plans';
 import { registerOperatorQuarantineRoutes } from './operator/quarantine';
 import { registerOperatorRolloutRoutes } from './operator/rollouts';
 import { registerOperatorSessionRoutes } from './operator/sessions';
@@ -39,6 +40,7 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorAlertRoutes(app, deps);
   registerOperatorBoxRoutes(app, deps);
   registerOperatorShellUpgrade(app, deps);
+  registerOperatorPlanRoutes(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
 }

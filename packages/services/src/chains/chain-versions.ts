@@ -66,13 +66,17 @@ export async function uploadChainVersion(
   const name = valid.chain.name;
   return prisma.$transaction(async (tx) => {
     const limits = await lockPlanLimits(tx, actor.tenantId);
+    const steps = Object.keys(valid.chain.agents).length;
+    if (limits.maxAgentsPerChain !== undefined && steps > limits.maxAgentsPerChain) {
+      throw limitReached('maxAgentsPerChain', steps, limits.maxAgentsPerChain);
+    }
     if (limits.maxChains !== undefined) {
       const exists = await tx.chain.findUnique({
         where: { tenantId_name: { tenantId: actor.tenantId, name } },
         select: { id: true },
       });
       const count = exists ? 0 : await tx.chain.count({ where: { tenantId: actor.tenantId, archivedAt: null } });
-      if (!exists && count >= limits.maxChains) throw limitReached('chains', limits.maxChains);
+      if (!exists && count >= limits.maxChains) throw limitReached('maxChains', count, limits.maxChains);
     }
     await tx.$executeRaw`
       INSERT INTO chains (tenant_id, name, description) VALUES (${actor.tenantId}::uuid, ${name}, ${valid.chain.description ?? null})

@@ -13,6 +13,7 @@ import { CursorMovedError, ingestEvents } from './ingest-events';
 import { clearReconnectState, recordReconnectScheduled } from '../box-health/reconnect-state';
 import type { BoxHealthRules } from '../box-health/judge-box-health';
 import { recordBoxHealth, recordBoxSeen, type SystemFigures } from './record-box-health';
+import { currentBoxCapsWithPool } from '../limits/box-caps';
 
 export interface CollectorLog {
   info(fields: Record<string, unknown>, message: string): void;
@@ -128,6 +129,7 @@ export class BoxCollector {
         if (state === 'open') {
           this.lastChannelError = null;
           void this.seen();
+          void this.sendCaps();
           return;
         }
         if (state === 'dropped' || state === 'reopen_failed') this.lastChannelError = detail;
@@ -145,6 +147,7 @@ export class BoxCollector {
   async start(): Promise<void> {
     this.timers.push(setInterval(() => void this.catchUp(), this.timings.catchUpMs));
     this.timers.push(setInterval(() => void this.recordHealth(), this.timings.healthMs));
+    this.timers.push(setInterval(() => void this.sendCaps(), this.timings.healthMs));
     for (const timer of this.timers) timer.unref();
     // The first subscribe may fail (box down): the channel keeps reopening and resubscribing on its own.
     try {
@@ -384,6 +387,20 @@ export class BoxCollector {
         this.options.log.warn({ boxId: this.boxId, err: error }, 'clearing the reconnect state failed');
       });
     void this.recordHealth();
+  }
+
+  /**
+   * Re-sends the box the caps it holds on its own (plan limits, the hard spend cap's budget at the cursor this
+   * collector has stored): the authoritative remainder reaches the box whenever the control plane can reach it.
+   */
+  private async sendCaps(): Promise<void> {
+    if (this.stopped || !this.channel.isOpen) return;
+    try {
+      const caps = await currentBoxCapsWithPool(this.options.pool, this.options.box.tenantId, this.boxId);
+      if (caps) await this.channel.request({ op: 'caps', caps });
+    } catch (error) {
+      this.options.log.warn({ boxId: this.boxId, err: error }, 'sending the box its caps failed');
+    }
   }
 
   private async recordHealth(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@paddock/db';
 import type { BoxGateway } from '../boxes/box-gateway';
+import { admitReopen } from '../limits/admit-reopen';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
 import { findTenantRun, onBox } from './find-run';
 import { reopenReplayedRun } from './reopen-replayed-run';
@@ -25,6 +26,7 @@ export async function replayRun(
 ): Promise<RunActionResult> {
   const run = await findTenantRun(prisma, actor.tenantId, runId);
   const target = onBox(run);
+  await admitReopen(prisma, actor.tenantId, run.id);
   const answer = await boxes.request(target.boxId, { op: 'replay', run_id: target.runtimeRunId, from });
   await reopenReplayedRun(prisma, run.id, answer.event.seq);
   return finish(prisma, actor, run.id, 'run.replay', { from, seq: answer.event.seq }, answer.event, request);

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { AppError } from '@paddock/contracts';
+import { AppError, type BoxCaps } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import { BoxChannelError, DEFAULT_BOX_LAYOUT } from '@paddock/fleet';
 import { chainFileOnBox } from '../box-sync/chain-paths';
 import type { BoxGateway } from '../boxes/box-gateway';
+import { admitRun } from '../limits/admit-run';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
 import { tenantBoxId } from './find-run';
 import { RUN_SUMMARY_SELECT, type RunSummary, toRunSummary } from './run-replies';
@@ -72,23 +73,28 @@ export async function startRun(
   }
   const boxId = earlier?.boxId ?? (await tenantBoxId(prisma, actor.tenantId));
   const id = reserved?.runId ?? randomUUID();
+  // A new run is admitted against the plan in the transaction that inserts it (admit-run.ts); the caps the box is
+  // to hold travel with the run request. A retry's run was admitted when first started.
+  let caps: BoxCaps | undefined;
   if (!earlier) {
-    await prisma.run.create({
-      data: {
-        id,
-        tenantId: actor.tenantId,
-        boxId,
-        chainId: version.chainId,
-        chainVersionId: version.id,
-        runtimeRunId: id,
-        inputs: input.inputs,
-        startedByApiKeyId: actor.apiKeyId,
-        startedByUserId: actor.userId,
-      },
+    caps = await admitRun(prisma, { tenantId: actor.tenantId, boxId }, async (tx) => {
+      await tx.run.create({
+        data: {
+          id,
+          tenantId: actor.tenantId,
+          boxId,
+          chainId: version.chainId,
+          chainVersionId: version.id,
+          runtimeRunId: id,
+          inputs: input.inputs,
+          startedByApiKeyId: actor.apiKeyId,
+          startedByUserId: actor.userId,
+        },
+      });
     });
   }
   try {
-    await boxes.request(boxId, { op: 'run', ...source, inputs: input.inputs, run_id: id });
+    await boxes.request(boxId, { op: 'run', ...source, inputs: input.inputs, run_id: id, ...(caps ? { caps } : {}) });
   } catch (error) {
     if (earlier && (await startedBefore(boxes, boxId, id, error))) {
       await prisma.run.updateMany({ where: { id, error: UNCONFIRMED }, data: { error: null } });

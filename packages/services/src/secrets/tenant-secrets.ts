@@ -47,9 +47,8 @@ async function upsertSecret(
         where: { tenantId_name: { tenantId: actor.tenantId, name } },
         select: { id: true },
       });
-      if (!exists && (await tx.tenantSecret.count({ where: { tenantId: actor.tenantId } })) >= limits.maxSecrets) {
-        throw limitReached('secrets', limits.maxSecrets);
-      }
+      const count = exists ? 0 : await tx.tenantSecret.count({ where: { tenantId: actor.tenantId } });
+      if (!exists && count >= limits.maxSecrets) throw limitReached('maxSecrets', count, limits.maxSecrets);
     }
     const secret = await tx.tenantSecret.upsert({
       where: { tenantId_name: { tenantId: actor.tenantId, name } },

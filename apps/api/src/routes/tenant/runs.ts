@@ -44,10 +44,12 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
           'GET /v1/runs/:id or its events. Chains whose definition references files need to be synced to the box first. ' +
           'Send an Idempotency-Key (a fresh UUID per run) and repeat it when retrying after a timeout: the same key ' +
           'and body within 24 hours answer the same run (with `idempotent-replayed: true`) instead of starting ' +
-          'another, also when the requests run at once; the same key with another body is a 409 idempotency_conflict.',
+          'another, also when the requests run at once; the same key with another body is a 409 idempotency_conflict. ' +
+          "Past the plan's concurrent runs: 409 plan_limit_reached; past a hard monthly spend cap: 402 " +
+          'spend_cap_reached (details name the limit, the current figure and the maximum).',
         headers: StartRunHeadersSchema,
         body: StartRunBodySchema,
-        response: { 201: RunSummarySchema, ...boxErrors },
+        response: { 201: RunSummarySchema, 402: ErrorReplySchema, ...boxErrors },
       },
     },
     async (request, reply) => {
@@ -172,7 +174,7 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
           '(`running`, `finishedAt` null) until the replayed steps end.',
         params: RunParamsSchema,
         body: ReplayRunBodySchema,
-        response: { 202: RunActionReplySchema, ...boxErrors },
+        response: { 202: RunActionReplySchema, 402: ErrorReplySchema, ...boxErrors },
       },
     },
     async (request, reply) => {

@@ -29,7 +29,7 @@ export function registerTenantSecretRoutes(app: FastifyInstance, deps: ApiDeps):
           "Set a secret (created or replaced; encrypted at rest, never shown again) and push it to the workspace's box",
         params: SecretParamsSchema,
         body: PutSecretBodySchema,
-        response: { 200: SecretSummarySchema, 201: SecretSummarySchema, ...errors },
+        response: { 200: SecretSummarySchema, 201: SecretSummarySchema, 409: ErrorReplySchema, ...errors },
       },
     },
     async (request, reply) => {

@@ -1,0 +1,134 @@
+import { AppError } from '@paddock/contracts';
+import type { CreatePlanBody, PlanReply, UpdatePlanBody } from '@paddock/contracts/api/operator-plans';
+import { Prisma, type PrismaClient } from '@paddock/db';
+import type { RequestFacts } from '../tenants/tenant-identity';
+import { PLAN_TENANT_COUNT, toPlanReply } from './plan-replies';
+
+export interface OperatorActor {
+  userId: string;
+  email: string;
+}
+
+export async function listPlans(prisma: PrismaClient, filter: { active?: boolean | undefined }): Promise<PlanReply[]> {
+  const plans = await prisma.plan.findMany({
+    where: filter.active === undefined ? {} : { active: filter.active },
+    orderBy: [{ sortOrder: 'asc' }, { code: 'asc' }],
+    include: PLAN_TENANT_COUNT,
+  });
+  return plans.map(toPlanReply);
+}
+
+export async function getPlan(prisma: PrismaClient, id: string): Promise<PlanReply> {
+  const plan = await prisma.plan.findUnique({ where: { id }, include: PLAN_TENANT_COUNT });
+  if (!plan) throw new AppError('not_found', `There is no plan ${id}.`);
+  return toPlanReply(plan);
+}
+
+/** Creates a plan (its code is its stable name at signup: a taken one is 409), audited as the operator. */
+export async function createPlan(
+  prisma: PrismaClient,
+  operator: OperatorActor,
+  body: CreatePlanBody,
+  request: RequestFacts = {},
+): Promise<PlanReply> {
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const plan = await tx.plan.create({
+        data: {
+          ...body,
+          description: body.description ?? null,
+          serverType: body.serverType ?? null,
+          region: body.region ?? null,
+          includedUsageMicros: BigInt(body.includedUsageMicros),
+          limits: body.limits as Prisma.InputJsonObject,
+        },
+        include: PLAN_TENANT_COUNT,
+      });
+      const reply = toPlanReply(plan);
+      await tx.auditLog.create({ data: operatorAudit(operator, 'plan.create', plan.id, { plan: reply }, request) });
+      return reply;
+    });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      throw new AppError('conflict', `A plan with code "${body.code}" exists already; codes never change or repeat.`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Changes a plan in place, under a row lock (two operators' edits never interleave), audited with the fields before
+ * and after. Limits apply to the plan's tenants at their next action; each box gets its caps with its next run.
+ */
+export async function updatePlan(
+  prisma: PrismaClient,
+  operator: OperatorActor,
+  id: string,
+  body: UpdatePlanBody,
+  request: RequestFacts = {},
+  action = 'plan.update',
+): Promise<PlanReply> {
+  return prisma.$transaction(async (tx) => {
+    const locked = await tx.$queryRaw<
+      Array<{ id: string }>
+    >`SELECT id::text FROM plans WHERE id = ${id}::uuid FOR UPDATE`;
+    if (locked.length === 0) throw new AppError('not_found', `There is no plan ${id}.`);
+    const before = toPlanReply(await tx.plan.findUniqueOrThrow({ where: { id }, include: PLAN_TENANT_COUNT }));
+    const { includedUsageMicros, limits, ...rest } = body;
+    const plan = await tx.plan.update({
+      where: { id },
+      data: {
+        ...rest,
+        ...(includedUsageMicros === undefined ? {} : { includedUsageMicros: BigInt(includedUsageMicros) }),
+        ...(limits === undefined ? {} : { limits: limits as Prisma.InputJsonObject }),
+      },
+      include: PLAN_TENANT_COUNT,
+    });
+    const after = toPlanReply(plan);
+    const changed = Object.keys(body) as Array<keyof PlanReply>;
+    const pick = (reply: PlanReply) =>
+      Object.fromEntries(changed.map((key) => [key, reply[key] ?? null])) as Prisma.InputJsonObject;
+    await tx.auditLog.create({
+      data: operatorAudit(
+        operator,
+        action,
+        id,
+        { code: after.code, before: pick(before), after: pick(after) },
+        request,
+      ),
+    });
+    return after;
+  });
+}
+
+/** Hides a plan from signups; tenants on it keep it (and its limits). Deactivating twice changes nothing. */
+export async function deactivatePlan(
+  prisma: PrismaClient,
+  operator: OperatorActor,
+  id: string,
+  request: RequestFacts = {},
+): Promise<PlanReply> {
+  const current = await getPlan(prisma, id);
+  if (!current.active) return current;
+  return updatePlan(prisma, operator, id, { active: false }, request, 'plan.deactivate');
+}
+
+function operatorAudit(
+  operator: OperatorActor,
+  action: string,
+  planId: string,
+  details: Prisma.InputJsonObject,
+  request: RequestFacts,
+): Prisma.AuditLogCreateInput {
+  return {
+    actorType: 'user',
+    actorId: operator.userId,
+    actorLabel: operator.email,
+    action,
+    targetType: 'plan',
+    targetId: planId,
+    details,
+    ipAddress: request.ipAddress?.slice(0, 64) ?? null,
+    requestId: request.requestId?.slice(0, 128) ?? null,
+  };
+}
