@@ -5,6 +5,8 @@ import type { BoxLayout, SshPool } from '@paddock/fleet';
 import {
   advanceWorkflow,
   type BoxSyncDeps,
+  closeMonth,
+  endDueTrials,
   pushTenantSecrets,
   runProbe,
   stageChainVersion,
@@ -67,5 +69,11 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
     'chain.sync': (payload, context) => syncChainVersion(boxSyncDeps(), payload, context),
     'chain.stage': (payload, context) => stageChainVersion(boxSyncDeps(), payload, context),
     'secrets.push': (payload, context) => pushTenantSecrets(boxSyncDeps(), payload, context),
+    'invoices.close-month': (payload, context) =>
+      closeMonth({ prisma: prisma() }, { period: payload.period, signal: context.signal }),
+    'subscriptions.end-trials': () => {
+      if (!deps.queues) throw new AppError('internal', 'this worker was started without { queues }: trials cannot end');
+      return endDueTrials({ prisma: prisma(), queues: deps.queues });
+    },
   };
 }

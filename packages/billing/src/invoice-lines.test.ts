@@ -62,7 +62,9 @@ describe('invoice lines', () => {
     const invoice = buildInvoice({
       currency: 'USD',
       period: november,
-      spans: [{ plan: { ...starter, includedUsageMicros: 0n, markupBps: 0 }, fromMs: 0, toMs: november.endMs, trial: false }],
+      spans: [
+        { plan: { ...starter, includedUsageMicros: 0n, markupBps: 0 }, fromMs: 0, toMs: november.endMs, trial: false },
+      ],
       usage: [{ model: 'm-small', tokensIn: 4_000_000n, tokensOut: 0n, events: 1_000_000n, chargedPicos: picos }],
       boxTime: { seconds: 0n, amountMicros: 0n },
       credits: [],
@@ -119,8 +121,21 @@ describe('invoice lines', () => {
           const invoice = buildInvoice({
             currency: 'USD',
             period: november,
-            spans: [{ plan: { ...starter, includedUsageMicros: included, markupBps }, fromMs: 0, toMs: november.endMs, trial: false }],
-            usage: charges.map((chargedPicos, i) => ({ model: `m${i}`, tokensIn: 1n, tokensOut: 0n, events: 1n, chargedPicos })),
+            spans: [
+              {
+                plan: { ...starter, includedUsageMicros: included, markupBps },
+                fromMs: 0,
+                toMs: november.endMs,
+                trial: false,
+              },
+            ],
+            usage: charges.map((chargedPicos, i) => ({
+              model: `m${i}`,
+              tokensIn: 1n,
+              tokensOut: 0n,
+              events: 1n,
+              chargedPicos,
+            })),
             boxTime: { seconds: 0n, amountMicros: 0n },
             credits: [],
           });

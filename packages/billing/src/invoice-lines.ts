@@ -97,7 +97,9 @@ export function buildInvoice(input: InvoiceInput): InvoiceDraft {
   const basis = input.basis ?? 'second';
   for (const span of input.spans) {
     if (span.plan.currency.toUpperCase() !== currency.toUpperCase()) {
-      throw new RangeError(`buildInvoice: plan ${span.plan.code} is in ${span.plan.currency}, the invoice in ${currency}`);
+      throw new RangeError(
+        `buildInvoice: plan ${span.plan.code} is in ${span.plan.currency}, the invoice in ${currency}`,
+      );
     }
   }
   const perMinor = microsPerMinor(currency);
@@ -159,7 +161,7 @@ export function buildInvoice(input: InvoiceInput): InvoiceDraft {
   // Compared in picos x denominator, exact: the allowance is a fraction of a fraction of a cent at worst.
   const usageScaled = usagePicos * denominator;
   const allowanceScaled = allowanceMicrosScaled * PICOS_PER_MICRO;
-  const coveredScaled = usageScaled < allowanceScaled ? usageScaled : allowanceScaled;
+  const coveredScaled = minBig(usageScaled, allowanceScaled);
   if (allowanceScaled > 0n) {
     lines.push({
       kind: 'allowance',
@@ -222,6 +224,10 @@ export function buildInvoice(input: InvoiceInput): InvoiceDraft {
  */
 export function creditNoteLines<L extends { amountMinor: bigint; unitPriceMicros: bigint }>(lines: L[]): L[] {
   return lines.map((line) => ({ ...line, amountMinor: -line.amountMinor, unitPriceMicros: -line.unitPriceMicros }));
+}
+
+function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }
 
 function formatMicros(micros: bigint): string {

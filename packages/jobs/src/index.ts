@@ -5,3 +5,4 @@ export type { JobRecordInput, JobRecords, JobRef, JobStatus } from './job-record
 export { createQueues, closeQueues, type Queues } from './queues';
 export { JobTimeoutError, runWithTimeout } from './run-with-timeout';
 export { startWorkers, type JobContext, type JobHandlers, type WorkerOptions } from './start-workers';
+export { registerSchedules, SCHEDULES } from './schedules';

@@ -158,3 +158,18 @@ export {
   type NdjsonIngestResult,
 } from './collect/ingest-ndjson';
 export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from './collect/ingest-events';
+export { closeMonth, type CloseMonthInput, type CloseMonthResult } from './invoices/close-month';
+export {
+  issueInvoice,
+  markInvoicePaid,
+  type OperatorActor,
+  regenerateDraft,
+  voidInvoice,
+  type VoidOutcome,
+} from './invoices/invoice-actions';
+export { getInvoice, invoiceSummary, listInvoices, type ListInvoicesInput } from './invoices/read-invoices';
+export { type InvoiceFormat, renderInvoice } from './invoices/render-invoice';
+export { settledCutoff } from './invoices/settle-cutoff';
+export { changeTenantPlan, type ChangePlanInput } from './subscriptions/change-plan';
+export { endDueTrials, TRIAL_SUSPEND_KEY_PREFIX } from './subscriptions/end-trials';
+export { enqueueMonthClose } from './invoices/enqueue-close';

@@ -3,6 +3,7 @@ import type { ApiDeps } from '../deps';
 import { DEFAULT_FRONT_DOOR_SETTINGS, limitTenantWrites } from '../http/front-door';
 import { PasswordWorkGate } from '../http/password-work';
 import { createRateLimiter } from '../http/rate-limit';
+import { registerOperatorInvoiceRoutes } from './operator/invoices';
 import { registerOperatorJobRoutes } from './operator/jobs';
 import { registerOperatorQuarantineRoutes } from './operator/quarantine';
 import { registerOperatorSessionRoutes } from './operator/sessions';
@@ -29,6 +30,7 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorWorkflowRoutes(app, deps);
   registerOperatorTenantRoutes(app, deps);
   registerOperatorQuarantineRoutes(app, deps);
+  registerOperatorInvoiceRoutes(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
 }

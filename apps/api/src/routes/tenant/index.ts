@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../../deps';
 import { registerTenantChainRoutes } from './chains';
 import { registerTenantDecisionRoutes } from './decisions';
+import { registerTenantInvoiceRoutes } from './invoices';
 import { registerTenantRunRoutes } from './runs';
 import { registerTenantSecretRoutes } from './secrets';
 import { registerTenantSessionRoutes } from './sessions';
@@ -15,4 +16,5 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDeps): void 
   registerTenantUsageRoutes(app, deps);
   registerTenantRunRoutes(app, deps);
   registerTenantDecisionRoutes(app, deps);
+  registerTenantInvoiceRoutes(app, deps);
 }
