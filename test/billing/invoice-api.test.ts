@@ -45,7 +45,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const get = (url: string, headers: { authorization: string }) => t.app.inject({ url, headers });
-const post = (url: string, payload?: unknown) =>
+const post = (url: string, payload?: Record<string, unknown>) =>
   t.app.inject({ method: 'POST', url, headers: ops, ...(payload === undefined ? {} : { payload }) });
 
 describe('invoices over the API', () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildInvoice, monthPeriod, type Period, previousMonth } from '@paddock/billing';
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
-import { advanceCounter, formatInvoiceNumber, lockSeries, seriesName } from './invoice-numbers';
+import { advanceCounter, BILLING_TX, formatInvoiceNumber, lockSeries, seriesName } from './invoice-numbers';
 import { loadInvoiceInputs, type UsageWindow } from './load-invoice-inputs';
 import { type SettleOptions, settledCutoff } from './settle-cutoff';
 import { insertInvoiceLines, toInt4 } from './write-invoice-lines';
@@ -142,6 +142,6 @@ async function closePage(
       await advanceCounter(tx, series, rows.length);
       return rows.length;
     },
-    { timeout: 120_000, maxWait: 60_000 },
+    { ...BILLING_TX, timeout: 120_000 },
   );
 }

@@ -3,7 +3,7 @@ import { buildInvoice, creditNoteLines, type InvoiceLineKind, monthPeriod, month
 import { AppError } from '@paddock/contracts';
 import type { Invoice, Prisma, PrismaClient } from '@paddock/db';
 import type { RequestFacts } from '../tenants/tenant-identity';
-import { formatInvoiceNumber, lockSeries, advanceCounter, seriesName, type Tx } from './invoice-numbers';
+import { advanceCounter, BILLING_TX, formatInvoiceNumber, lockSeries, seriesName, type Tx } from './invoice-numbers';
 import { loadInvoiceInputs } from './load-invoice-inputs';
 import { insertInvoiceLines } from './write-invoice-lines';
 
@@ -71,7 +71,7 @@ export async function issueInvoice(
     });
     await audit(tx, actor, invoice, 'issue', { totalMinor: invoice.totalMinor }, request);
     return issued;
-  });
+  }, BILLING_TX);
 }
 
 /** issued -> paid. */
@@ -87,7 +87,7 @@ export async function markInvoicePaid(
     const paid = await tx.invoice.update({ where: { id }, data: { status: 'paid', paidAt: new Date() } });
     await audit(tx, actor, invoice, 'mark_paid', {}, request);
     return paid;
-  });
+  }, BILLING_TX);
 }
 
 export interface VoidOutcome {
@@ -108,35 +108,32 @@ export async function voidInvoice(
   input: { id: string; reason: string; replace: boolean },
   request: RequestFacts = {},
 ): Promise<VoidOutcome> {
-  return prisma.$transaction(
-    async (tx) => {
-      const invoice = await lockInvoice(tx, input.id);
-      if (invoice.status === 'void' || invoice.kind !== 'invoice') refuse(invoice, 'voided');
-      const now = new Date();
-      const voided = await tx.invoice.update({
-        where: { id: invoice.id },
-        data: { status: 'void', voidedAt: now, voidReason: input.reason },
-      });
-      const creditNote = invoice.status === 'draft' ? null : await issueCreditNote(tx, invoice, now);
-      const replacement = input.replace ? await draftReplacement(tx, invoice) : null;
-      await audit(
-        tx,
-        actor,
-        invoice,
-        'void',
-        {
-          reason: input.reason,
-          fromStatus: invoice.status,
-          creditNoteId: creditNote?.id ?? null,
-          creditNoteNumber: creditNote?.number ?? null,
-          replacementId: replacement?.id ?? null,
-        },
-        request,
-      );
-      return { invoice: voided, creditNote, replacement };
-    },
-    { timeout: 30_000 },
-  );
+  return prisma.$transaction(async (tx) => {
+    const invoice = await lockInvoice(tx, input.id);
+    if (invoice.status === 'void' || invoice.kind !== 'invoice') refuse(invoice, 'voided');
+    const now = new Date();
+    const voided = await tx.invoice.update({
+      where: { id: invoice.id },
+      data: { status: 'void', voidedAt: now, voidReason: input.reason },
+    });
+    const creditNote = invoice.status === 'draft' ? null : await issueCreditNote(tx, invoice, now);
+    const replacement = input.replace ? await draftReplacement(tx, invoice) : null;
+    await audit(
+      tx,
+      actor,
+      invoice,
+      'void',
+      {
+        reason: input.reason,
+        fromStatus: invoice.status,
+        creditNoteId: creditNote?.id ?? null,
+        creditNoteNumber: creditNote?.number ?? null,
+        replacementId: replacement?.id ?? null,
+      },
+      request,
+    );
+    return { invoice: voided, creditNote, replacement };
+  }, BILLING_TX);
 }
 
 async function issueCreditNote(tx: Tx, invoice: Invoice, now: Date): Promise<Invoice> {
@@ -229,33 +226,30 @@ export async function regenerateDraft(
   id: string,
   request: RequestFacts = {},
 ): Promise<Invoice> {
-  return prisma.$transaction(
-    async (tx) => {
-      const invoice = await lockInvoice(tx, id);
-      if (invoice.status !== 'draft' || invoice.kind !== 'invoice') refuse(invoice, 'regenerated');
-      const { currency, draft } = await recompute(tx, invoice);
-      await tx.invoiceLine.deleteMany({ where: { invoiceId: id } });
-      await insertInvoiceLines(tx, [{ tenantId: invoice.tenantId, invoiceId: id, lines: draft.lines }]);
-      const updated = await tx.invoice.update({
-        where: { id },
-        data: {
-          currency,
-          subtotalMinor: Number(draft.subtotalMinor),
-          taxMinor: Number(draft.taxMinor),
-          totalMinor: Number(draft.totalMinor),
-          generatedAt: new Date(),
-        },
-      });
-      await audit(
-        tx,
-        actor,
-        invoice,
-        'regenerate',
-        { fromTotalMinor: invoice.totalMinor, toTotalMinor: updated.totalMinor },
-        request,
-      );
-      return updated;
-    },
-    { timeout: 30_000 },
-  );
+  return prisma.$transaction(async (tx) => {
+    const invoice = await lockInvoice(tx, id);
+    if (invoice.status !== 'draft' || invoice.kind !== 'invoice') refuse(invoice, 'regenerated');
+    const { currency, draft } = await recompute(tx, invoice);
+    await tx.invoiceLine.deleteMany({ where: { invoiceId: id } });
+    await insertInvoiceLines(tx, [{ tenantId: invoice.tenantId, invoiceId: id, lines: draft.lines }]);
+    const updated = await tx.invoice.update({
+      where: { id },
+      data: {
+        currency,
+        subtotalMinor: Number(draft.subtotalMinor),
+        taxMinor: Number(draft.taxMinor),
+        totalMinor: Number(draft.totalMinor),
+        generatedAt: new Date(),
+      },
+    });
+    await audit(
+      tx,
+      actor,
+      invoice,
+      'regenerate',
+      { fromTotalMinor: invoice.totalMinor, toTotalMinor: updated.totalMinor },
+      request,
+    );
+    return updated;
+  }, BILLING_TX);
 }

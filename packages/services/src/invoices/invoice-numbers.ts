@@ -3,6 +3,12 @@ import type { PrismaClient } from '@paddock/db';
 /** Prisma's interactive transaction client (what `$transaction(async (tx) => ...)` hands over). */
 export type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
+/**
+ * Options of every billing transaction: Prisma's default 2 s wait for a connection is shorter than opening one
+ * (SCRAM) takes on a loaded machine, and billing work may wait behind a close's page.
+ */
+export const BILLING_TX = { maxWait: 30_000, timeout: 60_000 } as const;
+
 export type InvoiceSeries = 'invoice' | 'credit_note';
 
 /** `PDK-2026` for invoices of 2026's periods, `PDK-CN-2026` for credit notes made in 2026. */

@@ -58,16 +58,17 @@ export async function loadInvoiceInputs(
     return found;
   };
 
-  // A span ends where the next starts; a canceled one without an end (older rows, deletion) ends when canceled; a
-  // trial ends at its trial end even before the trial check has started the span after it.
+  // A span ends where the next starts; a canceled one without an end (older rows, deletion) ends when canceled. A
+  // trial span (one with a trial end, whatever its status now) is free and ends at its trial end at the latest, even
+  // before the trial check has started the span after it.
   const spans = await tx.$queryRaw<SpanRow[]>`
     SELECT s.tenant_id::text AS tenant_id,
            (extract(epoch FROM s.started_at) * 1000)::float8 AS from_ms,
            (extract(epoch FROM least(
               coalesce(s.ended_at, CASE WHEN s.status = 'canceled' THEN s.canceled_at END, 'infinity'),
-              CASE WHEN s.status = 'trialing' THEN coalesce(s.trial_ends_at, 'infinity') ELSE 'infinity' END
+              coalesce(s.trial_ends_at, 'infinity')
             )) * 1000)::float8 AS to_ms,
-           s.status = 'trialing' AS trial,
+           s.trial_ends_at IS NOT NULL AS trial,
            p.code, p.name, p.currency, p.price_minor, p.included_usage_micros, p.usage_markup_bps
       FROM subscriptions s JOIN plans p ON p.id = s.plan_id
      WHERE s.tenant_id = ANY(${ids}::uuid[])

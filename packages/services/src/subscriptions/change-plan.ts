@@ -1,6 +1,6 @@
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient, Subscription } from '@paddock/db';
-import type { Tx } from '../invoices/invoice-numbers';
+import { BILLING_TX, type Tx } from '../invoices/invoice-numbers';
 import type { RequestFacts } from '../tenants/tenant-identity';
 
 export interface SpanView {
@@ -98,7 +98,7 @@ export async function changeTenantPlan(
       },
     });
     return { ended: ended ? spanView(ended, null) : null, started: spanView(started, after?.code ?? null) };
-  });
+  }, BILLING_TX);
 }
 
 async function activePlan(tx: Tx, code: string, field: string) {

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@paddock/db';
 import type { Queues } from '@paddock/jobs';
+import { BILLING_TX } from '../invoices/invoice-numbers';
 import { startWorkflow } from '../workflows/start-workflow';
 
 /** Workflow keys of suspensions a trial's end started (the suspend workflow names this reason on the tenant). */
@@ -119,5 +120,5 @@ async function endOneTrial(prisma: PrismaClient, now: Date, skip: string[]): Pro
     }
     await audit('subscription.trial_expired', { suspension: suspend ? 'started' : `not needed (${tenant.status})` });
     return { kind: 'suspended', subscriptionId: id };
-  });
+  }, BILLING_TX);
 }
