@@ -3,8 +3,9 @@ import { buildInvoice, monthPeriod, type Period, previousMonth } from '@paddock/
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import { advanceCounter, BILLING_TX, formatInvoiceNumber, lockSeries, seriesName } from './invoice-numbers';
-import { loadInvoiceInputs, type UsageWindow } from './load-invoice-inputs';
+import { loadSpans } from './load-invoice-inputs';
 import { type SettleOptions, settledCutoff } from './settle-cutoff';
+import { type TenantSums, UsageSumStream } from './stream-usage-sums';
 import { insertInvoiceLines, toInt4 } from './write-invoice-lines';
 
 export interface CloseMonthInput {
@@ -44,18 +45,25 @@ export async function closeMonth(deps: { prisma: PrismaClient }, input: CloseMon
     throw new AppError('conflict', `The month ${name} is not over yet: it can be closed from its last instant on.`);
   }
   const series = seriesName('invoice', new Date(period.startMs).getUTCFullYear());
-  let after = '00000000-0000-0000-0000-000000000000';
   let pages = 0;
   let created = 0;
-  for (;;) {
-    input.signal?.throwIfAborted();
-    const tenants = await pendingTenants(prisma, period, after, pageSize);
-    const last = tenants.at(-1);
-    if (!last) break;
-    after = last;
-    pages++;
-    created += await closePage(prisma, period, series, cutoff, tenants);
-  }
+  // The reader's transaction holds the month's sums (two cursors); pages are written in transactions of their own.
+  await prisma.$transaction(
+    async (reader) => {
+      const sums = await UsageSumStream.open(reader, period, cutoff);
+      let after = '00000000-0000-0000-0000-000000000000';
+      for (;;) {
+        input.signal?.throwIfAborted();
+        const tenants = await pendingTenants(prisma, period, after, pageSize);
+        const last = tenants.at(-1);
+        if (!last) break;
+        after = last;
+        pages++;
+        created += await closePage(prisma, period, series, cutoff, tenants, await sums.take(last));
+      }
+    },
+    { ...BILLING_TX, timeout: 60 * 60_000 },
+  );
   return { period: name, cutoff: cutoff.toISOString(), pages, created };
 }
 
@@ -78,24 +86,21 @@ async function closePage(
   series: string,
   cutoff: Date,
   tenantIds: string[],
+  sums: Map<string, TenantSums>,
 ): Promise<number> {
   const start = new Date(period.startMs);
-  // Each tenant's receipt window starts where its previous invoice's ended.
+  // Each tenant's receipt window starts where its previous invoice's ended (the sums were read over the same).
   const previous = await prisma.$queryRaw<Array<{ tenant_id: string; through: Date | null }>>`
     SELECT tenant_id::text AS tenant_id, max(usage_through) AS through FROM invoices
      WHERE tenant_id = ANY(${tenantIds}::uuid[]) AND kind = 'invoice' AND period_start < ${start}
      GROUP BY tenant_id`;
   const from = new Map(previous.map((r) => [r.tenant_id, r.through]));
-  const windows: UsageWindow[] = tenantIds.map((tenantId) => ({
-    tenantId,
-    from: from.get(tenantId)?.toISOString() ?? '-infinity',
-    through: cutoff,
-  }));
-  const inputs = await loadInvoiceInputs(prisma, period, windows);
-  const drafts = windows.map((w) => {
-    const given = inputs.get(w.tenantId);
-    if (!given) throw new Error(`closeMonth: no inputs for tenant ${w.tenantId}`);
-    return { window: w, currency: given.currency, draft: buildInvoice({ period, ...given }) };
+  const spans = await loadSpans(prisma, period, tenantIds);
+  const drafts = tenantIds.map((tenantId) => {
+    const plan = spans.get(tenantId) ?? { currency: 'USD', spans: [] };
+    const usage = sums.get(tenantId) ?? { usage: [], boxTime: { seconds: 0n, amountMicros: 0n }, credits: [] };
+    const window = { tenantId, from: from.get(tenantId)?.toISOString() ?? '-infinity', through: cutoff };
+    return { window, currency: plan.currency, draft: buildInvoice({ period, ...plan, ...usage }) };
   });
 
   return prisma.$transaction(

@@ -46,7 +46,6 @@ export async function loadInvoiceInputs(
   const ids = windows.map((w) => w.tenantId);
   const froms = windows.map((w) => w.from);
   const throughs = windows.map((w) => w.through.toISOString());
-  const start = new Date(period.startMs);
   const end = new Date(period.endMs);
   const inputs = new Map<string, InvoiceInputs>();
   for (const id of ids) {
@@ -58,42 +57,7 @@ export async function loadInvoiceInputs(
     return found;
   };
 
-  // A span ends where the next starts; a canceled one without an end (older rows, deletion) ends when canceled. A
-  // trial span (one with a trial end, whatever its status now) is free and ends at its trial end at the latest, even
-  // before the trial check has started the span after it.
-  const spans = await tx.$queryRaw<SpanRow[]>`
-    SELECT s.tenant_id::text AS tenant_id,
-           (extract(epoch FROM s.started_at) * 1000)::float8 AS from_ms,
-           (extract(epoch FROM least(
-              coalesce(s.ended_at, CASE WHEN s.status = 'canceled' THEN s.canceled_at END, 'infinity'),
-              coalesce(s.trial_ends_at, 'infinity')
-            )) * 1000)::float8 AS to_ms,
-           s.trial_ends_at IS NOT NULL AS trial,
-           p.code, p.name, p.currency, p.price_minor, p.included_usage_micros, p.usage_markup_bps
-      FROM subscriptions s JOIN plans p ON p.id = s.plan_id
-     WHERE s.tenant_id = ANY(${ids}::uuid[])
-       AND s.started_at < ${end}
-       AND coalesce(s.ended_at, CASE WHEN s.status = 'canceled' THEN s.canceled_at END, 'infinity') > ${start}
-     ORDER BY s.tenant_id, s.started_at`;
-  for (const row of spans) {
-    const target = of(row.tenant_id);
-    target.currency = row.currency;
-    target.spans.push({
-      plan: {
-        code: row.code,
-        name: row.name,
-        currency: row.currency,
-        monthlyFeeMinor: BigInt(row.price_minor),
-        includedUsageMicros: BigInt(row.included_usage_micros),
-        markupBps: row.usage_markup_bps,
-      },
-      fromMs: Number(row.from_ms),
-      // 'infinity' comes back as Infinity: the span runs past the period.
-      toMs: row.to_ms === null || !Number.isFinite(Number(row.to_ms)) ? period.endMs : Number(row.to_ms),
-      trial: row.trial,
-    });
-  }
-
+  for (const [tenantId, found] of await loadSpans(tx, period, ids)) Object.assign(of(tenantId), found);
   const usage = await tx.$queryRaw<
     Array<{ tenant_id: string; model: string; tokens_in: string; tokens_out: string; events: string; picos: string }>
   >`
@@ -136,4 +100,60 @@ export async function loadInvoiceInputs(
     }
   }
   return inputs;
+}
+
+/** Each tenant's plan spans overlapping the period (and the currency of its latest plan). */
+export async function loadSpans(
+  tx: Tx,
+  period: Period,
+  ids: string[],
+): Promise<Map<string, { currency: string; spans: PlanSpan[] }>> {
+  const start = new Date(period.startMs);
+  const end = new Date(period.endMs);
+  const result = new Map<string, { currency: string; spans: PlanSpan[] }>();
+  const of = (tenantId: string) => {
+    let found = result.get(tenantId);
+    if (!found) {
+      found = { currency: 'USD', spans: [] };
+      result.set(tenantId, found);
+    }
+    return found;
+  };
+  // A span ends where the next starts; a canceled one without an end (older rows, deletion) ends when canceled. A
+  // trial span (one with a trial end, whatever its status now) is free and ends at its trial end at the latest, even
+  // before the trial check has started the span after it.
+  const spans = await tx.$queryRaw<SpanRow[]>`
+    SELECT s.tenant_id::text AS tenant_id,
+           (extract(epoch FROM s.started_at) * 1000)::float8 AS from_ms,
+           (extract(epoch FROM least(
+              coalesce(s.ended_at, CASE WHEN s.status = 'canceled' THEN s.canceled_at END, 'infinity'),
+              coalesce(s.trial_ends_at, 'infinity')
+            )) * 1000)::float8 AS to_ms,
+           s.trial_ends_at IS NOT NULL AS trial,
+           p.code, p.name, p.currency, p.price_minor, p.included_usage_micros, p.usage_markup_bps
+      FROM subscriptions s JOIN plans p ON p.id = s.plan_id
+     WHERE s.tenant_id = ANY(${ids}::uuid[])
+       AND s.started_at < ${end}
+       AND coalesce(s.ended_at, CASE WHEN s.status = 'canceled' THEN s.canceled_at END, 'infinity') > ${start}
+     ORDER BY s.tenant_id, s.started_at`;
+  for (const row of spans) {
+    const target = of(row.tenant_id);
+    target.currency = row.currency;
+    target.spans.push({
+      plan: {
+        code: row.code,
+        name: row.name,
+        currency: row.currency,
+        monthlyFeeMinor: BigInt(row.price_minor),
+        includedUsageMicros: BigInt(row.included_usage_micros),
+        markupBps: row.usage_markup_bps,
+      },
+      fromMs: Number(row.from_ms),
+      // 'infinity' comes back as Infinity: the span runs past the period.
+      toMs: row.to_ms === null || !Number.isFinite(Number(row.to_ms)) ? period.endMs : Number(row.to_ms),
+      trial: row.trial,
+    });
+  }
+
+  return result;
 }

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@paddock/db';
+import { CLOSE_READER_APP } from './stream-usage-sums';
 
 export interface SettleOptions {
   /** Give up (the job retries later) when older transactions are still open after this long. */
@@ -13,6 +14,7 @@ export interface SettleOptions {
  * after the invoice was made would fall between this invoice and the next.
  *
  * Sessions of other roles show no `xact_start` here and are not waited for: every writer of usage is the app role.
+ * Nor is another close's reader (it only reads, and holds its transaction for the whole close).
  */
 export async function settledCutoff(prisma: PrismaClient, options: SettleOptions = {}): Promise<Date> {
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -24,7 +26,8 @@ export async function settledCutoff(prisma: PrismaClient, options: SettleOptions
     const [open] = await prisma.$queryRaw<Array<{ open: number }>>`
       SELECT count(*)::int AS open FROM pg_stat_activity
        WHERE datname = current_database() AND pid <> pg_backend_pid()
-         AND state <> 'idle' AND xact_start < ${row.cutoff}`;
+         AND state <> 'idle' AND xact_start < ${row.cutoff}
+         AND application_name <> ${CLOSE_READER_APP}`;
     if ((open?.open ?? 0) === 0) return row.cutoff;
     if (Date.now() > deadline) {
       throw new Error(`transactions older than the invoice cutoff ${row.cutoff.toISOString()} are still open`);
