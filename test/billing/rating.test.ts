@@ -338,7 +338,7 @@ describe('unpriced usage', () => {
       data: {
         tenantId: other.tenantId,
         number: `INV-${other.tenantId.slice(0, 8)}`,
-        status: 'open',
+        status: 'issued',
         periodStart: new Date('2026-09-01T00:00:00Z'),
         periodEnd: new Date('2026-10-01T00:00:00Z'),
       },

@@ -66,6 +66,11 @@ const WorkerConfigSchema = z
       .enum(['true', 'false'])
       .default('true')
       .transform((v) => v === 'true'),
+    /** Register the repeating jobs (monthly invoice close, trial check: packages/jobs/src/schedules.ts). */
+    SCHEDULES: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
     /** A dead worker's boxes are taken over by the others once their lease is this old. */
     COLLECTOR_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
 

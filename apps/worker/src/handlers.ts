@@ -7,6 +7,8 @@ import {
   advanceWorkflow,
   type BoxSyncDeps,
   publishRuntimeRelease,
+  closeMonth,
+  endDueTrials,
   pushTenantSecrets,
   type RolloutDeps,
   type RuntimeReleaseSource,
@@ -88,6 +90,12 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
         throw new AppError('internal', 'this worker was started without { rollouts }: rollouts cannot advance');
       }
       return advanceRollout(deps.rollouts, payload, context);
+    },
+    'invoices.close-month': (payload, context) =>
+      closeMonth({ prisma: prisma() }, { period: payload.period, signal: context.signal }),
+    'subscriptions.end-trials': () => {
+      if (!deps.queues) throw new AppError('internal', 'this worker was started without { queues }: trials cannot end');
+      return endDueTrials({ prisma: prisma(), queues: deps.queues });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createPrismaClient } from '@paddock/db';
-import { closeQueues, createQueues, startWorkers } from '@paddock/jobs';
+import { closeQueues, createQueues, registerSchedules, startWorkers } from '@paddock/jobs';
 import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
 import {
   createJobMetrics,
@@ -104,6 +104,8 @@ for (const worker of workers) {
   worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
 }
 await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+// Every worker upserts the same schedulers by id: one schedule however many workers run.
+if (config.SCHEDULES) await registerSchedules(queues);
 if (config.COLLECTOR) {
   // After the workers, so stopping it (registered later, so stopped first) releases its boxes before jobs stop.
   const collector = await startCollector({

@@ -100,6 +100,31 @@ export const jobCatalog = {
     // A batch of boxes deploys under its concurrency; each box's deploy is bounded by its own deadlines.
     timeoutMs: 60 * 60_000,
   }),
+  'invoices.close-month': defineJob({
+    name: 'invoices.close-month',
+    queue: 'control',
+    description:
+      'The monthly close: a draft invoice (gap-free number, prorated fee, usage by model, box time, credits) for every tenant that existed in the month and has none yet. Without a period it closes the month before now. Idempotent and safe to run on any number of workers at once; repeated hourly by a job scheduler.',
+    payload: z.object({
+      period: z
+        .string()
+        .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
+        .optional(),
+    }),
+    attempts: 5,
+    backoff: { type: 'exponential', delayMs: 30_000 },
+    timeoutMs: 60 * 60_000,
+  }),
+  'subscriptions.end-trials': defineJob({
+    name: 'subscriptions.end-trials',
+    queue: 'control',
+    description:
+      'The trial check: every trial past its end becomes its follow-up plan, or its tenant is suspended (the suspend workflow). Repeated every few minutes by a job scheduler; safe to run concurrently.',
+    payload: z.object({}),
+    attempts: 3,
+    backoff: { type: 'exponential', delayMs: 10_000 },
+    timeoutMs: 10 * 60_000,
+  }),
 } as const;
 
 export type JobCatalog = typeof jobCatalog;

@@ -11,3 +11,4 @@ export {
   startWorkers,
   type WorkerOptions,
 } from './start-workers';
+export { registerSchedules, SCHEDULES } from './schedules';

@@ -82,6 +82,10 @@ async function processJob(options: WorkerOptions, job: Job): Promise<unknown> {
     throw new Error(message);
   }
   const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  // A job a scheduler added (schedules.ts) was never enqueued through enqueueJob: its record is written here.
+  if (job.repeatJobKey) {
+    await records.create({ ...ref, name: job.name, payload: parsed.data, maxAttempts: job.opts.attempts ?? 1 });
+  }
   const { requestId } = await records.markRunning(ref, attempt, workerId);
   const handler = options.handlers[job.name] as (payload: unknown, context: JobContext) => Promise<unknown>;
   const jobLogger = requestId ? logger.child({ requestId }) : logger;

@@ -179,3 +179,18 @@ export { billingPeriodOf, type BillingPeriod } from './limits/billing-period';
 export { boxCapsFor, currentBoxCaps, currentBoxCapsWithPool } from './limits/box-caps';
 export { periodSpendMicros, spendSnapshot } from './limits/period-spend';
 export { createPlan, deactivatePlan, getPlan, listPlans, updatePlan } from './plans/manage-plans';
+export { closeMonth, type CloseMonthInput, type CloseMonthResult } from './invoices/close-month';
+export {
+  issueInvoice,
+  markInvoicePaid,
+  type OperatorActor,
+  regenerateDraft,
+  voidInvoice,
+  type VoidOutcome,
+} from './invoices/invoice-actions';
+export { getInvoice, invoiceSummary, listInvoices, type ListInvoicesInput } from './invoices/read-invoices';
+export { type InvoiceFormat, renderInvoice } from './invoices/render-invoice';
+export { settledCutoff } from './invoices/settle-cutoff';
+export { changeTenantPlan, type ChangePlanInput } from './subscriptions/change-plan';
+export { endDueTrials, TRIAL_SUSPEND_KEY_PREFIX } from './subscriptions/end-trials';
+export { enqueueMonthClose } from './invoices/enqueue-close';

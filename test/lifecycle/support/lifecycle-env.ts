@@ -106,6 +106,8 @@ export async function startLifecycleEnv(options: { database?: TestDatabase } = {
         LOCK_DURATION_MS: '5000',
         STALLED_INTERVAL_MS: '2000',
         LOG_LEVEL: 'info',
+        // No repeating jobs (monthly close, trial check) firing into a test that counts job records.
+        SCHEDULES: 'false',
         ...env,
       });
       workers.push(worker);

@@ -7,6 +7,7 @@ import { createRateLimiter } from '../http/rate-limit';
 import { registerOperatorAlertRoutes } from './operator/alerts';
 import { registerOperatorBoxRoutes } from './operator/boxes';
 import { registerOperatorBillingRoutes } from './operator/billing';
+import { registerOperatorInvoiceRoutes } from './operator/invoices';
 import { registerOperatorJobRoutes } from './operator/jobs';
 import { registerOperatorPlanRoutes } from './operator/plans';
 import { registerOperatorQuarantineRoutes } from './operator/quarantine';
@@ -41,6 +42,7 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorBoxRoutes(app, deps);
   registerOperatorShellUpgrade(app, deps);
   registerOperatorPlanRoutes(app, deps);
+  registerOperatorInvoiceRoutes(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
 }

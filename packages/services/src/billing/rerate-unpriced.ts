@@ -41,7 +41,7 @@ export async function rerateUnpriced(db: Db, models?: string[]): Promise<number>
         FROM usage_events e
        WHERE e.rating = 'unpriced' ${modelFilter} AND e.id > ${after}
          AND NOT EXISTS (SELECT 1 FROM invoices i
-                          WHERE i.tenant_id = e.tenant_id AND i.status IN ('open', 'paid')
+                          WHERE i.tenant_id = e.tenant_id AND i.status IN ('issued', 'paid')
                             AND e.occurred_at >= i.period_start AND e.occurred_at < i.period_end)
        ORDER BY e.id
        LIMIT ${BATCH}

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@paddock/db';
+import { TRIAL_SUSPEND_KEY_PREFIX } from '../subscriptions/end-trials';
 import { defineWorkflow, type WorkflowDefinition } from '../workflows/define-workflow';
 import type { ProvisioningDeps } from './provisioning-deps';
 import { raiseAlert } from './raise-alert';
@@ -25,9 +26,16 @@ export function suspendWorkflow(deps: ProvisioningDeps): WorkflowDefinition {
       },
     ],
     async onSucceeded(tx, workflow) {
+      // A trial that ended without a plan to continue on suspends its tenant through this same workflow.
+      const row = await tx.workflow.findUnique({ where: { id: workflow.id }, select: { key: true } });
+      const byTrial = row?.key.startsWith(TRIAL_SUSPEND_KEY_PREFIX) ?? false;
       await tx.tenant.update({
         where: { id: workflow.tenantId },
-        data: { status: 'suspended', suspendedAt: new Date(), statusReason: 'suspended by an operator' },
+        data: {
+          status: 'suspended',
+          suspendedAt: new Date(),
+          statusReason: byTrial ? 'trial ended without a plan to continue on' : 'suspended by an operator',
+        },
       });
     },
     onFailed: (tx, workflow, reason) => workflowFailedAlert(tx, workflow, 'suspend', reason),

@@ -4,6 +4,7 @@ import { registerTenantAlertRoutes } from './alerts';
 import { registerTenantChainRoutes } from './chains';
 import { registerTenantCostRoutes } from './costs';
 import { registerTenantDecisionRoutes } from './decisions';
+import { registerTenantInvoiceRoutes } from './invoices';
 import { registerTenantRunRoutes } from './runs';
 import { registerTenantSecretRoutes } from './secrets';
 import { registerTenantSessionRoutes } from './sessions';
@@ -19,4 +20,5 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDeps): void 
   registerTenantRunRoutes(app, deps);
   registerTenantDecisionRoutes(app, deps);
   registerTenantAlertRoutes(app, deps);
+  registerTenantInvoiceRoutes(app, deps);
 }

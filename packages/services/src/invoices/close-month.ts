@@ -1,0 +1,155 @@
+import { prepareBillingPeriod } from '../billing/prepare-billing-period';
+import { randomUUID } from 'node:crypto';
+import { buildInvoice, monthPeriod, type Period, previousMonth } from '@paddock/billing';
+import { AppError } from '@paddock/contracts';
+import type { PrismaClient } from '@paddock/db';
+import { advanceCounter, BILLING_TX, formatInvoiceNumber, lockSeries, seriesName } from './invoice-numbers';
+import { loadSpans } from './load-invoice-inputs';
+import { type SettleOptions, settledCutoff } from './settle-cutoff';
+import { type TenantSums, UsageSumStream } from './stream-usage-sums';
+import { insertInvoiceLines, toInt4 } from './write-invoice-lines';
+
+export interface CloseMonthInput {
+  /** `YYYY-MM`, a month that is over (default: the month before now). */
+  period?: string | undefined;
+  /** Tenants per page: one set of aggregate queries and one numbering transaction each. */
+  pageSize?: number;
+  settle?: SettleOptions;
+  signal?: AbortSignal;
+}
+
+export interface CloseMonthResult {
+  period: string;
+  cutoff: string;
+  pages: number;
+  created: number;
+}
+
+/**
+ * The monthly close: a draft invoice for every tenant that existed in the month and has none for it yet.
+ *
+ * Safe to run any number of times, by any number of workers at once: tenants are walked in pages of ids, a page's
+ * usage is summed in SQL (GROUP BY tenant and model: memory holds aggregates, never events), and its invoices are
+ * numbered and inserted in one transaction that holds the number series' counter row. Under that lock the page's
+ * tenants that got an invoice meanwhile (another run) are skipped, and the unique index on (tenant, month) refuses
+ * a second original anyway; numbers are consecutive because nobody else inserts into the series while it is held.
+ *
+ * A tenant whose later month is already invoiced is skipped (that invoice's window already took this month's usage).
+ */
+export async function closeMonth(deps: { prisma: PrismaClient }, input: CloseMonthInput): Promise<CloseMonthResult> {
+  const { prisma } = deps;
+  const name = input.period ?? previousMonth(Date.now());
+  const period = monthPeriod(name);
+  const pageSize = input.pageSize ?? 500;
+  const cutoff = await settledCutoff(prisma, input.settle);
+  if (cutoff.getTime() < period.endMs) {
+    throw new AppError('conflict', `The month ${name} is not over yet: it can be closed from its last instant on.`);
+  }
+  // Usage a price now covers is priced, and the month's box time metered into cost entries, before anything is summed.
+  await prepareBillingPeriod(prisma, { from: new Date(period.startMs), to: new Date(period.endMs) });
+  const series = seriesName('invoice', new Date(period.startMs).getUTCFullYear());
+  let pages = 0;
+  let created = 0;
+  // The reader's transaction holds the month's sums (two cursors); pages are written in transactions of their own.
+  await prisma.$transaction(
+    async (reader) => {
+      const sums = await UsageSumStream.open(reader, period, cutoff);
+      let after = '00000000-0000-0000-0000-000000000000';
+      for (;;) {
+        input.signal?.throwIfAborted();
+        const tenants = await pendingTenants(prisma, period, after, pageSize);
+        const last = tenants.at(-1);
+        if (!last) break;
+        after = last;
+        pages++;
+        created += await closePage(prisma, period, series, cutoff, tenants, await sums.take(last));
+      }
+    },
+    { ...BILLING_TX, timeout: 60 * 60_000 },
+  );
+  return { period: name, cutoff: cutoff.toISOString(), pages, created };
+}
+
+/** The next page of tenants (by id) that existed in the month and have no invoice for it or a later month. */
+async function pendingTenants(prisma: PrismaClient, period: Period, after: string, limit: number): Promise<string[]> {
+  const start = new Date(period.startMs);
+  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+    SELECT t.id::text AS id FROM tenants t
+     WHERE t.id > ${after}::uuid AND t.created_at < ${new Date(period.endMs)}
+       AND (t.deleted_at IS NULL OR t.deleted_at >= ${start})
+       AND NOT EXISTS (SELECT 1 FROM invoices i
+                        WHERE i.tenant_id = t.id AND i.kind = 'invoice' AND i.period_start >= ${start})
+     ORDER BY t.id LIMIT ${limit}`;
+  return rows.map((r) => r.id);
+}
+
+async function closePage(
+  prisma: PrismaClient,
+  period: Period,
+  series: string,
+  cutoff: Date,
+  tenantIds: string[],
+  sums: Map<string, TenantSums>,
+): Promise<number> {
+  const start = new Date(period.startMs);
+  // Each tenant's receipt window starts where its previous invoice's ended (the sums were read over the same).
+  const previous = await prisma.$queryRaw<Array<{ tenant_id: string; through: Date | null }>>`
+    SELECT tenant_id::text AS tenant_id, max(usage_through) AS through FROM invoices
+     WHERE tenant_id = ANY(${tenantIds}::uuid[]) AND kind = 'invoice' AND period_start < ${start}
+     GROUP BY tenant_id`;
+  const from = new Map(previous.map((r) => [r.tenant_id, r.through]));
+  const spans = await loadSpans(prisma, period, tenantIds);
+  const drafts = tenantIds.map((tenantId) => {
+    const plan = spans.get(tenantId) ?? { currency: 'USD', spans: [] };
+    const usage = sums.get(tenantId) ?? { usage: [], boxTime: { seconds: 0n, amountMicros: 0n }, credits: [] };
+    const window = { tenantId, from: from.get(tenantId)?.toISOString() ?? '-infinity', through: cutoff };
+    return { window, currency: plan.currency, draft: buildInvoice({ period, ...plan, ...usage }) };
+  });
+
+  return prisma.$transaction(
+    async (tx) => {
+      const next = await lockSeries(tx, series);
+      const taken = await tx.$queryRaw<Array<{ tenant_id: string }>>`
+        SELECT tenant_id::text AS tenant_id FROM invoices
+         WHERE tenant_id = ANY(${tenantIds}::uuid[]) AND kind = 'invoice' AND period_start >= ${start}`;
+      const skip = new Set(taken.map((r) => r.tenant_id));
+      const fresh = drafts.filter((d) => !skip.has(d.window.tenantId));
+      if (fresh.length === 0) return 0;
+      const rows = fresh.map((d, i) => ({
+        id: randomUUID(),
+        tenant_id: d.window.tenantId,
+        number: formatInvoiceNumber(series, next + BigInt(i)),
+        currency: d.currency,
+        period_start: start.toISOString(),
+        period_end: new Date(period.endMs).toISOString(),
+        subtotal_minor: toInt4(d.draft.subtotalMinor, 'subtotal'),
+        tax_minor: toInt4(d.draft.taxMinor, 'tax'),
+        total_minor: toInt4(d.draft.totalMinor, 'total'),
+        usage_from: d.window.from === '-infinity' ? null : d.window.from,
+        usage_through: cutoff.toISOString(),
+      }));
+      const inserted = await tx.$queryRaw<Array<{ id: string }>>`
+        INSERT INTO invoices (id, tenant_id, number, currency, period_start, period_end, subtotal_minor, tax_minor,
+                              total_minor, usage_from, usage_through, kind, status)
+        SELECT id, tenant_id, number, currency, period_start, period_end, subtotal_minor, tax_minor, total_minor,
+               usage_from, usage_through, 'invoice', 'draft'
+          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
+            id uuid, tenant_id uuid, number varchar, currency varchar, period_start timestamptz, period_end timestamptz,
+            subtotal_minor int, tax_minor int, total_minor int, usage_from timestamptz, usage_through timestamptz)
+        ON CONFLICT (tenant_id, period_start) WHERE kind = 'invoice' AND replaces_invoice_id IS NULL DO NOTHING
+        RETURNING id::text AS id`;
+      // Under the series lock nobody else inserts: a conflict here means a writer that skipped the lock. Roll back
+      // rather than leave a gap in the numbers.
+      if (inserted.length !== rows.length) {
+        throw new Error(`closeMonth: ${rows.length - inserted.length} invoices of the page already existed`);
+      }
+      await insertInvoiceLines(
+        tx,
+        fresh.map((d, i) => ({ tenantId: d.window.tenantId, invoiceId: rows[i]?.id ?? '', lines: d.draft.lines })),
+      );
+      await advanceCounter(tx, series, rows.length);
+      return rows.length;
+    },
+    { ...BILLING_TX, timeout: 120_000 },
+  );
+}
