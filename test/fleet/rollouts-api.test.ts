@@ -9,6 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator, loginAs, startTestApp, type TestApp } from '../../apps/api/src/test-app';
 import { seedBox, seedSshKey, seedTenant } from '../collect/support/seed';
+import { runPaddock } from '../support/run-paddock';
 import { type AppProcess, spawnApp, waitUntil } from '../support/spawn-app';
 import { SseReader } from '../support/sse-reader';
 import { createTestFleet, type TestFleet } from './support/test-boxes';
@@ -315,4 +316,46 @@ describe('fleet rollouts through the operator API', () => {
     expect(audit.targetId).toBe(jobRecordId);
     expect((await post('/v1/operator/releases', { node: 'docker' })).statusCode).toBe(400);
   }, 180_000);
+
+  it('is driven from the paddock CLI: start, follow (plain lines when piped), exit 1 when it does not succeed', async () => {
+    await publish('r6');
+    const home = mkdtempSync(join(tmpdir(), 'paddock-rollout-cli-'));
+    try {
+      const server = await t.app.listen({ host: '127.0.0.1', port: 0 });
+      const paddock = (args: string[], stdin?: string) =>
+        runPaddock(args, { configHome: home, ...(stdin === undefined ? {} : { stdin }) });
+      const login = await paddock(
+        ['login', '--server', server, '--email', 'fleet-ops@example.com', '--password-stdin'],
+        'correct horse battery staple\n',
+      );
+      expect(login.code, login.stderr).toBe(0);
+      const started = await paddock(['rollout', 'start', 'r6', '--canary', '1', '--batch', '4', '--json']);
+      expect(started.code, started.stderr).toBe(0);
+      const id = (JSON.parse(started.stdout) as { id: string }).id;
+      const followed = await paddock(['rollout', 'status', id, '--follow']);
+      expect(followed.code, followed.stderr).toBe(0);
+      // Piped: one line per change, ending with the rollout's whole state.
+      expect(followed.stdout).toContain(`rollout ${id} of r6: succeeded`);
+      expect(followed.stdout.match(/box fleet-\d: succeeded/g)?.length).toBe(BOXES);
+      const releases = await paddock(['releases', 'list']);
+      expect(releases.stdout).toMatch(/\*\s*\|\s*r6/);
+
+      const broken = ordered[0]!.box;
+      await publish('r7');
+      await onBox(broken, sh`mv /opt/paddock/locks /opt/paddock/locks.off`);
+      try {
+        const halted = await paddock(['rollout', 'start', 'r7', '--json']);
+        const haltedId = (JSON.parse(halted.stdout) as { id: string }).id;
+        const watched = await paddock(['rollout', 'status', haltedId, '--follow']);
+        expect(watched.code).toBe(1);
+        expect(watched.stderr).toContain(`rollout ${haltedId} ended halted`);
+      } finally {
+        await onBox(broken, sh`mv /opt/paddock/locks.off /opt/paddock/locks`);
+      }
+      const usage = await paddock(['rollout', 'start']);
+      expect(usage.code).toBe(2);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

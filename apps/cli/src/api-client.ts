@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createParser } from 'eventsource-parser';
 import { ApiError, CliError } from './errors';
 
 export type Query = Record<string, string | number | undefined>;
@@ -31,6 +32,28 @@ export class ApiClient {
 
   delete<T>(path: string): Promise<T> {
     return this.request<T>('DELETE', path);
+  }
+
+  /**
+   * Follows a Server-Sent Events stream (parsed by eventsource-parser) until the server ends it or `signal` aborts;
+   * `onEvent` gets each event's name and its JSON data.
+   */
+  async stream(path: string, onEvent: (event: string, data: unknown) => void, signal?: AbortSignal): Promise<void> {
+    const url = new URL(path, this.server);
+    const headers: Record<string, string> = { accept: 'text/event-stream', 'x-request-id': this.requestId };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await fetch(url, { headers, ...(signal ? { signal } : {}) });
+    } catch (error) {
+      throw new CliError(`cannot reach ${this.server}: ${describeFetchFailure(error)}`);
+    }
+    if (!response.ok || !response.body) throw toApiError(response, await response.text());
+    const parser = createParser({
+      onEvent: (message) => onEvent(message.event ?? 'message', JSON.parse(message.data)),
+    });
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

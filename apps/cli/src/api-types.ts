@@ -18,6 +18,14 @@ import type {
   WorkflowRetriedReplySchema,
   WorkflowStartedReplySchema,
 } from '@paddock/contracts/api/operator-workflows';
+import type {
+  ListReleasesReplySchema,
+  ListRolloutsReplySchema,
+  PublishReleaseReplySchema,
+  RolloutActionReplySchema,
+  RolloutDetailSchema,
+  RolloutStartedReplySchema,
+} from '@paddock/contracts/api/operator-rollouts';
 import type { z } from 'zod';
 
 export type OperatorSessionReply = z.output<typeof OperatorSessionReplySchema>;
@@ -32,3 +40,9 @@ export type JobRecord = z.output<typeof JobRecordSchema>;
 export type Enqueued = z.output<typeof EnqueuedReplySchema>;
 export type QuarantineList = z.output<typeof ListQuarantineReplySchema>;
 export type ChainActivation = z.output<typeof ChainActivationReplySchema>;
+export type ReleaseList = z.output<typeof ListReleasesReplySchema>;
+export type ReleasePublished = z.output<typeof PublishReleaseReplySchema>;
+export type RolloutList = z.output<typeof ListRolloutsReplySchema>;
+export type RolloutDetail = z.output<typeof RolloutDetailSchema>;
+export type RolloutStarted = z.output<typeof RolloutStartedReplySchema>;
+export type RolloutActed = z.output<typeof RolloutActionReplySchema>;

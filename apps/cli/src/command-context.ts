@@ -10,6 +10,8 @@ export interface CliIo {
   stdout: Output;
   stderr: Output;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** stdout when it is a terminal (progress bars draw there); absent when piped, where plain lines are printed. */
+  terminal?: NodeJS.WriteStream;
 }
 
 /** What every command group gets: where to print, and an API client bound to the saved login. */

@@ -8,6 +8,7 @@ const processIo: CliIo = {
   stdout: { write: (text) => process.stdout.write(text) },
   stderr: { write: (text) => process.stderr.write(text) },
   stdin: process.stdin,
+  ...(process.stdout.isTTY ? { terminal: process.stdout } : {}),
 };
 
 /**

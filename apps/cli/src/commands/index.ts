@@ -3,6 +3,8 @@ import { chainCommands } from './chains';
 import { jobCommands } from './jobs';
 import { loginCommands } from './login';
 import { quarantineCommands } from './quarantine';
+import { releaseCommands } from './releases';
+import { rolloutCommands } from './rollouts';
 import { tenantCommands } from './tenants';
 import { workflowCommands } from './workflows';
 
@@ -17,4 +19,6 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   jobCommands,
   quarantineCommands,
   chainCommands,
+  releaseCommands,
+  rolloutCommands,
 ];
