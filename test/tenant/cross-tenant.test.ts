@@ -34,6 +34,8 @@ describe('cross-tenant isolation on every tenant route', () => {
   let victimChainId: string;
   let victimRunId: string;
   let victimDecisionId: string;
+  let victimInvoiceId: string;
+  let victimAlertId: string;
   // Every attempt to reach any box: a request naming another tenant's run or decision must never get that far.
   const boxCalls: string[] = [];
   const recordingConnector: GatewayConnector = {
@@ -71,6 +73,31 @@ describe('cross-tenant isolation on every tenant route', () => {
       victimChainId = reply.json().chain.id;
     }
     const box = await t.prisma.box.create({ data: { tenantId: victim.tenantId, provider: 'local' } });
+    // An issued invoice and an alert meant for the victim's eyes.
+    victimInvoiceId = (
+      await t.prisma.invoice.create({
+        data: {
+          tenantId: victim.tenantId,
+          number: `PDK-VICTIM-${victim.tenantId.slice(0, 8)}`,
+          status: 'issued',
+          issuedAt: new Date(),
+          periodStart: new Date('2026-10-01T00:00:00Z'),
+          periodEnd: new Date('2026-11-01T00:00:00Z'),
+          totalMinor: 424_242,
+        },
+      })
+    ).id;
+    victimAlertId = (
+      await t.prisma.alert.create({
+        data: {
+          tenantId: victim.tenantId,
+          boxId: box.id,
+          severity: 'warning',
+          code: 'watchdog_killed',
+          message: 'victim step killed',
+        },
+      })
+    ).id;
     await t.prisma.usageEvent.create({
       data: {
         tenantId: victim.tenantId,
@@ -302,6 +329,28 @@ describe('cross-tenant isolation on every tenant route', () => {
         url: '/v1/costs?groupBy=model',
         status: 200,
         mustNotContain: ['424242', 'victim-chain', 'victim-model'],
+      },
+      { method: 'GET', route: '/v1/alerts', url: '/v1/alerts', status: 200, mustNotContain: [victimAlertId] },
+      {
+        method: 'GET',
+        route: '/v1/invoices',
+        url: '/v1/invoices',
+        status: 200,
+        mustNotContain: [victimInvoiceId, 'PDK-VICTIM', '424242'],
+      },
+      {
+        method: 'GET',
+        route: '/v1/invoices/:id',
+        url: `/v1/invoices/${victimInvoiceId}`,
+        status: 404,
+        mustNotContain: ['PDK-VICTIM'],
+      },
+      {
+        method: 'GET',
+        route: '/v1/invoices/:id/download',
+        url: `/v1/invoices/${victimInvoiceId}/download?format=csv`,
+        status: 404,
+        mustNotContain: ['PDK-VICTIM'],
       },
       { method: 'GET', route: '/v1/me', url: '/v1/me', status: 200, mustNotContain: [victim.tenantId, victim.email] },
       // The caller's own password only (a key-only caller sets one; currentPassword then counts for nothing).

@@ -10,6 +10,19 @@ let w: SshRunsWorld;
 
 beforeAll(async () => {
   w = await startSshRunsWorld('plan-limits');
+  // The spender's model is priced so each step's 10 + 5 tokens cost what the box reports (3,000 micros): the
+  // control plane's spend (the price book's) and the box's own count (the reported cost) then agree.
+  await w.t.prisma.modelPrice.create({
+    data: {
+      model: 'm-cap',
+      currency: 'USD',
+      inputMicrosPerMillion: 200_000_000n,
+      outputMicrosPerMillion: 200_000_000n,
+      cachedInputMicrosPerMillion: 200_000_000n,
+      effectiveFrom: new Date('2000-01-01T00:00:00Z'),
+      createdBy: 'test',
+    },
+  });
 }, 240_000);
 afterAll(() => w?.close());
 

@@ -17,21 +17,15 @@ export interface SpendSnapshot {
  * of the period (by when the step finished) at the control plane's own charge (`charged_picos`, summed exactly,
  * rounded once), and the box's collection cursor, in one statement (one MVCC snapshot): ingestion moves the cursor
  * and inserts the events it covers in one transaction, so the box can count exactly the usage after that cursor.
- *
- * FALLBACK until ingestion rates usage (is10-rating): an event not rated `priced` counts at `cost_micros` (what the
- * box reported). Remove `fallback_micros` when every event with usage is rated at ingestion.
+ * Unpriced usage counts nothing until a price covers it (then re-rating prices it, and the spend grows).
  */
 const SPEND_SQL = `
   SELECT (SELECT sum(charged_picos) FROM usage_events
            WHERE tenant_id = $1::uuid AND occurred_at >= $2 AND occurred_at < $3 AND rating = 'priced')::text AS picos,
-         (SELECT sum(cost_micros) FROM usage_events
-           WHERE tenant_id = $1::uuid AND occurred_at >= $2 AND occurred_at < $3 AND rating <> 'priced')::text
-           AS fallback_micros,
          (SELECT cursor FROM collector_cursors WHERE box_id = $4::uuid) AS cursor`;
 
 interface SpendRow {
   picos: string | null;
-  fallback_micros: string | null;
   cursor: string | null;
 }
 
@@ -62,6 +56,5 @@ export async function spendSnapshotWithPool(
 
 function fromRow(row: SpendRow | undefined): SpendSnapshot {
   const picos = BigInt(row?.picos ?? '0');
-  const fallback = BigInt(row?.fallback_micros ?? '0');
-  return { micros: picosToMicros(picos) + fallback, cursor: row?.cursor ?? '' };
+  return { micros: picosToMicros(picos), cursor: row?.cursor ?? '' };
 }
