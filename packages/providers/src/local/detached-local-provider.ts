@@ -242,7 +242,10 @@ export class DetachedLocalProvider implements BoxProvider {
       if (output.includes('Server listening on')) break;
       if (exited !== undefined || Date.now() > deadline) {
         if (exited === undefined && child.pid) process.kill(child.pid, 'SIGKILL');
-        throw new Error(`sshd on ${address} ${exited ? `exited (${exited})` : 'did not start'}: ${output.slice(-400)}`);
+        // Read again: the exit may have come between the read above and this check, with the reason (e.g. "Address
+        // already in use", which the caller retries on another address) written just before it.
+        const last = await readFile(logPath, 'utf8').catch(() => output);
+        throw new Error(`sshd on ${address} ${exited ? `exited (${exited})` : 'did not start'}: ${last.slice(-400)}`);
       }
       await new Promise((r) => setTimeout(r, 25));
     }
