@@ -34,5 +34,8 @@ export function createPrismaClient(databaseUrl: string, options: CreatePrismaCli
     },
     options.onPoolError === undefined ? undefined : { onPoolError: options.onPoolError },
   );
-  return new PrismaClient({ adapter });
+  // Interactive transactions wait up to 10 s for a connection and may run 30 s (Prisma's defaults, 2 s and 5 s, are
+  // shorter than one SCRAM connect plus a queue of requests on a loaded two-core machine: a request would fail as a
+  // 500 where it only had to wait its turn). Callers with longer work pass their own.
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 30_000 } });
 }

@@ -100,7 +100,11 @@ export class LocalBoxHarness {
         boxes[index] = await this.createBox({ ...options, name: names[index] });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+    // Every worker settles before a failure is reported: a caller that cleans up at once would otherwise remove box
+    // directories under a `cp` still copying into them, and report that instead of why the box did not start.
+    const settled = await Promise.allSettled(Array.from({ length: Math.min(concurrency, count) }, worker));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     return boxes;
   }
 

@@ -16,7 +16,8 @@ export interface LocalBoxProcess {
 
 const execFileAsync = promisify(execFile);
 const START_SCRIPT = join(import.meta.dirname, 'start-box.sh');
-const READY_TIMEOUT_MS = 10_000;
+// Generous: a loaded machine starting many boxes at once (each copies /etc and starts sshd) takes seconds per box.
+const READY_TIMEOUT_MS = 30_000;
 
 /** The box's sshd: key-only, no passwords, root by key (what a fresh cloud image allows before bootstrap). */
 export function boxSshdConfig(address: string, port: number): string {
