@@ -106,6 +106,13 @@ async function rolloutOnceEnded(id: string, timeoutMs = 120_000): Promise<Rollou
   );
 }
 
+let address: string | undefined;
+/** The API on a real port (streams and the CLI need one): listened on once, by whichever test asks first. */
+async function serverAddress(): Promise<string> {
+  address ??= await t.app.listen({ host: '127.0.0.1', port: 0 });
+  return address;
+}
+
 async function startRollout(body: Record<string, unknown>): Promise<string> {
   const reply = await post('/v1/operator/rollouts', body);
   expect(reply.statusCode, reply.body).toBe(202);
@@ -156,8 +163,9 @@ describe('fleet rollouts through the operator API', () => {
     const id = await startRollout({ release: 'r1', canarySize: 1, batchSize: 3, concurrency: 2 });
     expect((await post('/v1/operator/rollouts', { release: 'r1' })).statusCode).toBe(409);
 
-    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const stream = new SseReader(await fetch(`${address}/v1/operator/rollouts/${id}/events`, { headers }));
+    const stream = new SseReader(
+      await fetch(`${await serverAddress()}/v1/operator/rollouts/${id}/events`, { headers }),
+    );
     const seen = new Set<string>();
     const last = await stream.next(
       'the rollout to succeed',
@@ -321,7 +329,7 @@ describe('fleet rollouts through the operator API', () => {
     await publish('r6');
     const home = mkdtempSync(join(tmpdir(), 'paddock-rollout-cli-'));
     try {
-      const server = await t.app.listen({ host: '127.0.0.1', port: 0 });
+      const server = await serverAddress();
       const paddock = (args: string[], stdin?: string) =>
         runPaddock(args, { configHome: home, ...(stdin === undefined ? {} : { stdin }) });
       const login = await paddock(
@@ -338,7 +346,7 @@ describe('fleet rollouts through the operator API', () => {
       expect(followed.stdout).toContain(`rollout ${id} of r6: succeeded`);
       expect(followed.stdout.match(/box fleet-\d: succeeded/g)?.length).toBe(BOXES);
       const releases = await paddock(['releases', 'list']);
-      expect(releases.stdout).toMatch(/\*\s*\|\s*r6/);
+      expect(releases.stdout).toMatch(/\*\s*│\s*r6\s/);
 
       const broken = ordered[0]!.box;
       await publish('r7');
