@@ -38,13 +38,13 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-type Item = [number, 'event' | 'raw' | 'huge' | 'garbage', unknown];
+type Item = [number, 'event' | 'raw' | 'huge' | 'garbage' | 'trickle', unknown];
 
-function hostileServe(name: string, items: Item[]) {
+function hostileServe(name: string, items: Item[], env: Record<string, string> = {}) {
   const script = join(dir, `${name}.json`);
   writeFileSync(script, JSON.stringify(items));
   return localProcessTransport([process.execPath, SERVE], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOSTILE_SCRIPT: script },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOSTILE_SCRIPT: script, ...env },
   });
 }
 
@@ -53,12 +53,16 @@ function event(runId: string, seq: number, fields: Partial<RunEventInput> = {}):
   return { run_id: runId, seq, step: 'a', kind: 'started', status: 'running', timestamp: at(seq), ...fields };
 }
 
-async function startCollecting(transport: ReturnType<typeof hostileServe>, maxBufferedBytes?: number) {
+async function startCollecting(
+  transport: ReturnType<typeof hostileServe>,
+  maxBufferedBytes?: number,
+  catchUpMs = 60_000,
+) {
   const collector = new Collector({
     pool,
     ownerId: `hostile-${collectors.length}`,
     leaseMs: 5_000,
-    catchUpMs: 60_000,
+    catchUpMs,
     healthMs: 60_000,
     ...(maxBufferedBytes ? { maxBufferedBytes } : {}),
     channel: { reopenDelayMs: { initial: 20, max: 100 } },
@@ -148,6 +152,41 @@ describe('a tampered serve process', () => {
     expect(stats?.peakHeldBytes).toBeLessThanOrEqual(bound + MAX_EVENT_BYTES);
     expect(await storedSeqs(boxId)).toEqual(items.map(([n]) => n));
   }, 90_000);
+
+  it('restarts a stream that is open but delivers nothing while the box has events, and then stores them once', async () => {
+    const tenantId = await seedTenant(pool);
+    const boxId = await seedBox(pool, tenantId);
+    const items: Item[] = [1, 2, 3].map((n) => [n, 'event', event('hung', n)]);
+    const collector = await startCollecting(
+      hostileServe('hung', items, { HOSTILE_HANG_SUBSCRIPTIONS: '1' }),
+      undefined,
+      100,
+    );
+    await waitFor(
+      'the events stored after the restart',
+      async () => (await storedSeqs(boxId)).length === 3 || undefined,
+    );
+    expect(collector.box(boxId)?.stats.restarts).toBe(1);
+    expect(await storedSeqs(boxId)).toEqual([1, 2, 3]);
+  }, 60_000);
+
+  it('does not restart a slow stream: bytes arriving with no event complete for many catch-up checks', async () => {
+    const tenantId = await seedTenant(pool);
+    const boxId = await seedBox(pool, tenantId);
+    // The second event's line arrives in 40 pieces 50 ms apart (2 s) against checks every 100 ms: a restart would
+    // start the slow line again (and, on a loaded box, again and again).
+    const items: Item[] = [
+      [1, 'event', event('slow', 1)],
+      [2, 'trickle', { event: event('slow', 2, { message: 's'.repeat(4_000) }), chunks: 40, everyMs: 50 }],
+      [3, 'event', event('slow', 3)],
+    ];
+    const collector = await startCollecting(hostileServe('slow', items), undefined, 100);
+    await waitFor('the slow event and the one after it stored', async () => {
+      return (await storedSeqs(boxId)).length === 3 || undefined;
+    });
+    expect(collector.box(boxId)?.stats.restarts).toBe(0);
+    expect(await storedSeqs(boxId)).toEqual([1, 2, 3]);
+  }, 60_000);
 
   it('fails an answer longer than the line limit at once, and the channel keeps serving', async () => {
     const channel = new BoxChannel({

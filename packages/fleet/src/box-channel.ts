@@ -150,6 +150,11 @@ export class BoxChannel {
   hello: { version: string; root: string } | undefined;
   /** When the last valid line arrived (ms epoch), for staleness checks. */
   lastMessageAt = 0;
+  /**
+   * Bytes read from the runtime over every channel this client opened: progress even while no line completes (a
+   * long line being discarded), which is how a consumer tells a slow stream from a stuck one.
+   */
+  receivedBytes = 0;
 
   constructor(private readonly options: BoxChannelOptions) {}
 
@@ -298,7 +303,10 @@ export class BoxChannel {
       );
       live = { transport, generation, reader };
       if (this.readingPaused) pauseLive(live);
-      transport.stdout.on('data', (chunk: Buffer) => reader.push(chunk));
+      transport.stdout.on('data', (chunk: Buffer) => {
+        this.receivedBytes += chunk.length;
+        reader.push(chunk);
+      });
       const opened = live;
       void transport.closed.then(() => {
         clearTimeout(timer);

@@ -6,7 +6,10 @@ const { readFileSync } = require('node:fs');
 const readline = require('node:readline');
 
 const items = JSON.parse(readFileSync(process.env.HOSTILE_SCRIPT, 'utf8'));
-const out = (text) => process.stdout.write(`${text}\n`);
+// Whole lines only: while a trickle is half written, other lines (answers) wait for it, as a real serve's would.
+let trickling = false;
+const waiting = [];
+const out = (text) => (trickling ? waiting.push(text) : process.stdout.write(`${text}\n`));
 const json = (message) => out(JSON.stringify(message));
 json({ v: 1, type: 'hello', protocol: 1, version: 'hostile', root: '/hostile' });
 
@@ -23,12 +26,43 @@ function lineOf(subscription, item) {
   throw new Error(`unknown kind ${kind}`);
 }
 
+// HOSTILE_HANG_SUBSCRIPTIONS=n: the first n subscriptions are accepted and then push nothing (a stream that is open
+// but no longer delivering). A 'trickle' item writes its event's line in `spec.chunks` pieces `spec.everyMs` apart (a
+// slow stream: bytes arrive, no line completes for a while).
+let hangs = Number(process.env.HOSTILE_HANG_SUBSCRIPTIONS ?? 0);
+let generation = 0;
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function push(mine, since) {
+  for (const item of items) {
+    if (item[0] <= since) continue;
+    if (mine !== generation) return;
+    if (item[1] !== 'trickle') {
+      out(lineOf('s1', item));
+      continue;
+    }
+    const line = `${lineOf('s1', [item[0], 'event', item[2].event])}\n`;
+    const size = Math.ceil(line.length / item[2].chunks);
+    trickling = true;
+    for (let at = 0; at < line.length; at += size) {
+      process.stdout.write(line.slice(at, at + size));
+      await pause(item[2].everyMs);
+    }
+    trickling = false;
+    for (const text of waiting.splice(0)) out(text);
+  }
+}
+
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
   const request = JSON.parse(line);
   if (request.op === 'subscribe') {
     json({ v: 1, type: 'response', id: request.id, ok: true, result: { subscription: 's1' } });
-    const since = Number((request.since ?? 'j1:0').slice(3));
-    for (const item of items) if (item[0] > since) out(lineOf('s1', item));
+    generation++;
+    if (hangs > 0) {
+      hangs--;
+      return;
+    }
+    void push(generation, Number((request.since ?? 'j1:0').slice(3)));
     return;
   }
   if (request.op === 'list') {
@@ -42,15 +76,24 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     }));
     return json({ v: 1, type: 'response', id: request.id, ok: true, result: { runs } });
   }
-  if (request.op === 'unsubscribe')
+  if (request.op === 'unsubscribe') {
+    generation++;
     return json({ v: 1, type: 'response', id: request.id, ok: true, result: { ok: true } });
-  if (request.op === 'events')
+  }
+  if (request.op === 'events') {
+    // Honest about plain events after `since` (what the catch-up asks); the other kinds are left out.
+    const since = Number((request.since ?? 'j1:0').slice(3));
+    const after = items.filter((item) => item[0] > since && (item[1] === 'event' || item[1] === 'trickle'));
+    const events = after
+      .slice(0, request.limit ?? 1000)
+      .map((item) => ({ ...(item[1] === 'trickle' ? item[2].event : item[2]), cursor: `j1:${item[0]}` }));
     return json({
       v: 1,
       type: 'response',
       id: request.id,
       ok: true,
-      result: { events: [], cursor: request.since ?? '' },
+      result: { events, cursor: events.length > 0 ? events[events.length - 1].cursor : (request.since ?? '') },
     });
+  }
   json({ v: 1, type: 'response', id: request.id, ok: false, error: { code: 'not_found', message: 'hostile' } });
 });

@@ -87,8 +87,11 @@ export class BoxCollector {
   private stopped = false;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
-  /** The committed cursor when the box last said it had more than the stream delivered. */
-  private suspectedAt: string | undefined;
+  /**
+   * Where the stream stood when the box last said it had more than the stream delivered: the committed cursor and
+   * the channel's byte count once that check's answer was in.
+   */
+  private suspected: { cursor: string; receivedBytes: number } | undefined;
   /** Bytes of the events held now: buffered plus the batch being written (their serve lines' sizes). */
   private heldBytes = 0;
   readonly stats = {
@@ -345,12 +348,16 @@ export class BoxCollector {
   }
 
   /**
-   * The periodic catch-up: asks the box for anything after the committed cursor. Seen twice at the same committed
-   * cursor with nothing delivered in between, the stream is stuck and restarts from the cursor. A dropped channel
-   * is reopened by the channel itself; this covers a channel that is open but no longer delivering.
+   * The periodic catch-up: asks the box for anything after the committed cursor. The stream is judged stuck, and
+   * restarted from the cursor, only when the box had more at two checks in a row and in between the cursor did not
+   * move and not one byte arrived on the channel. A slow stream is not stuck: a box discarding a flood of
+   * oversized lines, or a loaded machine, delivers bytes without completing an event for seconds, and restarting it
+   * would read the same flood again, forever. A dropped channel is reopened by the channel itself; this covers a
+   * channel that is open but no longer delivering.
    */
   private async catchUp(): Promise<void> {
     if (this.stopped || !this.channel.isOpen || this.flushing || this.buffer.length > 0 || this.retryTimer) return;
+    const receivedBefore = this.channel.receivedBytes;
     try {
       const page = await this.channel.request({
         op: 'events',
@@ -358,18 +365,19 @@ export class BoxCollector {
         limit: 1,
       });
       if (page.events.length === 0) {
-        this.suspectedAt = undefined;
+        this.suspected = undefined;
         return;
       }
-      if (this.suspectedAt === this.committed) {
+      const suspected = this.suspected;
+      if (suspected && suspected.cursor === this.committed && suspected.receivedBytes === receivedBefore) {
         this.options.log.warn(
           { boxId: this.boxId, cursor: this.committed },
           'stream fell behind the box; restarting it',
         );
-        this.suspectedAt = undefined;
+        this.suspected = undefined;
         await this.restart();
       } else {
-        this.suspectedAt = this.committed;
+        this.suspected = { cursor: this.committed, receivedBytes: this.channel.receivedBytes };
       }
     } catch (error) {
       this.options.log.warn({ boxId: this.boxId, err: error }, 'catch-up check failed');
