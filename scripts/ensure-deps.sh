@@ -14,8 +14,10 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
       echo "native modules need a C++ toolchain: install g++, make and python3" >&2; exit 1
     fi
   fi
-  echo "deps: npm install" >&2
-  npm install --no-audit --no-fund >&2
+  # `npm ci`: exactly what package-lock.json says, and the lock file is never rewritten (`npm install` would
+  # normalise it on a fresh clone, leaving a change nobody made). A lock out of step with package.json fails here.
+  echo "deps: npm ci" >&2
+  npm ci --no-audit --no-fund >&2
   touch "$stamp"
 fi
 bash scripts/prisma-generate.sh
