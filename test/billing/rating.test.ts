@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator, loginAs, type TestApp } from '../../apps/api/src/test-app';
 import { runEvents, seedBox, seedChain, seedCursor } from '../collect/support/seed';
 import { type SignedUp, signUp, startTenantTestApp } from '../tenant/support';
+import { waitFor } from '../support/wait-for';
 
 // The price book through the operator API, usage rated by the real ingestion pipeline on real Postgres, and the
 // tenant's and operators' cost reads. (rating-ssh.test.ts does the same with a chain on a real test box.)
@@ -470,14 +471,6 @@ describe('a price added during ingestion', () => {
     }
   });
 });
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('box time and operator reads', () => {
   it('meters box time from the control plane status history, per hour and price version, idempotently', async () => {

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { sh } from '@paddock/fleet';
 import { activeChainOnBox, loadBoxTargetWithPrisma, syncChainVersion } from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BoxSyncEnv, startBoxSyncEnv, waitFor } from './support';
+import { type BoxSyncEnv, startBoxSyncEnv } from './support';
+import { waitFor } from '../support/wait-for';
 
 // Chain versions and secrets reaching a real test box (real runtime release, real sshd) through real jobs.
 let env: BoxSyncEnv;

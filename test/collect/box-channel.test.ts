@@ -2,7 +2,8 @@ import type { RunEvent } from '@paddock/contracts';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoxChannel, BoxChannelError, type ChannelTransport, localProcessTransport } from '@paddock/fleet';
-import { createLocalRuntime, type LocalRuntime, waitFor } from './support/local-runtime';
+import { createLocalRuntime, type LocalRuntime } from './support/local-runtime';
+import { waitFor } from '../support/wait-for';
 
 let runtime: LocalRuntime | undefined;
 let channel: BoxChannel | undefined;

@@ -20,7 +20,7 @@ import { type RunningCollector, startCollector } from '../../packages/services/s
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 import { REVIEW_CHAIN } from './support/chains';
 import { runRow } from './support/expectations';
-import { waitFor } from './support/local-runtime';
+import { waitFor } from '../support/wait-for';
 import { priceChainModels, seedReachableBox } from './support/seed';
 
 // The collector as a worker runs it: startCollector with a pg pool, a vault and an SSH pool, reaching a real test

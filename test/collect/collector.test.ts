@@ -7,7 +7,8 @@ import { localSystemFigures } from '../../packages/services/src/collect/record-b
 import { type AppProcess, spawnApp } from '../support/spawn-app';
 import { REVIEW_CHAIN, SHORT_CHAIN } from './support/chains';
 import { eventsOnBox, runRow, storedEventKeys, usageTotals } from './support/expectations';
-import { createLocalRuntime, type LocalRuntime, waitFor } from './support/local-runtime';
+import { createLocalRuntime, type LocalRuntime } from './support/local-runtime';
+import { waitFor } from '../support/wait-for';
 import { priceChainModels, seedBox, seedChain, seedTenant } from './support/seed';
 
 let db: TestDatabase;

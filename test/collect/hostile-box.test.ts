@@ -22,7 +22,8 @@ import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 import { SHORT_CHAIN } from './support/chains';
 import { eventsOnBox, runRow, storedEventKeys } from './support/expectations';
 import { HOSTILE_EVENTS_SCRIPT } from './support/hostile-events';
-import { createLocalRuntime, type LocalRuntime, waitFor } from './support/local-runtime';
+import { createLocalRuntime, type LocalRuntime } from './support/local-runtime';
+import { waitFor } from '../support/wait-for';
 import { priceChainModels, seedBox, seedChain, seedReachableBox, seedTenant } from './support/seed';
 
 // A hostile tenant's real test box (sshd in its own namespaces, a runtime release deployed by packages/fleet, the

@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Collector } from '../../packages/services/src/collect/collector';
-import { waitFor } from './support/local-runtime';
+import { waitFor } from '../support/wait-for';
 import { seedBox, seedChain, seedTenant } from './support/seed';
 
 // A tampered serve process (a real child process speaking the protocol) that pushes what no honest runtime writes:

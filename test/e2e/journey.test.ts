@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LifecycleEnv, startLifecycleEnv } from '../lifecycle/support/lifecycle-env';
-import { waitUntil } from '../support/spawn-app';
+import { waitFor } from '../support/wait-for';
 import { priceUsageModels, REVIEW_CHAIN } from '../tenant/runs-support';
 
 // The product's main path with nothing in-process: the API and the worker run as their own processes, as in
@@ -37,7 +37,7 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 }
 
 async function pendingDecision(runId: string, after?: string): Promise<{ id: string; output: { text: string } }> {
-  return waitUntil(
+  return waitFor(
     `a pending decision of run ${runId}`,
     async () => {
       const list = await call('GET', `/v1/decisions?runId=${runId}`);
@@ -49,7 +49,7 @@ async function pendingDecision(runId: string, after?: string): Promise<{ id: str
 }
 
 async function runEnded(runId: string): Promise<RunDetail> {
-  return waitUntil(
+  return waitFor(
     `run ${runId} to end`,
     async () => {
       const run = (await call('GET', `/v1/runs/${runId}`)).json as RunDetail;
@@ -170,7 +170,7 @@ describe('a tenant from signup to results, over real processes and a real box', 
     expect((await runEnded(runId)).tokensIn).toBe(30);
     const replay = await call('POST', `/v1/runs/${runId}/replay`, { from: 'publish' });
     expect(replay.status).toBe(202);
-    const replayed = await waitUntil(
+    const replayed = await waitFor(
       'the replayed step to be counted',
       async () => {
         const run = (await call('GET', `/v1/runs/${runId}`)).json;
@@ -189,7 +189,7 @@ describe('a tenant from signup to results, over real processes and a real box', 
     expect(upload.status).toBe(201);
     const versionId = upload.json.version.id as string;
     // chain.sync writes it to the box, then (no reference inputs) it becomes the active version.
-    await waitUntil(
+    await waitFor(
       'the new chain version to be active',
       async () => {
         const row = await env.prisma.chainVersion.findUniqueOrThrow({ where: { id: versionId } });

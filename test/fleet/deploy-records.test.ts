@@ -19,6 +19,7 @@ import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestFleet, type TestFleet } from './support/test-boxes';
 import { buildTestRelease } from './support/test-release';
+import { waitFor } from '../support/wait-for';
 
 // Real Postgres (a fresh migrated database) and a real test box: what the service layer keeps of fleet work.
 let db: TestDatabase;
@@ -214,7 +215,11 @@ describe('fleet records in Postgres', () => {
     // An expired lease (its holder died) is taken over.
     const short = createPrismaDeployLock(prisma, { leaseMs: 50 });
     await short.acquire({ boxId, deployId: 'crashed-worker' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor("the crashed holder's lease to expire", async () => {
+      const [row] = await prisma.$queryRaw<Array<{ expired: boolean }>>`
+        SELECT expires_at < now() AS expired FROM box_locks WHERE box_id = ${boxId}::uuid`;
+      return row?.expired;
+    });
     const taken = await createPrismaDeployLock(prisma).acquire({ boxId, deployId: 'next-worker' });
     expect((await prisma.boxLock.findFirstOrThrow()).holder).toBe('deploy next-worker');
     await taken.release();

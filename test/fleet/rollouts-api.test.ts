@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator, loginAs, startTestApp, type TestApp } from '../../apps/api/src/test-app';
 import { seedBox, seedSshKey, seedTenant } from '../collect/support/seed';
 import { runPaddock } from '../support/run-paddock';
-import { type AppProcess, spawnApp, waitUntil } from '../support/spawn-app';
+import { type AppProcess, spawnApp } from '../support/spawn-app';
+import { waitFor } from '../support/wait-for';
 import { SseReader } from '../support/sse-reader';
 import { createTestFleet, type TestFleet } from './support/test-boxes';
 import { buildTestRelease } from './support/test-release';
@@ -96,7 +97,7 @@ interface RolloutReply {
 }
 
 async function rolloutOnceEnded(id: string, timeoutMs = 120_000): Promise<RolloutReply> {
-  return waitUntil(
+  return waitFor(
     `rollout ${id} to end`,
     async () => {
       const reply = (await get(`/v1/operator/rollouts/${id}`)).json() as RolloutReply;
@@ -237,7 +238,7 @@ describe('fleet rollouts through the operator API', () => {
     expect((await post(`/v1/operator/rollouts/${paused}/pause`)).json().status).toBe('paused');
     expect((await post(`/v1/operator/rollouts/${paused}/pause`)).statusCode).toBe(409);
     // Paused: whatever was in flight finishes, then nothing moves.
-    const settled = await waitUntil('the paused rollout to settle', async () => {
+    const settled = await waitFor('the paused rollout to settle', async () => {
       const reply = (await get(`/v1/operator/rollouts/${paused}`)).json() as RolloutReply;
       return reply.boxes.every((b) => b.status !== 'deploying') ? reply : undefined;
     });
@@ -249,7 +250,7 @@ describe('fleet rollouts through the operator API', () => {
 
     await publish('r4');
     const aborted = await startRollout({ release: 'r4', canarySize: 1, batchSize: 8, concurrency: 1 });
-    await waitUntil('the canary to be on r4', async () => {
+    await waitFor('the canary to be on r4', async () => {
       const reply = (await get(`/v1/operator/rollouts/${aborted}`)).json() as RolloutReply;
       return reply.boxes[0]?.status === 'succeeded';
     });
@@ -271,7 +272,7 @@ describe('fleet rollouts through the operator API', () => {
   it('finishes once after its worker is killed mid-batch: every box deployed exactly once', async () => {
     await publish('r5', { payloadBytes: 9 * 1024 * 1024 });
     const id = await startRollout({ release: 'r5', canarySize: 1, batchSize: 4, concurrency: 1 });
-    await waitUntil(
+    await waitFor(
       'the third box to be deploying',
       async () => {
         const reply = (await get(`/v1/operator/rollouts/${id}`)).json() as RolloutReply;
@@ -298,7 +299,7 @@ describe('fleet rollouts through the operator API', () => {
     const reply = await post('/v1/operator/releases', { node: 'system', notes: 'built for the API test' });
     expect(reply.statusCode, reply.body).toBe(202);
     const { jobRecordId } = reply.json() as { jobRecordId: string };
-    const job = await waitUntil(
+    const job = await waitFor(
       'the release build to finish',
       async () => {
         const row = await t.prisma.jobRecord.findUniqueOrThrow({ where: { id: jobRecordId } });

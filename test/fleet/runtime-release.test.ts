@@ -15,6 +15,7 @@ import {
 } from '@paddock/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestFleet, type TestFleet } from './support/test-boxes';
+import { waitFor } from '../support/wait-for';
 
 // The real box runtime (packages/runtime, bundled by esbuild with its PTY module), deployed to a real test box.
 // These boxes use the machine's own Node (checked >= 20 by bootstrap and by the launcher) to keep the test quick;
@@ -109,7 +110,7 @@ describe('the real runtime on a test box', () => {
       const opensBefore = reopened;
       expect(await box.dropConnections()).toBeGreaterThan(0);
       // The channel notices, reopens by itself (it has a subscription) and resumes from the last cursor.
-      await waitFor(() => reopened > opensBefore && channel.isOpen);
+      await waitFor('the channel to reopen', () => reopened > opensBefore && channel.isOpen, 10_000);
       await runChain('second');
       const all = await channel.request({ op: 'events', limit: 1000 });
       expect(seen.map((e) => e.cursor)).toEqual(all.events.map((e) => e.cursor));
@@ -132,11 +133,3 @@ describe('the real runtime on a test box', () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { ExecError, FleetError, generateSshKeyPair, joinCommands, type SshPool, sh } from '@paddock/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zeroLeadingKeyPair } from './support/edge-keys';
 import { HOSTILE_STRINGS, MARKER } from './support/hostile-strings';
+import { waitFor } from '../support/wait-for';
 import { collectEvents, createTestFleet, type TestFleet } from './support/test-boxes';
 
 let fleet: TestFleet;
@@ -67,12 +68,13 @@ describe('connections to test boxes', () => {
     expect(error).toBeInstanceOf(ExecError);
     expect((error as ExecError).failure).toBe('exec_timeout');
     const pid = (await connection.exec(sh`cat /tmp/sleeper.pid`)).stdout.trim();
-    let alive = true;
-    for (let i = 0; i < 50 && alive; i++) {
-      alive = (await connection.exec(sh`kill -0 ${pid}`, { okExitCodes: [0, 1] })).exitCode === 0;
-      if (alive) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(alive).toBe(false);
+    const gone = await waitFor(
+      `the sleeper (pid ${pid}) to be killed on the box`,
+      async () => (await connection.exec(sh`kill -0 ${pid}`, { okExitCodes: [0, 1] })).exitCode === 1,
+      5_000,
+      50,
+    );
+    expect(gone).toBe(true);
   });
 
   it('runs long scripts from stdin, immune to commands that read stdin', async () => {
@@ -103,9 +105,15 @@ describe('connections to test boxes', () => {
   it('does not close a connection under a command in flight', async () => {
     const own = fleet.pool();
     const connection = await own.connect(fleet.target(fleet.boxes[0]!));
-    const running = connection.exec(sh`sleep 0.4; echo finished`);
-    await new Promise((r) => setTimeout(r, 50));
+    // The command runs until the test lets it finish, so the close certainly comes while it is in flight.
+    const box = fleet.boxes[0]!;
+    const [started, release] = ['/tmp/in-flight.started', '/tmp/in-flight.release'];
+    rmSync(box.pathOnHost(started), { force: true });
+    rmSync(box.pathOnHost(release), { force: true });
+    const running = connection.exec(sh`: > ${started}; while [ ! -e ${release} ]; do sleep 0.02; done; echo finished`);
+    await waitFor('the command to start on the box', () => existsSync(box.pathOnHost(started)));
     const closing = own.close(10_000);
+    writeFileSync(box.pathOnHost(release), '');
     expect((await running).stdout).toBe('finished\n');
     await closing;
     expect(connection.alive).toBe(false);
@@ -114,8 +122,10 @@ describe('connections to test boxes', () => {
   it('fails in-flight work with connection_lost when the box drops the link, then dials again', async () => {
     const box = fleet.boxes[1]!;
     const connection = await pool.connect(fleet.target(box));
-    const running = connection.exec(sh`sleep 5`).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 100));
+    const started = '/tmp/dropped-link.started';
+    rmSync(box.pathOnHost(started), { force: true });
+    const running = connection.exec(sh`: > ${started}; sleep 5`).catch((e: unknown) => e);
+    await waitFor('the command to start on the box', () => existsSync(box.pathOnHost(started)));
     expect(await box.dropConnections()).toBeGreaterThan(0);
     const error = await running;
     expect(error).toBeInstanceOf(FleetError);

@@ -19,7 +19,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningCollector, startCollector } from '../../packages/services/src/collect/start-collector';
 import { runRow } from '../collect/support/expectations';
-import { waitFor } from '../collect/support/local-runtime';
+import { waitFor } from '../support/wait-for';
 import { seedReachableBox } from '../collect/support/seed';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 

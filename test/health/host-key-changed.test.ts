@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator, loginAs, type TestApp } from '../../apps/api/src/test-app';
 import { type RunningCollector, startCollector } from '../../packages/services/src/collect/start-collector';
-import { waitFor } from '../collect/support/local-runtime';
+import { waitFor } from '../support/wait-for';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 import { registerTestBox, type SignedUp, signUp, startTenantTestApp } from '../tenant/support';
 

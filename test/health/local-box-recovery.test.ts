@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import { createVault } from '@paddock/vault';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../collect/support/local-runtime';
+import { waitFor } from '../support/wait-for';
 import { seedSshKey } from '../collect/support/seed';
 
 // Local test boxes live in this machine's memory. A box whose machine "restarted" (its sshd and every process of it

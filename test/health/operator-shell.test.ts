@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator, loginAs, type TestApp } from '../../apps/api/src/test-app';
-import { waitFor } from '../collect/support/local-runtime';
+import { waitFor } from '../support/wait-for';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 import { registerTestBox, type SignedUp, signUp, startTenantTestApp } from '../tenant/support';
 

@@ -4,7 +4,7 @@ import { createVault } from '@paddock/vault';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningCollector, startCollector } from '../../packages/services/src/collect/start-collector';
-import { waitFor } from '../collect/support/local-runtime';
+import { waitFor } from '../support/wait-for';
 import { seedReachableBox } from '../collect/support/seed';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 

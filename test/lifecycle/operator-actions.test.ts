@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitUntil } from '../support/spawn-app';
+import { waitFor } from '../support/wait-for';
 import { type OperatorApi, startOperatorApi } from './support/operator-api';
 import { type LifecycleEnv, startLifecycleEnv } from './support/lifecycle-env';
 
@@ -151,7 +151,7 @@ describe('operator actions on tenant workflows', () => {
     });
     expect(await env.prisma.costEntry.findUnique({ where: { id: cost.id } })).not.toBeNull();
     expect(await env.prisma.invoice.findUnique({ where: { id: invoice.id } })).not.toBeNull();
-    await waitUntil('the delete workflow to be recorded as succeeded', async () => {
+    await waitFor('the delete workflow to be recorded as succeeded', async () => {
       const wf = await env.prisma.workflow.findUniqueOrThrow({ where: { id: started.json().workflowId } });
       return wf.status === 'succeeded';
     });

@@ -1,6 +1,6 @@
 import { PROVISION_STEPS } from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitUntil } from '../support/spawn-app';
+import { waitFor } from '../support/wait-for';
 import { type LifecycleEnv, startLifecycleEnv } from './support/lifecycle-env';
 
 // Signup to a running box with a real worker process, real Postgres and Redis, a real sshd test box and the real
@@ -36,7 +36,7 @@ describe('provisioning a new tenant', () => {
     });
     expect(jobs.map((j) => j.status)).toEqual(Array(PROVISION_STEPS.length + 1).fill('succeeded'));
     // The last step handed the workspace's state to the new box: its secrets are pushed by their own job.
-    const push = await waitUntil(
+    const push = await waitFor(
       'the secrets push queued by sync_workspace',
       async () =>
         (await env.prisma.jobRecord.findFirst({

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitUntil } from '../support/spawn-app';
+import { waitFor } from '../support/wait-for';
 import { type LifecycleEnv, startLifecycleEnv } from './support/lifecycle-env';
 
 // The worker dies by SIGKILL in the middle of provisioning (no cleanup, no goodbye). Another worker takes the stalled
@@ -16,7 +16,7 @@ describe('a worker killed mid-provisioning', () => {
   it('is replaced by another worker, and the workflow completes with one box', async () => {
     const first = await env.startWorker('worker-doomed');
     const signup = await env.signUp('crash');
-    const step = await waitUntil(
+    const step = await waitFor(
       'provisioning to reach the box',
       async () => {
         const wf = await env.prisma.workflow.findUniqueOrThrow({ where: { id: signup.workflowId } });

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../apps/api/src/server';
 import { createOperator, loginAs, startTestApp, type TestApp } from '../../apps/api/src/test-app';
 import { find, parseSamples } from '../support/prometheus-text';
-import { type AppProcess, spawnApp, waitUntil } from '../support/spawn-app';
+import { type AppProcess, spawnApp } from '../support/spawn-app';
+import { waitFor } from '../support/wait-for';
 
 const TOKEN = `metrics-${randomBytes(12).toString('hex')}`;
 
@@ -76,7 +77,7 @@ describe('/metrics on the API and the worker', { timeout: 120_000 }, () => {
     });
     expect(probe.statusCode).toBe(202);
     ids.job = probe.json().id;
-    const record = await waitUntil(
+    const record = await waitFor(
       'the probe to succeed',
       async () => {
         const row = await t.prisma.jobRecord.findUniqueOrThrow({ where: { id: ids.job } });

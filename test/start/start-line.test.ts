@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readTestEnv } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitUntil } from '../support/spawn-app';
+import { waitFor } from '../support/wait-for';
 
 const repoRoot = join(import.meta.dirname, '../..');
 // Each test waits up to 120 s for the start line (a loaded CI machine installs, migrates and boots two apps): the
@@ -63,7 +63,7 @@ describe('npm start on its embedded defaults', () => {
     'serves /readyz and /docs, prints a working operator login once, and stops cleanly',
     async () => {
       running = startLine(env);
-      await waitUntil(
+      await waitFor(
         'the start line to print the URL',
         async () => running?.output().includes('Paddock is running'),
         120_000,
@@ -109,7 +109,7 @@ describe('npm start on its embedded defaults', () => {
     'starts again on the same data without printing a new password',
     async () => {
       running = startLine(env);
-      await waitUntil('the second start', async () => running?.output().includes('Paddock is running'), 120_000);
+      await waitFor('the second start', async () => running?.output().includes('Paddock is running'), 120_000);
       expect(running.output()).not.toMatch(/password:/);
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       if (running.child.pid) process.kill(-running.child.pid, 'SIGTERM');

@@ -3,6 +3,7 @@ import { billingPeriodOf, periodSpendMicros } from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SshRunsWorld, startSshRunsWorld } from './runs-support';
 import { limitTenant } from './support';
+import { waitFor } from '../support/wait-for';
 
 // Plan limits and spend caps on a real test box over SSH: the API's admission under concurrent starts, and the box
 // holding its caps on its own while the control plane cannot see what it spends.
@@ -212,11 +213,8 @@ describe('plan limits on a real box', () => {
 
 /** Waits for a run to finish on the box, asking the box itself (Postgres is not told while collection is stopped). */
 async function waitOnBox(runId: string) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
+  return waitFor(`run ${runId} to finish on the box`, async () => {
     const status = await boxRun(runId);
-    if (status.finished) return status;
-    if (Date.now() > deadline) throw new Error(`run ${runId} did not finish on the box: ${status.status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return status.finished ? status : undefined;
+  });
 }

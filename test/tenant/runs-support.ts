@@ -19,6 +19,7 @@ import { ingestEvents } from '../../packages/services/src/collect/ingest-events'
 import type { TestApp, TestAppOptions } from '../../apps/api/src/test-app';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 import { registerTestBox, type SignedUp, signUp, startTenantTestApp } from './support';
+import { waitFor } from '../support/wait-for';
 
 const OWNER = 'api-test-collector';
 
@@ -80,14 +81,15 @@ export class BoxSync {
     check: () => Promise<T | undefined | false>,
     timeoutMs = 90_000,
   ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      await this.sync(boxId, tenantId);
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    return waitFor(
+      what,
+      async () => {
+        await this.sync(boxId, tenantId);
+        return check();
+      },
+      timeoutMs,
+      50,
+    );
   }
 
   close(): Promise<void> {

@@ -4,6 +4,7 @@ import type { TestApp } from '../../apps/api/src/test-app';
 import { createLocalRuntime, type LocalRuntime } from '../collect/support/local-runtime';
 import { BoxSync, priceUsageModels, REVIEW_CHAIN, USAGE } from './runs-support';
 import { type SignedUp, signUp, startTenantTestApp } from './support';
+import { waitFor } from '../support/wait-for';
 
 // Runs through the API against a real runtime (`chainctl daemon` + `chainctl serve --stdio` as local processes) and
 // real Postgres; the collector's own ingestion turns the box's events into the rows the API reads.
@@ -66,7 +67,13 @@ async function pendingDecisionOf(runId: string) {
     const list = await get(`/v1/decisions?status=pending&runId=${runId}`);
     expect(list.statusCode).toBe(200);
     return list.json().decisions[0] as
-      | { id: string; step: string; output: { text: string; truncated: boolean } | null; options: string[] }
+      | {
+          id: string;
+          step: string;
+          output: { text: string; truncated: boolean } | null;
+          options: string[];
+          deadline: string | null;
+        }
       | undefined;
   });
 }
@@ -233,7 +240,10 @@ describe('runs and decisions through the API on a real runtime', () => {
     expect((await post('/v1/chains', { definition: timed })).statusCode).toBe(201);
     const run = await post('/v1/runs', { chain: 'timed' });
     const decision = await pendingDecisionOf(run.json().id);
-    await new Promise((r) => setTimeout(r, 1_300));
+    // The API judges by the decision's deadline: wait until the clock is past it (not a guessed sleep).
+    const deadline = Date.parse(decision.deadline ?? '');
+    expect(Number.isFinite(deadline)).toBe(true);
+    await waitFor('the decision deadline to pass', () => Date.now() > deadline);
     const late = await post(`/v1/decisions/${decision.id}`, { choice: 'approve' });
     expect(late.statusCode).toBe(409);
     expect(late.json().error.message).toMatch(/timed out/);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SseEvent, SseReader } from '../support/sse-reader';
 import { type SignedUp, signUp } from './support';
 import { type SshRunsWorld, startSshRunsWorld } from './runs-support';
+import { waitFor } from '../support/wait-for';
 
 // A step's live terminal through the API, on a deployed test box over real SSH: the stream replays what the step
 // already wrote, then follows it live, byte for byte, and ends with the attempt; it is bounded and tenant-scoped,
@@ -123,16 +124,6 @@ async function servePids(): Promise<string[]> {
   return listed.stdout.split('\n').filter((line) => /^\d+$/.test(line));
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('GET /v1/runs/:id/steps/:step/terminal on a real box', () => {
   it('replays what was written, then delivers later bytes live, byte-exact, and ends when the step finishes', async () => {
     const runId = await startRun('paint', 'paint', 'red-one');
@@ -210,7 +201,7 @@ describe('GET /v1/runs/:id/steps/:step/terminal on a real box', () => {
     const sse = new SseReader(await terminal(runId, 'paint', world.tenant, leaving.signal));
     await shows(sse, 'red-one');
     // The stream's own serve process on the box, holding the step's log open.
-    const follower = await until('the follow process', async () => {
+    const follower = await waitFor('the follow process', async () => {
       const added = (await servePids()).filter((pid) => !before.includes(pid));
       return added.length === 1 ? added[0] : undefined;
     });
@@ -223,13 +214,13 @@ describe('GET /v1/runs/:id/steps/:step/terminal on a real box', () => {
 
     leaving.abort();
     await sse.finished();
-    await until('the follow process to exit', async () => !(await servePids()).includes(follower));
+    await waitFor('the follow process to exit', async () => !(await servePids()).includes(follower));
     // The step itself runs on, and the workspace's slot is free again.
     const detail = (
       await world.t.app.inject({ method: 'GET', url: `/v1/runs/${runId}`, headers: world.tenant.headers })
     ).json();
     expect(detail.status).toBe('running');
-    const again = await until('a slot to be free', async () => {
+    const again = await waitFor('a slot to be free', async () => {
       const reply = await terminal(runId, 'paint');
       if (reply.status === 429) {
         await reply.body?.cancel();

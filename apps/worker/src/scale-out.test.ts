@@ -11,7 +11,8 @@ import {
 } from '@paddock/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppProcess, spawnApp, waitUntil } from '../../../test/support/spawn-app';
+import { type AppProcess, spawnApp } from '../../../test/support/spawn-app';
+import { waitFor } from '../../../test/support/wait-for';
 
 // Two worker processes against one Redis and one Postgres: the control plane scales out this way.
 describe('two workers on one queue', () => {
@@ -61,7 +62,7 @@ describe('two workers on one queue', () => {
     for (let i = 0; i < 16; i++) {
       ids.push((await enqueueJob(deps(), 'diagnostics.probe', { label: `split-${i}`, durationMs: 250 })).recordId);
     }
-    const rows = await waitUntil('all probes to succeed', async () => {
+    const rows = await waitFor('all probes to succeed', async () => {
       const found = await prisma.jobRecord.findMany({ where: { id: { in: ids } } });
       return found.every((row) => row.status === 'succeeded') ? found : undefined;
     });
@@ -77,7 +78,7 @@ describe('two workers on one queue', () => {
 
   it('finishes a killed worker’s job on the other worker', async () => {
     const { recordId } = await enqueueJob(deps(), 'diagnostics.probe', { label: 'victim', durationMs: 3_000 });
-    const running = await waitUntil('the long probe to start', async () => {
+    const running = await waitFor('the long probe to start', async () => {
       const row = await prisma.jobRecord.findUniqueOrThrow({ where: { id: recordId } });
       return row.status === 'running' ? row : undefined;
     });
@@ -86,7 +87,7 @@ describe('two workers on one queue', () => {
     expect(workers[victim]).toBeDefined();
     await workers[victim]?.stop('SIGKILL');
 
-    const done = await waitUntil(
+    const done = await waitFor(
       'the stalled probe to be finished by the surviving worker',
       async () => {
         const row = await prisma.jobRecord.findUniqueOrThrow({ where: { id: recordId } });

@@ -63,19 +63,3 @@ export function createLocalRuntime(prefix = 'collect-box-'): LocalRuntime {
     },
   };
 }
-
-/** Polls `check` until it returns a value (not undefined/false), or fails after `timeoutMs` naming `what`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000,
-  intervalMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}

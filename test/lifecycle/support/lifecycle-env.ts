@@ -15,7 +15,8 @@ import {
 } from '@paddock/testkit';
 import { createVault, type Vault } from '@paddock/vault';
 import type { Redis } from 'ioredis';
-import { type AppProcess, spawnApp, waitUntil } from '../../support/spawn-app';
+import { type AppProcess, spawnApp } from '../../support/spawn-app';
+import { waitFor } from '../../support/wait-for';
 
 const REPO = join(import.meta.dirname, '../../..');
 // Content-addressed, so every test file may share it: the same code is one release directory.
@@ -123,7 +124,7 @@ export async function startLifecycleEnv(options: { database?: TestDatabase } = {
       return { process: api, url };
     },
     async waitForTenant(tenantId, status, timeoutMs = 120_000) {
-      await waitUntil(
+      await waitFor(
         `tenant ${tenantId} to be ${status}`,
         async () => {
           const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });

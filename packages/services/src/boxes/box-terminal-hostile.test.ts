@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isAppError } from '@paddock/contracts';
 import { type ChannelTransport, localProcessTransport } from '@paddock/fleet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../../test/collect/support/local-runtime';
+import { waitFor } from '../../../../test/support/wait-for';
 import { BoxGateway, localGatewayConnector } from './box-gateway';
 import type { BoxTerminalEnd } from './box-terminal';
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { isAppError } from '@paddock/contracts';
 import type { ChannelTransport } from '@paddock/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalRuntime, type LocalRuntime, waitFor } from '../../../../test/collect/support/local-runtime';
+import { createLocalRuntime, type LocalRuntime } from '../../../../test/collect/support/local-runtime';
+import { waitFor } from '../../../../test/support/wait-for';
 import { BoxGateway, localGatewayConnector } from './box-gateway';
 import type { BoxTerminal, BoxTerminalEnd } from './box-terminal';
 

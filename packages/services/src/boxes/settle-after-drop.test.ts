@@ -1,6 +1,7 @@
 import { isAppError } from '@paddock/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalRuntime, type LocalRuntime, waitFor } from '../../../../test/collect/support/local-runtime';
+import { createLocalRuntime, type LocalRuntime } from '../../../../test/collect/support/local-runtime';
+import { waitFor } from '../../../../test/support/wait-for';
 import { BoxGateway, localGatewayConnector } from './box-gateway';
 import { type AskBox, settleCancel, settleDecide } from './settle-after-drop';
 
