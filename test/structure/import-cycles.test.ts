@@ -30,11 +30,6 @@ const CYCLES_BEING_REMOVED: { graph: GraphName; members: string[]; by: string }[
     members: ['apps/api/src/deps.ts', 'apps/api/src/routes/tenant/step-terminal-stream.ts'],
     by: 'is16-services',
   },
-  {
-    graph: 'files',
-    members: ['packages/services/src/boxes/box-gateway.ts', 'packages/services/src/boxes/gateway-connectors.ts'],
-    by: 'is16-services',
-  },
   { graph: 'services folders', members: ['box-health', 'deploys', 'provisioning'], by: 'is16-services' },
   { graph: 'services folders', members: ['box-sync', 'chains', 'secrets'], by: 'is16-services' },
 ];

@@ -135,9 +135,8 @@ export {
   BoxGateway,
   type BoxGatewayOptions,
   boxError,
-  localGatewayConnector,
-  sshGatewayConnector,
 } from './boxes/box-gateway';
+export { localGatewayConnector, sshGatewayConnector } from './boxes/gateway-connectors';
 export { loadBoxTargetWithPrisma } from './boxes/load-box-target-prisma';
 export { type StartRunInput, startRun } from './runs/start-run';
 export { getRun, type ListRunsInput, listRuns } from './runs/read-runs';

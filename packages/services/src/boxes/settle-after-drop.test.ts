@@ -1,7 +1,8 @@
 import { isAppError } from '@paddock/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalRuntime, type LocalRuntime, waitFor } from '../../../../test/collect/support/local-runtime';
-import { BoxGateway, localGatewayConnector } from './box-gateway';
+import { BoxGateway } from './box-gateway';
+import { localGatewayConnector } from './gateway-connectors';
 import { type AskBox, settleCancel, settleDecide } from './settle-after-drop';
 
 // Settling a decide or cancel whose channel dropped, against a real runtime (daemon and `chainctl serve --stdio` as
