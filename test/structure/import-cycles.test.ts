@@ -25,11 +25,6 @@ const CYCLES_BEING_REMOVED: { graph: GraphName; members: string[]; by: string }[
     members: ['packages/runtime/src/attach-server.ts', 'packages/runtime/src/daemon.ts'],
     by: 'is16-runtime (the daemon split, RunAction)',
   },
-  {
-    graph: 'files',
-    members: ['apps/api/src/deps.ts', 'apps/api/src/routes/tenant/step-terminal-stream.ts'],
-    by: 'is16-services',
-  },
   { graph: 'services folders', members: ['box-health', 'deploys', 'provisioning'], by: 'is16-services' },
   { graph: 'services folders', members: ['box-sync', 'chains', 'secrets'], by: 'is16-services' },
 ];
