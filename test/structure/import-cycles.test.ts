@@ -26,7 +26,6 @@ const CYCLES_BEING_REMOVED: { graph: GraphName; members: string[]; by: string }[
     by: 'is16-runtime (the daemon split, RunAction)',
   },
   { graph: 'services folders', members: ['box-health', 'deploys', 'provisioning'], by: 'is16-services' },
-  { graph: 'services folders', members: ['box-sync', 'chains', 'secrets'], by: 'is16-services' },
 ];
 
 let edges: ImportEdge[];

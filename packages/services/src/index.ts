@@ -63,12 +63,12 @@ export {
 export { type ChainVersionStaging, getChainVersionStaging } from './chains/staging-view';
 export { validateReferenceInputs } from './chains/reference-inputs';
 export { deleteSecretAndPush, setSecretAndPush } from './secrets/secret-changes';
-export { type ActiveChainOnBox, activeChainOnBox } from './box-sync/active-chain-on-box';
-export type { BoxSyncDeps } from './box-sync/box-sync-deps';
-export { chainFileOnBox, chainFileProblem, chainVersionDir, filesOnBox } from './box-sync/chain-paths';
-export { syncChainVersion } from './box-sync/sync-chain-version';
-export { stageChainVersion } from './box-sync/stage-chain-version';
-export { pushTenantSecrets } from './box-sync/push-tenant-secrets';
+export { type ActiveChainOnBox, activeChainOnBox } from './chains/active-chain-on-box';
+export type { BoxSyncDeps } from './boxes/box-sync-deps';
+export { chainFileOnBox, chainFileProblem, chainVersionDir, filesOnBox } from './chains/chain-paths';
+export { syncChainVersion } from './chains/sync-chain-version';
+export { stageChainVersion } from './chains/stage-chain-version';
+export { pushTenantSecrets } from './secrets/push-tenant-secrets';
 export { queueTenantBoxSync } from './box-sync/queue-tenant-box-sync';
 export {
   queueChainStage,
@@ -76,7 +76,7 @@ export {
   queueSecretsPush,
   recordChainSync,
   SECRETS_PUSH_WINDOW_MS,
-} from './box-sync/sync-jobs';
+} from './chains/sync-jobs';
 export { type ChainSummary, listChains } from './chains/list-chains';
 export { diffChainVersions, type FileDiff } from './chains/diff-chain-versions';
 export { unifiedDiff } from './chains/unified-diff';
