@@ -70,13 +70,8 @@ export { syncChainVersion } from './chains/sync-chain-version';
 export { stageChainVersion } from './chains/stage-chain-version';
 export { pushTenantSecrets } from './secrets/push-tenant-secrets';
 export { queueTenantBoxSync } from './box-sync/queue-tenant-box-sync';
-export {
-  queueChainStage,
-  queueChainSync,
-  queueSecretsPush,
-  recordChainSync,
-  SECRETS_PUSH_WINDOW_MS,
-} from './chains/sync-jobs';
+export { queueChainStage, queueChainSync, recordChainSync } from './chains/sync-jobs';
+export { queueSecretsPush, SECRETS_PUSH_WINDOW_MS } from './secrets/queue-secrets-push';
 export { type ChainSummary, listChains } from './chains/list-chains';
 export { diffChainVersions, type FileDiff } from './chains/diff-chain-versions';
 export { unifiedDiff } from './chains/unified-diff';
