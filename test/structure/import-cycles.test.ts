@@ -25,7 +25,6 @@ const CYCLES_BEING_REMOVED: { graph: GraphName; members: string[]; by: string }[
     members: ['packages/runtime/src/attach-server.ts', 'packages/runtime/src/daemon.ts'],
     by: 'is16-runtime (the daemon split, RunAction)',
   },
-  { graph: 'services folders', members: ['box-health', 'deploys', 'provisioning'], by: 'is16-services' },
 ];
 
 let edges: ImportEdge[];
