@@ -152,13 +152,13 @@ export {
   ingestNdjson,
   type NdjsonIngestOptions,
   type NdjsonIngestResult,
-} from './collect/ingest-ndjson';
-export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from './collect/ingest-events';
+} from './ingest/ingest-ndjson';
+export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from './ingest/ingest-events';
 export type { BoxTerminal, BoxTerminalEnd, BoxTerminalHandlers } from './boxes/box-terminal';
 export { openStepTerminal, type StepTerminal, type StepTerminalInput } from './terminal/open-step-terminal';
 export { type TerminalSlot, TerminalSlots, type TerminalSlotsOptions } from './terminal/terminal-slots';
 export { type ListOperatorAlertsInput, listOperatorAlerts, listTenantAlerts } from './alerts/list-alerts';
-export { WATCHDOG_ALERT_CODE } from './collect/watchdog-alerts';
+export { WATCHDOG_ALERT_CODE } from './ingest/watchdog-alerts';
 export { getBoxHealth } from './box-health/box-health-view';
 export { DEFAULT_BOX_HEALTH_RULES, type BoxHealthRules, judgeBoxHealth } from './box-health/judge-box-health';
 export { hostKeyAlertKey, recordHostKeyMismatch } from './box-health/record-host-key-mismatch';
