@@ -31,8 +31,7 @@ export async function readImportGraph(roots: string[]): Promise<ImportEdge[]> {
       {
         tsPreCompilationDeps: true,
         doNotFollow: { path: 'node_modules' },
-        exclude: { path: ['node_modules', '/generated/', '\\.data/', '\\.d\\.ts$'] },
-        includeOnly: { path: '^(apps|packages|test|bench|scripts)/' },
+        exclude: { path: ['/generated/', '\\.data/', '\\.d\\.ts$'] },
         tsConfig: { fileName: 'tsconfig.json' },
       },
       {

@@ -8,10 +8,11 @@ import {
   readImportGraph,
   servicesFolderOf,
 } from './import-graph';
+import { undeclaredImports } from './declared-dependencies';
 
 // The house's structure drawn from the imports (ARCHITECTURE.md, "Packages"): files, packages and the folders of
 // packages/services each import one another in one direction. A cycle means two parts hold one job between them;
-// the failure names the imports that close it.
+// the failure names the imports that close it. And every workspace declares the packages it imports.
 
 type GraphName = 'files' | 'packages' | 'services folders';
 
@@ -73,5 +74,9 @@ describe('the import graph', () => {
     const { cycles, stale } = cyclesOf('services folders', servicesFolderOf);
     expect(cycles).toEqual([]);
     expect(stale, 'a cycle listed as being removed is gone: drop its entry').toEqual([]);
+  });
+
+  it('names only packages its workspace declares', () => {
+    expect(undeclaredImports(edges)).toEqual([]);
   });
 });
