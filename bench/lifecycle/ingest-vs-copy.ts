@@ -8,8 +8,8 @@ import { RunEventSchema } from '@paddock/contracts';
 import { createMigratedDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import type { Figure } from '../harness';
-import { eventRow } from '../../packages/services/src/collect/event-rows';
-import { ingestNdjson } from '../../packages/services/src/collect/ingest-ndjson';
+import { eventRow } from '../../packages/services/src/ingest/event-rows';
+import { ingestNdjson } from '../../packages/services/src/ingest/ingest-ndjson';
 import { seedBox, seedChain, seedModelPrice, seedTenant } from '../../test/collect/support/seed';
 import { ndjsonLines, succeededRun } from '../../test/collect/support/synthetic-events';
 

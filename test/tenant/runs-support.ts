@@ -15,7 +15,7 @@ import {
 import type { LocalBox } from '@paddock/providers/local/local-box-harness';
 import type { BoxGateway } from '@paddock/services';
 import pg from 'pg';
-import { ingestEvents } from '../../packages/services/src/collect/ingest-events';
+import { ingestEvents } from '../../packages/services/src/ingest/ingest-events';
 import type { TestApp, TestAppOptions } from '../../apps/api/src/test-app';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 import { registerTestBox, type SignedUp, signUp, startTenantTestApp } from './support';

@@ -8,7 +8,7 @@ import type { FrontDoorSettings } from './http/front-door';
 import type { PasswordWorkGate } from './http/password-work';
 import type { RateLimitRule } from './http/rate-limit';
 import type { TenantSessionSettings } from './http/tenant-auth';
-import type { TerminalSettings } from './routes/tenant/step-terminal-stream';
+import type { TerminalSettings } from './http/terminal-settings';
 
 /** The clients routes hand to services. Built once in main.ts (or a test) and passed in, never imported. */
 export interface ApiDeps {

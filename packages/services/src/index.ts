@@ -63,20 +63,15 @@ export {
 export { type ChainVersionStaging, getChainVersionStaging } from './chains/staging-view';
 export { validateReferenceInputs } from './chains/reference-inputs';
 export { deleteSecretAndPush, setSecretAndPush } from './secrets/secret-changes';
-export { type ActiveChainOnBox, activeChainOnBox } from './box-sync/active-chain-on-box';
-export type { BoxSyncDeps } from './box-sync/box-sync-deps';
-export { chainFileOnBox, chainFileProblem, chainVersionDir, filesOnBox } from './box-sync/chain-paths';
-export { syncChainVersion } from './box-sync/sync-chain-version';
-export { stageChainVersion } from './box-sync/stage-chain-version';
-export { pushTenantSecrets } from './box-sync/push-tenant-secrets';
+export { type ActiveChainOnBox, activeChainOnBox } from './chains/active-chain-on-box';
+export type { BoxSyncDeps } from './boxes/box-sync-deps';
+export { chainFileOnBox, chainFileProblem, chainVersionDir, filesOnBox } from './chains/chain-paths';
+export { syncChainVersion } from './chains/sync-chain-version';
+export { stageChainVersion } from './chains/stage-chain-version';
+export { pushTenantSecrets } from './secrets/push-tenant-secrets';
 export { queueTenantBoxSync } from './box-sync/queue-tenant-box-sync';
-export {
-  queueChainStage,
-  queueChainSync,
-  queueSecretsPush,
-  recordChainSync,
-  SECRETS_PUSH_WINDOW_MS,
-} from './box-sync/sync-jobs';
+export { queueChainStage, queueChainSync, recordChainSync } from './chains/sync-jobs';
+export { queueSecretsPush, SECRETS_PUSH_WINDOW_MS } from './secrets/queue-secrets-push';
 export { type ChainSummary, listChains } from './chains/list-chains';
 export { diffChainVersions, type FileDiff } from './chains/diff-chain-versions';
 export { unifiedDiff } from './chains/unified-diff';
@@ -135,9 +130,8 @@ export {
   BoxGateway,
   type BoxGatewayOptions,
   boxError,
-  localGatewayConnector,
-  sshGatewayConnector,
 } from './boxes/box-gateway';
+export { localGatewayConnector, sshGatewayConnector } from './boxes/gateway-connectors';
 export { loadBoxTargetWithPrisma } from './boxes/load-box-target-prisma';
 export { type StartRunInput, startRun } from './runs/start-run';
 export { getRun, type ListRunsInput, listRuns } from './runs/read-runs';
@@ -158,13 +152,13 @@ export {
   ingestNdjson,
   type NdjsonIngestOptions,
   type NdjsonIngestResult,
-} from './collect/ingest-ndjson';
-export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from './collect/ingest-events';
+} from './ingest/ingest-ndjson';
+export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from './ingest/ingest-events';
 export type { BoxTerminal, BoxTerminalEnd, BoxTerminalHandlers } from './boxes/box-terminal';
 export { openStepTerminal, type StepTerminal, type StepTerminalInput } from './terminal/open-step-terminal';
 export { type TerminalSlot, TerminalSlots, type TerminalSlotsOptions } from './terminal/terminal-slots';
 export { type ListOperatorAlertsInput, listOperatorAlerts, listTenantAlerts } from './alerts/list-alerts';
-export { WATCHDOG_ALERT_CODE } from './collect/watchdog-alerts';
+export { WATCHDOG_ALERT_CODE } from './ingest/watchdog-alerts';
 export { getBoxHealth } from './box-health/box-health-view';
 export { DEFAULT_BOX_HEALTH_RULES, type BoxHealthRules, judgeBoxHealth } from './box-health/judge-box-health';
 export { hostKeyAlertKey, recordHostKeyMismatch } from './box-health/record-host-key-mismatch';

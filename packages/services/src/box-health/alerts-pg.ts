@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { AlertInput } from '../provisioning/raise-alert';
+import type { AlertInput } from '../alerts/raise-alert';
 
 /**
  * `raiseAlert` for callers holding plain pg (the collector): the same single statement on the partial unique index

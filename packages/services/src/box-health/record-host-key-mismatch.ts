@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@paddock/db';
 import type { FleetEvent } from '@paddock/fleet';
-import { raiseAlert } from '../provisioning/raise-alert';
+import { raiseAlert } from '../alerts/raise-alert';
 
 type Mismatch = Extract<FleetEvent, { type: 'host_key.mismatch' }>;
 

@@ -4,7 +4,7 @@ import type { BoxProvider } from '@paddock/providers';
 import type { Vault } from '@paddock/vault';
 import type { Pool } from 'pg';
 import { loadBoxTarget } from '../boxes/box-target';
-import { raiseAlert } from '../provisioning/raise-alert';
+import { raiseAlert } from '../alerts/raise-alert';
 
 export interface RecoverLocalBoxesDeps {
   prisma: PrismaClient;

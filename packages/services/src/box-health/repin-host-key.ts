@@ -3,7 +3,7 @@ import type { PrismaClient } from '@paddock/db';
 import { discardEvents, FleetError, SshConnection, type SshPool, sameFingerprint } from '@paddock/fleet';
 import type { Vault } from '@paddock/vault';
 import { loadBoxTargetWithPrisma } from '../boxes/load-box-target-prisma';
-import { resolveAlerts } from '../provisioning/raise-alert';
+import { resolveAlerts } from '../alerts/raise-alert';
 import { hostKeyAlertKey } from './record-host-key-mismatch';
 
 export interface RepinHostKeyInput {

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@paddock/db';
 import type { Queues } from '@paddock/jobs';
-import { queueChainSync, queueSecretsPush, recordChainSync } from './sync-jobs';
+import { queueChainSync, recordChainSync } from '../chains/sync-jobs';
+import { queueSecretsPush } from '../secrets/queue-secrets-push';
 
 /**
  * Brings a tenant's (new or replaced) box up to date: a sync for every chain version that is active or still

@@ -5,7 +5,8 @@ import { isAppError } from '@paddock/contracts';
 import type { OpenTransport } from '@paddock/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalRuntime, type LocalRuntime } from '../../../../test/collect/support/local-runtime';
-import { BoxGateway, localGatewayConnector } from './box-gateway';
+import { BoxGateway } from './box-gateway';
+import { localGatewayConnector } from './gateway-connectors';
 
 // The gateway against a real `chainctl serve --stdio` (a local process per channel, as SSH would start on a box).
 let runtime: LocalRuntime;

@@ -5,7 +5,8 @@ import { isAppError } from '@paddock/contracts';
 import { type ChannelTransport, localProcessTransport } from '@paddock/fleet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../test/support/wait-for';
-import { BoxGateway, localGatewayConnector } from './box-gateway';
+import { BoxGateway } from './box-gateway';
+import { localGatewayConnector } from './gateway-connectors';
 import type { BoxTerminalEnd } from './box-terminal';
 
 // What a tampered box's serve process may send on a terminal stream (a real process writing the lines): every rule

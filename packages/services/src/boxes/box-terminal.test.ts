@@ -5,7 +5,8 @@ import type { ChannelTransport } from '@paddock/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalRuntime, type LocalRuntime } from '../../../../test/collect/support/local-runtime';
 import { waitFor } from '../../../../test/support/wait-for';
-import { BoxGateway, localGatewayConnector } from './box-gateway';
+import { BoxGateway } from './box-gateway';
+import { localGatewayConnector } from './gateway-connectors';
 import type { BoxTerminal, BoxTerminalEnd } from './box-terminal';
 
 // Terminal streams through the gateway against a real daemon running real PTYs and a real `chainctl serve --stdio`

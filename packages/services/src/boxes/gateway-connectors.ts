@@ -14,7 +14,7 @@ import {
   sh,
   sshTransport,
 } from '@paddock/fleet';
-import type { BoxFile, GatewayConnector } from './box-gateway';
+import type { BoxFile, GatewayConnector } from './connector-contract';
 
 export interface SshGatewayConnectorOptions {
   ssh: SshPool;

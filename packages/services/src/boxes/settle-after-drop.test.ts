@@ -2,7 +2,8 @@ import { isAppError } from '@paddock/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalRuntime, type LocalRuntime } from '../../../../test/collect/support/local-runtime';
 import { waitFor } from '../../../../test/support/wait-for';
-import { BoxGateway, localGatewayConnector } from './box-gateway';
+import { BoxGateway } from './box-gateway';
+import { localGatewayConnector } from './gateway-connectors';
 import { type AskBox, settleCancel, settleDecide } from './settle-after-drop';
 
 // Settling a decide or cancel whose channel dropped, against a real runtime (daemon and `chainctl serve --stdio` as

@@ -7,7 +7,7 @@ import {
   parseChainDefinition,
 } from '@paddock/contracts';
 import { chainVersion, referencedFiles } from '@paddock/runtime/chain-files';
-import { chainFileProblem, directoryConflict } from '../box-sync/chain-paths';
+import { chainFileProblem, directoryConflict } from './chain-paths';
 
 export interface ValidatedChain {
   chain: ChainDefinition;

@@ -1,6 +1,6 @@
 import { AppError, type ReferenceInput } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '@paddock/db';
-import { type QueuedJob, recordChainSync } from '../box-sync/sync-jobs';
+import { type QueuedJob, recordChainSync } from './sync-jobs';
 import { limitReached, lockPlanLimits } from '../tenants/plan-limits';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
 import { validateUploadedChain } from './chain-files';

@@ -1,7 +1,7 @@
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import type { Queues } from '@paddock/jobs';
-import { queueChainSync } from '../box-sync/sync-jobs';
+import { queueChainSync } from './sync-jobs';
 import type { RequestFacts, TenantIdentity } from '../tenants/tenant-identity';
 import { type UploadChainInput, type UploadOutcome, uploadChainVersion } from './chain-versions';
 

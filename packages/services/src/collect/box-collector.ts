@@ -7,9 +7,9 @@ import {
   type OpenTransport,
   type RejectedEvent,
 } from '@paddock/fleet';
-import { type QuarantineEntry, quarantineRejected, tooLargeEvent } from './screen-events';
+import { type QuarantineEntry, quarantineRejected, tooLargeEvent } from '../ingest/screen-events';
 import type { ClaimedBox } from './collector-leases';
-import { CursorMovedError, ingestEvents } from './ingest-events';
+import { CursorMovedError, ingestEvents } from '../ingest/ingest-events';
 import { clearReconnectState, recordReconnectScheduled } from '../box-health/reconnect-state';
 import type { BoxHealthRules } from '../box-health/judge-box-health';
 import { recordBoxHealth, recordBoxSeen, type SystemFigures } from './record-box-health';

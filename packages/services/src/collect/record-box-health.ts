@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { resolveAlertPg } from '../box-health/alerts-pg';
 import { type BoxHealthRules, judgeBoxHealth } from '../box-health/judge-box-health';
 import { silentAlertKey } from '../box-health/mark-silent-boxes';
-import { pgJson } from './pg-text';
+import { pgJson } from '../ingest/pg-text';
 
 /** Machine figures of a box (what `chainctl health` does not report): load, memory and the state disk. */
 export interface SystemFigures {

@@ -2,7 +2,7 @@ import { AppError } from '@paddock/contracts';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import type { FleetEvent, FleetRecorder } from '@paddock/fleet';
 import { recordHostKeyMismatch } from '../box-health/record-host-key-mismatch';
-import { raiseAlert, resolveAlerts } from '../provisioning/raise-alert';
+import { raiseAlert, resolveAlerts } from '../alerts/raise-alert';
 import {
   appendDeployStep,
   closeDeployRow,

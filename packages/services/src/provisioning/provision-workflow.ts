@@ -1,6 +1,6 @@
 import { defineWorkflow, type WorkflowDefinition, type WorkflowStepContext } from '../workflows/define-workflow';
 import type { ProvisioningDeps } from './provisioning-deps';
-import { raiseAlert, resolveAlerts } from './raise-alert';
+import { raiseAlert, resolveAlerts } from '../alerts/raise-alert';
 import { bootstrapStep } from './steps/bootstrap-box-step';
 import { checkHealthStep } from './steps/check-health-step';
 import { createBoxStep } from './steps/create-box';

@@ -2,7 +2,7 @@ import type { PrismaClient } from '@paddock/db';
 import { TRIAL_SUSPEND_KEY_PREFIX } from '../subscriptions/end-trials';
 import { defineWorkflow, type WorkflowDefinition } from '../workflows/define-workflow';
 import type { ProvisioningDeps } from './provisioning-deps';
-import { raiseAlert } from './raise-alert';
+import { raiseAlert } from '../alerts/raise-alert';
 import { checkHealthStep } from './steps/check-health-step';
 import { liveBoxOf, runtimeService } from './steps/runtime-service';
 

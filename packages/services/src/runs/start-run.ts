@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, type BoxCaps } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import { BoxChannelError, DEFAULT_BOX_LAYOUT } from '@paddock/fleet';
-import { chainFileOnBox } from '../box-sync/chain-paths';
+import { chainFileOnBox } from '../chains/chain-paths';
 import type { BoxGateway } from '../boxes/box-gateway';
 import { admitRun } from '../limits/admit-run';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';

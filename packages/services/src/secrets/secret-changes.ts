@@ -2,7 +2,7 @@ import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import type { Queues } from '@paddock/jobs';
 import type { Vault } from '@paddock/vault';
-import { queueSecretsPush } from '../box-sync/sync-jobs';
+import { queueSecretsPush } from './queue-secrets-push';
 import type { RequestFacts, TenantIdentity } from '../tenants/tenant-identity';
 import { deleteTenantSecret, type SecretSummary, setTenantSecret } from './tenant-secrets';
 

@@ -1,21 +1,12 @@
-import { MAX_TERMINAL_STREAM_BYTES, TERMINAL_REPLAY_BYTES } from '@paddock/contracts';
 import { type BoxTerminalEnd, openStepTerminal, TerminalSlots } from '@paddock/services';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../../deps';
 import { type EventStream, openEventStream, writeComment, writeEvent } from '../../http/event-stream';
+import { DEFAULT_TERMINAL_SETTINGS } from '../../http/terminal-settings';
 
 const KEEP_ALIVE_MS = 15_000;
 /** A stream ends after this long (reason `timeout`); a client opens a new one, which replays the tail again. */
 const MAX_STREAM_MS = 30 * 60_000;
-
-/** Terminal streams a workspace may hold open at once, and each stream's bounds (ApiDeps.terminals overrides). */
-export const DEFAULT_TERMINAL_SETTINGS = {
-  streamsPerTenant: 4,
-  tailBytes: TERMINAL_REPLAY_BYTES,
-  maxStreamBytes: MAX_TERMINAL_STREAM_BYTES,
-};
-
-export type TerminalSettings = typeof DEFAULT_TERMINAL_SETTINGS;
 
 type Outcome = BoxTerminalEnd | { reason: 'timeout' | 'client_left' | 'shutdown' };
 

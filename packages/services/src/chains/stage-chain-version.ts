@@ -1,12 +1,12 @@
 import type { StagingResult } from '@paddock/contracts';
 import { BoxChannel, boxServeCommand, checkLayout, DEFAULT_BOX_LAYOUT, sh, sshTransport } from '@paddock/fleet';
 import { loadBoxTargetWithPrisma } from '../boxes/load-box-target-prisma';
-import { finishStaging } from '../chains/chain-activation';
-import type { BoxSyncDeps } from './box-sync-deps';
+import { finishStaging } from './chain-activation';
+import type { BoxSyncDeps } from '../boxes/box-sync-deps';
 import { loadChainVersionForBox } from './chain-on-box';
 import { type ReferenceOutcome, runReference } from './run-reference';
 import { recordStagingProblem } from './staging-problem';
-import { findTenantBox } from './tenant-box';
+import { findTenantBox } from '../boxes/tenant-box';
 
 export interface StageJobContext {
   jobId: string;

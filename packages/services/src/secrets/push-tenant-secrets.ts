@@ -1,9 +1,9 @@
 import type { PrismaClient } from '@paddock/db';
 import { DEFAULT_BOX_LAYOUT, pushSecrets } from '@paddock/fleet';
 import { loadBoxTargetWithPrisma } from '../boxes/load-box-target-prisma';
-import { secretContext } from '../secrets/tenant-secrets';
-import type { BoxSyncDeps } from './box-sync-deps';
-import { boxForJob } from './tenant-box';
+import { secretContext } from './tenant-secrets';
+import type { BoxSyncDeps } from '../boxes/box-sync-deps';
+import { boxForJob } from '../boxes/tenant-box';
 
 const MAX_ROUNDS = 3;
 

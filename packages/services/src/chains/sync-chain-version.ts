@@ -1,11 +1,11 @@
 import { DEFAULT_BOX_LAYOUT } from '@paddock/fleet';
 import { loadBoxTargetWithPrisma } from '../boxes/load-box-target-prisma';
-import { finishStaging } from '../chains/chain-activation';
-import type { BoxSyncDeps } from './box-sync-deps';
+import { finishStaging } from './chain-activation';
+import type { BoxSyncDeps } from '../boxes/box-sync-deps';
 import { loadChainVersionForBox } from './chain-on-box';
 import { recordStagingProblem } from './staging-problem';
 import { queueChainStage } from './sync-jobs';
-import { boxForJob } from './tenant-box';
+import { boxForJob } from '../boxes/tenant-box';
 import { writeChainFiles } from './write-chain-files';
 
 export interface SyncJobContext {
