@@ -69,3 +69,12 @@ CREATE TABLE "webhook_deliveries" (
 );
 CREATE INDEX "webhook_deliveries_endpoint_id_created_at_idx" ON "webhook_deliveries"("endpoint_id", "created_at");
 CREATE INDEX "webhook_deliveries_alert_id_idx" ON "webhook_deliveries"("alert_id");
+
+-- What a monitoring round reads incrementally: runs and steps changed since the watermark, a model's recent
+-- attempts, watchdog kills, running steps and queued runs, each without scanning the whole table.
+CREATE INDEX "runs_updated_at_idx" ON "runs"("updated_at");
+CREATE INDEX "runs_queued_created_at_idx" ON "runs"("created_at") WHERE "status" = 'queued';
+CREATE INDEX "run_steps_updated_at_idx" ON "run_steps"("updated_at");
+CREATE INDEX "run_steps_model_finished_at_idx" ON "run_steps"("model", "finished_at") WHERE "model" IS NOT NULL;
+CREATE INDEX "run_steps_running_updated_at_idx" ON "run_steps"("updated_at") WHERE "status" = 'running';
+CREATE INDEX "usage_events_killed_occurred_at_idx" ON "usage_events"("occurred_at") WHERE "type" = 'killed';
