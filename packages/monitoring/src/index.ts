@@ -1,6 +1,7 @@
 export * from './finding';
 export * from './windows';
-export { median, spread, DAY_MS, HOUR_MS } from './stats';
+export { DAY_MS, HOUR_MS, median, spread } from './stats';
+export { runTimes, seededRandom } from './synthetic';
 export * from './cost-drift';
 export * from './quality';
 export * from './model-health';
