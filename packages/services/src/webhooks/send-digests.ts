@@ -39,7 +39,8 @@ export async function sendDigests(deps: { prisma: PrismaClient; queues: Queues }
       >`SELECT id, tenant_id, last_digest_at, created_at, min_severity FROM webhook_endpoints
          WHERE id = ${id}::uuid AND digest AND disabled_at IS NULL FOR UPDATE`;
       if (!endpoint) return null;
-      const since = endpoint.last_digest_at ?? endpoint.created_at;
+      // The first digest covers the day before it, like every later one.
+      const since = endpoint.last_digest_at ?? new Date(now.getTime() - DAY_MS);
       if (now.getTime() - since.getTime() < DAY_MS && endpoint.last_digest_at) return null;
       const alerts = await tx.alert.findMany({
         where: {

@@ -38,7 +38,6 @@ for (const [net, prefix] of [
 for (const [net, prefix] of [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96],
   ['64:ff9b::', 96],
   ['100::', 64],
   ['2001:db8::', 32],
@@ -57,9 +56,15 @@ export function isAllowedAddress(address: string, policy: WebhookTargetPolicy): 
   if (family === 0) return false;
   const type = family === 4 ? 'ipv4' : 'ipv6';
   if (policy.allowLoopback && LOOPBACK.check(address, type)) return true;
-  // An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is judged as the IPv4 address it is.
+  // An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is judged as the IPv4 address it is (a ::ffff:0:0/96 rule would
+  // make BlockList refuse every IPv4 address: it matches IPv4 against mapped IPv6 rules).
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
   if (mapped) return isAllowedAddress(mapped, policy);
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (hex) {
+    const [high, low] = [Number.parseInt(hex[1] as string, 16), Number.parseInt(hex[2] as string, 16)];
+    return isAllowedAddress(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, policy);
+  }
   return !BLOCKED.check(address, type);
 }
 
