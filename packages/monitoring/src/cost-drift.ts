@@ -47,7 +47,8 @@ export function detectRunCostDrift(
   for (const metric of METRICS) {
     const base = median(baseline.map((run) => run[metric]));
     const threshold = base * config.factor;
-    if (base > 0 && latest[metric] > threshold) {
+    // At or above: "token use doubled" is exactly the factor 2 a prompt change often brings.
+    if (base > 0 && latest[metric] >= threshold) {
       evidence.push({
         metric: `${metric} per run`,
         baseline: base,
@@ -90,7 +91,7 @@ export function detectDayCostDrift(
     const base = median([...days.values()].map((day) => day[metric]));
     const today = current.reduce((sum, run) => sum + run[metric], 0);
     const threshold = base * config.factor;
-    if (base > 0 && today > threshold) {
+    if (base > 0 && today >= threshold) {
       evidence.push({
         metric: `${metric} per day`,
         baseline: base,
