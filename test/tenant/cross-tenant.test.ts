@@ -10,7 +10,7 @@ const STREAMS_CHECKED_ELSEWHERE = new Set(['GET /v1/decisions/stream']);
 const chain = (step: string) => `name: shared-name\nagents:\n  ${step}:\n    run: echo ${step}\n`;
 
 interface Probe {
-  method: 'GET' | 'PUT' | 'DELETE' | 'POST';
+  method: 'GET' | 'PUT' | 'DELETE' | 'POST' | 'PATCH';
   /** The route as registered, so the walk can prove it covers every tenant route. */
   route: string;
   url: string;
@@ -36,6 +36,7 @@ describe('cross-tenant isolation on every tenant route', () => {
   let victimDecisionId: string;
   let victimInvoiceId: string;
   let victimAlertId: string;
+  let victimHookId: string;
   // Every attempt to reach any box: a request naming another tenant's run or decision must never get that far.
   const boxCalls: string[] = [];
   const recordingConnector: GatewayConnector = {
@@ -98,6 +99,11 @@ describe('cross-tenant isolation on every tenant route', () => {
         },
       })
     ).id;
+    victimHookId = (
+      await t.prisma.webhookEndpoint.create({
+        data: { tenantId: victim.tenantId, url: 'https://victim-hooks.example.com/x', secretEncrypted: 'unused' },
+      })
+    ).id;
     await t.prisma.usageEvent.create({
       data: {
         tenantId: victim.tenantId,
@@ -151,6 +157,8 @@ describe('cross-tenant isolation on every tenant route', () => {
           orderBy: { name: 'asc' },
         }),
         chains: await t.prisma.chain.findMany({ where: { tenantId: victim.tenantId }, orderBy: { name: 'asc' } }),
+        alerts: await t.prisma.alert.findMany({ where: { tenantId: victim.tenantId }, orderBy: { id: 'asc' } }),
+        hooks: await t.prisma.webhookEndpoint.findMany({ where: { tenantId: victim.tenantId } }),
         versions: await t.prisma.chainVersion.findMany({
           where: { tenantId: victim.tenantId },
           orderBy: { version: 'asc' },
@@ -331,6 +339,50 @@ describe('cross-tenant isolation on every tenant route', () => {
         mustNotContain: ['424242', 'victim-chain', 'victim-model'],
       },
       { method: 'GET', route: '/v1/alerts', url: '/v1/alerts', status: 200, mustNotContain: [victimAlertId] },
+      {
+        method: 'POST',
+        route: '/v1/alerts/:id/acknowledge',
+        url: `/v1/alerts/${victimAlertId}/acknowledge`,
+        status: 404,
+        mustNotContain: [victim.tenantId],
+      },
+      {
+        method: 'GET',
+        route: '/v1/webhooks',
+        url: '/v1/webhooks',
+        status: 200,
+        mustNotContain: [victimHookId, 'victim-hooks'],
+      },
+      {
+        method: 'POST',
+        route: '/v1/webhooks',
+        url: '/v1/webhooks',
+        payload: { url: 'http://127.0.0.1:9/own' },
+        status: 201,
+        mustNotContain: [victimHookId, 'victim-hooks'],
+      },
+      {
+        method: 'PATCH',
+        route: '/v1/webhooks/:id',
+        url: `/v1/webhooks/${victimHookId}`,
+        payload: { url: 'http://127.0.0.1:9/stolen', enabled: false },
+        status: 404,
+        mustNotContain: ['victim-hooks'],
+      },
+      {
+        method: 'DELETE',
+        route: '/v1/webhooks/:id',
+        url: `/v1/webhooks/${victimHookId}`,
+        status: 404,
+        mustNotContain: ['victim-hooks'],
+      },
+      {
+        method: 'GET',
+        route: '/v1/webhooks/:id/deliveries',
+        url: `/v1/webhooks/${victimHookId}/deliveries`,
+        status: 404,
+        mustNotContain: ['victim-hooks'],
+      },
       {
         method: 'GET',
         route: '/v1/invoices',

@@ -50,6 +50,11 @@ const ApiConfigSchema = z.object({
         .filter((entry) => entry.length > 0),
     )
     .refine((entries) => entries.every(isAddressOrCidr), { message: 'must be IP addresses or CIDRs, comma-separated' }),
+  /** Webhooks (issue 15): accept http://127.0.0.0/8 endpoint URLs. Tests and local development only. */
+  WEBHOOKS_ALLOW_LOOPBACK: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Operator logins per client address, and per operator account from one address, within LOGIN_RATE_WINDOW_MS. */
   OPERATOR_LOGIN_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
   OPERATOR_LOGIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '@paddock/db';
 import type { SshPool } from '@paddock/fleet';
 import type { Queues } from '@paddock/jobs';
-import type { BoxGateway, ChangeFeed } from '@paddock/services';
+import type { BoxGateway, ChangeFeed, WebhookTargetPolicy } from '@paddock/services';
 import type { Vault } from '@paddock/vault';
 import type { Redis } from 'ioredis';
 import type { FrontDoorSettings } from './http/front-door';
@@ -33,4 +33,6 @@ export interface ApiDeps {
   changes: ChangeFeed;
   /** Terminal streams per workspace and each stream's bounds (DEFAULT_TERMINAL_SETTINGS where absent). */
   terminals?: Partial<TerminalSettings>;
+  /** Which webhook URLs may be saved (https to public addresses; loopback only in tests). Default: production's. */
+  webhookPolicy?: WebhookTargetPolicy;
 }

@@ -81,6 +81,7 @@ const app = await buildServer({
       redis,
       redisPrefix: config.QUEUE_PREFIX,
       vault,
+      webhookPolicy: { allowLoopback: config.WEBHOOKS_ALLOW_LOOPBACK },
       signupRateLimit: { limit: config.SIGNUP_RATE_LIMIT, windowMs: config.SIGNUP_RATE_WINDOW_MS },
       tenantSessions: {
         ttlMs: config.TENANT_SESSION_TTL_MS,

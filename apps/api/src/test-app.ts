@@ -125,6 +125,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         ssh,
         boxes,
         changes,
+        // Tests deliver webhooks to receivers on 127.0.0.1 only (production: https to public addresses).
+        webhookPolicy: { allowLoopback: true },
         ...(options.terminals ? { terminals: options.terminals } : {}),
       }),
   });

@@ -53,6 +53,14 @@ const WorkerConfigSchema = z
       .default('false')
       .transform((v) => v === 'true'),
     LOCAL_BOX_DIR: z.string().min(1).default('/dev/shm/paddock-local-boxes'),
+    /**
+     * Webhooks (issue 15): deliver to http://127.0.0.0/8 and [::1] too. Tests and local development only: in
+     * production webhook URLs must be https and resolve to public addresses (the SSRF guard refuses the rest).
+     */
+    WEBHOOKS_ALLOW_LOOPBACK: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('false')
+      .transform((v) => v === 'true'),
     /** Tests: local boxes end when this process ends, so a crashed test run leaves no sshd behind. */
     LOCAL_BOX_GUARD_PID: z.coerce.number().int().min(1).optional(),
     HETZNER_API_TOKEN: z.string().min(1).optional(),

@@ -8,7 +8,11 @@ import {
   type BoxSyncDeps,
   publishRuntimeRelease,
   closeMonth,
+  deliverWebhook,
   endDueTrials,
+  evaluateMonitoringRound,
+  sendDigests,
+  type WebhookTargetPolicy,
   pushTenantSecrets,
   type RolloutDeps,
   type RuntimeReleaseSource,
@@ -31,6 +35,8 @@ export interface HandlerDeps {
   rollouts: RolloutDeps;
   /** Where releases are built from, with the Node they carry (`system`, or a bundled LTS fetched once). */
   releaseSource: (node?: 'system' | 'bundled') => Promise<RuntimeReleaseSource>;
+  /** Webhook delivery: the vault opens each endpoint's secret; the policy says which addresses may be reached. */
+  webhooks: { vault: Vault; policy: WebhookTargetPolicy };
 }
 
 /**
@@ -93,6 +99,16 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
     },
     'invoices.close-month': (payload, context) =>
       closeMonth({ prisma: prisma() }, { period: payload.period, signal: context.signal }),
+    'monitoring.evaluate': () => evaluateMonitoringRound({ prisma: prisma(), queues: deps.queues }),
+    'webhooks.deliver': (payload, context) => {
+      if (!deps.webhooks) throw new AppError('internal', 'this worker was started without { webhooks }');
+      return deliverWebhook({ prisma: prisma(), ...deps.webhooks }, payload, context);
+    },
+    'webhooks.digest': () => {
+      if (!deps.queues)
+        throw new AppError('internal', 'this worker was started without { queues }: digests cannot be sent');
+      return sendDigests({ prisma: prisma(), queues: deps.queues });
+    },
     'subscriptions.end-trials': () => {
       if (!deps.queues) throw new AppError('internal', 'this worker was started without { queues }: trials cannot end');
       return endDueTrials({ prisma: prisma(), queues: deps.queues });

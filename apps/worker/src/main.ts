@@ -86,6 +86,7 @@ const workers = startWorkers({
       ...(provisioning.recorder ? { recorder: provisioning.recorder } : {}),
     },
     releaseSource: (node) => releaseSource(config, node),
+    webhooks: { vault, policy: { allowLoopback: config.WEBHOOKS_ALLOW_LOOPBACK } },
   }),
   logger,
   concurrency: {

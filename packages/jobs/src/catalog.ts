@@ -125,6 +125,37 @@ export const jobCatalog = {
     backoff: { type: 'exponential', delayMs: 10_000 },
     timeoutMs: 10 * 60_000,
   }),
+  'monitoring.evaluate': defineJob({
+    name: 'monitoring.evaluate',
+    queue: 'control',
+    description:
+      "One monitoring round: the drift detectors (cost, quality, model health, prompt drift, box and runtime) over what changed since the last round's watermark and every open monitoring alert; opens, updates and resolves alerts and queues their webhooks. Repeated every 5 minutes by a job scheduler; safe to repeat.",
+    payload: z.object({}),
+    attempts: 2,
+    backoff: { type: 'fixed', delayMs: 30_000 },
+    timeoutMs: 10 * 60_000,
+  }),
+  'webhooks.deliver': defineJob({
+    name: 'webhooks.deliver',
+    queue: 'control',
+    description:
+      'One signed POST of one webhook delivery (an alert opened or resolved, or a digest); every attempt is written to the delivery log, the last failed one counts against the endpoint, which is disabled after repeated failed deliveries.',
+    payload: z.object({ deliveryId: z.string().uuid() }),
+    attempts: 6,
+    // 10, 20, 40, 80, 160 s: a receiver down for about five minutes still gets it.
+    backoff: { type: 'exponential', delayMs: 10_000 },
+    timeoutMs: 60_000,
+  }),
+  'webhooks.digest': defineJob({
+    name: 'webhooks.digest',
+    queue: 'control',
+    description:
+      'The daily digest: each digest endpoint whose last digest is a day old gets one delivery listing the alerts opened since. Repeated hourly by a job scheduler; two workers at once send one digest (row lock).',
+    payload: z.object({}),
+    attempts: 3,
+    backoff: { type: 'exponential', delayMs: 30_000 },
+    timeoutMs: 10 * 60_000,
+  }),
 } as const;
 
 export type JobCatalog = typeof jobCatalog;

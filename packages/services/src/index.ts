@@ -188,3 +188,6 @@ export { settledCutoff } from './invoices/settle-cutoff';
 export { changeTenantPlan, type ChangePlanInput } from './subscriptions/change-plan';
 export { endDueTrials, TRIAL_SUSPEND_KEY_PREFIX } from './subscriptions/end-trials';
 export { enqueueMonthClose } from './invoices/enqueue-close';
+export * from './monitoring/index';
+export * from './webhooks/index';
+export { acknowledgeOperatorAlert, acknowledgeTenantAlert } from './alerts/acknowledge-alert';

@@ -7,7 +7,21 @@ export const ALERT_SEVERITY_VALUES = ['info', 'warning', 'critical'] as const;
  * Alert codes a tenant reads with `GET /v1/alerts` (alerts about its own agents). Others that carry its tenant id
  * (provisioning failures, host keys, box health) are the operators' to read: their messages may hold internal detail.
  */
-export const TENANT_ALERT_CODES = ['watchdog_killed'] as const;
+export const TENANT_ALERT_CODES = [
+  'watchdog_killed',
+  // Monitoring (issue 15), scoped to the tenant's own chains, steps, models and queue.
+  'cost_drift_run',
+  'cost_drift_day',
+  'quality_check_pass_rate',
+  'quality_retries',
+  'quality_output_size',
+  'model_latency',
+  'model_errors',
+  'prompt_drift',
+  'watchdog_kills',
+  'steps_stalled',
+  'runs_queued',
+] as const;
 
 const CursorSchema = z
   .string()
@@ -48,6 +62,10 @@ export const TenantAlertSchema = z.object({
   /** For `watchdog_killed`: reason (idle or timeout), limit, step, chain, runId, runtimeRunId, attempt. */
   details: z.record(z.string(), z.unknown()),
   status: z.enum(ALERT_STATUS_VALUES),
+  /** What it is about: tenantId, chainId, chainVersionId, step, model, boxId (absent: all). */
+  scope: z.record(z.string(), z.string()),
+  /** Monitoring alerts: why it fired (metric, baseline, current, threshold, windows, sample run ids). */
+  evidence: z.array(z.record(z.string(), z.unknown())),
   /** How often the condition happened while this alert was open (it is one row per condition, not per kill). */
   occurrences: z.number().int(),
   createdAt: z.string().datetime(),
@@ -70,3 +88,5 @@ export const ListOperatorAlertsReplySchema = z.object({
   alerts: z.array(OperatorAlertSchema),
   nextCursor: z.string().nullable(),
 });
+
+export const AlertParamsSchema = z.object({ id: z.string().uuid({ message: 'must be a UUID' }) });

@@ -1,5 +1,5 @@
 import { TENANT_ALERT_CODES, type OperatorAlert, type TenantAlert } from '@paddock/contracts/api/alerts';
-import type { Prisma, PrismaClient } from '@paddock/db';
+import type { Alert as AlertRow, Prisma, PrismaClient } from '@paddock/db';
 import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
 
 type AlertStatus = 'open' | 'acknowledged' | 'resolved';
@@ -70,21 +70,28 @@ async function listAlerts(
   const shown = rows.slice(0, page.limit);
   const last = shown.at(-1);
   return {
-    alerts: shown.map((row) => ({
-      id: row.id,
-      tenantId: row.tenantId,
-      boxId: row.boxId,
-      severity: row.severity,
-      code: row.code,
-      message: row.message,
-      details: (row.details ?? {}) as Record<string, unknown>,
-      status: row.status,
-      occurrences: row.occurrences,
-      createdAt: row.createdAt.toISOString(),
-      lastSeenAt: row.lastSeenAt.toISOString(),
-      acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
-      resolvedAt: row.resolvedAt?.toISOString() ?? null,
-    })),
+    alerts: shown.map(alertView),
     nextCursor: rows.length > page.limit && last ? encodeCreatedAtCursor(last.createdAt, last.id) : null,
+  };
+}
+
+/** The API's view of an alert row (operators'; tenants' drop tenantId). */
+export function alertView(row: AlertRow): OperatorAlert {
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    boxId: row.boxId,
+    severity: row.severity,
+    code: row.code,
+    message: row.message,
+    details: (row.details ?? {}) as Record<string, unknown>,
+    scope: (row.scope ?? {}) as Record<string, string>,
+    evidence: (row.evidence ?? []) as Array<Record<string, unknown>>,
+    status: row.status,
+    occurrences: row.occurrences,
+    createdAt: row.createdAt.toISOString(),
+    lastSeenAt: row.lastSeenAt.toISOString(),
+    acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
   };
 }

@@ -1,13 +1,22 @@
 import { ErrorReplySchema } from '@paddock/contracts';
-import { ListOperatorAlertsQuerySchema, ListOperatorAlertsReplySchema } from '@paddock/contracts/api/alerts';
-import { listOperatorAlerts } from '@paddock/services';
+import {
+  AlertParamsSchema,
+  ListOperatorAlertsQuerySchema,
+  ListOperatorAlertsReplySchema,
+  OperatorAlertSchema,
+} from '@paddock/contracts/api/alerts';
+import { acknowledgeOperatorAlert, listOperatorAlerts } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../../deps';
-import { requireOperator } from '../../http/authenticate';
+import { operatorOf, requireOperator } from '../../http/authenticate';
+import { registerWebhookRoutes } from '../webhook-routes';
 
 /** Every alert: tenants' agents killed by their box's watchdog, provisioning, host keys, box health. */
-export function registerOperatorAlertRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'prisma'>): void {
+export function registerOperatorAlertRoutes(
+  app: FastifyInstance,
+  deps: Pick<ApiDeps, 'prisma' | 'vault' | 'webhookPolicy'>,
+): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/v1/operator/alerts',
@@ -23,4 +32,24 @@ export function registerOperatorAlertRoutes(app: FastifyInstance, deps: Pick<Api
     },
     async (request) => listOperatorAlerts(deps.prisma, request.query),
   );
+  api.post(
+    '/v1/operator/alerts/:id/acknowledge',
+    {
+      onRequest: requireOperator(deps.prisma),
+      schema: {
+        tags: ['operator'],
+        security: [{ bearer: [] }],
+        summary: 'Acknowledge any alert (it stays until its signal returns to normal)',
+        params: AlertParamsSchema,
+        response: { 200: OperatorAlertSchema, 400: ErrorReplySchema, 401: ErrorReplySchema, 404: ErrorReplySchema },
+      },
+    },
+    async (request) => acknowledgeOperatorAlert(deps.prisma, request.params.id, operatorOf(request).userId),
+  );
+  registerWebhookRoutes(app, deps, {
+    prefix: '/v1/operator/webhooks',
+    tag: 'operator',
+    auth: requireOperator(deps.prisma),
+    owner: () => ({ tenantId: null }),
+  });
 }

@@ -1,10 +1,16 @@
 import { ErrorReplySchema } from '@paddock/contracts';
-import { ListTenantAlertsQuerySchema, ListTenantAlertsReplySchema } from '@paddock/contracts/api/alerts';
-import { listTenantAlerts } from '@paddock/services';
+import {
+  AlertParamsSchema,
+  ListTenantAlertsQuerySchema,
+  ListTenantAlertsReplySchema,
+  TenantAlertSchema,
+} from '@paddock/contracts/api/alerts';
+import { acknowledgeTenantAlert, listTenantAlerts } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../../deps';
 import { requireTenant, tenantOf } from '../../http/tenant-auth';
+import { registerWebhookRoutes } from '../webhook-routes';
 
 export function registerTenantAlertRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -25,4 +31,27 @@ export function registerTenantAlertRoutes(app: FastifyInstance, deps: ApiDeps): 
     },
     async (request) => listTenantAlerts(deps.prisma, tenantOf(request).tenantId, request.query),
   );
+  api.post(
+    '/v1/alerts/:id/acknowledge',
+    {
+      onRequest: requireTenant(deps.prisma),
+      schema: {
+        summary: "Acknowledge one of the workspace's alerts (it stays until its signal returns to normal)",
+        tags: ['alerts'],
+        security: [{ bearer: [] }],
+        params: AlertParamsSchema,
+        response: { 200: TenantAlertSchema, 400: ErrorReplySchema, 401: ErrorReplySchema, 404: ErrorReplySchema },
+      },
+    },
+    async (request) => {
+      const identity = tenantOf(request);
+      return acknowledgeTenantAlert(deps.prisma, identity.tenantId, request.params.id, identity.userId);
+    },
+  );
+  registerWebhookRoutes(app, deps, {
+    prefix: '/v1/webhooks',
+    tag: 'alerts',
+    auth: requireTenant(deps.prisma),
+    owner: (request) => ({ tenantId: tenantOf(request).tenantId }),
+  });
 }

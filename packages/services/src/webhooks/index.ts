@@ -1,0 +1,20 @@
+export {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  listWebhookDeliveries,
+  listWebhookEndpoints,
+  updateWebhookEndpoint,
+  type WebhookDeps,
+  type WebhookOwner,
+} from './endpoints';
+export { DISABLE_AFTER_FAILED_DELIVERIES, deliverWebhook, type DeliverDeps } from './deliver-webhook';
+export { queueAlertDeliveries, type AlertEvent } from './queue-deliveries';
+export { sendDigests } from './send-digests';
+export {
+  DEFAULT_REPLAY_WINDOW_SECONDS,
+  SIGNATURE_HEADER,
+  signWebhook,
+  TIMESTAMP_HEADER,
+  verifyWebhook,
+} from './signature';
+export { checkWebhookUrl, isAllowedAddress, type WebhookTargetPolicy } from './url-guard';
