@@ -99,6 +99,8 @@ export { PROVISION_STEPS, provisionWorkflow, provisioningAlertKey } from './prov
 export { deleteWorkflow } from './provisioning/delete-workflow';
 export { resumeWorkflow, suspendWorkflow } from './provisioning/suspend-resume-workflows';
 export { boxNameFor } from './provisioning/box-name';
+export { createStoredKeyPair } from './provisioning/box-keys';
+export { replaceHostKeyStep } from './provisioning/steps/replace-host-key-step';
 export {
   getWorkflow,
   listWorkflows,
@@ -134,6 +136,7 @@ export {
 export { localGatewayConnector, sshGatewayConnector } from './boxes/gateway-connectors';
 export { loadBoxTargetWithPrisma } from './boxes/load-box-target-prisma';
 export { type StartRunInput, startRun } from './runs/start-run';
+export { type StartRunOutcome, startRunOnce } from './runs/start-run-once';
 export { getRun, type ListRunsInput, listRuns } from './runs/read-runs';
 export type { RunSummary } from './runs/run-replies';
 export { listRunEvents, readRunEvents, type RunEventPage, runIsOver } from './runs/run-events';

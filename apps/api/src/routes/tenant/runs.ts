@@ -14,8 +14,16 @@ import {
   StepOutputParamsSchema,
   StepOutputQuerySchema,
 } from '@paddock/contracts/api/tenant-runs';
-import { cancelRun, getRun, listRunEvents, listRuns, readStepOutput, replayRun, startRun } from '@paddock/services';
-import { startRunOnce } from '@paddock/services/runs/start-run-once';
+import {
+  cancelRun,
+  getRun,
+  listRunEvents,
+  listRuns,
+  readStepOutput,
+  replayRun,
+  startRun,
+  startRunOnce,
+} from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
