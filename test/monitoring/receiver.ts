@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type SignatureVerdict, verifyWebhook } from '@paddock/services/webhooks/signature';
+import { type SignatureVerdict, verifyWebhook } from '@paddock/services';
 
 export interface Received {
   verdict: SignatureVerdict;

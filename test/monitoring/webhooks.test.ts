@@ -7,7 +7,7 @@ import {
   evaluateMonitoringRound,
   sendDigests,
 } from '@paddock/services';
-import { postWebhook } from '@paddock/services/webhooks/post-webhook';
+import { postWebhook } from '@paddock/services';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../apps/worker/src/handlers';

@@ -14,7 +14,9 @@ export {
   DEFAULT_REPLAY_WINDOW_SECONDS,
   SIGNATURE_HEADER,
   signWebhook,
+  type SignatureVerdict,
   TIMESTAMP_HEADER,
   verifyWebhook,
 } from './signature';
+export { postWebhook } from './post-webhook';
 export { checkWebhookUrl, isAllowedAddress, type WebhookTargetPolicy } from './url-guard';
