@@ -1,9 +1,12 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ProtocolServerMessageSchema } from '@paddock/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from './daemon';
 import { startTestDaemon } from './daemon-test-support';
+import { runLayout } from './paths';
 import { CHAINCTL_ARGV, type TempBox, tempBox } from './test-support';
 
 let box: TempBox;
@@ -137,5 +140,9 @@ describe('chainctl serve --stdio', () => {
     expect(answers.map((m) => m.id)).toEqual(requests.map((r) => r.id));
     expect(answers.slice(0, ids.length).every((m) => m.ok === true)).toBe(true);
     expect(answers[ids.length]).toMatchObject({ id: 'dup', ok: false, error: { code: 'conflict' } });
+    // The refused duplicate left no staging directory behind, and every run holds exactly its created event.
+    expect(readdirSync(join(box.root, '.incoming'))).toEqual([]);
+    for (const runId of ids)
+      expect(readdirSync(runLayout(box.root, runId).eventsDir)).toEqual(['000001-_run.created.json']);
   });
 });

@@ -13,7 +13,7 @@ import {
   parseChainDefinition,
   type RunEvent,
 } from '@paddock/contracts';
-import { loadChainFile, loadChainText } from './chain-files';
+import { type LoadedChain, loadChainFile, loadChainText } from './chain-files';
 import { errorJson } from './cli-errors';
 import { health } from './commands/health';
 import { writeBoxCaps } from './box-caps';
@@ -34,6 +34,9 @@ interface Subscription {
 // A safety net under the journal watch (which delivers within a millisecond): a missed notification waits this long.
 // Every open subscription reads the journal this often, idle or not, on every box.
 const SUBSCRIPTION_POLL_MS = 2_000;
+
+/** Inline chain texts whose parse a serve process keeps (a box runs few chain versions at a time). */
+const INLINE_CHAINS_KEPT = 8;
 
 /** Terminal streams one serve process follows at once (the control plane opens one process per stream). */
 const MAX_TERMINAL_FOLLOWS = 16;
@@ -129,6 +132,22 @@ export function serveStdio(options: {
     poll = setInterval(pump, SUBSCRIPTION_POLL_MS);
   };
 
+  /**
+   * Inline chains parsed lately, by text: a burst of runs of one chain version parses its YAML once, not once per
+   * run. Only chains that reference no files are kept (a referenced file may change between two requests).
+   */
+  const inlineChains = new Map<string, LoadedChain>();
+  const inlineChain = (text: string): LoadedChain => {
+    const known = inlineChains.get(text);
+    if (known) return known;
+    const loaded = loadChainText(text, join(options.cwd, 'inline-chain.yaml'), 'inline-chain.yaml');
+    if (loaded.files.size === 0) {
+      if (inlineChains.size >= INLINE_CHAINS_KEPT) inlineChains.delete(inlineChains.keys().next().value as string);
+      inlineChains.set(text, loaded);
+    }
+    return loaded;
+  };
+
   const handle = async (request: ProtocolRequest): Promise<unknown> => {
     switch (request.op) {
       case 'health':
@@ -149,7 +168,7 @@ export function serveStdio(options: {
         }
         const loaded = request.file
           ? loadChainFile(resolve(options.cwd, request.file))
-          : loadChainText(request.text as string, join(options.cwd, 'inline-chain.yaml'), 'inline-chain.yaml');
+          : inlineChain(request.text as string);
         const inputs = Object.entries(request.inputs).map(([key, value]) => ({ key, value: Buffer.from(value) }));
         // Stored first, so the daemon judges this run by the figures that came with it.
         if (request.caps) writeBoxCaps(root, request.caps);
