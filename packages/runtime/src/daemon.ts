@@ -18,18 +18,15 @@ import { EventCommitter } from './event-committer';
 import { lastSeq, type NewEvent, readRunEvents, type StoredEvent } from './event-store';
 import { ForkServer } from './fork-server';
 import { type AgentSpawner, forkServerSpawner, type KillReason, nodeSpawner } from './launch-agent';
-import { outcomeEvents } from './outcome-events';
 import { rootLayout, runLayout } from './paths';
-import { prepareStep } from './prepare-step';
 import { killOrphan } from './recover';
 import { type Refusal, RunAdmission } from './run-admission';
 import { RunLoader } from './run-loader';
 import { foldRunState, isTerminal } from './run-state';
-import { type StartedStep, type StepOutcome, startStep } from './run-step';
 import { SecretsFile } from './secrets-file';
-import { decisionPendingEvent, interruptedEvent, startedEvent, watchdogAlertEvent } from './step-events';
+import { decisionPendingEvent, interruptedEvent } from './step-events';
 import { stepGate } from './step-gates';
-import { stepLimits } from './step-limits';
+import { StepLauncher } from './step-launcher';
 
 /** Fork servers in the pool: two, so a burst of handoffs can fork on both cores of a small box. */
 const FORK_SERVERS = 2;
@@ -57,13 +54,14 @@ export interface DaemonOptions {
  * allows, under a box-wide limit), watches agents, retries, pauses for decisions and closes runs. Its state is only a
  * cache of the event files: it can be killed at any moment and rebuilt from them (see recover.ts).
  *
- * Finding and reading runs is run-loader.ts; the events it writes are derived in step-events.ts (launches, alerts,
- * decisions), outcome-events.ts (how an attempt ended) and action-events.ts (requests from other processes).
+ * This file holds the lifecycle, the write chains and the scheduling. Finding and reading runs is run-loader.ts;
+ * launching agents and recording how they end is step-launcher.ts; the events are derived in step-events.ts
+ * (launches, alerts, decisions), outcome-events.ts (how an attempt ended) and action-events.ts (requests from other
+ * processes).
  */
 export class Daemon {
   readonly runs = new Map<string, ActiveRun>();
   private readonly queue: { run: ActiveRun; step: string; entry: ActiveStep }[] = [];
-  private running = 0;
   private tokens = 0;
   private draining = false;
   private forkServers: ForkServer[] = [];
@@ -71,6 +69,7 @@ export class Daemon {
   private spawner: AgentSpawner = nodeSpawner;
   private committer: EventCommitter | undefined;
   private readonly loader: RunLoader;
+  private readonly launcher: StepLauncher;
   private readonly secrets: SecretsFile;
   /** Judges new runs against the plan caps the control plane left on the box. */
   private readonly admission: RunAdmission;
@@ -94,11 +93,29 @@ export class Daemon {
       },
       options.rescanMs,
     );
+    this.launcher = new StepLauncher({
+      root: options.root,
+      baseEnv: options.baseEnv,
+      boxConfig: this.boxConfig,
+      spawner: () => this.spawner,
+      secrets: () => this.secrets.values(),
+      draining: () => this.draining,
+      log: options.log,
+      write: (run, event) => this.write(run, event),
+      writeAll: (run, events) => this.writeAll(run, events),
+      settle: (run, name) => this.settle(run, name),
+      released: () => this.pump(),
+    });
   }
 
   get stats() {
     const queued = this.queue.length;
-    return { activeRuns: this.runs.size, runningSteps: this.running, queuedSteps: queued, draining: this.draining };
+    return {
+      activeRuns: this.runs.size,
+      runningSteps: this.launcher.running,
+      queuedSteps: queued,
+      draining: this.draining,
+    };
   }
 
   async start(): Promise<void> {
@@ -142,11 +159,11 @@ export class Daemon {
     this.attachServer?.close();
     for (const run of this.runs.values()) for (const t of run.timers.values()) clearTimeout(t);
     const deadline = Date.now() + drainMs;
-    while (this.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    while (this.launcher.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     for (const run of this.runs.values()) {
       for (const entry of run.active.values()) if (entry.phase === 'running') this.stopEntry(entry, 'shutdown');
     }
-    while (this.running > 0) await new Promise((r) => setTimeout(r, 25));
+    while (this.launcher.running > 0) await new Promise((r) => setTimeout(r, 25));
     await Promise.all([...this.runs.values()].map((run) => run.writes));
     for (const server of this.forkServers) server.close();
   }
@@ -357,9 +374,9 @@ export class Daemon {
   }
 
   private pump(): void {
-    while (!this.draining && this.running < this.options.maxParallel && this.queue.length > 0) {
+    while (!this.draining && this.launcher.running < this.options.maxParallel && this.queue.length > 0) {
       const next = this.queue.shift();
-      if (next) this.launch(next.run, next.step, next.entry);
+      if (next) this.launcher.launch(next.run, next.step, next.entry);
     }
   }
 
@@ -436,136 +453,5 @@ export class Daemon {
   private forget(run: ActiveRun): void {
     for (const t of run.timers.values()) clearTimeout(t);
     this.runs.delete(run.runId);
-  }
-
-  // ---- launching agents and recording how they end --------------------------------------------------------------
-
-  private launch(run: ActiveRun, name: string, entry: ActiveStep): void {
-    const def = run.chain.agents[name] as AgentStep;
-    const stepState = run.state.steps.get(name);
-    if (!stepState) return;
-    const layout = runLayout(this.options.root, run.runId);
-    const needsCommitted = def.needs.map((n) => run.committedAt.get(n));
-    const handoff =
-      needsCommitted.every((t) => t !== undefined) && needsCommitted.length > 0
-        ? Math.max(...(needsCommitted as number[]))
-        : undefined;
-    const launchedAt = performance.now();
-    // The slot is taken now: the step's files are prepared in the thread pool, then the agent is forked.
-    entry.phase = 'running';
-    this.running++;
-    prepareStep(layout, run.chain, name, def, stepState, entry.attempt, {
-      baseEnv: this.options.baseEnv,
-      secrets: this.secrets.values(),
-    }).then(
-      (prepared) => {
-        // Stopped while its files were prepared (cancel, replay, shutdown): nothing was started or written.
-        if (entry.stop || this.draining) return this.abandon(run, name, entry);
-        let started: StartedStep;
-        try {
-          const limits = stepLimits(def, run.chain, this.boxConfig);
-          const onWatchdog = (reason: 'idle' | 'timeout') =>
-            void this.write(run, watchdogAlertEvent(name, entry.attempt, limits, reason));
-          started = startStep(def, prepared, limits, onWatchdog, this.spawner);
-        } catch (error) {
-          return this.failToStart(run, name, entry, error);
-        }
-        this.follow(run, name, entry, def, started, launchedAt, handoff);
-      },
-      (error: unknown) => (entry.stop ? this.abandon(run, name, entry) : this.failToStart(run, name, entry, error)),
-    );
-  }
-
-  /** Gives the slot of a launch that was stopped before its agent existed back; the step is looked at again. */
-  private abandon(run: ActiveRun, name: string, entry: ActiveStep): void {
-    this.running--;
-    entry.phase = 'writing';
-    if (run.active.get(name) === entry) this.settle(run, name);
-    queueMicrotask(() => this.pump());
-  }
-
-  private failToStart(run: ActiveRun, name: string, entry: ActiveStep, error: unknown): void {
-    this.running--;
-    this.options.log(`run ${run.runId} step ${name}: cannot start: ${(error as Error).message}`);
-    entry.phase = 'writing';
-    void this.write(run, {
-      step: name,
-      kind: 'error',
-      status: 'failed',
-      attempt: entry.attempt,
-      error: `cannot start the agent: ${(error as Error).message}`,
-    }).finally(() => this.settle(run, name));
-    queueMicrotask(() => this.pump());
-  }
-
-  /** Records the forked agent's `started` and, once it ends, its outcome. */
-  private follow(
-    run: ActiveRun,
-    name: string,
-    entry: ActiveStep,
-    def: AgentStep,
-    started: StartedStep,
-    launchedAt: number,
-    handoff: number | undefined,
-  ): void {
-    entry.started = started;
-    // `started` is written once the agent is forked (its pid is in the event); the fsync of that event never delays
-    // the agent. A crash before it lands means the step is simply started again.
-    started.agent.started.then(
-      ({ pid, forkedAtMs }) => {
-        const forkedAt = forkedAtMs - performance.timeOrigin;
-        const fork = {
-          pid,
-          forkedAtMs,
-          forkMs: forkedAt - launchedAt,
-          handoffMs: handoff === undefined ? undefined : forkedAt - handoff,
-        };
-        this.write(run, startedEvent(name, entry.attempt, def.model ?? null, fork)).then(
-          () => {
-            entry.startedWritten = true;
-          },
-          () => undefined,
-        );
-      },
-      () => undefined, // the outcome reports the failure to start
-    );
-    void started.outcome.then(
-      (outcome) => this.onOutcome(run, name, entry, def, outcome),
-      (error: unknown) =>
-        this.onOutcome(run, name, entry, def, {
-          ok: false,
-          exitCode: null,
-          error: `runtime error: ${String(error)}`,
-          killedBy: null,
-          usage: { model: null, input_tokens: 0, output_tokens: 0, cost_usd: null, reported: false },
-          durationSeconds: (performance.now() - launchedAt) / 1000,
-          outputPath: '',
-        }),
-    );
-  }
-
-  private onOutcome(run: ActiveRun, name: string, entry: ActiveStep, def: AgentStep, outcome: StepOutcome): void {
-    this.running--;
-    entry.phase = 'writing';
-    // The slot is given to the next queued step only after this step's ending event is queued for writing, so the
-    // event log never shows more steps running at once than the limit.
-    queueMicrotask(() => this.pump());
-    const events = outcomeEvents({
-      step: name,
-      attempt: entry.attempt,
-      def,
-      outcome,
-      superseded: run.active.get(name) !== entry,
-      cancelled: run.state.cancelled,
-      failures: run.state.steps.get(name)?.failures ?? 0,
-    });
-    void this.writeAll(run, events)
-      .then((last) => {
-        // The handoff clock of the steps that need this one starts when its `complete` is durable.
-        if (last?.event.kind === 'complete') run.committedAt.set(name, performance.now());
-      })
-      .finally(() => {
-        if (run.active.get(name) === entry) this.settle(run, name);
-      });
   }
 }
