@@ -214,8 +214,12 @@ async function runtime(n: number, cli: string, mode: Mode, log: (line: string) =
       handoffP99: percentile(handoffs, 99),
     };
   } finally {
-    if (pid !== null) await stopDaemon(root, 60_000).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    if (pid !== null) {
+      const daemon = pid;
+      await stopDaemon(root, 120_000).catch((error: unknown) => log(`daemon ${daemon} did not stop: ${String(error)}`));
+    }
+    // On a loaded machine the daemon's last writes can race the removal (ENOTEMPTY): retried, not fatal.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
 
