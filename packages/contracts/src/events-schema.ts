@@ -30,7 +30,13 @@ export const EVENT_KINDS = [
 export const EventKindSchema = z.enum(EVENT_KINDS);
 export type EventKind = z.infer<typeof EventKindSchema>;
 
-export const STEP_STATUSES = [
+/**
+ * A step's status as the box's events say it (`RunEvent.status`, `chainctl status`). Not the control plane's step
+ * status (`StepStatus`, api/run-statuses.ts: `run_steps.status` in Postgres), which the collector derives from these
+ * events: the box says `complete`, `waiting`, `retrying`; Postgres says `succeeded`, `waiting_decision` and keeps a
+ * pending row for the next attempt. Two vocabularies, two names.
+ */
+export const BOX_STEP_STATUSES = [
   'pending',
   'running',
   'retrying',
@@ -40,12 +46,21 @@ export const STEP_STATUSES = [
   'skipped',
   'cancelled',
 ] as const;
-export const StepStatusSchema = z.enum(STEP_STATUSES);
-export type StepStatus = z.infer<typeof StepStatusSchema>;
+export const BoxStepStatusSchema = z.enum(BOX_STEP_STATUSES);
+export type BoxStepStatus = z.infer<typeof BoxStepStatusSchema>;
 
-export const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'rejected', 'cancelled'] as const;
-export const RunStatusValueSchema = z.enum(RUN_STATUSES);
-export type RunStatusValue = z.infer<typeof RunStatusValueSchema>;
+/** A run's status as the box says it; the control plane's is `RunStatus` (api/run-statuses.ts). */
+export const BOX_RUN_STATUSES = [
+  'queued',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'rejected',
+  'cancelled',
+] as const;
+export const BoxRunStatusSchema = z.enum(BOX_RUN_STATUSES);
+export type BoxRunStatus = z.infer<typeof BoxRunStatusSchema>;
 
 export const DecisionRecordSchema = z.object({
   option: z.string(),

@@ -4,6 +4,7 @@ export * from './chain-graph';
 export * from './chain-parse';
 export * from './chain-schema';
 export * from './events-schema';
+export * from './api/run-statuses';
 export * from './box-limits';
 export * from './box-caps';
 export * from './plan-limits';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BoxCapsSchema } from './box-caps';
 import { ChainErrorSchema } from './chain-parse';
 import { MAX_TERMINAL_CHUNK_BYTES, PG_INT_MAX } from './box-limits';
-import { DecisionRecordSchema, RunEventSchema, RunStatusValueSchema, StepStatusSchema } from './events-schema';
+import { DecisionRecordSchema, RunEventSchema, BoxRunStatusSchema, BoxStepStatusSchema } from './events-schema';
 
 /**
  * `chainctl serve --stdio`: one JSON object per line each way. The control plane keeps one such channel open per box
@@ -138,7 +138,7 @@ export const ProtocolTerminalEndSchema = z.object({
   stream: z.string(),
   offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   reason: z.enum(['ended', 'stopped', 'failed']),
-  status: StepStatusSchema.nullable(),
+  status: BoxStepStatusSchema.nullable(),
   message: z.string().max(1000).optional(),
 });
 export type ProtocolTerminalEnd = z.infer<typeof ProtocolTerminalEndSchema>;
@@ -171,11 +171,11 @@ export const ProtocolServerMessageSchema = z.union([
 export type ProtocolServerMessage = z.infer<typeof ProtocolServerMessageSchema>;
 
 /** `chainctl status RUN --json` and the `status` op's result. */
-export const RunStatusSchema = z.object({
+export const RunReportSchema = z.object({
   run_id: z.string(),
   chain: z.string(),
   chain_version: z.string().nullable(),
-  status: RunStatusValueSchema,
+  status: BoxRunStatusSchema,
   finished: z.boolean(),
   created_at: z.string().nullable(),
   updated_at: z.string().nullable(),
@@ -184,7 +184,7 @@ export const RunStatusSchema = z.object({
     z.object({
       step: z.string(),
       type: z.enum(['agent', 'decision']),
-      status: StepStatusSchema,
+      status: BoxStepStatusSchema,
       attempt: z.number().int(),
       started_at: z.string().nullable(),
       finished_at: z.string().nullable(),
@@ -218,7 +218,7 @@ export const RunStatusSchema = z.object({
   malformed: z.array(z.object({ file: z.string(), error: z.string() })),
   unknown_steps: z.array(z.string()),
 });
-export type RunStatus = z.infer<typeof RunStatusSchema>;
+export type RunReport = z.infer<typeof RunReportSchema>;
 
 /** `chainctl health --json` and the `health` op's result; exit code 0 iff `ok`. */
 export const HealthSchema = z.object({

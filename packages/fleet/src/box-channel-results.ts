@@ -3,8 +3,8 @@ import {
   type ProtocolOp,
   type ProtocolRequestSchema,
   RunEventSchema,
-  RunStatusSchema,
-  RunStatusValueSchema,
+  RunReportSchema,
+  BoxRunStatusSchema,
   TerminalOpenResultSchema,
 } from '@paddock/contracts';
 import { z } from 'zod';
@@ -23,17 +23,17 @@ export const ProtocolResultSchemas = {
   validate: z.object({ ok: z.boolean() }).passthrough(),
   run: z.object({
     run_id: z.string(),
-    status: RunStatusValueSchema,
+    status: BoxRunStatusSchema,
     chain: z.string(),
     chain_version: z.string().nullable(),
   }),
-  status: RunStatusSchema,
+  status: RunReportSchema,
   list: z.object({
     runs: z.array(
       z.object({
         run_id: z.string(),
         chain: z.string(),
-        status: RunStatusValueSchema,
+        status: BoxRunStatusSchema,
         created_at: z.string().nullable(),
         updated_at: z.string().nullable(),
       }),

@@ -2,7 +2,7 @@ import { chmodSync, closeSync, openSync, readSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { RUN_STEP, STEP_NAME_PATTERN } from '@paddock/contracts';
 import { errorJson } from './cli-errors';
-import type { RunAction } from './daemon';
+import type { ActRequest, RunAction } from './daemon-protocol';
 import type { StoredEvent } from './event-store';
 import type { RunningAgent } from './launch-agent';
 import { isValidRunId, rootLayout, runLayout, stepLayout } from './paths';
@@ -50,24 +50,28 @@ function handle(socket: Socket, root: string, host: AttachHost): void {
     }
     socket.off('data', onData);
     const rest = Buffer.from(header.slice(nl + 1));
-    let request: AttachRequest | { op: 'act'; action: RunAction };
+    let request: AttachRequest | ActRequest;
     try {
-      request = JSON.parse(header.slice(0, nl)) as AttachRequest;
+      request = JSON.parse(header.slice(0, nl)) as AttachRequest | ActRequest;
     } catch {
       socket.end(`${JSON.stringify({ ok: false, error: 'bad request' })}\n`);
       return;
     }
-    if ('op' in request && request.op === 'act') {
-      host.act((request as unknown as { action: RunAction }).action).then(
+    if (isActRequest(request)) {
+      host.act(request.action).then(
         (stored) => socket.end(`${JSON.stringify({ ok: true, event: stored.event, file: stored.file })}\n`),
         (error: unknown) => socket.end(`${JSON.stringify({ ok: false, error: errorJson(error) })}\n`),
       );
       return;
     }
-    void serve(socket, root, host, request as AttachRequest, rest);
+    void serve(socket, root, host, request, rest);
   };
   socket.on('data', onData);
   socket.on('error', () => undefined);
+}
+
+function isActRequest(request: AttachRequest | ActRequest): request is ActRequest {
+  return (request as Partial<ActRequest>).op === 'act';
 }
 
 async function serve(socket: Socket, root: string, host: AttachHost, request: AttachRequest, typed: Buffer) {

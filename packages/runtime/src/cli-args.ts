@@ -1,56 +1,103 @@
+import { type ParseArgsConfig, parseArgs as parseArgv } from 'node:util';
 import { AppError } from '@paddock/contracts';
 
-/** Flags every command understands; `multi` ones may repeat (`--input a=1 --input b=2`). */
+/**
+ * Every flag chainctl knows, with its type, parsed by Node's `util.parseArgs`. One table for all commands: a flag
+ * means the same thing (and takes a value or not) wherever it appears; which command accepts which is checked by the
+ * command (assertKnownFlags), so `chainctl status X --wait` names the flag it does not take.
+ */
+const OPTIONS = {
+  // every command
+  json: { type: 'boolean' },
+  root: { type: 'string' },
+  help: { type: 'boolean' },
+  // run
+  input: { type: 'string', multiple: true },
+  id: { type: 'string' },
+  wait: { type: 'boolean' },
+  // events
+  run: { type: 'string' },
+  since: { type: 'string' },
+  limit: { type: 'string' },
+  // decide, replay
+  by: { type: 'string' },
+  note: { type: 'string' },
+  from: { type: 'string' },
+  // attach, serve
+  interactive: { type: 'boolean' },
+  stdio: { type: 'boolean' },
+  // daemon
+  detach: { type: 'boolean' },
+  'max-parallel': { type: 'string' },
+  'drain-timeout': { type: 'string' },
+  'rescan-ms': { type: 'string' },
+  timeout: { type: 'string' },
+  barrier: { type: 'string' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+type FlagName = keyof typeof OPTIONS;
+type ValueFlag = { [K in FlagName]: (typeof OPTIONS)[K]['type'] extends 'string' ? K : never }[FlagName];
+type BoolFlag = { [K in FlagName]: (typeof OPTIONS)[K]['type'] extends 'boolean' ? K : never }[FlagName];
+
 export interface ParsedArgs {
   positionals: string[];
-  flags: Map<string, string[]>;
+  values: ReturnType<typeof parse>['values'];
 }
 
-const BOOLEAN_FLAGS = new Set(['json', 'wait', 'detach', 'interactive', 'stdio', 'follow', 'help', 'force']);
+function parse(argv: readonly string[]) {
+  return parseArgv({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true });
+}
 
+/** Parses a command line; a flag chainctl does not know, or one missing its value, is a bad_request naming it. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const positionals: string[] = [];
-  const flags = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('--') || arg === '--') {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    let value: string;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else if (BOOLEAN_FLAGS.has(name)) value = 'true';
-    else {
-      const next = argv[i + 1];
-      if (next === undefined) throw new AppError('bad_request', `--${name} needs a value`);
-      value = next;
-      i++;
-    }
-    flags.set(name, [...(flags.get(name) ?? []), value]);
+  try {
+    const { positionals, values } = parse(argv);
+    return { positionals, values };
+  } catch (error) {
+    throw cliError(error);
   }
-  return { positionals, flags };
 }
 
-export function flag(args: ParsedArgs, name: string): string | undefined {
-  return args.flags.get(name)?.at(-1);
+/** Node's parse errors, said the way chainctl says them: short, naming the flag, no hint about `--`. */
+function cliError(error: unknown): unknown {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const named = /'(--?[^' ]+)/.exec(message)?.[1];
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return new AppError('bad_request', `unknown flag ${named ?? message}`);
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/does not take an argument/.test(message)) return new AppError('bad_request', `${named} takes no value`);
+      if (/ambiguous/.test(message)) {
+        return new AppError('bad_request', `${named} needs a value (one starting with '-' is written ${named}=VALUE)`);
+      }
+      return new AppError('bad_request', `${named} needs a value`);
+    default:
+      return code?.startsWith('ERR_PARSE_ARGS') ? new AppError('bad_request', message) : error;
+  }
 }
 
-export function boolFlag(args: ParsedArgs, name: string): boolean {
-  const value = flag(args, name);
-  return value !== undefined && value !== 'false' && value !== '0';
+/** The value of a flag that takes one (the last, when given more than once). */
+export function flag(args: ParsedArgs, name: Exclude<ValueFlag, 'input'>): string | undefined {
+  return args.values[name];
 }
 
-export function intFlag(args: ParsedArgs, name: string, fallback: number, min = 0): number {
+/** Every value of a flag that may repeat (`--input a=1 --input b=2`), in order. */
+export function flags(args: ParsedArgs, name: 'input'): string[] {
+  return args.values[name] ?? [];
+}
+
+export function boolFlag(args: ParsedArgs, name: BoolFlag): boolean {
+  return args.values[name] === true;
+}
+
+export function intFlag(args: ParsedArgs, name: Exclude<ValueFlag, 'input'>, fallback: number, min = 0): number {
   const value = flag(args, name);
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new AppError('bad_request', `--${name} must be an integer >= ${min}`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
+    throw new AppError('bad_request', `--${name} must be an integer >= ${min}`);
+  }
   return n;
 }
 
@@ -60,9 +107,10 @@ export function requirePositional(args: ParsedArgs, index: number, what: string)
   return value;
 }
 
-export function assertKnownFlags(args: ParsedArgs, known: readonly string[]): void {
-  const allowed = new Set([...known, 'json', 'root', 'help']);
-  for (const name of args.flags.keys()) {
-    if (!allowed.has(name)) throw new AppError('bad_request', `unknown flag --${name}`);
+/** Refuses flags chainctl knows but this command does not take (besides --json, --root and --help). */
+export function assertKnownFlags(args: ParsedArgs, known: readonly FlagName[]): void {
+  const allowed = new Set<string>([...known, 'json', 'root', 'help']);
+  for (const name of Object.keys(args.values)) {
+    if (!allowed.has(name)) throw new AppError('bad_request', `unknown flag --${name} for this command`);
   }
 }

@@ -115,3 +115,32 @@ describe('chainctl run, status, events (no daemon)', () => {
     expect((await box.cli('events', '--since', 'garbage', '--json')).code).toBe(2);
   });
 });
+
+describe('chainctl argument errors name the flag (exit 2, nothing created)', () => {
+  it('refuses unknown flags, flags of another command, missing values and values given to switches', async () => {
+    box = tempBox();
+    const file = box.file('c/chain.yaml', LINEAR);
+    box.file('c/prompts/a.md', 'p');
+    const cases: [string[], string][] = [
+      [['run', file, '--input', 'topic=x', '--colour', 'red'], 'unknown flag --colour'],
+      [['run', file, '--input', 'topic=x', '-x'], 'unknown flag -x'],
+      [['run', file, '--input', 'topic=x', '--from', 'a'], 'unknown flag --from for this command'],
+      [['run', file, '--input', 'topic=x', '--id'], '--id needs a value'],
+      [['run', file, '--input', 'topic=x', '--wait=yes'], '--wait takes no value'],
+      [['events', '--limit', 'ten'], '--limit must be an integer >= 1'],
+    ];
+    for (const [argv, message] of cases) {
+      const res = await box.cli(...argv);
+      expect(res.code, argv.join(' ')).toBe(2);
+      expect(res.err).toContain(`chainctl: ${message}`);
+      const json = await box.cli(...argv, '--json');
+      expect(json.json()).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+      expect(JSON.stringify(json.json())).toContain(message);
+    }
+    expect(() => readdirSync(join(box.root, 'runs'))).toThrow();
+    // Values that only look like flags pass with `=`, and a repeated flag keeps every value in order.
+    const ok = await box.cli('run', file, '--input', 'topic=x', '--input=other=-y', '--id=r-1', '--json');
+    expect(ok.code, ok.err).toBe(0);
+    expect(readFileSync(join(runLayout(box.root, 'r-1').inputsDir, 'other'), 'utf8')).toBe('-y');
+  });
+});

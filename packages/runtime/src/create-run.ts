@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join } from 'node:path';
 import { AppError, isDecisionStep, RUN_STEP } from '@paddock/contracts';
 import type { LoadedChain } from './chain-files';
-import { appendEvent, type StoredEvent } from './event-store';
+import { appendJournal, type StoredEvent, writeFirstEvent } from './event-store';
 import { isValidRunId, rootLayout, runLayout } from './paths';
 
 export const INPUT_KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -69,44 +69,80 @@ export async function createRun(
   const layout = rootLayout(root);
   const final = runLayout(root, runId);
   if (existsSync(final.dir)) throw new AppError('conflict', `run ${runId} already exists`);
-  const staging = join(layout.incomingDir, `${runId}.${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  const at = (p: string) => join(staging, p.slice(final.dir.length + 1));
-  mkdirSync(at(final.inputsDir), { recursive: true });
-  mkdirSync(at(final.stepsDir), { recursive: true });
-  mkdirSync(at(final.workDir), { recursive: true });
-  mkdirSync(at(final.eventsDir), { recursive: true });
-  writeFileSync(at(final.chainFile), loaded.text);
-  for (const [rel, content] of loaded.files) {
-    const target = join(at(final.promptsDir), rel);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, content);
-  }
-  for (const input of inputs) writeFileSync(join(at(final.inputsDir), input.key), input.value);
-  const meta = {
-    run_id: runId,
-    chain: loaded.chain.name,
-    chain_version: loaded.version,
-    source: loaded.file,
-    prompts: [...loaded.files.keys()],
-    inputs: inputs.map((i) => i.key),
-  };
-  writeFileSync(at(final.metaFile), `${JSON.stringify(meta, null, 2)}\n`);
-  mkdirSync(layout.runsDir, { recursive: true });
+  // Unique per call: runs created concurrently (a burst through serve) never share a staging directory, and a
+  // leftover of a crashed creation is never in the way.
+  const staging = join(layout.incomingDir, `${runId}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  makeStagingDir(layout.incomingDir, staging);
+  let created: StoredEvent;
   try {
-    renameSync(staging, final.dir);
+    const at = (p: string) => join(staging, p.slice(final.dir.length + 1));
+    for (const dir of [final.inputsDir, final.stepsDir, final.workDir, final.eventsDir]) mkdirSync(at(dir));
+    writeFileSync(at(final.chainFile), loaded.text);
+    for (const [rel, content] of loaded.files) {
+      const target = join(at(final.promptsDir), rel);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, content);
+    }
+    for (const input of inputs) writeFileSync(join(at(final.inputsDir), input.key), input.value);
+    const meta = {
+      run_id: runId,
+      chain: loaded.chain.name,
+      chain_version: loaded.version,
+      source: loaded.file,
+      prompts: [...loaded.files.keys()],
+      inputs: inputs.map((i) => i.key),
+    };
+    writeFileSync(at(final.metaFile), `${JSON.stringify(meta, null, 2)}\n`);
+    // The `created` event is written (and fsynced) inside the staging directory: the run appears with it, whole.
+    created = await writeFirstEvent(at(final.eventsDir), runId, {
+      step: RUN_STEP,
+      kind: 'created',
+      status: 'queued',
+      message: `chain ${loaded.chain.name}`,
+      data: { chain: loaded.chain.name, chain_version: loaded.version, inputs: meta.inputs, prompts: meta.prompts },
+    });
+    publish(staging, final.dir, layout.runsDir);
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new AppError('conflict', `run ${runId} already exists`);
     throw error;
   }
-  const created = await appendEvent(root, runId, {
-    step: RUN_STEP,
-    kind: 'created',
-    status: 'queued',
-    message: `chain ${loaded.chain.name}`,
-    data: { chain: loaded.chain.name, chain_version: loaded.version, inputs: meta.inputs, prompts: meta.prompts },
-  });
+  appendJournal(root, runId, created.file, created.event.timestamp);
   return { runId, created };
+}
+
+/** Directories this process has made sure of: creating a run then costs no mkdir of its parents. */
+const madeDirs = new Set<string>();
+
+function ensureDirOnce(dir: string): void {
+  if (madeDirs.has(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  madeDirs.add(dir);
+}
+
+/** Renames the staged run into `runs/`, made once per process (again if a person removed it meanwhile). */
+function publish(staging: string, dir: string, runsDir: string): void {
+  ensureDirOnce(runsDir);
+  try {
+    renameSync(staging, dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    madeDirs.delete(runsDir);
+    ensureDirOnce(runsDir);
+    renameSync(staging, dir);
+  }
+}
+
+/** mkdir of the staging directory; its parent is made once per process, again if a person removed it meanwhile. */
+function makeStagingDir(incomingDir: string, staging: string): void {
+  ensureDirOnce(incomingDir);
+  try {
+    mkdirSync(staging);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    madeDirs.delete(incomingDir);
+    ensureDirOnce(incomingDir);
+    mkdirSync(staging);
+  }
 }

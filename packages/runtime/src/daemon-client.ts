@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { AppError, type ErrorCode, type RunEvent } from '@paddock/contracts';
-import type { RunAction } from './daemon';
+import type { ActRequest, RunAction } from './daemon-protocol';
 import type { StoredEvent } from './event-store';
 import { rootLayout } from './paths';
 
@@ -35,6 +35,7 @@ export function actViaDaemon(root: string, action: RunAction): Promise<StoredEve
       if (parsed.ok && parsed.event && parsed.file) resolve({ event: parsed.event, file: parsed.file });
       else reject(new AppError((parsed.error?.code ?? 'internal') as ErrorCode, parsed.error?.message ?? 'failed'));
     });
-    socket.write(`${JSON.stringify({ op: 'act', action })}\n`);
+    const request: ActRequest = { op: 'act', action };
+    socket.write(`${JSON.stringify(request)}\n`);
   });
 }

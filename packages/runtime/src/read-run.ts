@@ -61,7 +61,7 @@ export function listRunIds(root: string): string[] {
   }
 }
 
-/** The shape of `chainctl status RUN --json` (RunStatusSchema in @paddock/contracts). */
+/** The shape of `chainctl status RUN --json` (RunReportSchema in @paddock/contracts). */
 export function runStatusJson(run: LoadedRun) {
   const { state, chain, events } = run;
   const steps = [...state.steps.values()].map((s) => {

@@ -1,5 +1,5 @@
 import { AppError, downstreamOf, RUN_STEP } from '@paddock/contracts';
-import type { RunAction } from './daemon';
+import type { RunAction } from './daemon-protocol';
 import { actViaDaemon } from './daemon-client';
 import { daemonStatus } from './daemon-state';
 import { decideEvent } from './decide';

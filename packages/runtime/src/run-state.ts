@@ -4,14 +4,14 @@ import {
   downstreamOf,
   RUN_STEP,
   type RunEvent,
-  type RunStatusValue,
-  type StepStatus,
+  type BoxRunStatus,
+  type BoxStepStatus,
 } from '@paddock/contracts';
 
 /** What a run's events say, folded in seq order. Pure: the same events always give the same state. */
 export interface StepState {
   name: string;
-  status: StepStatus;
+  status: BoxStepStatus;
   /**
    * Number of the step's latest attempt (0 before the first). Attempts are counted over the whole run: a retry, a
    * request_changes loop, a replay or a resume starts the next number, so every attempt keeps its own files and rows.
@@ -43,7 +43,7 @@ export interface UsageTotals {
 
 export interface RunState {
   runId: string;
-  status: RunStatusValue;
+  status: BoxRunStatus;
   /** A `finished` event closed the run (until a replay/resume/decision reopens it). */
   finished: boolean;
   cancelled: boolean;
@@ -76,8 +76,8 @@ function freshStep(name: string, notes: StepState['notes'] = [], attempt = 0): S
   };
 }
 
-const TERMINAL: ReadonlySet<StepStatus> = new Set(['complete', 'skipped', 'failed', 'cancelled']);
-export function isTerminal(status: StepStatus): boolean {
+const TERMINAL: ReadonlySet<BoxStepStatus> = new Set(['complete', 'skipped', 'failed', 'cancelled']);
+export function isTerminal(status: BoxStepStatus): boolean {
   return TERMINAL.has(status);
 }
 
@@ -95,7 +95,7 @@ export function foldRunState(runId: string, chain: ChainDefinition, events: read
     steps,
     usage: { input_tokens: 0, output_tokens: 0, tokens_used: 0, cost_usd: 0 },
   };
-  let finishedStatus: RunStatusValue | null = null;
+  let finishedStatus: BoxRunStatus | null = null;
   const reset = (names: Iterable<string>) => {
     // A new round of the step: its attempt count goes on (the replaced attempts stay on record under their numbers).
     for (const name of names) {
@@ -115,7 +115,7 @@ export function foldRunState(runId: string, chain: ChainDefinition, events: read
           break;
         case 'finished':
           state.finished = true;
-          finishedStatus = event.status as RunStatusValue;
+          finishedStatus = event.status as BoxRunStatus;
           break;
         case 'cancelled':
           state.cancelled = true;
@@ -216,7 +216,7 @@ function addUsage(totals: UsageTotals, event: RunEvent): void {
   totals.cost_usd += event.cost_usd ?? 0;
 }
 
-function deriveStatus(state: RunState, chain: ChainDefinition): RunStatusValue {
+function deriveStatus(state: RunState, chain: ChainDefinition): BoxRunStatus {
   const all = [...state.steps.values()];
   if (state.cancelled) return 'cancelled';
   if (all.some((s) => s.status === 'running' || s.status === 'retrying')) return 'running';

@@ -1,9 +1,12 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ProtocolServerMessageSchema } from '@paddock/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from './daemon';
 import { startTestDaemon } from './daemon-test-support';
+import { runLayout } from './paths';
 import { CHAINCTL_ARGV, type TempBox, tempBox } from './test-support';
 
 let box: TempBox;
@@ -26,10 +29,13 @@ function startServer(root: string, cwd: string) {
   });
   server = child;
   const messages: Record<string, unknown>[] = [];
+  /** Every message in arrival order (`messages` loses the ones `next` took). */
+  const log: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
     const parsed = ProtocolServerMessageSchema.parse(JSON.parse(line));
     messages.push(parsed as Record<string, unknown>);
+    log.push(parsed as Record<string, unknown>);
     for (const w of waiters.splice(0)) w();
   });
   const next = async (match: (m: Record<string, unknown>) => boolean, timeoutMs = 15_000) => {
@@ -48,7 +54,7 @@ function startServer(root: string, cwd: string) {
     child.stdin.write(`${JSON.stringify({ v: 1, ...body })}\n`);
     return next((m) => m.type === 'response' && m.id === body.id);
   };
-  return { child, next, request, raw: (line: string) => child.stdin.write(`${line}\n`) };
+  return { child, next, request, log, raw: (line: string) => child.stdin.write(`${line}\n`) };
 }
 
 describe('chainctl serve --stdio', () => {
@@ -109,5 +115,34 @@ describe('chainctl serve --stdio', () => {
       error: { code: 'bad_request' },
     });
     expect(await s.request({ id: 'ok', op: 'list' })).toMatchObject({ ok: true, result: { runs: [] } });
+  });
+
+  it('creates a burst of runs concurrently, answers in request order, and a later request sees them all', async () => {
+    box = tempBox();
+    const s = startServer(box.root, box.dir);
+    await s.next((m) => m.type === 'hello');
+    const text = 'name: burst\nagents:\n  a: { run: echo hi }\n';
+    const ids = Array.from({ length: 30 }, (_, i) => `burst-${i}`);
+    const requests = [
+      ...ids.map((runId, i) => ({ v: 1, id: i, op: 'run', text, run_id: runId })),
+      // The same id again inside the burst: exactly one of the two is created.
+      { v: 1, id: 'dup', op: 'run', text, run_id: 'burst-3' },
+      { v: 1, id: 'list', op: 'list' },
+      { v: 1, id: 'after', op: 'run', text, run_id: 'after-list' },
+    ];
+    s.raw(requests.map((r) => JSON.stringify(r)).join('\n'));
+    const list = await s.next((m) => m.id === 'list');
+    const listed = (list.result as { runs: { run_id: string; status: string }[] }).runs;
+    expect(listed.map((r) => r.run_id).sort()).toEqual([...ids].sort());
+    expect(listed.every((r) => r.status === 'queued')).toBe(true);
+    expect(await s.next((m) => m.id === 'after')).toMatchObject({ ok: true, result: { run_id: 'after-list' } });
+    const answers = s.log.filter((m) => m.type === 'response');
+    expect(answers.map((m) => m.id)).toEqual(requests.map((r) => r.id));
+    expect(answers.slice(0, ids.length).every((m) => m.ok === true)).toBe(true);
+    expect(answers[ids.length]).toMatchObject({ id: 'dup', ok: false, error: { code: 'conflict' } });
+    // The refused duplicate left no staging directory behind, and every run holds exactly its created event.
+    expect(readdirSync(join(box.root, '.incoming'))).toEqual([]);
+    for (const runId of ids)
+      expect(readdirSync(runLayout(box.root, runId).eventsDir)).toEqual(['000001-_run.created.json']);
   });
 });

@@ -5,7 +5,7 @@ import {
   MAX_TERMINAL_CHUNK_BYTES,
   type ProtocolTerminalEnd,
   RUN_STEP,
-  type StepStatus,
+  type BoxStepStatus,
   type TerminalOpenResult,
 } from '@paddock/contracts';
 import { openTerminalLog } from './open-terminal-log';
@@ -99,7 +99,7 @@ export class TerminalFollow {
     const run = runLayout(this.root, this.request.runId);
     this.watch(run.eventsDir);
     this.watch(stepLayout(run, this.request.step).dir);
-    let status: StepStatus | null = null;
+    let status: BoxStepStatus | null = null;
     try {
       for (;;) {
         if (this.stopped) return await sink.end({ offset: this.offset, reason: 'stopped', status });

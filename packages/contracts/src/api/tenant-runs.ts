@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { STEP_NAME_PATTERN } from '../chain-schema';
+import { RUN_STATUS_VALUES, STEP_STATUS_VALUES } from './run-statuses';
 
-export const RUN_STATUS_VALUES = ['queued', 'running', 'waiting_decision', 'succeeded', 'failed', 'canceled'] as const;
 export const RunStatusFilterSchema = z.enum(RUN_STATUS_VALUES);
 
 const CursorSchema = z
@@ -95,15 +95,7 @@ export const RunSummarySchema = z.object({
   finishedAt: z.string().datetime().nullable(),
 });
 
-export const RunStepStatusSchema = z.enum([
-  'pending',
-  'running',
-  'waiting_decision',
-  'succeeded',
-  'failed',
-  'skipped',
-  'canceled',
-]);
+export const RunStepStatusSchema = z.enum(STEP_STATUS_VALUES);
 
 /**
  * One execution of a step (a watchdog retry, a request_changes loop, a replay or a resume is a new one), numbered as

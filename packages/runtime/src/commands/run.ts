@@ -1,5 +1,5 @@
 import { AppError } from '@paddock/contracts';
-import { assertKnownFlags, boolFlag, flag, requirePositional } from '../cli-args';
+import { assertKnownFlags, boolFlag, flag, flags, requirePositional } from '../cli-args';
 import { loadChainFile } from '../chain-files';
 import { createRun, parseInputArg } from '../create-run';
 import { daemonStatus } from '../daemon-state';
@@ -11,7 +11,7 @@ export const runCommand: Command = async (ctx) => {
   assertKnownFlags(ctx.args, ['input', 'id', 'wait']);
   const file = requirePositional(ctx.args, 1, 'chain file: chainctl run FILE');
   const loaded = loadChainFile(file);
-  const inputs = (ctx.args.flags.get('input') ?? []).map((arg) => parseInputArg(arg, ctx.cwd));
+  const inputs = flags(ctx.args, 'input').map((arg) => parseInputArg(arg, ctx.cwd));
   const wait = boolFlag(ctx.args, 'wait');
   const daemon = daemonStatus(ctx.config.root);
   if (wait && !daemon.running) {

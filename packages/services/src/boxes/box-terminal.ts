@@ -2,7 +2,7 @@ import {
   AppError,
   MAX_TERMINAL_LINE_BYTES,
   type ProtocolTerminalEnd,
-  type StepStatus,
+  type BoxStepStatus,
   type TerminalOpenResult,
   TERMINAL_REPLAY_BYTES,
 } from '@paddock/contracts';
@@ -18,7 +18,7 @@ export interface BoxTerminalEnd {
   reason: 'ended' | 'stopped' | 'failed' | 'limit' | 'box_lost' | 'protocol';
   /** Where the stream stopped in the log: the next byte that was not sent. */
   offset: number;
-  status: StepStatus | null;
+  status: BoxStepStatus | null;
   message?: string;
 }
 
@@ -81,7 +81,7 @@ export async function openBoxTerminal(options: {
   let begun = false;
   let expected = 0;
   let carried = 0;
-  let status: StepStatus | null = null;
+  let status: BoxStepStatus | null = null;
   /** What the box sent with its answer, before the caller began. */
   const held: ({ offset: number; data: Buffer } | { end: ProtocolTerminalEnd })[] = [];
 

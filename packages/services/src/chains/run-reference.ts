@@ -1,4 +1,4 @@
-import type { ReferenceInput, RunStatus } from '@paddock/contracts';
+import type { ReferenceInput, RunReport } from '@paddock/contracts';
 import { type BoxChannel, BoxChannelError, type BoxLayout, type SshConnection } from '@paddock/fleet';
 import { type CheckOutcome, evaluateChecks } from './evaluate-checks';
 
@@ -51,7 +51,7 @@ export async function runReference(run: ReferenceRun): Promise<ReferenceOutcome>
     }
   }
   const deadline = Date.now() + reference.timeoutSeconds * 1000;
-  let status: RunStatus;
+  let status: RunReport;
   const answered = new Set<string>();
   for (;;) {
     run.signal?.throwIfAborted();

@@ -2,8 +2,10 @@
  * A run's rows as the collector holds them while it applies a batch of events: the `runs` row, one `run_steps` row per
  * step and attempt, and the decision changes to write. Pure data and the helpers that find and make rows.
  */
-export type RunStatus = 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled';
-export type StepStatus = 'pending' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'skipped' | 'canceled';
+import type { RunStatus, StepStatus } from '@paddock/contracts';
+
+// The control plane's statuses are defined once in contracts (api/run-statuses.ts); re-exported for collect/.
+export type { RunStatus, StepStatus };
 export type DecisionStatus = 'pending' | 'approved' | 'rejected' | 'changes_requested' | 'canceled';
 
 /** The columns of a `runs` row the collector maintains. */

@@ -1,4 +1,4 @@
-import { AppError, type BoxCaps } from '@paddock/contracts';
+import { AppError, type BoxCaps, type RunStatus } from '@paddock/contracts';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import { limitReached, lockTenantPlan } from '../tenants/plan-limits';
 import { billingPeriodOf } from './billing-period';
@@ -9,7 +9,7 @@ import { raiseSpendCapAlerts } from './spend-cap-alerts';
 const ADMISSION_TX = { maxWait: 30_000, timeout: 30_000 } as const;
 
 /** Statuses of a run that holds one of the plan's concurrent-run slots (the rest are final). */
-export const ACTIVE_RUN_STATUSES = ['queued', 'running', 'waiting_decision'] as const;
+export const ACTIVE_RUN_STATUSES = ['queued', 'running', 'waiting_decision'] as const satisfies readonly RunStatus[];
 
 /**
  * Admits a new run against the tenant's plan and inserts its row, in one transaction under the tenant's plan-limits

@@ -1,4 +1,5 @@
 import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
+import type { RunStatus } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import { runNotFound } from './find-run';
 import { type RunSummary, runSummary } from './run-replies';
@@ -6,7 +7,7 @@ import { runDetailRow, runPageRows } from './run-rows';
 import { stepsWithAttempts } from './step-attempts';
 
 export interface ListRunsInput {
-  status?: 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled' | undefined;
+  status?: RunStatus | undefined;
   chain?: string | undefined;
   since?: string | undefined;
   limit: number;

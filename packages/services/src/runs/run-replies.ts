@@ -1,3 +1,4 @@
+import type { RunStatus } from '@paddock/contracts';
 import { microsToMinor } from '../usage/read-usage';
 
 /** The columns a run summary is made of (Prisma names). */
@@ -23,7 +24,7 @@ export interface RunSummaryRow {
   id: string;
   chainId: string;
   chainVersionId: string | null;
-  status: 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled';
+  status: RunStatus;
   error: string | null;
   tokensIn: number;
   tokensOut: number;

@@ -1,3 +1,4 @@
+import type { StepStatus } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '@paddock/db';
 import type { RunSummaryTextRow } from './run-replies';
 
@@ -58,7 +59,7 @@ export interface RunStepJson {
   name: string;
   position: number;
   attempt: number;
-  status: 'pending' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'skipped' | 'canceled';
+  status: StepStatus;
   model: string | null;
   tokensIn: number;
   tokensOut: number;
