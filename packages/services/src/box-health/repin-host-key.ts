@@ -3,6 +3,7 @@ import type { PrismaClient } from '@paddock/db';
 import { discardEvents, FleetError, SshConnection, type SshPool, sameFingerprint } from '@paddock/fleet';
 import type { Vault } from '@paddock/vault';
 import { loadBoxTargetWithPrisma } from '../boxes/load-box-target-prisma';
+import { writeAudit } from '../operators/audit-entry';
 import { resolveAlerts } from '../provisioning/raise-alert';
 import { hostKeyAlertKey } from './record-host-key-mismatch';
 
@@ -26,6 +27,7 @@ export interface RepinOperator {
   userId: string;
   email: string;
   ip?: string | null;
+  userAgent?: string | null;
   requestId?: string | null;
 }
 
@@ -82,24 +84,24 @@ export async function repinBoxHostKey(
       },
     });
     const count = await resolveAlerts(tx, hostKeyAlertKey(input.boxId));
-    await tx.auditLog.create({
-      data: {
-        tenantId: box.tenantId,
-        actorType: 'user',
-        actorId: operator.userId,
-        actorLabel: operator.email,
-        action: 'box.host_key.repinned',
-        targetType: 'box',
-        targetId: input.boxId,
-        details: {
-          previous: box.hostKeyFingerprint,
-          fingerprint: input.fingerprint,
-          reason: input.reason,
-          address: `${current.host}:${current.port}`,
-          unchanged: box.hostKeyFingerprint !== null && sameFingerprint(box.hostKeyFingerprint, input.fingerprint),
-        },
-        ipAddress: operator.ip ?? null,
-        requestId: operator.requestId ?? null,
+    await writeAudit(tx, {
+      actor: { type: 'user', id: operator.userId, label: operator.email },
+      action: 'box.host_key.repinned',
+      tenantId: box.tenantId,
+      target: { type: 'box', id: input.boxId },
+      before: { fingerprint: box.hostKeyFingerprint },
+      after: { fingerprint: input.fingerprint },
+      request: {
+        ipAddress: operator.ip ?? undefined,
+        userAgent: operator.userAgent ?? undefined,
+        requestId: operator.requestId ?? undefined,
+      },
+      details: {
+        previous: box.hostKeyFingerprint,
+        fingerprint: input.fingerprint,
+        reason: input.reason,
+        address: `${current.host}:${current.port}`,
+        unchanged: box.hostKeyFingerprint !== null && sameFingerprint(box.hostKeyFingerprint, input.fingerprint),
       },
     });
     return count;

@@ -25,7 +25,7 @@ export interface TenantLoginInput {
 export interface TenantLogin {
   token: string;
   expiresAt: Date;
-  user: { id: string; email: string; role: 'owner' | 'admin' | 'member' };
+  user: { id: string; email: string; role: 'owner' | 'admin' | 'member' | 'viewer' };
   tenant: {
     id: string;
     name: string;
