@@ -19,8 +19,11 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
 export interface RequireOperatorOptions {
-  /** `owner`: only owners, reads included (the operator accounts). Default: any role reads, owner/operator write. */
-  role?: 'owner';
+  /**
+   * The least role the route needs, whatever its method: `owner` for the operator accounts, `viewer` for the
+   * caller's own session (log out). Default: any role reads (GET/HEAD), owner and operator write.
+   */
+  role?: OperatorRoleName;
 }
 
 /**

@@ -64,7 +64,7 @@ export function registerOperatorSessionRoutes(
   api.delete(
     '/v1/operator/sessions/current',
     {
-      onRequest: requireOperator(deps.prisma),
+      onRequest: requireOperator(deps.prisma, { role: 'viewer' }),
       schema: {
         summary: 'Log out (revoke this session)',
         tags: ['operator'],
