@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
 import { logIn, type SignedUpUser, signUpWithPassword, startTenantTestApp } from './support';
@@ -25,7 +26,7 @@ type Call = (
   method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   url: string,
   payload?: object,
-) => ReturnType<TestApp['app']['inject']>;
+) => Promise<LightMyRequestResponse>;
 const caller =
   (headers: { authorization: string }): Call =>
   (method, url, payload) =>
