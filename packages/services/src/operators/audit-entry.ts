@@ -33,6 +33,17 @@ export interface AuditInput {
   request?: RequestFacts | undefined;
 }
 
+/** An actor given as `{type, id?, label}` (the fleet recorder's options): a person or key without an id is refused. */
+export function auditActorOf(actor: {
+  type: AuditActor['type'];
+  id?: string | null | undefined;
+  label: string;
+}): AuditActor {
+  if (actor.type === 'system') return { type: 'system', label: actor.label };
+  if (!actor.id) throw new Error(`an audit actor of type ${actor.type} needs an id`);
+  return { type: actor.type, id: actor.id, label: actor.label };
+}
+
 /** An operator as audit rows name them. */
 export function operatorActor(operator: { userId: string; email: string }): AuditActor {
   return { type: 'user', id: operator.userId, label: operator.email };
