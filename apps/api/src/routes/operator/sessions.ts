@@ -55,6 +55,7 @@ export function registerOperatorSessionRoutes(
           ...request.body,
           ipAddress: request.ip,
           userAgent: request.headers['user-agent'],
+          requestId: request.id,
         }),
       );
       return reply.status(201).send({ ...session, expiresAt: session.expiresAt.toISOString() });
