@@ -125,6 +125,12 @@ ALTER DEFAULT PRIVILEGES FOR ROLE paddock_owner IN SCHEMA public GRANT SELECT, I
 ALTER DEFAULT PRIVILEGES FOR ROLE paddock_owner IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO paddock_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO paddock_app;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO paddock_app;
+-- The audit log is append-only for the app (migration 20261204130200): the blanket grant above must not undo that.
+DO $$ BEGIN
+  IF to_regclass('public.audit_log') IS NOT NULL THEN
+    REVOKE UPDATE, DELETE, TRUNCATE ON TABLE audit_log FROM paddock_app;
+  END IF;
+END $$;
 SQL
 }
 

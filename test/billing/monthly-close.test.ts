@@ -16,7 +16,9 @@ beforeAll(async () => {
   prisma = createPrismaClient(db.url, { poolMax: 4 });
   other = createPrismaClient(db.url, { poolMax: 4 });
   plans = await seedTestPlans(prisma);
-  const user = await prisma.user.create({ data: { email: 'billing-ops@example.com', role: 'operator' } });
+  const user = await prisma.user.create({
+    data: { email: 'billing-ops@example.com', role: 'operator', operatorRole: 'owner' },
+  });
   operator = { userId: user.id, email: user.email };
 });
 

@@ -37,6 +37,7 @@ describe('cross-tenant isolation on every tenant route', () => {
   let victimInvoiceId: string;
   let victimAlertId: string;
   let victimHookId: string;
+  let victimMemberId: string;
   // Every attempt to reach any box: a request naming another tenant's run or decision must never get that far.
   const boxCalls: string[] = [];
   const recordingConnector: GatewayConnector = {
@@ -73,6 +74,14 @@ describe('cross-tenant isolation on every tenant route', () => {
       });
       victimChainId = reply.json().chain.id;
     }
+    const invited = await t.app.inject({
+      method: 'POST',
+      url: '/v1/members',
+      headers: victimSession,
+      payload: { email: 'victim-member@example.com', role: 'member' },
+    });
+    expect(invited.statusCode).toBe(201);
+    victimMemberId = invited.json().member.id;
     const box = await t.prisma.box.create({ data: { tenantId: victim.tenantId, provider: 'local' } });
     // An issued invoice and an alert meant for the victim's eyes.
     victimInvoiceId = (
@@ -171,6 +180,7 @@ describe('cross-tenant isolation on every tenant route', () => {
         tenant: await t.prisma.tenant.findUnique({ where: { id: victim.tenantId } }),
         users: await t.prisma.user.findMany({ where: { tenantId: victim.tenantId } }),
         sessions: await t.prisma.session.findMany({ where: { tenantId: victim.tenantId } }),
+        accountTokens: await t.prisma.accountToken.findMany({ where: { tenantId: victim.tenantId } }),
       },
       (_k, v) => (typeof v === 'bigint' ? String(v) : v),
     );
@@ -405,6 +415,46 @@ describe('cross-tenant isolation on every tenant route', () => {
         mustNotContain: ['PDK-VICTIM'],
       },
       { method: 'GET', route: '/v1/me', url: '/v1/me', status: 200, mustNotContain: [victim.tenantId, victim.email] },
+      {
+        method: 'GET',
+        route: '/v1/members',
+        url: '/v1/members',
+        status: 200,
+        mustNotContain: [victimMemberId, victim.email, 'victim-member'],
+      },
+      // An invite into the caller's own workspace; the second caller's one meets the first's email (one account).
+      {
+        method: 'POST',
+        route: '/v1/members',
+        url: '/v1/members',
+        payload: { email: 'probe-member@example.com', role: 'viewer' },
+        status: 201,
+        sessionStatus: 409,
+        mustNotContain: [victim.tenantId, victimMemberId],
+      },
+      {
+        method: 'PUT',
+        route: '/v1/members/:id/role',
+        url: `/v1/members/${victimMemberId}/role`,
+        payload: { role: 'viewer' },
+        status: 404,
+        mustNotContain: ['victim-member'],
+      },
+      {
+        method: 'DELETE',
+        route: '/v1/members/:id',
+        url: `/v1/members/${victimMemberId}`,
+        status: 404,
+        mustNotContain: ['victim-member'],
+      },
+      {
+        method: 'POST',
+        route: '/v1/members/accept',
+        url: '/v1/members/accept',
+        payload: { token: `pdi_${'A'.repeat(43)}`, password: 'taking over an invite' },
+        status: 404,
+        mustNotContain: ['victim-member'],
+      },
       // The caller's own password only (a key-only caller sets one; currentPassword then counts for nothing).
       {
         method: 'PUT',

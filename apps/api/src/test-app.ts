@@ -155,8 +155,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
-export async function createOperator(prisma: PrismaClient, email: string, password: string) {
-  return prisma.user.create({ data: { email, role: 'operator', passwordHash: await hashPassword(password) } });
+/** An operator account; an owner unless `role` says otherwise (the role decides what the session may do). */
+export async function createOperator(
+  prisma: PrismaClient,
+  email: string,
+  password: string,
+  role: 'owner' | 'operator' | 'viewer' = 'owner',
+) {
+  return prisma.user.create({
+    data: { email, role: 'operator', operatorRole: role, passwordHash: await hashPassword(password) },
+  });
 }
 
 export async function loginAs(app: FastifyInstance, email: string, password: string): Promise<string> {

@@ -8,6 +8,10 @@ export const ERROR_CODES = {
   invalid_json: 400,
   unauthenticated: 401,
   forbidden: 403,
+  /** The caller is signed in but its role may not do this (an operator `viewer` writing, a member managing members). */
+  insufficient_role: 403,
+  /** The decision names its `approvers` and the caller is not one of them. */
+  not_an_approver: 403,
   not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,

@@ -15,3 +15,6 @@ export * from './api/signup';
 export * from './api/tenant-secrets';
 export * from './api/tenant-chains';
 export * from './api/tenant-usage';
+export * from './api/operator-accounts';
+export * from './api/operator-audit';
+export * from './api/tenant-members';

@@ -36,7 +36,15 @@ export async function seedFirstOperator(
     const existing = await tx.user.findFirst({ where: { role: 'operator' }, orderBy: { createdAt: 'asc' } });
     if (existing) return { created: false as const, email: existing.email };
     const user = await tx.user.create({
-      data: { email, role: 'operator', name: 'Operator', passwordHash, passwordChangedAt: new Date() },
+      // The first operator owns the platform: the one who invites and manages every other operator.
+      data: {
+        email,
+        role: 'operator',
+        operatorRole: 'owner',
+        name: 'Operator',
+        passwordHash,
+        passwordChangedAt: new Date(),
+      },
     });
     return { created: true as const, userId: user.id, email, password };
   });

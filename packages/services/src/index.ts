@@ -7,7 +7,27 @@ export {
   logoutOperator,
   OPERATOR_SESSION_TTL_MS,
   type OperatorIdentity,
+  type OperatorRoleName,
 } from './operators/operator-sessions';
+export {
+  type AuditActor as AuditEntryActor,
+  type AuditInput,
+  auditRow,
+  operatorActor,
+  writeAudit,
+} from './audit/audit-entry';
+export { issueAccountLink, redeemAccountLink } from './operators/account-links';
+export {
+  changeOperatorRole,
+  disableOperator,
+  enableOperator,
+  inviteOperator,
+  listOperators,
+  resetOperatorPassword,
+} from './operators/manage-operators';
+export { resetOperatorPasswordLocally } from './operators/reset-password-locally';
+export { searchAudit } from './audit/search-audit';
+export { changeMemberRole, inviteMember, listMembers, removeMember } from './members/manage-members';
 export { activateTenantChainVersion } from './operators/activate-tenant-chain';
 export { type ListQuarantineInput, listQuarantine } from './operators/list-quarantine';
 export { getOperatorTenant, type ListTenantsInput, listOperatorTenants } from './operators/tenant-overview';

@@ -25,7 +25,12 @@ export async function startOperatorApi(
   });
   const password = 'correct horse battery staple';
   await deps.prisma.user.create({
-    data: { email: 'ops@example.com', role: 'operator', passwordHash: await hashPassword(password) },
+    data: {
+      email: 'ops@example.com',
+      role: 'operator',
+      operatorRole: 'owner',
+      passwordHash: await hashPassword(password),
+    },
   });
   const login = await app.inject({
     method: 'POST',

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppError, httpStatusFor } from '@paddock/contracts';
 import { authenticateOperator, openOperatorShellSession } from '@paddock/services';
+import { assertOperatorRole } from './authenticate';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps';
 
@@ -43,6 +44,8 @@ async function handleUpgrade(
   let operator: Awaited<ReturnType<typeof authenticateOperator>>;
   try {
     operator = await authenticateOperator(deps.prisma, token);
+    // A root shell on a box is a change, whatever the method says: viewers may not open one.
+    assertOperatorRole(operator.role, 'operator');
   } catch (error) {
     return refuse(socket, error);
   }
@@ -57,7 +60,12 @@ async function handleUpgrade(
     session = await openOperatorShellSession(
       { prisma: deps.prisma, vault: deps.vault, timeouts: deps.ssh.timeouts, recorder: deps.ssh.recorder },
       { boxId: match[1], ...(cols ? { cols } : {}), ...(rows ? { rows } : {}) },
-      { userId: operator.userId, email: operator.email, ip: request.socket.remoteAddress ?? null },
+      {
+        userId: operator.userId,
+        email: operator.email,
+        ip: request.socket.remoteAddress ?? null,
+        userAgent: request.headers['user-agent'] ?? null,
+      },
     );
   } catch (error) {
     return refuse(socket, error);

@@ -57,6 +57,13 @@ export function requireTenant(prisma: PrismaClient, options: RequireTenantOption
     if (tenant.tenantStatus === 'suspended' && !options.allowSuspended && !READ_METHODS.has(request.method)) {
       throw new AppError('forbidden', 'This workspace is suspended: it can read its data but not change it.');
     }
+    // A viewer reads the workspace and changes nothing (no runs, no decisions, no chains), but keeps its own account
+    // (log out, set a password): the routes that allow a suspended workspace are exactly those.
+    if (tenant.memberRole === 'viewer' && !options.allowSuspended && !READ_METHODS.has(request.method)) {
+      throw new AppError('insufficient_role', 'Viewers can read this workspace but not change it; ask an admin.', {
+        details: [{ message: 'needs role member', role: 'viewer', needed: 'member' }],
+      });
+    }
     request.tenant = tenant;
   };
 }
@@ -68,5 +75,6 @@ export function tenantOf(request: FastifyRequest): TenantIdentity {
 
 /** What audit rows keep of a request. */
 export function requestFacts(request: FastifyRequest): RequestFacts {
-  return { ipAddress: request.ip, requestId: request.id };
+  const userAgent = request.headers['user-agent'];
+  return { ipAddress: request.ip, requestId: request.id, ...(userAgent ? { userAgent } : {}) };
 }

@@ -4,7 +4,9 @@ import { DEFAULT_FRONT_DOOR_SETTINGS, limitTenantWrites } from '../http/front-do
 import { registerOperatorShellUpgrade } from '../http/operator-shell-upgrade';
 import { PasswordWorkGate } from '../http/password-work';
 import { createRateLimiter } from '../http/rate-limit';
+import { registerOperatorAccountRoutes } from './operator/accounts';
 import { registerOperatorAlertRoutes } from './operator/alerts';
+import { registerOperatorAuditRoutes } from './operator/audit';
 import { registerOperatorBoxRoutes } from './operator/boxes';
 import { registerOperatorBillingRoutes } from './operator/billing';
 import { registerOperatorInvoiceRoutes } from './operator/invoices';
@@ -43,6 +45,8 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorShellUpgrade(app, deps);
   registerOperatorPlanRoutes(app, deps);
   registerOperatorInvoiceRoutes(app, deps);
+  registerOperatorAccountRoutes(app, deps);
+  registerOperatorAuditRoutes(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
 }

@@ -11,7 +11,7 @@ export const OperatorLoginBodySchema = z
 export const OperatorSessionReplySchema = z.object({
   token: z.string().describe('Bearer token; shown once. Send as `Authorization: Bearer <token>`.'),
   expiresAt: z.string().datetime(),
-  operator: z.object({ id: z.string(), email: z.string() }),
+  operator: z.object({ id: z.string(), email: z.string(), role: z.enum(['owner', 'operator', 'viewer']) }),
 });
 
 export const JobStatusSchema = z.enum(['queued', 'running', 'retrying', 'succeeded', 'failed']);

@@ -38,10 +38,18 @@ export const DecisionReplySchema = z.object({
   status: z.enum(DECISION_STATUSES),
   prompt: z.string().nullable(),
   options: z.array(z.string()),
+  /** Who may answer (member emails, from the chain's `approvers`); null: any member but a viewer. */
+  approvers: z.array(z.string()).nullable(),
   deadline: z.string().nullable(),
   note: z.string().nullable(),
   decidedBy: z
-    .object({ apiKeyId: z.string().nullable(), userId: z.string().nullable(), label: z.string().nullable() })
+    .object({
+      apiKeyId: z.string().nullable(),
+      /** The member who answered (a session's user, or the person an API key belongs to). */
+      userId: z.string().nullable(),
+      email: z.string().nullable(),
+      label: z.string().nullable(),
+    })
     .nullable(),
   decidedAt: z.string().datetime().nullable(),
   /** When the box recorded the decision (its run went on from there). */

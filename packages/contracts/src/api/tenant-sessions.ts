@@ -20,7 +20,7 @@ const PresentedPasswordSchema = z
 export const TenantLoginBodySchema = z.object({ email: EmailSchema, password: PresentedPasswordSchema }).strict();
 export type TenantLoginBody = z.output<typeof TenantLoginBodySchema>;
 
-export const TenantUserRoleSchema = z.enum(['owner', 'admin', 'member']);
+export const TenantUserRoleSchema = z.enum(['owner', 'admin', 'member', 'viewer']);
 export const TenantStatusSchema = z.enum([
   'provisioning',
   'provisioning_failed',

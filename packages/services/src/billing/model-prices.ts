@@ -7,7 +7,8 @@ import type {
 } from '@paddock/contracts/api/operator-billing';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import type { RequestFacts } from '../tenants/tenant-identity';
-import { operatorAudit, type PriceBookOperator, refuseProblems, uniqueViolation } from './price-book-support';
+import { operatorActor, writeAudit } from '../audit/audit-entry';
+import { type PriceBookOperator, refuseProblems, uniqueViolation } from './price-book-support';
 import { lockPriceBook } from './price-book-lock';
 import { rerateUnpriced } from './rerate-unpriced';
 
@@ -67,8 +68,13 @@ export async function createModelPrice(
           createdBy: operator.email,
         },
       });
-      await tx.auditLog.create({
-        data: operatorAudit(operator, 'billing.model_price.create', row.id, priceDetails(row), request),
+      await writeAudit(tx, {
+        actor: operatorActor(operator),
+        action: 'billing.model_price.create',
+        target: { type: 'billing.model_price', id: row.id },
+        details: priceDetails(row),
+        after: priceDetails(row),
+        request,
       });
       return row;
     }, CHANGE);
@@ -138,14 +144,13 @@ export async function updateModelPrice(
         }),
       );
       const row = await tx.modelPrice.update({ where: { id }, data: next });
-      await tx.auditLog.create({
-        data: operatorAudit(
-          operator,
-          'billing.model_price.update',
-          id,
-          { before: priceDetails(before), after: priceDetails(row) },
-          request,
-        ),
+      await writeAudit(tx, {
+        actor: operatorActor(operator),
+        action: 'billing.model_price.update',
+        target: { type: 'billing.model_price', id },
+        before: priceDetails(before),
+        after: priceDetails(row),
+        request,
       });
       return row;
     }, CHANGE);

@@ -1,7 +1,6 @@
 import type { PriceProblem } from '@paddock/billing';
 import { AppError } from '@paddock/contracts';
 import { Prisma } from '@paddock/db';
-import type { RequestFacts } from '../tenants/tenant-identity';
 
 /** The operator changing the price book, as audit rows name them. */
 export interface PriceBookOperator {
@@ -19,24 +18,4 @@ export function refuseProblems(problems: PriceProblem[]): void {
 
 export function uniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
-}
-
-export function operatorAudit(
-  operator: PriceBookOperator,
-  action: string,
-  targetId: string,
-  details: Prisma.InputJsonObject,
-  request: RequestFacts,
-): Prisma.AuditLogCreateInput {
-  return {
-    actorType: 'user',
-    actorId: operator.userId,
-    actorLabel: operator.email,
-    action,
-    targetType: action.split('.').slice(0, 2).join('.'),
-    targetId,
-    details,
-    ipAddress: request.ipAddress ?? null,
-    requestId: request.requestId ?? null,
-  };
 }

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@paddock/db';
 import type { RequestFacts } from '../tenants/tenant-identity';
-import { operatorAudit, type PriceBookOperator } from './price-book-support';
+import { operatorActor, writeAudit } from '../audit/audit-entry';
+import type { PriceBookOperator } from './price-book-support';
 import { rerateUnpriced } from './rerate-unpriced';
 
 /**
@@ -13,8 +14,12 @@ export async function rerateAllUnpriced(
   request: RequestFacts = {},
 ): Promise<{ reRated: number }> {
   const reRated = await prisma.$transaction((tx) => rerateUnpriced(tx), { timeout: 300_000, maxWait: 10_000 });
-  await prisma.auditLog.create({
-    data: operatorAudit(operator, 'billing.usage.rerate', 'all', { reRated }, request),
+  await writeAudit(prisma, {
+    actor: operatorActor(operator),
+    action: 'billing.usage.rerate',
+    target: { type: 'billing.usage', id: 'all' },
+    details: { reRated },
+    request,
   });
   return { reRated };
 }

@@ -3,7 +3,8 @@ import { AppError } from '@paddock/contracts';
 import type { CreateServerTypePriceBody } from '@paddock/contracts/api/operator-billing';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import type { RequestFacts } from '../tenants/tenant-identity';
-import { operatorAudit, type PriceBookOperator, refuseProblems, uniqueViolation } from './price-book-support';
+import { operatorActor, writeAudit } from '../audit/audit-entry';
+import { type PriceBookOperator, refuseProblems, uniqueViolation } from './price-book-support';
 
 type ServerTypePriceRow = Prisma.ServerTypePriceGetPayload<object>;
 
@@ -34,20 +35,20 @@ export async function createServerTypePrice(
           createdBy: operator.email,
         },
       });
-      await tx.auditLog.create({
-        data: operatorAudit(
-          operator,
-          'billing.server_type_price.create',
-          row.id,
-          {
-            provider: row.provider,
-            serverType: row.serverType,
-            currency: row.currency,
-            microsPerHour: row.microsPerHour.toString(),
-            effectiveFrom: row.effectiveFrom.toISOString(),
-          },
-          request,
-        ),
+      const created = {
+        provider: row.provider,
+        serverType: row.serverType,
+        currency: row.currency,
+        microsPerHour: row.microsPerHour.toString(),
+        effectiveFrom: row.effectiveFrom.toISOString(),
+      };
+      await writeAudit(tx, {
+        actor: operatorActor(operator),
+        action: 'billing.server_type_price.create',
+        target: { type: 'billing.server_type_price', id: row.id },
+        details: created,
+        after: created,
+        request,
       });
       return row;
     });

@@ -3,11 +3,13 @@ import type { PrismaClient } from '@paddock/db';
 import { type FleetRecorder, type OperatorShell, openOperatorShell, type SshTimeouts } from '@paddock/fleet';
 import type { Vault } from '@paddock/vault';
 import { loadBoxTargetWithPrisma } from '../boxes/load-box-target-prisma';
+import { writeAudit } from '../audit/audit-entry';
 
 export interface ShellOperator {
   userId: string;
   email: string;
   ip?: string | null;
+  userAgent?: string | null;
   requestId?: string | null;
 }
 
@@ -38,20 +40,17 @@ export async function openOperatorShellSession(
   }
   const openedAt = new Date();
   const audit = (action: string, details: Record<string, string | number | null>) =>
-    deps.prisma.auditLog.create({
-      data: {
-        tenantId: box.tenantId,
-        actorType: 'user',
-        actorId: operator.userId,
-        actorLabel: operator.email,
-        action,
-        targetType: 'box',
-        targetId: input.boxId,
-        details,
-        ipAddress: operator.ip ?? null,
-        requestId: operator.requestId ?? null,
+    writeAudit(deps.prisma, {
+      actor: { type: 'user', id: operator.userId, label: operator.email },
+      action,
+      tenantId: box.tenantId,
+      target: { type: 'box', id: input.boxId },
+      details,
+      request: {
+        ipAddress: operator.ip ?? undefined,
+        userAgent: operator.userAgent ?? undefined,
+        requestId: operator.requestId ?? undefined,
       },
-      select: { id: true },
     });
   const opened = await audit('box.shell.opened', {
     address: `${box.address}:${box.port}`,

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@paddock/db';
 import type { FleetEvent } from '@paddock/fleet';
 import { raiseAlert } from '../alerts/raise-alert';
+import { auditActorOf, writeAudit } from '../audit/audit-entry';
 
 type Mismatch = Extract<FleetEvent, { type: 'host_key.mismatch' }>;
 
@@ -58,17 +59,12 @@ export async function recordHostKeyMismatch(
       });
     }
     if (opened) {
-      await tx.auditLog.create({
-        data: {
-          tenantId: box?.tenantId ?? null,
-          actorType: actor.type,
-          actorId: actor.id ?? null,
-          actorLabel: actor.label,
-          action: 'box.host_key.mismatch',
-          targetType: 'box',
-          targetId: event.boxId,
-          details,
-        },
+      await writeAudit(tx, {
+        actor: auditActorOf({ type: actor.type, id: actor.id, label: actor.label }),
+        action: 'box.host_key.mismatch',
+        tenantId: box?.tenantId ?? null,
+        target: { type: 'box', id: event.boxId },
+        details: details,
       });
     }
     return opened;

@@ -5,6 +5,7 @@ import type { Vault } from '@paddock/vault';
 import type { Pool } from 'pg';
 import { loadBoxTarget } from '../boxes/box-target';
 import { raiseAlert } from '../alerts/raise-alert';
+import { writeAudit } from '../audit/audit-entry';
 
 export interface RecoverLocalBoxesDeps {
   prisma: PrismaClient;
@@ -55,16 +56,12 @@ export async function recoverLocalBoxes(deps: RecoverLocalBoxesDeps): Promise<Re
     if (revived.status === 'running') {
       outcome.revived.push(box.id);
       await startRuntime(deps, box.id);
-      await deps.prisma.auditLog.create({
-        data: {
-          tenantId: box.tenantId,
-          actorType: 'system',
-          actorLabel: 'local box recovery',
-          action: 'box.revived',
-          targetType: 'box',
-          targetId: box.id,
-          details: { providerId, address: box.address },
-        },
+      await writeAudit(deps.prisma, {
+        actor: { type: 'system', label: 'local box recovery' },
+        action: 'box.revived',
+        tenantId: box.tenantId,
+        target: { type: 'box', id: box.id },
+        details: { providerId, address: box.address },
       });
       continue;
     }
@@ -84,16 +81,12 @@ export async function recoverLocalBoxes(deps: RecoverLocalBoxesDeps): Promise<Re
         details: { providerId, address: box.address },
         dedupeKey: `box_lost:${box.id}`,
       });
-      await tx.auditLog.create({
-        data: {
-          tenantId: box.tenantId,
-          actorType: 'system',
-          actorLabel: 'local box recovery',
-          action: 'box.lost',
-          targetType: 'box',
-          targetId: box.id,
-          details: { providerId, address: box.address, reason },
-        },
+      await writeAudit(tx, {
+        actor: { type: 'system', label: 'local box recovery' },
+        action: 'box.lost',
+        tenantId: box.tenantId,
+        target: { type: 'box', id: box.id },
+        details: { providerId, address: box.address, reason },
       });
     });
   }

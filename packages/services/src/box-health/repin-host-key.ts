@@ -4,6 +4,7 @@ import { discardEvents, FleetError, SshConnection, type SshPool, sameFingerprint
 import type { Vault } from '@paddock/vault';
 import { loadBoxTargetWithPrisma } from '../boxes/load-box-target-prisma';
 import { resolveAlerts } from '../alerts/raise-alert';
+import { writeAudit } from '../audit/audit-entry';
 import { hostKeyAlertKey } from './record-host-key-mismatch';
 
 export interface RepinHostKeyInput {
@@ -26,6 +27,7 @@ export interface RepinOperator {
   userId: string;
   email: string;
   ip?: string | null;
+  userAgent?: string | null;
   requestId?: string | null;
 }
 
@@ -82,24 +84,24 @@ export async function repinBoxHostKey(
       },
     });
     const count = await resolveAlerts(tx, hostKeyAlertKey(input.boxId));
-    await tx.auditLog.create({
-      data: {
-        tenantId: box.tenantId,
-        actorType: 'user',
-        actorId: operator.userId,
-        actorLabel: operator.email,
-        action: 'box.host_key.repinned',
-        targetType: 'box',
-        targetId: input.boxId,
-        details: {
-          previous: box.hostKeyFingerprint,
-          fingerprint: input.fingerprint,
-          reason: input.reason,
-          address: `${current.host}:${current.port}`,
-          unchanged: box.hostKeyFingerprint !== null && sameFingerprint(box.hostKeyFingerprint, input.fingerprint),
-        },
-        ipAddress: operator.ip ?? null,
-        requestId: operator.requestId ?? null,
+    await writeAudit(tx, {
+      actor: { type: 'user', id: operator.userId, label: operator.email },
+      action: 'box.host_key.repinned',
+      tenantId: box.tenantId,
+      target: { type: 'box', id: input.boxId },
+      before: { fingerprint: box.hostKeyFingerprint },
+      after: { fingerprint: input.fingerprint },
+      request: {
+        ipAddress: operator.ip ?? undefined,
+        userAgent: operator.userAgent ?? undefined,
+        requestId: operator.requestId ?? undefined,
+      },
+      details: {
+        previous: box.hostKeyFingerprint,
+        fingerprint: input.fingerprint,
+        reason: input.reason,
+        address: `${current.host}:${current.port}`,
+        unchanged: box.hostKeyFingerprint !== null && sameFingerprint(box.hostKeyFingerprint, input.fingerprint),
       },
     });
     return count;

@@ -1,7 +1,9 @@
 import { AppError, type StagingResult } from '@paddock/contracts';
 import type { Prisma, PrismaClient } from '@paddock/db';
+import { auditRow, operatorActor } from '../audit/audit-entry';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
 import { chainNotFound } from './chain-versions';
+import { writeAudit } from '../audit/audit-entry';
 
 type Tx = Prisma.TransactionClient;
 type Status = 'staging' | 'active' | 'rejected' | 'superseded';
@@ -41,16 +43,12 @@ export async function finishStaging(
     }
     const passed = result === null || result.passed;
     const audit = (action: string, details: Prisma.InputJsonObject) =>
-      tx.auditLog.create({
-        data: {
-          tenantId: version.tenantId,
-          actorType: 'system',
-          actorLabel: 'staging',
-          action,
-          targetType: 'chain_version',
-          targetId: version.id,
-          details: { chainId: version.chainId, version: version.version, ...details },
-        },
+      writeAudit(tx, {
+        actor: { type: 'system', label: 'staging' },
+        action: action,
+        tenantId: version.tenantId,
+        target: { type: 'chain_version', id: version.id },
+        details: { chainId: version.chainId, version: version.version, ...details },
       });
     if (!passed) {
       await tx.chainVersion.update({
@@ -90,7 +88,7 @@ interface ChainActor {
     action: string,
     target: { type: string; id: string },
     details: Prisma.InputJsonObject,
-  ): Prisma.AuditLogCreateInput;
+  ): Prisma.AuditLogUncheckedCreateInput;
 }
 
 function tenantActor(actor: TenantIdentity, request: RequestFacts): ChainActor {
@@ -127,18 +125,15 @@ export function activateChainVersionAsOperator(
     {
       tenantId: target.tenantId,
       userId: operator.userId,
-      audit: (action, auditTarget, details) => ({
-        tenantId: target.tenantId,
-        actorType: 'user',
-        actorId: operator.userId,
-        actorLabel: operator.email,
-        action,
-        targetType: auditTarget.type,
-        targetId: auditTarget.id,
-        details: { ...details, by: 'operator' },
-        ipAddress: request.ipAddress?.slice(0, 64) ?? null,
-        requestId: request.requestId?.slice(0, 128) ?? null,
-      }),
+      audit: (action, auditTarget, details) =>
+        auditRow({
+          actor: operatorActor(operator),
+          action,
+          tenantId: target.tenantId,
+          target: auditTarget,
+          details: { ...details, by: 'operator' },
+          request,
+        }),
     },
     target,
   );

@@ -4,7 +4,7 @@ import type { PrismaClient } from '@paddock/db';
 import type { BoxGateway } from '../boxes/box-gateway';
 import { CHANGES_CHANNEL, topicKey } from '../changes/change-topics';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
-import { optionsOf, subjectOf, toDecisionReply } from './decision-replies';
+import { approversOf, optionsOf, subjectOf, toDecisionReply } from './decision-replies';
 import { decisionRow } from './decision-rows';
 import { decisionNotFound } from './list-decisions';
 
@@ -58,6 +58,14 @@ export async function decide(
   if (!boxId || !runtimeRunId) throw new AppError('conflict', `Decision ${decisionId} is not on a box.`);
 
   const by = await deciderLabel(prisma, actor);
+  // The chain names who may answer (members by email): refused here, before the box is asked, so the refusal is a
+  // clear 403 rather than the box's error, and nothing is claimed. The box checks the same list again.
+  const approvers = approversOf(row);
+  if (approvers && !approvers.includes(by)) {
+    throw new AppError('not_an_approver', `Only ${approvers.join(', ')} may answer this decision; you are ${by}.`, {
+      details: [{ message: "not in the decision step's approvers", approvers, you: by }],
+    });
+  }
   const note = input.note ? input.note : null;
   const claim = randomUUID();
   const until = new Date(Date.now() + boxes.longestRequestMs + CLAIM_MARGIN_MS);
@@ -105,6 +113,7 @@ export async function decide(
         { type: 'decision', id: row.id },
         { runId: row.runId, step: row.stepName, by, ...(note ? { note } : {}) },
         request,
+        { before: { status: row.status }, after: { status: STATUS_OF[input.choice] } },
       ),
     }),
     prisma.$executeRaw`SELECT pg_notify(${CHANGES_CHANNEL}, ${topicKey({ kind: 'decisions', tenantId: actor.tenantId })})`,

@@ -17,7 +17,10 @@ export const DECISION_SELECT = {
   run: { select: { runtimeRunId: true, boxId: true } },
 } as const satisfies Prisma.DecisionSelect;
 
-export type DecisionRow = Prisma.DecisionGetPayload<{ select: typeof DECISION_SELECT }>;
+/** The row, with the email of the member who answered (joined from users, in the decision's tenant). */
+export type DecisionRow = Prisma.DecisionGetPayload<{ select: typeof DECISION_SELECT }> & {
+  decidedByEmail: string | null;
+};
 
 export interface DecisionOutput {
   step: string;
@@ -40,6 +43,14 @@ export function subjectOf(row: { subject: Prisma.JsonValue }): DecisionSubject {
   return subject && typeof subject === 'object' && !Array.isArray(subject) ? (subject as DecisionSubject) : {};
 }
 
+/** The decision step's `approvers` (member emails), or null when anyone in the workspace may answer. */
+export function approversOf(row: { subject: Prisma.JsonValue }): string[] | null {
+  const approvers = (subjectOf(row) as { approvers?: unknown }).approvers;
+  if (!Array.isArray(approvers)) return null;
+  const names = approvers.filter((a): a is string => typeof a === 'string');
+  return names.length > 0 ? names : null;
+}
+
 export function optionsOf(row: { subject: Prisma.JsonValue }): string[] {
   const options = subjectOf(row).options;
   return Array.isArray(options) ? options.filter((o): o is string => typeof o === 'string') : [];
@@ -59,9 +70,12 @@ export function toDecisionReply(
     status: row.status,
     prompt: row.prompt,
     options: optionsOf(row),
+    approvers: approversOf(row),
     deadline: stringOr(subject.deadline),
     note: row.note,
-    decidedBy: decided ? { apiKeyId: row.decidedByApiKeyId, userId: row.decidedByUserId, label } : null,
+    decidedBy: decided
+      ? { apiKeyId: row.decidedByApiKeyId, userId: row.decidedByUserId, email: row.decidedByEmail, label }
+      : null,
     decidedAt: row.decidedAt?.toISOString() ?? null,
     deliveredAt: row.deliveredAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),

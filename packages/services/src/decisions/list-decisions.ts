@@ -82,8 +82,10 @@ async function decisionPageRows(
     SELECT d.id, d.run_id AS "runId", d.step_name AS "stepName", d.status::text AS status, d.prompt, d.subject,
            d.note, d.decided_by_api_key_id AS "decidedByApiKeyId", d.decided_by_user_id AS "decidedByUserId",
            d.decided_at AS "decidedAt", d.delivered_at AS "deliveredAt", d.created_at AS "createdAt",
-           d.box_id AS "boxId", r.runtime_run_id AS "runtimeRunId", r.box_id AS "runBoxId"
+           d.box_id AS "boxId", r.runtime_run_id AS "runtimeRunId", r.box_id AS "runBoxId",
+           u.email AS "decidedByEmail"
       FROM decisions d JOIN runs r ON r.id = d.run_id
+      LEFT JOIN users u ON u.id = d.decided_by_user_id AND u.tenant_id = d.tenant_id
      WHERE ${Prisma.join(conditions, ' AND ')}
      ORDER BY d.created_at, d.id
      LIMIT ${page.take}`;

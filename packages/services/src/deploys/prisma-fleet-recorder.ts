@@ -12,6 +12,7 @@ import {
   recordRolloutStopped,
   UUID,
 } from './deploy-rows';
+import { auditActorOf, writeAudit } from '../audit/audit-entry';
 
 export interface AuditActor {
   type: 'user' | 'api_key' | 'system';
@@ -65,17 +66,12 @@ export function createPrismaFleetRecorder(
     boxId: string;
     details: Prisma.InputJsonObject;
   }): Prisma.PrismaPromise<unknown> =>
-    prisma.auditLog.create({
-      data: {
-        tenantId: data.tenantId,
-        actorType: actor.type,
-        actorId: actor.id ?? null,
-        actorLabel: actor.label,
-        action: data.action,
-        targetType: 'box',
-        targetId: data.boxId,
-        details: data.details,
-      },
+    writeAudit(prisma, {
+      actor: auditActorOf({ type: actor.type, id: actor.id, label: actor.label }),
+      action: data.action,
+      tenantId: data.tenantId,
+      target: { type: 'box', id: data.boxId },
+      details: data.details,
     });
 
   async function record(event: FleetEvent): Promise<void> {
@@ -191,17 +187,12 @@ export function createPrismaFleetRecorder(
         where: { id: event.boxId },
         data: { hostKeyFingerprint: event.fingerprint, hostKeyPinnedAt: new Date() },
       });
-      await tx.auditLog.create({
-        data: {
-          tenantId: box.tenantId,
-          actorType: actor.type,
-          actorId: actor.id ?? null,
-          actorLabel: actor.label,
-          action: 'box.host_key.trust',
-          targetType: 'box',
-          targetId: event.boxId,
-          details: { address: event.address, fingerprint: event.fingerprint, how: 'trust_on_first_use' },
-        },
+      await writeAudit(tx, {
+        actor: auditActorOf({ type: actor.type, id: actor.id, label: actor.label }),
+        action: 'box.host_key.trust',
+        tenantId: box.tenantId,
+        target: { type: 'box', id: event.boxId },
+        details: { address: event.address, fingerprint: event.fingerprint, how: 'trust_on_first_use' },
       });
     });
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '@paddock/db';
 import { enqueueJob, type Queues } from '@paddock/jobs';
 import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
-import type { RequestFacts } from '../tenants/tenant-identity';
+import { operatorActor, type RequestFacts, writeAudit } from '../audit/audit-entry';
 
 /** An operator asks for a month's close now (e.g. after fixing a price, or for a month the schedule missed). */
 export async function enqueueMonthClose(
@@ -17,18 +17,12 @@ export async function enqueueMonthClose(
     { period },
     { jobId: `invoices-close-${period}-${randomUUID()}` },
   );
-  await deps.prisma.auditLog.create({
-    data: {
-      actorType: 'user',
-      actorId: operator.userId,
-      actorLabel: operator.email,
-      action: 'invoices.close_month',
-      targetType: 'job_record',
-      targetId: enqueued.recordId,
-      details: { period },
-      ipAddress: request.ipAddress ?? null,
-      requestId: request.requestId ?? null,
-    },
+  await writeAudit(deps.prisma, {
+    actor: operatorActor(operator),
+    action: 'invoices.close_month',
+    target: { type: 'job_record', id: enqueued.recordId },
+    details: { period },
+    request,
   });
   return { ...enqueued, period };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildInvoice, creditNoteLines, type InvoiceLineKind, monthPeriod, monthOf } from '@paddock/billing';
 import { AppError } from '@paddock/contracts';
 import type { Invoice, Prisma, PrismaClient } from '@paddock/db';
-import type { RequestFacts } from '../tenants/tenant-identity';
+import { operatorActor, type RequestFacts, writeAudit } from '../audit/audit-entry';
 import { advanceCounter, BILLING_TX, formatInvoiceNumber, lockSeries, seriesName, type Tx } from './invoice-numbers';
 import { loadInvoiceInputs } from './load-invoice-inputs';
 import { insertInvoiceLines } from './write-invoice-lines';
@@ -25,19 +25,13 @@ async function audit(
   details: Prisma.InputJsonObject,
   request: RequestFacts,
 ): Promise<void> {
-  await tx.auditLog.create({
-    data: {
-      tenantId: invoice.tenantId,
-      actorType: 'user',
-      actorId: actor.userId,
-      actorLabel: actor.email,
-      action: `invoice.${action}`,
-      targetType: 'invoice',
-      targetId: invoice.id,
-      details: { number: invoice.number, ...details },
-      ipAddress: request.ipAddress ?? null,
-      requestId: request.requestId ?? null,
-    },
+  await writeAudit(tx, {
+    actor: operatorActor(actor),
+    action: `invoice.${action}`,
+    tenantId: invoice.tenantId,
+    target: { type: 'invoice', id: invoice.id },
+    details: { number: invoice.number, ...details },
+    request,
   });
 }
 

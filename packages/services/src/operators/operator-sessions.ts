@@ -1,6 +1,7 @@
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import { generateSessionToken, hashToken, verifyPassword } from '@paddock/vault';
+import { writeAudit } from '../audit/audit-entry';
 
 export const OPERATOR_SESSION_TTL_MS = 12 * 3600 * 1000;
 
@@ -8,19 +9,22 @@ export const OPERATOR_SESSION_TTL_MS = 12 * 3600 * 1000;
 // wrong password and the answer's timing does not tell which emails exist.
 const DECOY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
+export type OperatorRoleName = 'owner' | 'operator' | 'viewer';
+
 export interface OperatorIdentity {
   userId: string;
   email: string;
   sessionId: string;
+  role: OperatorRoleName;
 }
 
 export async function loginOperator(
   prisma: PrismaClient,
-  input: { email: string; password: string; ipAddress?: string; userAgent?: string },
+  input: { email: string; password: string; ipAddress?: string; userAgent?: string | undefined; requestId?: string },
 ) {
   const user = await prisma.user.findFirst({
     where: { email: input.email, role: 'operator', disabledAt: null },
-    select: { id: true, email: true, passwordHash: true },
+    select: { id: true, email: true, passwordHash: true, operatorRole: true },
   });
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? DECOY_HASH);
   if (!user?.passwordHash || !passwordOk) {
@@ -39,19 +43,14 @@ export async function loginOperator(
       },
     }),
     prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } }),
-    prisma.auditLog.create({
-      data: {
-        actorType: 'user',
-        actorId: user.id,
-        actorLabel: user.email,
-        action: 'operator.login',
-        targetType: 'user',
-        targetId: user.id,
-        ipAddress: input.ipAddress?.slice(0, 64) ?? null,
-      },
+    writeAudit(prisma, {
+      actor: { type: 'user', id: user.id, label: user.email },
+      action: 'operator.login',
+      target: { type: 'user', id: user.id },
+      request: { ipAddress: input.ipAddress, userAgent: input.userAgent, requestId: input.requestId },
     }),
   ]);
-  return { token, expiresAt, operator: { id: user.id, email: user.email } };
+  return { token, expiresAt, operator: { id: user.id, email: user.email, role: user.operatorRole ?? 'viewer' } };
 }
 
 /** The operator behind a bearer token, or an `unauthenticated` error (expired, revoked, unknown, not an operator). */
@@ -62,7 +61,7 @@ export async function authenticateOperator(prisma: PrismaClient, token: string):
       id: true,
       expiresAt: true,
       revokedAt: true,
-      user: { select: { id: true, email: true, role: true, disabledAt: true } },
+      user: { select: { id: true, email: true, role: true, operatorRole: true, disabledAt: true } },
     },
   });
   if (
@@ -70,11 +69,12 @@ export async function authenticateOperator(prisma: PrismaClient, token: string):
     session.revokedAt ||
     session.expiresAt <= new Date() ||
     session.user.role !== 'operator' ||
+    !session.user.operatorRole ||
     session.user.disabledAt
   ) {
     throw new AppError('unauthenticated', 'The operator session is missing, expired or revoked; log in again.');
   }
-  return { userId: session.user.id, email: session.user.email, sessionId: session.id };
+  return { userId: session.user.id, email: session.user.email, sessionId: session.id, role: session.user.operatorRole };
 }
 
 export async function logoutOperator(prisma: PrismaClient, sessionId: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { AppError } from '@paddock/contracts';
 import type { CreatePlanBody, PlanReply, UpdatePlanBody } from '@paddock/contracts/api/operator-plans';
 import { Prisma, type PrismaClient } from '@paddock/db';
-import type { RequestFacts } from '../tenants/tenant-identity';
+import { operatorActor, type RequestFacts, writeAudit } from '../audit/audit-entry';
 import { PLAN_TENANT_COUNT, toPlanReply } from './plan-replies';
 
 export interface OperatorActor {
@@ -45,7 +45,14 @@ export async function createPlan(
         include: PLAN_TENANT_COUNT,
       });
       const reply = toPlanReply(plan);
-      await tx.auditLog.create({ data: operatorAudit(operator, 'plan.create', plan.id, { plan: reply }, request) });
+      await writeAudit(tx, {
+        actor: operatorActor(operator),
+        action: 'plan.create',
+        target: { type: 'plan', id: plan.id },
+        details: { code: reply.code },
+        after: reply as unknown as Prisma.InputJsonObject,
+        request,
+      });
       return reply;
     });
   } catch (error) {
@@ -88,14 +95,14 @@ export async function updatePlan(
     const changed = Object.keys(body) as Array<keyof PlanReply>;
     const pick = (reply: PlanReply) =>
       Object.fromEntries(changed.map((key) => [key, reply[key] ?? null])) as Prisma.InputJsonObject;
-    await tx.auditLog.create({
-      data: operatorAudit(
-        operator,
-        action,
-        id,
-        { code: after.code, before: pick(before), after: pick(after) },
-        request,
-      ),
+    await writeAudit(tx, {
+      actor: operatorActor(operator),
+      action,
+      target: { type: 'plan', id },
+      details: { code: after.code },
+      before: pick(before),
+      after: pick(after),
+      request,
     });
     return after;
   });
@@ -111,24 +118,4 @@ export async function deactivatePlan(
   const current = await getPlan(prisma, id);
   if (!current.active) return current;
   return updatePlan(prisma, operator, id, { active: false }, request, 'plan.deactivate');
-}
-
-function operatorAudit(
-  operator: OperatorActor,
-  action: string,
-  planId: string,
-  details: Prisma.InputJsonObject,
-  request: RequestFacts,
-): Prisma.AuditLogCreateInput {
-  return {
-    actorType: 'user',
-    actorId: operator.userId,
-    actorLabel: operator.email,
-    action,
-    targetType: 'plan',
-    targetId: planId,
-    details,
-    ipAddress: request.ipAddress?.slice(0, 64) ?? null,
-    requestId: request.requestId?.slice(0, 128) ?? null,
-  };
 }

@@ -10,6 +10,7 @@ import { pushSecretsStep } from './steps/push-secrets-step';
 import { replaceHostKeyStep } from './steps/replace-host-key-step';
 import { syncWorkspaceStep } from './steps/sync-workspace-step';
 import { waitReachableStep } from './steps/wait-reachable';
+import { writeAudit } from '../audit/audit-entry';
 
 export const PROVISION_STEPS = [
   'create_box',
@@ -54,16 +55,12 @@ export function provisionWorkflow(deps: ProvisioningDeps): WorkflowDefinition {
         data: { status: 'active', statusReason: null, activatedAt: new Date() },
       });
       await resolveAlerts(tx, provisioningAlertKey(workflow.tenantId));
-      await tx.auditLog.create({
-        data: {
-          tenantId: workflow.tenantId,
-          actorType: 'system',
-          actorLabel: 'provisioning',
-          action: 'tenant.activated',
-          targetType: 'tenant',
-          targetId: workflow.tenantId,
-          details: { workflowId: workflow.id },
-        },
+      await writeAudit(tx, {
+        actor: { type: 'system', label: 'provisioning' },
+        action: 'tenant.activated',
+        tenantId: workflow.tenantId,
+        target: { type: 'tenant', id: workflow.tenantId },
+        details: { workflowId: workflow.id },
       });
     },
     async onFailed(tx, workflow, reason) {

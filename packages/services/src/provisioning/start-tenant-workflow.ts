@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient, TenantStatus } from '@paddock/db';
 import type { Queues } from '@paddock/jobs';
+import { operatorActor, type RequestFacts, writeAudit } from '../audit/audit-entry';
 import { retryWorkflow } from '../workflows/retry-workflow';
 import { startWorkflow } from '../workflows/start-workflow';
 
@@ -27,6 +28,7 @@ export async function startTenantWorkflow(
   deps: { prisma: PrismaClient; queues: Queues },
   input: { kind: TenantWorkflowKind; tenantId: string; requestKey?: string | undefined },
   actor: Actor,
+  request: RequestFacts = {},
 ): Promise<{ workflowId: string; created: boolean }> {
   const key = `${input.kind}:${input.tenantId}:${input.requestKey ?? randomUUID()}`;
   const existing = await deps.prisma.workflow.findUnique({ where: { key }, select: { id: true, tenantId: true } });
@@ -62,17 +64,14 @@ export async function startTenantWorkflow(
     if (input.kind === 'delete') {
       await tx.tenant.update({ where: { id: input.tenantId }, data: { status: 'deleting', statusReason: null } });
     }
-    await tx.auditLog.create({
-      data: {
-        tenantId: input.tenantId,
-        actorType: 'user',
-        actorId: actor.userId,
-        actorLabel: actor.email,
-        action: `tenant.${input.kind}`,
-        targetType: 'tenant',
-        targetId: input.tenantId,
-        details: { key },
-      },
+    await writeAudit(tx, {
+      actor: operatorActor(actor),
+      action: `tenant.${input.kind}`,
+      tenantId: input.tenantId,
+      target: { type: 'tenant', id: input.tenantId },
+      details: { key },
+      before: { status: tenant.status },
+      request,
     });
   });
   // The row exists: this adds its first job (and is what a repeated request repeats).
@@ -88,8 +87,9 @@ export async function retryTenantWorkflow(
   deps: { prisma: PrismaClient; queues: Queues },
   workflowId: string,
   actor: Actor,
+  request: RequestFacts = {},
 ): Promise<{ workflowId: string; round: number }> {
-  const result = await retryWorkflow(deps, workflowId, actor);
+  const result = await retryWorkflow(deps, workflowId, actor, request);
   const workflow = await deps.prisma.workflow.findUniqueOrThrow({ where: { id: workflowId } });
   if (workflow.kind === 'provision') {
     await deps.prisma.tenant.updateMany({

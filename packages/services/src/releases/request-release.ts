@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@paddock/db';
 import { enqueueJob, type Queues } from '@paddock/jobs';
 import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { writeAudit } from '../audit/audit-entry';
 
 /**
  * An operator asks for a release built from the runtime's source: a `release.publish` job (a worker builds it,
@@ -9,25 +10,19 @@ import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
 export async function requestReleasePublish(
   deps: { prisma: PrismaClient; queues: Queues },
   input: { notes?: string; node?: 'system' | 'bundled' },
-  actor: { userId: string; email: string; ip?: string; requestId?: string },
+  actor: { userId: string; email: string; ip?: string; userAgent?: string; requestId?: string },
 ): Promise<{ jobRecordId: string; jobId: string }> {
   const enqueued = await enqueueJob(
     { queues: deps.queues, records: createPrismaJobRecords(deps.prisma) },
     'release.publish',
     { ...input, promote: false },
   );
-  await deps.prisma.auditLog.create({
-    data: {
-      actorType: 'user',
-      actorId: actor.userId,
-      actorLabel: actor.email,
-      action: 'release.publish',
-      targetType: 'job_record',
-      targetId: enqueued.recordId,
-      details: { node: input.node ?? 'default', notes: input.notes ?? null },
-      ipAddress: actor.ip ?? null,
-      requestId: actor.requestId ?? null,
-    },
+  await writeAudit(deps.prisma, {
+    actor: { type: 'user', id: actor.userId, label: actor.email },
+    action: 'release.publish',
+    target: { type: 'job_record', id: enqueued.recordId },
+    details: { node: input.node ?? 'default', notes: input.notes ?? null },
+    request: { ipAddress: actor.ip, userAgent: actor.userAgent, requestId: actor.requestId },
   });
   return { jobRecordId: enqueued.recordId, jobId: enqueued.jobId };
 }

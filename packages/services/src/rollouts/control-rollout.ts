@@ -1,6 +1,7 @@
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient, RolloutStatus } from '@paddock/db';
 import type { Queues } from '@paddock/jobs';
+import { writeAudit } from '../audit/audit-entry';
 import type { RolloutActor } from './rollout-deps';
 import { notifyRolloutChanged } from './rollout-changes';
 import { enqueueRolloutAdvance } from './rollout-jobs';
@@ -37,18 +38,14 @@ export async function controlRollout(
         details: [{ path: 'status', message: `the rollout is ${current.status}`, status: current.status }],
       });
     }
-    await tx.auditLog.create({
-      data: {
-        actorType: 'user',
-        actorId: actor.userId,
-        actorLabel: actor.email,
-        action: `rollout.${action}`,
-        targetType: 'rollout',
-        targetId: rolloutId,
-        details: { from: current.status, to: next },
-        ipAddress: actor.ip ?? null,
-        requestId: actor.requestId ?? null,
-      },
+    await writeAudit(tx, {
+      actor: { type: 'user', id: actor.userId, label: actor.email },
+      action: `rollout.${action}`,
+      target: { type: 'rollout', id: rolloutId },
+      details: { from: current.status, to: next },
+      before: { status: current.status },
+      after: { status: next },
+      request: { ipAddress: actor.ip, userAgent: actor.userAgent, requestId: actor.requestId },
     });
     return true;
   });

@@ -26,5 +26,6 @@ export interface RolloutActor {
   userId: string;
   email: string;
   ip?: string;
+  userAgent?: string;
   requestId?: string;
 }

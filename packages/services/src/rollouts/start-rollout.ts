@@ -1,6 +1,7 @@
 import { AppError } from '@paddock/contracts';
 import { Prisma, type PrismaClient, type RolloutStatus } from '@paddock/db';
 import type { Queues } from '@paddock/jobs';
+import { writeAudit } from '../audit/audit-entry';
 import { planBatches } from './plan-batches';
 import type { RolloutActor } from './rollout-deps';
 import { enqueueRolloutAdvance } from './rollout-jobs';
@@ -87,25 +88,20 @@ export async function startRollout(
       } else {
         await tx.release.update({ where: { id: release.id }, data: { promotedAt: now } });
       }
-      await tx.auditLog.create({
-        data: {
-          actorType: 'user',
-          actorId: actor.userId,
-          actorLabel: actor.email,
-          action: 'rollout.start',
-          targetType: 'rollout',
-          targetId: created.id,
-          details: {
-            release: release.version,
-            boxes: plan.length,
-            canarySize: input.canarySize,
-            batchSize: input.batchSize,
-            concurrency: input.concurrency,
-            maxFailures: input.maxFailures,
-          },
-          ipAddress: actor.ip ?? null,
-          requestId: actor.requestId ?? null,
+      await writeAudit(tx, {
+        actor: { type: 'user', id: actor.userId, label: actor.email },
+        action: 'rollout.start',
+        target: { type: 'rollout', id: created.id },
+        details: { release: release.version, boxes: plan.length },
+        after: {
+          status: created.status,
+          release: release.version,
+          canarySize: input.canarySize,
+          batchSize: input.batchSize,
+          concurrency: input.concurrency,
+          maxFailures: input.maxFailures,
         },
+        request: { ipAddress: actor.ip, userAgent: actor.userAgent, requestId: actor.requestId },
       });
       return created;
     })

@@ -4,6 +4,7 @@ import { loadBoxTargetWithPrisma } from '../boxes/load-box-target-prisma';
 import { secretContext } from './tenant-secrets';
 import type { BoxSyncDeps } from '../boxes/box-sync-deps';
 import { boxForJob } from '../boxes/tenant-box';
+import { writeAudit } from '../audit/audit-entry';
 
 const MAX_ROUNDS = 3;
 
@@ -51,16 +52,12 @@ export async function pushTenantSecrets(
         pushed = current;
       }
       const names = pushed.map((row) => row.name);
-      await tx.auditLog.create({
-        data: {
-          tenantId: payload.tenantId,
-          actorType: 'system',
-          actorLabel: 'secrets.push',
-          action: 'box.secrets.pushed',
-          targetType: 'box',
-          targetId: boxId,
-          details: { names, rounds },
-        },
+      await writeAudit(tx, {
+        actor: { type: 'system', label: 'secrets.push' },
+        action: 'box.secrets.pushed',
+        tenantId: payload.tenantId,
+        target: { type: 'box', id: boxId },
+        details: { names, rounds },
       });
       return { boxId, names, rounds };
     },

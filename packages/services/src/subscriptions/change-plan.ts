@@ -1,7 +1,7 @@
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient, Subscription } from '@paddock/db';
 import { BILLING_TX, type Tx } from '../invoices/invoice-numbers';
-import type { RequestFacts } from '../tenants/tenant-identity';
+import { operatorActor, type RequestFacts, writeAudit } from '../audit/audit-entry';
 
 export interface SpanView {
   id: string;
@@ -76,25 +76,21 @@ export async function changeTenantPlan(
       include: { plan: { select: { code: true } } },
     });
     await tx.tenant.update({ where: { id: input.tenantId }, data: { planId: plan.id } });
-    await tx.auditLog.create({
-      data: {
-        tenantId: input.tenantId,
-        actorType: 'user',
-        actorId: actor.userId,
-        actorLabel: actor.email,
-        action: input.trial ? 'subscription.start_trial' : 'subscription.change_plan',
-        targetType: 'tenant',
-        targetId: input.tenantId,
-        details: {
-          reason: input.reason,
-          fromPlan: ended?.plan.code ?? null,
-          toPlan: plan.code,
-          at: startedAt.toISOString(),
-          trialEndsAt: trialEndsAt?.toISOString() ?? null,
-          afterTrial: input.trial ? (after?.code ?? 'suspend') : null,
-        },
-        ipAddress: request.ipAddress ?? null,
-        requestId: request.requestId ?? null,
+    await writeAudit(tx, {
+      actor: operatorActor(actor),
+      action: input.trial ? 'subscription.start_trial' : 'subscription.change_plan',
+      tenantId: input.tenantId,
+      target: { type: 'tenant', id: input.tenantId },
+      before: { plan: ended?.plan.code ?? null },
+      after: { plan: plan.code },
+      request,
+      details: {
+        reason: input.reason,
+        fromPlan: ended?.plan.code ?? null,
+        toPlan: plan.code,
+        at: startedAt.toISOString(),
+        trialEndsAt: trialEndsAt?.toISOString() ?? null,
+        afterTrial: input.trial ? (after?.code ?? 'suspend') : null,
       },
     });
     return { ended: ended ? spanView(ended, null) : null, started: spanView(started, after?.code ?? null) };

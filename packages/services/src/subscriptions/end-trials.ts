@@ -2,6 +2,7 @@ import type { PrismaClient } from '@paddock/db';
 import type { Queues } from '@paddock/jobs';
 import { BILLING_TX } from '../invoices/invoice-numbers';
 import { startWorkflow } from '../workflows/start-workflow';
+import { writeAudit } from '../audit/audit-entry';
 
 /** Workflow keys of suspensions a trial's end started (the suspend workflow names this reason on the tenant). */
 export const TRIAL_SUSPEND_KEY_PREFIX = 'suspend:trial:';
@@ -82,16 +83,12 @@ async function endOneTrial(prisma: PrismaClient, now: Date, skip: string[]): Pro
       data: { status: 'canceled', endedAt: end, canceledAt: end },
     });
     const audit = (action: string, details: Record<string, string | null>) =>
-      tx.auditLog.create({
-        data: {
-          tenantId,
-          actorType: 'system',
-          actorLabel: 'trial check',
-          action,
-          targetType: 'tenant',
-          targetId: tenantId,
-          details: { subscriptionId: id, trialPlan: trial.plan.code, endedAt: end.toISOString(), ...details },
-        },
+      writeAudit(tx, {
+        actor: { type: 'system', label: 'trial check' },
+        action: action,
+        tenantId: tenantId,
+        target: { type: 'tenant', id: tenantId },
+        details: { subscriptionId: id, trialPlan: trial.plan.code, endedAt: end.toISOString(), ...details },
       });
     if (trial.afterTrialPlan) {
       await tx.subscription.create({

@@ -18,6 +18,7 @@ interface KeyRow {
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   tenantStatus: TenantIdentity['tenantStatus'] | null;
+  userRole: string | null;
 }
 
 /** The tenant an API key acts for, or `unauthenticated` (malformed, unknown, revoked, expired, operator key...). */
@@ -27,8 +28,10 @@ export async function authenticateTenantApiKey(prisma: PrismaClient, key: string
   // One joined read: this runs before every tenant request (Prisma would read the tenant in a second query).
   const rows = await prisma.$queryRaw<KeyRow[]>`
     SELECT k.id, k.prefix, k.user_id AS "userId", k.tenant_id AS "tenantId", k.revoked_at AS "revokedAt",
-           k.expires_at AS "expiresAt", k.last_used_at AS "lastUsedAt", t.status::text AS "tenantStatus"
+           k.expires_at AS "expiresAt", k.last_used_at AS "lastUsedAt", t.status::text AS "tenantStatus",
+           u.role::text AS "userRole"
       FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id
+      LEFT JOIN users u ON u.id = k.user_id AND u.tenant_id = k.tenant_id
      WHERE k.key_hash = ${hashToken(key)}`;
   const found = rows[0];
   const row = found?.tenantStatus ? { ...found, tenant: { status: found.tenantStatus } } : undefined;
@@ -49,5 +52,11 @@ export async function authenticateTenantApiKey(prisma: PrismaClient, key: string
     apiKeyId: row.id,
     apiKeyPrefix: row.prefix,
     userId: row.userId,
+    memberRole: keyRole(row.userRole),
   };
+}
+
+/** A key acts with its person's role (a viewer's key reads only); a key that belongs to nobody is the workspace's. */
+function keyRole(role: string | null): TenantIdentity['memberRole'] {
+  return role === 'owner' || role === 'member' || role === 'viewer' ? role : 'admin';
 }

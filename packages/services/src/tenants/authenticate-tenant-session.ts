@@ -62,5 +62,7 @@ export async function authenticateTenantSession(prisma: PrismaClient, token: str
     apiKeyId: null,
     apiKeyPrefix: null,
     userId: session.user.id,
+    // Not an operator (checked above), so one of the workspace roles.
+    memberRole: session.user.role as TenantIdentity['memberRole'],
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import { hashPassword, needsRehash, verifyPassword } from '@paddock/vault';
+import { writeAudit } from '../audit/audit-entry';
 import { generateTenantSessionToken } from './tenant-session-token';
 
 /** How long a tenant user's session lasts unless the API's config says otherwise. */
@@ -25,7 +26,7 @@ export interface TenantLoginInput {
 export interface TenantLogin {
   token: string;
   expiresAt: Date;
-  user: { id: string; email: string; role: 'owner' | 'admin' | 'member' };
+  user: { id: string; email: string; role: 'owner' | 'admin' | 'member' | 'viewer' };
   tenant: {
     id: string;
     name: string;
@@ -86,19 +87,13 @@ export async function loginTenantUser(prisma: PrismaClient, input: TenantLoginIn
       data: { lastLoginAt: now, ...(rehashed ? { passwordHash: rehashed } : {}) },
       select: { id: true },
     }),
-    prisma.auditLog.create({
-      data: {
-        tenantId: tenant.id,
-        actorType: 'user',
-        actorId: user.id,
-        actorLabel: user.email,
-        action: 'user.login',
-        targetType: 'session',
-        targetId: sessionId,
-        details: { expiresAt: expiresAt.toISOString() },
-        ipAddress,
-      },
-      select: { id: true },
+    writeAudit(prisma, {
+      actor: { type: 'user', id: user.id, label: user.email },
+      action: 'user.login',
+      tenantId: tenant.id,
+      target: { type: 'session', id: sessionId },
+      details: { expiresAt: expiresAt.toISOString() },
+      request: { ipAddress: ipAddress ?? undefined, userAgent: input.userAgent },
     }),
   ]);
   return {

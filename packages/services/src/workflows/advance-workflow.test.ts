@@ -115,7 +115,9 @@ describe('workflow engine', () => {
 
   it('parks a workflow whose step fails its last attempt, then an operator retry resumes it from that step', async () => {
     const tenant = await newTenant();
-    const operator = await prisma.user.create({ data: { email: 'ops@example.com', role: 'operator' } });
+    const operator = await prisma.user.create({
+      data: { email: 'ops@example.com', role: 'operator', operatorRole: 'owner' },
+    });
     const { workflowId } = await startWorkflow(
       { prisma, queues },
       { kind: 'provision', key: `provision:${tenant.id}`, tenantId: tenant.id },

@@ -1,6 +1,7 @@
 import { AppError } from '@paddock/contracts';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import type { Queues } from '@paddock/jobs';
+import { operatorActor, type RequestFacts, writeAudit } from '../audit/audit-entry';
 import { enqueueFirstStep } from './start-workflow';
 import { readWorkflowState } from './workflow-state';
 
@@ -12,6 +13,7 @@ export async function retryWorkflow(
   deps: { prisma: PrismaClient; queues: Queues },
   workflowId: string,
   actor: { userId: string; email: string },
+  request: RequestFacts = {},
 ): Promise<{ workflowId: string; round: number }> {
   const workflow = await deps.prisma.workflow.findUnique({ where: { id: workflowId } });
   if (!workflow) throw new AppError('not_found', `No workflow ${workflowId}.`);
@@ -30,17 +32,15 @@ export async function retryWorkflow(
     });
     if (changed.count !== 1)
       throw new AppError('conflict', `Workflow ${workflowId} changed while retrying; try again.`);
-    await tx.auditLog.create({
-      data: {
-        tenantId: workflow.tenantId,
-        actorType: 'user',
-        actorId: actor.userId,
-        actorLabel: actor.email,
-        action: 'workflow.retry',
-        targetType: 'workflow',
-        targetId: workflowId,
-        details: { kind: workflow.kind, round: next.round, failedStep: workflow.currentStep, error: workflow.error },
-      },
+    await writeAudit(tx, {
+      actor: operatorActor(actor),
+      action: 'workflow.retry',
+      tenantId: workflow.tenantId,
+      target: { type: 'workflow', id: workflowId },
+      details: { kind: workflow.kind, round: next.round, failedStep: workflow.currentStep, error: workflow.error },
+      before: { status: 'failed', round: state.round },
+      after: { status: 'running', round: next.round },
+      request,
     });
     return tx.workflow.findUniqueOrThrow({ where: { id: workflowId } });
   });

@@ -56,7 +56,13 @@ export function registerOperatorBoxRoutes(app: FastifyInstance, deps: Pick<ApiDe
       return repinBoxHostKey(
         deps,
         { boxId: request.params.id, ...request.body },
-        { userId: operator.userId, email: operator.email, ip: request.ip, requestId: request.id },
+        {
+          userId: operator.userId,
+          email: operator.email,
+          ip: request.ip,
+          userAgent: request.headers['user-agent'] ?? null,
+          requestId: request.id,
+        },
       );
     },
   );

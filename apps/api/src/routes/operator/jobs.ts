@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../../deps';
 import { operatorOf, requireOperator } from '../../http/authenticate';
+import { requestFacts } from '../../http/tenant-auth';
 import { toJobRecordReply } from './job-record-reply';
 
 export function registerOperatorJobRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -66,6 +67,7 @@ export function registerOperatorJobRoutes(app: FastifyInstance, deps: ApiDeps): 
         response: { 202: EnqueuedReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request, reply) => reply.status(202).send(await enqueueProbe(deps, request.body, operatorOf(request))),
+    async (request, reply) =>
+      reply.status(202).send(await enqueueProbe(deps, request.body, operatorOf(request), requestFacts(request))),
   );
 }

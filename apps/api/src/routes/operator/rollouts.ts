@@ -30,7 +30,14 @@ const errors = { 400: ErrorReplySchema, 401: ErrorReplySchema, 404: ErrorReplySc
 
 function actorOf(request: FastifyRequest) {
   const operator = operatorOf(request);
-  return { userId: operator.userId, email: operator.email, ip: request.ip, requestId: request.id };
+  const userAgent = request.headers['user-agent'];
+  return {
+    userId: operator.userId,
+    email: operator.email,
+    ip: request.ip,
+    requestId: request.id,
+    ...(userAgent ? { userAgent } : {}),
+  };
 }
 
 /** Releases and fleet rollouts for operators: start one, watch it box by box, pause / resume / abort it. */

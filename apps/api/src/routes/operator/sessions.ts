@@ -55,6 +55,7 @@ export function registerOperatorSessionRoutes(
           ...request.body,
           ipAddress: request.ip,
           userAgent: request.headers['user-agent'],
+          requestId: request.id,
         }),
       );
       return reply.status(201).send({ ...session, expiresAt: session.expiresAt.toISOString() });
@@ -64,7 +65,7 @@ export function registerOperatorSessionRoutes(
   api.delete(
     '/v1/operator/sessions/current',
     {
-      onRequest: requireOperator(deps.prisma),
+      onRequest: requireOperator(deps.prisma, { role: 'viewer' }),
       schema: {
         summary: 'Log out (revoke this session)',
         tags: ['operator'],

@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../../deps';
 import { operatorOf, requireOperator } from '../../http/authenticate';
+import { requestFacts } from '../../http/tenant-auth';
 
 /** Tenant workflows for operators: see them (a parked one says why), retry a failed one, suspend/resume/delete. */
 export function registerOperatorWorkflowRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'prisma' | 'queues'>): void {
@@ -74,10 +75,12 @@ export function registerOperatorWorkflowRoutes(app: FastifyInstance, deps: Pick<
     },
     async (request, reply) => {
       const operator = operatorOf(request);
-      const result = await retryTenantWorkflow(deps, request.params.id, {
-        userId: operator.userId,
-        email: operator.email,
-      });
+      const result = await retryTenantWorkflow(
+        deps,
+        request.params.id,
+        { userId: operator.userId, email: operator.email },
+        requestFacts(request),
+      );
       return reply.status(202).send(result);
     },
   );
@@ -107,6 +110,7 @@ export function registerOperatorWorkflowRoutes(app: FastifyInstance, deps: Pick<
         deps,
         { ...request.body, requestKey: request.headers['idempotency-key'] },
         { userId: operator.userId, email: operator.email },
+        requestFacts(request),
       );
       return reply.status(202).send(result);
     },

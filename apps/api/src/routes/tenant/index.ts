@@ -5,6 +5,7 @@ import { registerTenantChainRoutes } from './chains';
 import { registerTenantCostRoutes } from './costs';
 import { registerTenantDecisionRoutes } from './decisions';
 import { registerTenantInvoiceRoutes } from './invoices';
+import { registerTenantMemberRoutes } from './members';
 import { registerTenantRunRoutes } from './runs';
 import { registerTenantSecretRoutes } from './secrets';
 import { registerTenantSessionRoutes } from './sessions';
@@ -21,4 +22,5 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDeps): void 
   registerTenantDecisionRoutes(app, deps);
   registerTenantAlertRoutes(app, deps);
   registerTenantInvoiceRoutes(app, deps);
+  registerTenantMemberRoutes(app, deps);
 }

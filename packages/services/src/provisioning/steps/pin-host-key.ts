@@ -3,6 +3,7 @@ import { loadBoxTarget } from '../../boxes/box-target';
 import type { WorkflowStepContext } from '../../workflows/define-workflow';
 import { boxIdOf } from '../box-name';
 import type { ProvisioningDeps } from '../provisioning-deps';
+import { writeAudit } from '../../audit/audit-entry';
 
 /**
  * Step 3: the first SSH contact, refused unless the box presents the host key the control plane made for it (or,
@@ -35,16 +36,12 @@ export async function pinHostKeyStep(
         where: { id: boxId },
         data: { hostKeyFingerprint: fingerprint, hostKeyPinnedAt: box.hostKeyPinnedAt ?? new Date() },
       }),
-      deps.prisma.auditLog.create({
-        data: {
-          tenantId: ctx.tenantId,
-          actorType: 'system',
-          actorLabel: 'provisioning',
-          action: learned ? 'box.host_key.trusted_on_first_use' : 'box.host_key.pinned',
-          targetType: 'box',
-          targetId: boxId,
-          details: { fingerprint, address: `${target.host}:${target.port}`, workflowId: ctx.workflowId },
-        },
+      writeAudit(deps.prisma, {
+        actor: { type: 'system', label: 'provisioning' },
+        action: learned ? 'box.host_key.trusted_on_first_use' : 'box.host_key.pinned',
+        tenantId: ctx.tenantId,
+        target: { type: 'box', id: boxId },
+        details: { fingerprint, address: `${target.host}:${target.port}`, workflowId: ctx.workflowId },
       }),
     ]);
   }

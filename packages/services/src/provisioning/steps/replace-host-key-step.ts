@@ -3,6 +3,7 @@ import { loadBoxTarget } from '../../boxes/box-target';
 import type { WorkflowStepContext } from '../../workflows/define-workflow';
 import { boxIdOf } from '../box-name';
 import type { ProvisioningDeps } from '../provisioning-deps';
+import { writeAudit } from '../../audit/audit-entry';
 
 export type ReplaceHostKeyOutput =
   | { replaced: true; previous: string; fingerprint: string }
@@ -54,21 +55,17 @@ export async function replaceHostKeyStep(
       where: { fingerprint: result.previous, revokedAt: null },
       data: { revokedAt: new Date() },
     });
-    await tx.auditLog.create({
-      data: {
-        tenantId: ctx.tenantId,
-        actorType: 'system',
-        actorLabel: 'provisioning',
-        action: 'box.host_key.replaced',
-        targetType: 'box',
-        targetId: boxId,
-        details: {
-          previous: result.previous,
-          fingerprint: result.fingerprint,
-          address: `${target.host}:${target.port}`,
-          workflowId: ctx.workflowId,
-          why: 'the previous key travelled through the provider user data',
-        },
+    await writeAudit(tx, {
+      actor: { type: 'system', label: 'provisioning' },
+      action: 'box.host_key.replaced',
+      tenantId: ctx.tenantId,
+      target: { type: 'box', id: boxId },
+      details: {
+        previous: result.previous,
+        fingerprint: result.fingerprint,
+        address: `${target.host}:${target.port}`,
+        workflowId: ctx.workflowId,
+        why: 'the previous key travelled through the provider user data',
       },
     });
   });
