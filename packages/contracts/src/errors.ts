@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   invalid_json: 400,
   unauthenticated: 401,
   forbidden: 403,
+  /** A request authenticated by a browser's session cookie did not carry that session's CSRF token. */
+  csrf_failed: 403,
   not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,

@@ -2,6 +2,7 @@ import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import { authenticateOperator, type OperatorIdentity } from '@paddock/services';
 import type { FastifyRequest } from 'fastify';
+import { presentedCredential } from './browser-session';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,7 +20,8 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 /** An onRequest hook: runs before the body is read, so an anonymous caller learns nothing about the route's input. */
 export function requireOperator(prisma: PrismaClient) {
   return async (request: FastifyRequest): Promise<void> => {
-    const token = bearerToken(request);
+    // A bearer token, or the console's session cookie (with its CSRF check: browser-session.ts).
+    const token = presentedCredential(request, 'operator', bearerToken(request));
     if (!token)
       throw new AppError(
         'unauthenticated',
