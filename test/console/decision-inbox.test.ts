@@ -7,7 +7,8 @@ import { REVIEW_CHAIN } from '../tenant/runs-support';
 import { type ConsoleBrowser, launchConsoleBrowser, screenshot } from './support/browser';
 
 // A workspace member clears the decision inbox by keyboard in Debian's Chromium, against the real API and worker
-// processes and the workspace's real test box: each answer reaches the box and its run goes on there.
+// processes and the workspace's real test box: each answer reaches the box and its run goes on there. On the team
+// plan: three runs wait for a decision at once (the starter plan allows two).
 describe('decision inbox in a browser', () => {
   let env: LifecycleEnv;
   let browser: ConsoleBrowser;

@@ -353,6 +353,14 @@ describe('cross-tenant isolation on every tenant route', () => {
         mustNotContain: ['PDK-VICTIM'],
       },
       { method: 'GET', route: '/v1/me', url: '/v1/me', status: 200, mustNotContain: [victim.tenantId, victim.email] },
+      // The console's session check (GET /v1/me plus a cookie session's CSRF token).
+      {
+        method: 'GET',
+        route: '/v1/sessions/current',
+        url: '/v1/sessions/current',
+        status: 200,
+        mustNotContain: [victim.tenantId, victim.email],
+      },
       // The caller's own password only (a key-only caller sets one; currentPassword then counts for nothing).
       {
         method: 'PUT',
