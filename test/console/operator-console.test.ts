@@ -57,6 +57,11 @@ describe('operator console in a browser', () => {
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await page.getByRole('heading', { name: 'Tenants by status' }).waitFor();
     await screenshot(page, 'operator-overview');
+    // Keyboard: the first Tab lands on the skip link, which takes the focus to the page's content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('main');
 
     // The session lives in an httpOnly cookie: page scripts cannot see it.
     const cookies = await context.cookies();

@@ -7,10 +7,11 @@ type ErrorReply = z.infer<typeof ErrorReplySchema>;
  * The console's one way to call the API: same origin, the session in an httpOnly cookie the browser sends itself,
  * and the session's CSRF token on every unsafe request (the API refuses cookie-authenticated writes without it).
  */
-let csrfToken: string | null = null;
+// One per kind of session: a browser may hold an operator's and a member's at once, each with its own token.
+const csrfTokens = { operator: null as string | null, workspace: null as string | null };
 
-export function setCsrfToken(token: string | null): void {
-  csrfToken = token;
+export function setCsrfToken(area: 'operator' | 'workspace', token: string | null): void {
+  csrfTokens[area] = token;
 }
 
 export class ApiError extends Error {
@@ -31,6 +32,7 @@ export async function api<T>(
   const method = init.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const csrfToken = csrfTokens[path.startsWith('/v1/operator/') ? 'operator' : 'workspace'];
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const response = await fetch(path, {
     method,

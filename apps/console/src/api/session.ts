@@ -22,7 +22,7 @@ export function useSession(area: Area) {
     // Answers nulls (not a 401) when nobody is signed in, so a first visit logs no failed request.
     queryFn: async (): Promise<CurrentSession> => {
       const session = await api<CurrentSession>(CURRENT[area]);
-      setCsrfToken(session.csrfToken);
+      setCsrfToken(area, session.csrfToken);
       return session;
     },
     staleTime: Number.POSITIVE_INFINITY,
@@ -38,7 +38,7 @@ export function useLogin(area: Area) {
       body: { email, password },
       headers: { 'x-paddock-session': 'cookie' },
     });
-    setCsrfToken(session.csrfToken);
+    setCsrfToken(area, session.csrfToken);
     await client.invalidateQueries({ queryKey: ['session', area] });
   };
 }
@@ -47,7 +47,7 @@ export function useLogout(area: Area) {
   const client = useQueryClient();
   return async () => {
     await api(`${LOGIN[area]}/current`, { method: 'DELETE' });
-    setCsrfToken(null);
+    setCsrfToken(area, null);
     client.clear();
   };
 }
