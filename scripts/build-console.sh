@@ -13,4 +13,5 @@ if [ -f "$stamp" ] && [ -z "$(find $console/src $console/index.html $console/vit
   exit 0
 fi
 echo "console: building $console" >&2
-npx --no-install vite build "$console" --logLevel warn >&2
+# NODE_ENV explicitly: a caller's (vitest sets `test`) would otherwise get React's development build (twice the size).
+NODE_ENV=production npx --no-install vite build "$console" --logLevel warn >&2

@@ -38,13 +38,11 @@ describe('decision inbox in a browser', () => {
 
   beforeAll(async () => {
     env = await startLifecycleEnv();
-    const [consoleBrowser, api] = await Promise.all([
-      launchConsoleBrowser(),
-      env.startApi(),
-      env.startWorker('worker-inbox', { COLLECTOR_LEASE_MS: '3000' }),
-    ]);
-    browser = consoleBrowser;
-    url = api.url;
+    // One at a time: each process compiles the whole app at start, and on a loaded 2-core machine three at once
+    // starve each other past their start timeouts.
+    url = (await env.startApi()).url;
+    await env.startWorker('worker-inbox', { COLLECTOR_LEASE_MS: '3000' });
+    browser = await launchConsoleBrowser();
     const signup = await fetch(`${url}/v1/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },

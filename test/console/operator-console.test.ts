@@ -17,10 +17,11 @@ describe('operator console in a browser', () => {
 
   beforeAll(async () => {
     env = await startLifecycleEnv();
-    const [consoleBrowser, api] = await Promise.all([launchConsoleBrowser(), env.startApi()]);
-    browser = consoleBrowser;
-    url = api.url;
+    // One at a time: each process compiles the whole app at start, and on a loaded 2-core machine they starve each
+    // other past their start timeouts when started at once.
+    url = (await env.startApi()).url;
     await env.startWorker('worker-console');
+    browser = await launchConsoleBrowser();
     await env.prisma.user.create({
       data: { email: EMAIL, role: 'operator', passwordHash: await hashPassword(PASSWORD) },
     });

@@ -15,15 +15,7 @@ export function Layout(props: { nav: NavItem[]; who: string; onLogout: () => Pro
   };
   return (
     <div className="frame">
-      <a
-        className="skip"
-        href="#main"
-        onClick={(event) => {
-          // Focus the page without a fragment navigation (which would add a history entry to the app's routes).
-          event.preventDefault();
-          document.getElementById('main')?.focus();
-        }}
-      >
+      <a className="skip" href="#main">
         Skip to content
       </a>
       <header>
