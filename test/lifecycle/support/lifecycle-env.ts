@@ -19,7 +19,7 @@ import { type AppProcess, spawnApp, waitUntil } from '../../support/spawn-app';
 
 const REPO = join(import.meta.dirname, '../../..');
 // Content-addressed, so every test file may share it: the same code is one release directory.
-const RELEASE_DIR = join(tmpdir(), 'paddock-lifecycle-releases');
+export const RELEASE_DIR = join(tmpdir(), 'paddock-lifecycle-releases');
 
 export interface LifecycleEnv {
   prisma: PrismaClient;

@@ -146,26 +146,30 @@ export default function RolloutsPage() {
           </tr>
         </thead>
         <tbody>
-          {rollouts.data?.rollouts.map((r) => (
-            <tr key={r.id} aria-selected={r.id === selected}>
-              <td>
-                <a
-                  href={`/console/rollouts?id=${r.id}`}
-                  onClick={(event) => {
-                    event.preventDefault();
-                    navigate(`/rollouts?id=${r.id}`);
-                  }}
-                >
-                  {r.release}
-                </a>
-              </td>
-              <td>{r.status}</td>
-              <td>
-                {r.succeededBoxes}/{r.totalBoxes}
-              </td>
-              <td>{new Date(r.createdAt).toLocaleString()}</td>
-            </tr>
-          ))}
+          {rollouts.data?.rollouts.map((listed) => {
+            // The rollout being watched shows its live state here too, not the list's snapshot.
+            const r = rollout && listed.id === rollout.id ? rollout : listed;
+            return (
+              <tr key={r.id} aria-current={r.id === selected ? 'true' : undefined}>
+                <td>
+                  <a
+                    href={`/console/rollouts?id=${r.id}`}
+                    onClick={(event) => {
+                      event.preventDefault();
+                      navigate(`/rollouts?id=${r.id}`);
+                    }}
+                  >
+                    {r.release}
+                  </a>
+                </td>
+                <td>{r.status}</td>
+                <td>
+                  {r.succeededBoxes}/{r.totalBoxes}
+                </td>
+                <td>{new Date(r.createdAt).toLocaleString()}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </section>
