@@ -44,6 +44,8 @@ fi
 node --import tsx packages/db/src/migrate-cli.ts
 unset DATABASE_OWNER_URL
 node --import tsx scripts/seed.ts
+# The web console, served by the API at /console: built here when its sources are newer than the last build.
+bash scripts/build-console.sh
 
 export PORT=${PORT:-8080} HOST=${HOST:-127.0.0.1}
 # Tenants' boxes on this machine (the seeded plans use them): fine for trying Paddock out, never for production.
@@ -58,6 +60,7 @@ for _ in $(seq 1 300); do
 done
 echo
 echo "Paddock is running: http://$HOST:$PORT  (API docs: http://$HOST:$PORT/docs, readiness: /readyz). Ctrl-C stops it."
+echo "Console: http://$HOST:$PORT/console/  (operators; workspace members: http://$HOST:$PORT/console/app)"
 if [ "$PADDOCK_ALLOW_LOCAL_BOXES" = true ]; then
   echo "local test boxes enabled: boxes share this machine, for development only (PADDOCK_ALLOW_LOCAL_BOXES=false turns them off)."
 fi

@@ -12,6 +12,7 @@ services_env=$(PADDOCK_DATA_DIR=$test_data PADDOCK_PG_PORT=${PADDOCK_PG_PORT:-54
 eval "$services_env"
 echo "== lint"; npx --no-install biome check .
 echo "== typecheck"; npx --no-install tsc -p tsconfig.json --noEmit
+npx --no-install tsc -p apps/console/tsconfig.json --noEmit
 echo "== tests"
 report=.data/vitest-report.json
 rm -f "$report"

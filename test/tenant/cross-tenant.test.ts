@@ -455,6 +455,14 @@ describe('cross-tenant isolation on every tenant route', () => {
         status: 404,
         mustNotContain: ['victim-member'],
       },
+      // The console's session check (GET /v1/me plus a cookie session's CSRF token).
+      {
+        method: 'GET',
+        route: '/v1/sessions/current',
+        url: '/v1/sessions/current',
+        status: 200,
+        mustNotContain: [victim.tenantId, victim.email],
+      },
       // The caller's own password only (a key-only caller sets one; currentPassword then counts for nothing).
       {
         method: 'PUT',

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import { parseConfig } from '@paddock/platform';
 import { parseKeyring } from '@paddock/vault';
 import { z } from 'zod';
@@ -73,6 +74,8 @@ const ApiConfigSchema = z.object({
    * loopback (a scraper on this host; a request relayed by a proxy is refused). Set: anyone who presents it.
    */
   METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  /** The built console (apps/console/dist, made by `npm start` or `npm run build -w @paddock/console`), served at /console. */
+  CONSOLE_DIR: z.string().default(join(import.meta.dirname, '../../console/dist')),
 });
 
 function isAddressOrCidr(entry: string): boolean {

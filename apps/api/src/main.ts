@@ -14,6 +14,7 @@ import {
 import { createVault } from '@paddock/vault';
 import { Redis } from 'ioredis';
 import { loadApiConfig } from './config';
+import { registerConsole } from './http/console-static';
 import { registerRoutes } from './routes';
 import { buildServer } from './server';
 
@@ -74,7 +75,8 @@ const app = await buildServer({
       if (pending.length > 0) throw new Error(`${pending.length} migration(s) not applied: ${pending.join(', ')}`);
     },
   },
-  routes: (server) =>
+  routes: async (server) => {
+    await registerConsole(server, config.CONSOLE_DIR);
     registerRoutes(server, {
       prisma,
       queues,
@@ -103,7 +105,8 @@ const app = await buildServer({
       ssh,
       boxes,
       changes,
-    }),
+    });
+  },
 });
 // Registered last, closed first: stop accepting requests and finish those in flight before connections go.
 shutdown.register('http', () => app.close());

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   insufficient_role: 403,
   /** The decision names its `approvers` and the caller is not one of them. */
   not_an_approver: 403,
+  /** A request authenticated by a browser's session cookie did not carry that session's CSRF token. */
+  csrf_failed: 403,
   not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,

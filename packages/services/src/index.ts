@@ -214,3 +214,4 @@ export { enqueueMonthClose } from './invoices/enqueue-close';
 export * from './monitoring/index';
 export * from './webhooks/index';
 export { acknowledgeOperatorAlert, acknowledgeTenantAlert } from './alerts/acknowledge-alert';
+export { readOperatorOverview } from './console/read-operator-overview';

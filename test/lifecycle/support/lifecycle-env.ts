@@ -20,7 +20,7 @@ import { waitFor } from '../../support/wait-for';
 
 const REPO = join(import.meta.dirname, '../../..');
 // Content-addressed, so every test file may share it: the same code is one release directory.
-const RELEASE_DIR = join(tmpdir(), 'paddock-lifecycle-releases');
+export const RELEASE_DIR = join(tmpdir(), 'paddock-lifecycle-releases');
 
 export interface LifecycleEnv {
   prisma: PrismaClient;

@@ -2,6 +2,7 @@ import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import { authenticateOperator, type OperatorIdentity, type OperatorRoleName } from '@paddock/services';
 import type { FastifyRequest } from 'fastify';
+import { presentedCredential } from './browser-session';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,7 +33,8 @@ export interface RequireOperatorOptions {
  */
 export function requireOperator(prisma: PrismaClient, options: RequireOperatorOptions = {}) {
   return async (request: FastifyRequest): Promise<void> => {
-    const token = bearerToken(request);
+    // A bearer token, or the console's session cookie (with its CSRF check: browser-session.ts).
+    const token = presentedCredential(request, 'operator', bearerToken(request));
     if (!token)
       throw new AppError(
         'unauthenticated',

@@ -8,6 +8,7 @@ import {
 } from '@paddock/services';
 import type { FastifyRequest } from 'fastify';
 import { bearerToken } from './authenticate';
+import { presentedCredential } from './browser-session';
 import type { RateLimitRule } from './rate-limit';
 
 declare module 'fastify' {
@@ -46,7 +47,8 @@ export interface RequireTenantOptions {
  */
 export function requireTenant(prisma: PrismaClient, options: RequireTenantOptions = {}) {
   return async (request: FastifyRequest): Promise<void> => {
-    const token = bearerToken(request);
+    // A bearer credential, or the console's session cookie (with its CSRF check: browser-session.ts).
+    const token = presentedCredential(request, 'tenant', bearerToken(request));
     if (!token) {
       throw new AppError(
         'unauthenticated',

@@ -18,6 +18,8 @@ import { registerOperatorSessionRoutes } from './operator/sessions';
 import { registerOperatorTenantRoutes } from './operator/tenants';
 import { registerOperatorWorkflowRoutes } from './operator/workflows';
 import { registerSignupRoutes } from './signup';
+import { registerBrowserSessionRoutes } from './browser-sessions';
+import { registerOperatorOverviewRoutes } from './operator/overview';
 import { registerTenantRoutes } from './tenant';
 
 /** Every product route; health and docs are the server's own. */
@@ -49,4 +51,6 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorAuditRoutes(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
+  registerBrowserSessionRoutes(app, deps);
+  registerOperatorOverviewRoutes(app, deps);
 }

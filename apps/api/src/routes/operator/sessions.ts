@@ -1,10 +1,12 @@
 import { ErrorReplySchema, OperatorLoginBodySchema, OperatorSessionReplySchema } from '@paddock/contracts';
+import { OperatorBrowserSessionReplySchema } from '@paddock/contracts/api/browser-sessions';
 import { loginOperator, logoutOperator } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../../deps';
 import { operatorOf, requireOperator } from '../../http/authenticate';
+import { clearSessionCookie, csrfTokenFor, setSessionCookie, wantsCookieSession } from '../../http/browser-session';
 import { DEFAULT_FRONT_DOOR_SETTINGS } from '../../http/front-door';
 import { accountAttemptSubject, limitAccountAttempts } from '../../http/login-limits';
 import { PasswordWorkGate } from '../../http/password-work';
@@ -41,7 +43,8 @@ export function registerOperatorSessionRoutes(
         tags: ['operator'],
         body: OperatorLoginBodySchema,
         response: {
-          201: OperatorSessionReplySchema,
+          // With `x-paddock-session: cookie` (the console): the token goes into a cookie, the CSRF token is answered.
+          201: OperatorSessionReplySchema.or(OperatorBrowserSessionReplySchema),
           400: ErrorReplySchema,
           401: ErrorReplySchema,
           429: ErrorReplySchema,
@@ -58,6 +61,14 @@ export function registerOperatorSessionRoutes(
           requestId: request.id,
         }),
       );
+      reply.header('cache-control', 'no-store');
+      if (wantsCookieSession(request)) {
+        const { token, ...rest } = session;
+        setSessionCookie(reply, 'operator', token, session.expiresAt);
+        return reply
+          .status(201)
+          .send({ ...rest, expiresAt: session.expiresAt.toISOString(), csrfToken: csrfTokenFor(token) });
+      }
       return reply.status(201).send({ ...session, expiresAt: session.expiresAt.toISOString() });
     },
   );
@@ -75,6 +86,7 @@ export function registerOperatorSessionRoutes(
     },
     async (request, reply) => {
       await logoutOperator(deps.prisma, operatorOf(request).sessionId);
+      clearSessionCookie(reply, 'operator');
       return reply.status(204).send(null);
     },
   );

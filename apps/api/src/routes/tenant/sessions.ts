@@ -5,11 +5,13 @@ import {
   TenantLoginBodySchema,
   TenantSessionReplySchema,
 } from '@paddock/contracts/api/tenant-sessions';
+import { TenantBrowserSessionReplySchema } from '@paddock/contracts/api/browser-sessions';
 import { describeTenantCaller, loginTenantUser, logoutTenantSession, setTenantPassword } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../../deps';
+import { clearSessionCookie, csrfTokenFor, setSessionCookie, wantsCookieSession } from '../../http/browser-session';
 import { DEFAULT_FRONT_DOOR_SETTINGS } from '../../http/front-door';
 import { accountAttemptSubject, limitAccountAttempts } from '../../http/login-limits';
 import { PasswordWorkGate } from '../../http/password-work';
@@ -44,7 +46,8 @@ export function registerTenantSessionRoutes(app: FastifyInstance, deps: ApiDeps)
         tags: ['account'],
         body: TenantLoginBodySchema,
         response: {
-          201: TenantSessionReplySchema,
+          // With `x-paddock-session: cookie` (the console): the token goes into a cookie, the CSRF token is answered.
+          201: TenantSessionReplySchema.or(TenantBrowserSessionReplySchema),
           400: ErrorReplySchema,
           401: ErrorReplySchema,
           403: ErrorReplySchema,
@@ -65,6 +68,13 @@ export function registerTenantSessionRoutes(app: FastifyInstance, deps: ApiDeps)
       );
       // The answer carries the token: no cache may keep it.
       reply.header('cache-control', 'no-store');
+      if (wantsCookieSession(request)) {
+        const { token, ...rest } = session;
+        setSessionCookie(reply, 'tenant', token, session.expiresAt);
+        return reply
+          .status(201)
+          .send({ ...rest, expiresAt: session.expiresAt.toISOString(), csrfToken: csrfTokenFor(token) });
+      }
       return reply.status(201).send({ ...session, expiresAt: session.expiresAt.toISOString() });
     },
   );
@@ -81,6 +91,7 @@ export function registerTenantSessionRoutes(app: FastifyInstance, deps: ApiDeps)
     },
     async (request, reply) => {
       await logoutTenantSession(deps.prisma, tenantOf(request), requestFacts(request));
+      clearSessionCookie(reply, 'tenant');
       return reply.status(204).send(null);
     },
   );

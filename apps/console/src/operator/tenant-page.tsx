@@ -1,0 +1,125 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api } from '../api/http';
+import type { TenantDetail, WorkflowStarted } from '../api/types';
+import { ConfirmDialog } from '../ui/confirm-dialog';
+import { ErrorNote } from '../ui/layout';
+
+type Action = 'suspend' | 'resume';
+
+const ACTION_TEXT: Record<Action, { label: string; explain: string }> = {
+  suspend: { label: 'Suspend', explain: 'Its box is stopped and its members can read but not change anything.' },
+  resume: { label: 'Resume', explain: 'Its box is started again and its members can work as before.' },
+};
+
+/** One tenant: status, box, workflows and audit; suspend and resume, each confirmed, audited by the API. */
+export default function TenantPage({ id }: { id: string }) {
+  const client = useQueryClient();
+  const [confirming, setConfirming] = useState<Action | null>(null);
+  const tenant = useQuery({
+    queryKey: ['tenant', id],
+    queryFn: () => api<TenantDetail>(`/v1/operator/tenants/${encodeURIComponent(id)}`),
+    // While a workflow runs, the page follows it (the API has no stream of tenant workflows yet).
+    refetchInterval: (q) => (q.state.data?.workflows.some((w) => w.status === 'running') ? 1_000 : false),
+  });
+  const start = useMutation({
+    mutationFn: (kind: Action) =>
+      api<WorkflowStarted>('/v1/operator/workflows', {
+        method: 'POST',
+        body: { kind, tenantId: id },
+        headers: { 'idempotency-key': `console-${kind}-${id}-${Date.now()}` },
+      }),
+    onSettled: () => client.invalidateQueries({ queryKey: ['tenant', id] }),
+  });
+  const data = tenant.data;
+  const busy = data?.workflows.some((w) => w.status === 'running') ?? false;
+  const action: Action | null = data?.status === 'active' ? 'suspend' : data?.status === 'suspended' ? 'resume' : null;
+  return (
+    <section aria-labelledby="tenant-title">
+      <ErrorNote error={tenant.error} />
+      {data && (
+        <>
+          <h1 id="tenant-title">{data.name}</h1>
+          <dl className="facts">
+            <dt>Status</dt>
+            <dd>
+              <span className={`status status-${data.status}`} data-testid="tenant-status">
+                {data.status}
+              </span>
+              {data.statusReason ? ` (${data.statusReason})` : ''}
+            </dd>
+            <dt>Slug</dt>
+            <dd>{data.slug}</dd>
+            <dt>Plan</dt>
+            <dd>{data.plan.name}</dd>
+            <dt>Owner</dt>
+            <dd>{data.ownerEmail ?? '—'}</dd>
+            <dt>Box</dt>
+            <dd>{data.box ? `${data.box.status} · ${data.box.runtimeVersion ?? 'no runtime yet'}` : 'none'}</dd>
+          </dl>
+          <div className="actions">
+            {action && (
+              <button type="button" disabled={busy || start.isPending} onClick={() => setConfirming(action)}>
+                {ACTION_TEXT[action].label} tenant
+              </button>
+            )}
+            {busy && <span role="status">A workflow is running…</span>}
+          </div>
+          <ErrorNote error={start.error} />
+          <ConfirmDialog
+            open={confirming !== null}
+            title={confirming ? `${ACTION_TEXT[confirming].label} ${data.name}?` : ''}
+            confirmLabel={confirming ? ACTION_TEXT[confirming].label : ''}
+            onCancel={() => setConfirming(null)}
+            onConfirm={() => {
+              if (confirming) start.mutate(confirming);
+              setConfirming(null);
+            }}
+          >
+            <p>{confirming ? ACTION_TEXT[confirming].explain : ''}</p>
+          </ConfirmDialog>
+          <h2>Workflows</h2>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Kind</th>
+                <th scope="col">Status</th>
+                <th scope="col">Step</th>
+                <th scope="col">Started</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.workflows.map((w) => (
+                <tr key={w.id}>
+                  <td>{w.kind}</td>
+                  <td>{w.status}</td>
+                  <td>{w.error ? `${w.currentStep ?? ''}: ${w.error}` : (w.currentStep ?? '—')}</td>
+                  <td>{new Date(w.createdAt).toLocaleString()}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>Audit</h2>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">Action</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.audit.map((entry) => (
+                <tr key={entry.id}>
+                  <td>{new Date(entry.createdAt).toLocaleString()}</td>
+                  <td>{entry.actorLabel}</td>
+                  <td>{entry.action}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
