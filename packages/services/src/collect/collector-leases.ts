@@ -120,6 +120,8 @@ const OWNER_PRESENT = `EXISTS (SELECT 1 FROM pg_locks l
 /** Announces this collector for as long as the returned connection lives. */
 export async function announcePresence(pool: Pool, ownerId: string): Promise<PoolClient> {
   const client = await pool.connect();
+  // Until the caller attaches its own: a connection dying here must not end the process with an unheard 'error'.
+  client.on('error', () => undefined);
   try {
     await client.query('SELECT pg_advisory_lock($1::int, hashtext($2))', [PRESENCE_CLASS, ownerId]);
     return client;
