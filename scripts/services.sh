@@ -28,11 +28,13 @@ redis_port=${PADDOCK_REDIS_PORT:-63799}
 allow_embedded=0
 need_sshd=0
 fast=0
+stop=0
 for arg in "$@"; do
   case "$arg" in
     --allow-embedded) allow_embedded=1 ;;
     --fast) fast=1 ;;
     --with-sshd) need_sshd=1 ;;
+    --stop) stop=1 ;;
     *) echo "services.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -140,6 +142,18 @@ pg_hba() {
     'local all all scram-sha-256' 'host all all 127.0.0.1/32 scram-sha-256' 'host all all ::1/128 scram-sha-256'
 }
 
+# Where the cluster of this data directory lives.
+pg_dir() {
+  if is_root && ! runuser -u postgres -- test -x "$data" 2>/dev/null; then
+    # The checkout sits where the postgres user cannot reach: keep the cluster in a world-traversable place, one per
+    # data directory (npm test's .data/test must not share npm start's cluster; .data keeps its older name).
+    local key=$data; [ "$data" = "$root/.data" ] && key=$root
+    echo "/var/lib/paddock-dev/$(echo -n "$key" | md5sum | cut -c1-12)/pg"
+  else
+    echo "$data/pg"
+  fi
+}
+
 ensure_postgres() {
   if [ -n "${DATABASE_URL:-}" ]; then
     echo "export DATABASE_URL='$DATABASE_URL'"
@@ -155,13 +169,7 @@ ensure_postgres() {
     log "PostgreSQL is missing: install the 'postgresql' package (apt-get install postgresql) or set DATABASE_URL"; exit 1
   fi
   if is_root && ! id postgres >/dev/null 2>&1; then apt_install postgresql >/dev/null || { log "no 'postgres' user to run PostgreSQL as"; exit 1; }; fi
-  local dir=$data/pg
-  if is_root && ! runuser -u postgres -- test -x "$data" 2>/dev/null; then
-    # The checkout sits where the postgres user cannot reach: keep the cluster in a world-traversable place, one per
-    # data directory (npm test's .data/test must not share npm start's cluster; .data keeps its older name).
-    local key=$data; [ "$data" = "$root/.data" ] && key=$root
-    dir=/var/lib/paddock-dev/$(echo -n "$key" | md5sum | cut -c1-12)/pg
-  fi
+  local dir; dir=$(pg_dir)
   mkdir -p "$dir"
   if is_root; then chown postgres "$dir"; fi
   chmod 700 "$dir"
@@ -285,6 +293,36 @@ ensure_sshd() {
   fi
 }
 
+# --stop (npm stop): stops the PostgreSQL and Redis this script started for this data directory, cleanly (Redis
+# flushes its append-only file). Servers given by DATABASE_URL / REDIS_URL are not ours and are left alone.
+stop_services() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    log "DATABASE_URL is set: that PostgreSQL is not ours to stop"
+  else
+    local bin dir
+    bin=$(pg_bindir || true); dir=$(pg_dir)
+    if [ -n "$bin" ] && [ -f "$dir/cluster/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$dir/cluster" status >/dev/null 2>&1; then
+      log "stopping PostgreSQL ($dir/cluster)"
+      as_pg "$bin/pg_ctl" -D "$dir/cluster" -m fast -w -t 60 stop >/dev/null
+    else
+      log "PostgreSQL is not running"
+    fi
+  fi
+  if [ -n "${REDIS_URL:-}" ]; then
+    log "REDIS_URL is set: that Redis is not ours to stop"
+  elif [ -f "$data/redis/credentials.env" ] && [ -f "$data/redis/redis.pid" ] && kill -0 "$(cat "$data/redis/redis.pid")" 2>/dev/null; then
+    # shellcheck disable=SC1091
+    . "$data/redis/credentials.env"
+    log "stopping Redis on 127.0.0.1:$redis_port"
+    REDISCLI_AUTH=$redis_password redis-cli --no-auth-warning -h 127.0.0.1 -p "$redis_port" shutdown >/dev/null 2>&1 || true
+    local pid; pid=$(cat "$data/redis/redis.pid" 2>/dev/null || true)
+    for _ in $(seq 1 200); do { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; } || break; sleep 0.05; done
+  else
+    log "Redis is not running"
+  fi
+}
+
+if [ "$stop" = 1 ]; then stop_services; exit 0; fi
 mkdir -p "$data"
 ensure_postgres
 ensure_redis

@@ -17,8 +17,14 @@ const WorkerConfigSchema = z
       .default('paddock'),
     WORKER_ID: z.string().min(1).max(200).default(`${hostname()}:${process.pid}`),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
-    LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
-    STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+    // A killed worker's job is taken over once its lock expires (LOCK_DURATION_MS after its last renewal) and the
+    // next stalled check (every STALLED_INTERVAL_MS, one per queue across all workers) sees it: 6-10 s with these
+    // defaults (BullMQ's 30 s + 30 s made it ~60 s). Renewing every LOCK_RENEW_MS (default a quarter of the lock)
+    // keeps a live worker's lock unless its event loop stalls for three quarters of it; a job whose lock is lost
+    // anyway is aborted (packages/jobs start-workers.ts), so two workers do not run it side by side.
+    LOCK_DURATION_MS: z.coerce.number().int().min(500).default(8_000),
+    LOCK_RENEW_MS: z.coerce.number().int().min(100).optional(),
+    STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(2_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
     // The same key as the API's: box SSH keys and tenant secrets are vault ciphertext the worker must open.
@@ -79,8 +85,11 @@ const WorkerConfigSchema = z
       .enum(['true', 'false'])
       .default('true')
       .transform((v) => v === 'true'),
-    /** A dead worker's boxes are taken over by the others once their lease is this old. */
-    COLLECTOR_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
+    /**
+     * A box's collection lease. A dead worker's boxes are taken over sooner: once its presence lock has gone with its
+     * database connection and it missed two lease renewals (2 s each), i.e. within seconds.
+     */
+    COLLECTOR_LEASE_MS: z.coerce.number().int().min(1_000).default(15_000),
 
     SSH_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(500).default(15_000),
 
@@ -104,6 +113,7 @@ const WorkerConfigSchema = z
   })
   .transform((config) => ({
     ...config,
+    LOCK_RENEW_MS: config.LOCK_RENEW_MS ?? Math.max(100, Math.floor(config.LOCK_DURATION_MS / 4)),
     RELEASE_NODE: config.RELEASE_NODE ?? (config.PADDOCK_ALLOW_LOCAL_BOXES ? 'system' : 'bundled'),
   }));
 

@@ -19,7 +19,7 @@ import { createProvisioningDeps, publishReleaseIfNone, releaseSource } from './p
 
 // The worker process: takes jobs from every queue, runs them through their service, reports into Postgres.
 // Start as many as you like against the same Redis and Postgres; BullMQ hands each job to one of them and hands a
-// dead worker's jobs to another once their lock expires.
+// dead worker's jobs to another once their lock expires (seconds: see LOCK_DURATION_MS in config.ts).
 let config: ReturnType<typeof loadWorkerConfig>;
 try {
   config = loadWorkerConfig(process.env);
@@ -96,6 +96,7 @@ const workers = startWorkers({
     collect: config.WORKER_CONCURRENCY,
   },
   lockDurationMs: config.LOCK_DURATION_MS,
+  lockRenewMs: config.LOCK_RENEW_MS,
   stalledIntervalMs: config.STALLED_INTERVAL_MS,
   observer: createJobMetrics(metrics),
 });

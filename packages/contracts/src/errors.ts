@@ -37,6 +37,10 @@ export const ERROR_CODES = {
   upstream_unavailable: 503,
   /** The API is shedding expensive work (e.g. password hashing under a login flood): try again after Retry-After. */
   overloaded: 503,
+  /** PostgreSQL is down or restarting: nothing was done; try again after Retry-After (the API recovers by itself). */
+  database_unavailable: 503,
+  /** Redis (queues, rate limits) is unreachable: nothing was queued; try again after Retry-After. */
+  redis_unavailable: 503,
   /** The tenant's box did not answer (unreachable, channel dropped, no answer in time): try again later. */
   box_unavailable: 503,
   /**

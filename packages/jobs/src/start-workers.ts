@@ -42,27 +42,44 @@ export interface WorkerOptions {
   concurrency: Partial<Record<QueueName, number>>;
   /** How long a job's lock lives without renewal; a killed worker's job is taken over after about this long. */
   lockDurationMs: number;
+  /** How often a running job's lock is renewed (default half the lock: BullMQ's). */
+  lockRenewMs?: number;
+  /** How often the stalled check runs (once per interval per queue, whichever worker gets there first). */
   stalledIntervalMs: number;
   observer?: JobObserver;
 }
 
 export function startWorkers(options: WorkerOptions): Worker[] {
-  return QUEUE_NAMES.map(
-    (queue) =>
-      new Worker(queue, (job) => processJob(options, job), {
+  return QUEUE_NAMES.map((queue) => {
+    const worker = new Worker(
+      queue,
+      // Three parameters: BullMQ then hands each job an abort signal of its own (cancelJob below fires it).
+      (job, _token, lockSignal) => processJob(options, job, lockSignal),
+      {
         connection: options.connection,
         prefix: options.prefix,
         concurrency: options.concurrency[queue] ?? 4,
         lockDuration: options.lockDurationMs,
+        ...(options.lockRenewMs === undefined ? {} : { lockRenewTime: options.lockRenewMs }),
         stalledInterval: options.stalledIntervalMs,
         // A job whose worker died twice is more likely to kill workers than to be unlucky: fail it instead.
         maxStalledCount: 2,
         name: options.workerId,
-      }),
-  );
+      },
+    );
+    // A lock this worker could not renew may be another worker's job by now (stalled and taken over): stop our
+    // run of it rather than do its work twice side by side. Its record is fenced by attempt number already.
+    worker.on('lockRenewalFailed', (jobIds: string[]) => {
+      for (const jobId of jobIds) {
+        options.logger.warn({ jobId, queue }, 'job lock lost: aborting this run of it');
+        worker.cancelJob(jobId, 'job lock lost');
+      }
+    });
+    return worker;
+  });
 }
 
-async function processJob(options: WorkerOptions, job: Job): Promise<unknown> {
+async function processJob(options: WorkerOptions, job: Job, lockSignal?: AbortSignal): Promise<unknown> {
   const { records, workerId } = options;
   const jobId = job.id ?? 'unknown';
   const ref = { queue: job.queueName, jobId };
@@ -106,9 +123,10 @@ async function processJob(options: WorkerOptions, job: Job): Promise<unknown> {
     // The handler runs as part of the request that enqueued the job: jobs it enqueues and commands it sends to
     // boxes carry the same request id.
     const output = await runWithRequestId(requestId, () =>
-      runWithTimeout(definition.timeoutMs, (signal) =>
-        handler(parsed.data, { jobId, attempt, finalAttempt, workerId, requestId, signal, logger: jobLogger }),
-      ),
+      runWithTimeout(definition.timeoutMs, (timeoutSignal) => {
+        const signal = lockSignal ? AbortSignal.any([timeoutSignal, lockSignal]) : timeoutSignal;
+        return handler(parsed.data, { jobId, attempt, finalAttempt, workerId, requestId, signal, logger: jobLogger });
+      }),
     );
     await records.markSucceeded(ref, attempt, workerId, output ?? null);
     observe('succeeded');

@@ -16,6 +16,8 @@ const TestEnvSchema = z.object({
   REDIS_URL: z.string().url({ message: 'REDIS_URL is not set: run the tests with `npm test`, which starts Redis' }),
   /** PostgreSQL's programs (initdb, pg_ctl), for tests of scripts/services.sh itself. */
   PADDOCK_PG_BINDIR: z.string().optional(),
+  /** `long` (npm run test:long): fault tests inject more faults at more points; `short` in `npm test`. */
+  PADDOCK_TEST_PROFILE: z.enum(['short', 'long']).default('short'),
 });
 
 export type TestEnv = z.infer<typeof TestEnvSchema>;

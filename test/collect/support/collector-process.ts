@@ -10,6 +10,8 @@ import { CHAINCTL } from './local-runtime';
  */
 const boxes = JSON.parse(process.env.COLLECT_BOXES ?? '{}') as Record<string, string>;
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+// As the worker does (apps/worker/src/main.ts): idle connections dying with a restarting server are replaced.
+pool.on('error', (error) => process.stdout.write(`log idle postgres connection failed ${error.message}\n`));
 const say = (line: string) => process.stdout.write(`${line}\n`);
 // Errors do not survive JSON.stringify (no own enumerable fields): print their message instead.
 const fieldsText = (fields: Record<string, unknown>) =>

@@ -33,7 +33,11 @@ export interface LifecycleEnv {
   boxes: DetachedLocalProvider;
   /** Signs a workspace up through the signup service (what `POST /v1/signup` runs). */
   signUp(label: string): Promise<{ tenantId: string; workflowId: string; apiKey: string; startedAt: number }>;
-  startWorker(id: string, env?: Record<string, string>): Promise<AppProcess>;
+  /**
+   * A worker process. Tests get short job locks (a killed worker's step is taken over within seconds);
+   * `productionTimings` keeps the worker's own defaults instead (the takeover benchmark measures those).
+   */
+  startWorker(id: string, env?: Record<string, string>, options?: { productionTimings?: boolean }): Promise<AppProcess>;
   /** The API as its own process on this environment's database, queues and master key; answers its base URL. */
   startApi(env?: Record<string, string>): Promise<{ process: AppProcess; url: string }>;
   databaseUrl: string;
@@ -94,7 +98,11 @@ export async function startLifecycleEnv(options: { database?: TestDatabase } = {
       );
       return { tenantId: reply.tenant.id, workflowId: reply.workflowId, apiKey: reply.apiKey.key, startedAt };
     },
-    async startWorker(id, env = {}) {
+    async startWorker(id, env = {}, options = {}) {
+      // Short locks: a killed worker's step is taken over within seconds, not after the production lock.
+      const timings: Record<string, string> = options.productionTimings
+        ? {}
+        : { LOCK_DURATION_MS: '5000', STALLED_INTERVAL_MS: '2000' };
       const worker = spawnApp('apps/worker/src/main.ts', {
         ...shared(),
         WORKER_ID: id,
@@ -103,9 +111,7 @@ export async function startLifecycleEnv(options: { database?: TestDatabase } = {
         PADDOCK_ALLOW_LOCAL_BOXES: 'true',
         LOCAL_BOX_DIR: boxDir,
         LOCAL_BOX_GUARD_PID: String(process.pid),
-        // Short locks: a killed worker's step is taken over within seconds, not the default 30 s.
-        LOCK_DURATION_MS: '5000',
-        STALLED_INTERVAL_MS: '2000',
+        ...timings,
         LOG_LEVEL: 'info',
         // No repeating jobs (monthly close, trial check) firing into a test that counts job records.
         SCHEDULES: 'false',

@@ -1,7 +1,11 @@
 import { isAppError } from '@paddock/contracts';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { unavailableDependency } from './dependency-unavailable';
 import { sendError } from './error-body';
+
+/** Seconds a client waits before retrying while PostgreSQL or Redis is unavailable (a restart takes a few). */
+const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
 
 // fastify's own failures while reading a request, by their error code, mapped onto ours.
 const FASTIFY_CODES: Record<
@@ -42,12 +46,34 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (isAppError(error)) {
       if (error.status >= 500) request.log.error({ err: error }, error.message);
+      // Every 503 is "try again shortly": say when, unless the code's own path already did (rate limits, overload).
+      if (error.status === 503 && !reply.hasHeader('retry-after'))
+        reply.header('retry-after', DEPENDENCY_RETRY_AFTER_SECONDS);
       return sendError(request, reply, error.code, error.message, error.details);
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (known) return sendError(request, reply, known.code, known.message);
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(request, reply, 'bad_request', 'The request could not be read.');
+    }
+    const dependency = unavailableDependency(error);
+    if (dependency) {
+      // Not a bug: logged without the stack, answered as "come back shortly".
+      request.log.warn({ err: { message: error.message, code: error.code } }, `${dependency} unavailable`);
+      reply.header('retry-after', DEPENDENCY_RETRY_AFTER_SECONDS);
+      return dependency === 'database'
+        ? sendError(
+            request,
+            reply,
+            'database_unavailable',
+            'The database is unavailable for a moment. Try again shortly.',
+          )
+        : sendError(
+            request,
+            reply,
+            'redis_unavailable',
+            'The job queue is unavailable for a moment. Try again shortly.',
+          );
     }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');

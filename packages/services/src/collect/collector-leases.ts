@@ -27,16 +27,24 @@ export async function ensureCursorRows(pool: Pool): Promise<number> {
   return result.rowCount ?? 0;
 }
 
-/** Takes up to `limit` collectable boxes that nobody holds (never owned, released, or whose lease expired). */
+/**
+ * Takes up to `limit` collectable boxes that nobody holds: never owned, released, whose lease expired, or whose owner
+ * is gone. An owner is gone when its presence lock (below) has vanished with its connection and it has not renewed
+ * for `orphanAfterMs`: a live collector whose presence connection merely dropped (a database restart) announces
+ * itself again and renews on its next tick, well within that, so only a dead process loses its boxes before expiry.
+ */
 export async function claimBoxes(
   pool: Pool,
-  input: { ownerId: string; leaseMs: number; limit: number },
+  input: { ownerId: string; leaseMs: number; limit: number; orphanAfterMs?: number },
 ): Promise<ClaimedBox[]> {
   if (input.limit <= 0) return [];
   const result = await pool.query<{ box_id: string; tenant_id: string; cursor: string }>(
     `WITH free AS (
        SELECT c.box_id FROM collector_cursors c JOIN boxes b ON b.id = c.box_id
-        WHERE (c.owner_id IS NULL OR c.lease_expires_at IS NULL OR c.lease_expires_at < now()) AND ${COLLECTABLE}
+        WHERE (c.owner_id IS NULL OR c.lease_expires_at IS NULL OR c.lease_expires_at < now()
+               OR (c.lease_expires_at < now() + make_interval(secs => ($2::double precision - $4::double precision) / 1000)
+                   AND NOT ${OWNER_PRESENT}))
+          AND ${COLLECTABLE}
         ORDER BY c.lease_expires_at NULLS FIRST, c.box_id
         LIMIT $3
         FOR UPDATE OF c SKIP LOCKED)
@@ -46,7 +54,8 @@ export async function claimBoxes(
        FROM free, boxes b
       WHERE c.box_id = free.box_id AND b.id = c.box_id
       RETURNING c.box_id, b.tenant_id, c.cursor`,
-    [input.ownerId, input.leaseMs, input.limit],
+    // Without orphanAfterMs an owner counts as gone only once its whole lease has passed (expiry alone).
+    [input.ownerId, input.leaseMs, input.limit, input.orphanAfterMs ?? input.leaseMs],
   );
   return result.rows.map((r) => ({ boxId: r.box_id, tenantId: r.tenant_id, cursor: r.cursor }));
 }
@@ -71,6 +80,18 @@ export async function renewLeases(
   return new Set(result.rows.map((r) => r.box_id));
 }
 
+/**
+ * Gives back every box still listed under this owner id: at start, those are a previous process's with the same id
+ * (a worker restarted with a fixed WORKER_ID), which this process does not stream.
+ */
+export async function releaseAllBoxes(pool: Pool, ownerId: string): Promise<number> {
+  const result = await pool.query(
+    'UPDATE collector_cursors SET owner_id = NULL, lease_expires_at = NULL, updated_at = now() WHERE owner_id = $1',
+    [ownerId],
+  );
+  return result.rowCount ?? 0;
+}
+
 /** Gives boxes back (shutdown, rebalancing), so another collector takes them at once instead of after expiry. */
 export async function releaseBoxes(pool: Pool, input: { ownerId: string; boxIds: string[] }): Promise<number> {
   if (input.boxIds.length === 0) return 0;
@@ -90,10 +111,17 @@ export async function countCollectableBoxes(pool: Pool): Promise<number> {
 // Presence: each running collector holds a session advisory lock (PRESENCE_CLASS, hash of its id) on a connection
 // of its own; the locks vanish with the connection when a worker dies, so counting them counts live collectors.
 const PRESENCE_CLASS = 0x70_64_63; // "pdc"
+// The owner of cursor row `c` holds its presence lock. pg_locks shows the lock's int4 keys as unsigned oids.
+const OWNER_PRESENT = `EXISTS (SELECT 1 FROM pg_locks l
+   WHERE l.locktype = 'advisory' AND l.classid = ${PRESENCE_CLASS} AND l.objsubid = 2 AND l.granted
+     AND l.objid::bigint = (hashtext(c.owner_id)::bigint & 4294967295)
+     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`;
 
 /** Announces this collector for as long as the returned connection lives. */
 export async function announcePresence(pool: Pool, ownerId: string): Promise<PoolClient> {
   const client = await pool.connect();
+  // Until the caller attaches its own: a connection dying here must not end the process with an unheard 'error'.
+  client.on('error', () => undefined);
   try {
     await client.query('SELECT pg_advisory_lock($1::int, hashtext($2))', [PRESENCE_CLASS, ownerId]);
     return client;

@@ -8,6 +8,7 @@ import {
   countCollectableBoxes,
   countCollectors,
   ensureCursorRows,
+  releaseAllBoxes,
   releaseBoxes,
   renewLeases,
 } from './collector-leases';
@@ -27,9 +28,12 @@ export interface CollectorOptions extends Partial<BoxCollectorTimings> {
   ownerId: string;
   connector: BoxConnector;
   log: CollectorLog;
-  /** A box is another collector's to take once its lease is this old. Default 30 s. */
+  /**
+   * A box is another collector's to take once its lease is this old (default 15 s), or once its owner's presence lock
+   * is gone and it has missed two renewals (a killed worker: seconds).
+   */
   leaseMs?: number;
-  /** Leases are renewed and boxes rebalanced this often. Default a third of the lease. */
+  /** Leases are renewed, dead owners' boxes claimed and boxes rebalanced this often. Default 2 s (at most a third of the lease). */
   tickMs?: number;
   /** Most boxes this process streams at once, whatever its share. Default no limit. */
   maxBoxes?: number;
@@ -58,8 +62,8 @@ export class Collector {
   private readonly silentMs: number;
 
   constructor(private readonly options: CollectorOptions) {
-    this.leaseMs = options.leaseMs ?? 30_000;
-    this.tickMs = options.tickMs ?? Math.max(100, Math.floor(this.leaseMs / 3));
+    this.leaseMs = options.leaseMs ?? 15_000;
+    this.tickMs = options.tickMs ?? Math.max(100, Math.min(2_000, Math.floor(this.leaseMs / 3)));
     this.silentMs = options.silentMs ?? 120_000;
   }
 
@@ -74,6 +78,8 @@ export class Collector {
 
   async start(): Promise<void> {
     this.presence = await announcePresence(this.options.pool, this.options.ownerId);
+    // Rows under our id now are a previous life's (same WORKER_ID, restarted): nobody streams them, free them now.
+    await releaseAllBoxes(this.options.pool, this.options.ownerId);
     // A presence connection that dies (database restart) is replaced on the next tick.
     this.presence.on('error', () => {
       this.presence = undefined;
@@ -121,7 +127,13 @@ export class Collector {
       const share = Math.min(this.options.maxBoxes ?? Number.POSITIVE_INFINITY, Math.ceil(total / live));
       if (this.boxes.size > share) await this.giveBack(this.boxes.size - share);
       if (this.boxes.size < share) {
-        const claimed = await claimBoxes(pool, { ownerId, leaseMs: this.leaseMs, limit: share - this.boxes.size });
+        const claimed = await claimBoxes(pool, {
+          ownerId,
+          leaseMs: this.leaseMs,
+          limit: share - this.boxes.size,
+          // Two missed renewals: a live owner whose presence connection dropped re-announces within one tick.
+          orphanAfterMs: 2 * this.tickMs,
+        });
         for (const box of claimed) await this.adopt(box);
       }
     } catch (error) {

@@ -8,9 +8,9 @@ import { sshBoxConnector } from './ssh-box-connector';
 
 /** How often things happen; every field has a production default (see `Collector` and `BoxCollector`). */
 export interface CollectorTimings extends BoxCollectorTimings {
-  /** A dead worker's boxes are taken over once their lease is this old. Default 30 s. */
+  /** A box's lease (default 15 s); a killed worker's boxes are taken over sooner, once its presence lock is gone. */
   leaseMs: number;
-  /** Renew leases and rebalance this often. Default a third of the lease. */
+  /** Renew leases and rebalance this often. Default 2 s (at most a third of the lease). */
   tickMs: number;
   /** Longest wait for one answer of a box. Default 30 s. */
   requestTimeoutMs: number;

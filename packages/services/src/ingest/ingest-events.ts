@@ -180,6 +180,14 @@ async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promis
 
 async function inOneTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A checked-out connection that dies (PostgreSQL restarting) emits 'error' on the client, and an 'error' nobody
+  // listens to ends the process: the collector's worker crashed on the first restart. The statement in flight
+  // rejects with the same error, which is what the caller handles; the dead connection is dropped, not pooled.
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -189,7 +197,8 @@ async function inOneTransaction<T>(pool: Pool, work: (client: PoolClient) => Pro
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }
 

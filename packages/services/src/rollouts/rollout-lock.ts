@@ -10,6 +10,12 @@ import type { Pool } from 'pg';
 export async function withRolloutLock<T>(pool: Pool, rolloutId: string, work: () => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let clean = false;
+  // The connection lives as long as the job: if it dies (PostgreSQL restarting), 'error' is emitted on the client,
+  // which must not end the worker; the unlock below then fails and the client is discarded.
+  const onError = () => {
+    clean = false;
+  };
+  client.on('error', onError);
   try {
     await client.query(`SELECT pg_advisory_lock(hashtextextended('rollout:' || $1, 0))`, [rolloutId]);
     try {
@@ -21,6 +27,7 @@ export async function withRolloutLock<T>(pool: Pool, rolloutId: string, work: ()
         .catch(() => false);
     }
   } finally {
+    client.off('error', onError);
     // A connection that may still hold the lock is closed rather than pooled: closing it frees the lock.
     client.release(clean ? undefined : true);
   }
