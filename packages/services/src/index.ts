@@ -194,3 +194,4 @@ export { settledCutoff } from './invoices/settle-cutoff';
 export { changeTenantPlan, type ChangePlanInput } from './subscriptions/change-plan';
 export { endDueTrials, TRIAL_SUSPEND_KEY_PREFIX } from './subscriptions/end-trials';
 export { enqueueMonthClose } from './invoices/enqueue-close';
+export { type ReencryptReport, reencryptVaultRows } from './vault-rotation/reencrypt-vault-rows';
