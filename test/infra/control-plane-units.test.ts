@@ -120,7 +120,9 @@ describe('control-plane systemd units', () => {
       expect(setting(unit, 'Service', 'EnvironmentFile'), name).toBe('/etc/paddock-control/paddock.env');
     }
     // Each worker process has its own id whatever the env file says.
-    expect(setting(readUnit('paddock-worker@.service'), 'Service', 'Environment')).toBe('HOME=/var/lib/paddock-control');
+    expect(setting(readUnit('paddock-worker@.service'), 'Service', 'Environment')).toBe(
+      'HOME=/var/lib/paddock-control',
+    );
     expect(readUnit('paddock-worker@.service').get('Service')?.get('Environment')).toContain('WORKER_ID=%H:%i');
   });
 });

@@ -15,6 +15,8 @@ export interface RouteEntry {
   url: string;
   hasBody: boolean;
   hasQuery: boolean;
+  /** The route's input schemas as declared (zod): the fuzz suite derives its generated requests from them. */
+  schema: { body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown };
 }
 
 declare module 'fastify' {
@@ -83,6 +85,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         url: route.url,
         hasBody: Boolean(route.schema?.body),
         hasQuery: Boolean(route.schema?.querystring),
+        schema: {
+          body: route.schema?.body,
+          querystring: route.schema?.querystring,
+          params: route.schema?.params,
+          headers: route.schema?.headers,
+        },
       });
     }
   });
