@@ -184,3 +184,38 @@ describe('paddock-migrate.service', () => {
     }
   });
 });
+
+describe('docs/production.md', () => {
+  const guide = readFileSync(join(REPO_ROOT, 'docs/production.md'), 'utf8');
+  const scripts = (
+    JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
+
+  it('names only npm scripts that exist, and the units run the same programs as those scripts', () => {
+    const named = [...guide.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1] ?? '');
+    expect(named).toEqual(expect.arrayContaining(['migrate', 'vault:reencrypt']));
+    for (const name of named) expect(scripts[name], `npm run ${name}`).toBeDefined();
+    // `tsx <file>` in package.json, `node --import tsx <file>` in the unit: the same program.
+    const program = (script: string | undefined) => script?.replace(/^tsx /, '');
+    expect(execStart(readUnit('paddock-migrate.service')).at(-1)).toBe(program(scripts.migrate));
+    expect(execStart(readUnit('paddock-reencrypt.service')).at(-1)).toBe(program(scripts['vault:reencrypt']));
+  });
+
+  it('names only units that infra/control-plane ships, and every one of them', () => {
+    const named = new Set(
+      [...guide.matchAll(/paddock-[a-z]+(@[^ .]*)?\.service/g)].map((m) =>
+        m[0].replace(/@[^.]*\.service$/, '@.service'),
+      ),
+    );
+    expect([...named].sort()).toEqual(unitNames().sort());
+  });
+
+  it('points the services at the env files the templates describe', () => {
+    for (const file of ['/etc/paddock-control/paddock.env', '/etc/paddock-control/migrate.env']) {
+      expect(guide).toContain(file);
+    }
+    expect(setting(readUnit('paddock-migrate.service'), 'Service', 'EnvironmentFile')).toBe(
+      '/etc/paddock-control/migrate.env',
+    );
+  });
+});
