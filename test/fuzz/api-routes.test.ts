@@ -22,6 +22,26 @@ const settings = readFuzzSettings();
 // Short profile: 8 cases per route (about 90 routes); `PADDOCK_FUZZ_RUNS=200` or more for the long one.
 const RUNS_PER_ROUTE = settings.runs(8);
 
+/**
+ * Cases the fuzzer found, replayed first on every run (fast-check `examples`), each with the fix it led to.
+ * Keyed by route; a failure prints the request to add here.
+ */
+const REGRESSIONS: Record<string, GeneratedRequest[]> = {
+  // A NUL in a query-string filter reached PostgreSQL (which refuses it in text) and came back as a 500: the API now
+  // refuses NUL in any param, query or body value at the door (apps/api/src/http/reject-nul.ts).
+  'GET /v1/operator/billing/model-prices': [
+    {
+      method: 'GET',
+      path: '/v1/operator/billing/model-prices?model=a%00b',
+      credential: 'own',
+      tenantKind: 'apiKey',
+      junkAuthorization: 'Bearer ',
+      headers: {},
+      pollution: 'none',
+    },
+  ],
+};
+
 const CHAIN = `name: fuzzed
 agents:
   draft:
@@ -172,7 +192,11 @@ describe('every API route under generated hostile input', () => {
           }
           expect(prototypePolluted(), where).toBe(false);
         }),
-        { numRuns: RUNS_PER_ROUTE, seed: settings.seed },
+        {
+          numRuns: RUNS_PER_ROUTE,
+          seed: settings.seed,
+          examples: (REGRESSIONS[`${route.method} ${route.url}`] ?? []).map((request) => [request]),
+        },
       );
       await renewEndedCredentials();
     }

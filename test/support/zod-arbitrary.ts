@@ -175,7 +175,21 @@ function stringOf(def: ZodDef): fc.Arbitrary<string> {
   return fc.oneof(
     { arbitrary: fc.string({ minLength: min, maxLength }), weight: 3 },
     { arbitrary: fc.string({ unit: 'grapheme', minLength: min, maxLength }), weight: 1 },
+    { arbitrary: awkwardString(min, max), weight: 1 },
   );
+}
+
+/**
+ * Strings that pass a plain length check yet break what lies behind it: a NUL (PostgreSQL refuses it in text), a
+ * lone surrogate (not UTF-8), the longest allowed, padded with spaces, characters outside the BMP.
+ */
+function awkwardString(min: number, max: number): fc.Arbitrary<string> {
+  const sized = (text: string) => (text.length >= min ? text : text.padEnd(min, text || 'x')).slice(0, max);
+  return fc
+    .constantFrom('a\u0000b', '\u0000', 'x\uD800y', '\uDFFF', '😀😀', ` ${'é'.repeat(8)} `, '%00', '../x', '\u202E')
+    .chain((text) =>
+      fc.constantFrom(sized(text), sized(text.repeat(Math.ceil(Math.min(max, 4_096) / Math.max(text.length, 1))))),
+    );
 }
 
 function numberOf(def: ZodDef): fc.Arbitrary<number> {
@@ -193,8 +207,9 @@ function numberOf(def: ZodDef): fc.Arbitrary<number> {
   const inRange = integer
     ? fc.integer({ min: Math.ceil(min), max: Math.floor(max) })
     : fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
-  // Edges are where off-by-one bugs live: weight them up.
-  return fc.oneof({ arbitrary: inRange, weight: 3 }, { arbitrary: fc.constantFrom(min, max), weight: 1 });
+  // Edges are where off-by-one bugs live, and the limits of the columns behind (int4, int8, a double's integers).
+  const edges = [min, max, 2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 - 1].filter((n) => n >= min && n <= max);
+  return fc.oneof({ arbitrary: inRange, weight: 3 }, { arbitrary: fc.constantFrom(...edges), weight: 1 });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
