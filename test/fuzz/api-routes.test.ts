@@ -28,7 +28,7 @@ const RUNS_PER_ROUTE = settings.runs(8);
  */
 const REGRESSIONS: Record<string, GeneratedRequest[]> = {
   // A NUL in a query-string filter reached PostgreSQL (which refuses it in text) and came back as a 500: the API now
-  // refuses NUL in any param, query or body value at the door (apps/api/src/http/reject-nul.ts).
+  // refuses NUL in any param, query or body value at the door (apps/api/src/http/refuse-unstorable-text.ts).
   'GET /v1/operator/billing/model-prices': [
     {
       method: 'GET',
@@ -37,6 +37,20 @@ const REGRESSIONS: Record<string, GeneratedRequest[]> = {
       tenantKind: 'apiKey',
       junkAuthorization: 'Bearer ',
       headers: {},
+      pollution: 'none',
+    },
+  ],
+  // A lone surrogate in a value stored as jsonb (the release job's payload) made PostgreSQL refuse the JSON: a 500.
+  // Refused at the door as well (same file).
+  'POST /v1/operator/releases': [
+    {
+      method: 'POST',
+      path: '/v1/operator/releases',
+      credential: 'own',
+      tenantKind: 'apiKey',
+      junkAuthorization: 'Bearer ',
+      headers: { 'content-type': 'application/json' },
+      body: '{"notes":"x\\ud800y"}',
       pollution: 'none',
     },
   ],

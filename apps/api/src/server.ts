@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { sendError } from './http/error-body';
 import { registerErrorHandling } from './http/error-handler';
-import { rejectNulCharacters } from './http/reject-nul';
+import { refuseUnstorableText } from './http/refuse-unstorable-text';
 import { type MetricsSettings, registerMetrics } from './http/metrics';
 import { type ReadinessCheck, registerHealthRoutes } from './routes/health';
 
@@ -71,7 +71,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // validation error instead of a clear 415.
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
-  rejectNulCharacters(app);
+  refuseUnstorableText(app);
   // What a request does runs with its id current (platform request-context.ts): the jobs it enqueues record it and
   // the SSH commands they run hand it to the box. Entered at preHandler, after the body was read: the body stream's
   // events run in the socket's context, so an earlier hook's context would not reach the handler of a POST.
