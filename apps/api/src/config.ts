@@ -99,6 +99,9 @@ function isKeyring(spec: string): boolean {
 
 export type ApiConfig = z.output<typeof ApiConfigSchema>;
 
+/** Every variable the API reads (infra/control-plane/paddock.env.example lists each one). */
+export const API_CONFIG_KEYS = Object.keys(ApiConfigSchema.shape);
+
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
   return parseConfig('api', ApiConfigSchema, env);
 }

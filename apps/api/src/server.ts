@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { sendError } from './http/error-body';
 import { registerErrorHandling } from './http/error-handler';
+import { refuseUnstorableText } from './http/refuse-unstorable-text';
 import { type MetricsSettings, registerMetrics } from './http/metrics';
 import { type ReadinessCheck, registerHealthRoutes } from './routes/health';
 
@@ -15,6 +16,8 @@ export interface RouteEntry {
   url: string;
   hasBody: boolean;
   hasQuery: boolean;
+  /** The route's input schemas as declared (zod): the fuzz suite derives its generated requests from them. */
+  schema: { body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown };
 }
 
 declare module 'fastify' {
@@ -68,6 +71,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // validation error instead of a clear 415.
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
+  refuseUnstorableText(app);
   // What a request does runs with its id current (platform request-context.ts): the jobs it enqueues record it and
   // the SSH commands they run hand it to the box. Entered at preHandler, after the body was read: the body stream's
   // events run in the socket's context, so an earlier hook's context would not reach the handler of a POST.
@@ -83,6 +87,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         url: route.url,
         hasBody: Boolean(route.schema?.body),
         hasQuery: Boolean(route.schema?.querystring),
+        schema: {
+          body: route.schema?.body,
+          querystring: route.schema?.querystring,
+          params: route.schema?.params,
+          headers: route.schema?.headers,
+        },
       });
     }
   });

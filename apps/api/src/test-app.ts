@@ -63,6 +63,8 @@ export interface TestAppOptions {
   terminals?: ApiDeps['terminals'];
   /** METRICS_TOKEN (default: none, /metrics answers loopback clients). */
   metricsToken?: string;
+  /** PADDOCK_MASTER_KEY (default: a fresh random key); key rotation tests give a keyring. */
+  masterKey?: string;
 }
 
 export const TEST_BODY_LIMIT = 16_384;
@@ -85,7 +87,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const redis: Redis = connectTestRedis();
   const prefix = uniqueQueuePrefix();
   const queues = createQueues(redis, prefix);
-  const vault = createVault(randomBytes(32).toString('base64'));
+  const vault = createVault(options.masterKey ?? randomBytes(32).toString('base64'));
   const signupRateLimit = options.signupRateLimit ?? { limit: 100_000, windowMs: 60_000 };
   const metrics = createMetricsRegistry('api');
   registerFleetGauges(metrics, { prisma, queues });

@@ -129,6 +129,9 @@ function isKeyring(spec: string): boolean {
 
 export type WorkerConfig = z.output<typeof WorkerConfigSchema>;
 
+/** Every variable a worker reads (infra/control-plane/paddock.env.example lists each one). */
+export const WORKER_CONFIG_KEYS = Object.keys(WorkerConfigSchema.in.shape);
+
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
   return parseConfig('worker', WorkerConfigSchema, env);
 }

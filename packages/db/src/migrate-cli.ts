@@ -4,23 +4,10 @@
 // `npm run migrate -- --drift` compares the database with prisma/schema.prisma and exits 1 on any difference.
 import { isAppError } from '@paddock/contracts';
 import { exitOnConfigError, parseConfig } from '@paddock/platform';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { findSchemaDrift } from './drift/find-schema-drift';
+import { MigrateConfigSchema } from './migrate-config';
 import { migrationStatus, runMigrations } from './migrate';
-
-const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL');
-
-const MigrateConfigSchema = z
-  .object({
-    DATABASE_OWNER_URL: postgresUrl.optional(),
-    DATABASE_URL: postgresUrl.optional(),
-  })
-  .refine((env) => env.DATABASE_OWNER_URL ?? env.DATABASE_URL, {
-    message:
-      'DATABASE_OWNER_URL (the role that owns the tables) or DATABASE_URL is required (postgresql://user@host:port/database)',
-    path: ['DATABASE_OWNER_URL'],
-  })
-  .transform((env) => ({ databaseUrl: env.DATABASE_OWNER_URL ?? env.DATABASE_URL ?? '' }));
 
 async function main(): Promise<number> {
   let config: z.output<typeof MigrateConfigSchema>;

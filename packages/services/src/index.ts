@@ -215,3 +215,4 @@ export * from './monitoring/index';
 export * from './webhooks/index';
 export { acknowledgeOperatorAlert, acknowledgeTenantAlert } from './alerts/acknowledge-alert';
 export { readOperatorOverview } from './console/read-operator-overview';
+export { type ReencryptReport, reencryptVaultRows } from './vault-rotation/reencrypt-vault-rows';

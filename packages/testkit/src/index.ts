@@ -1,3 +1,4 @@
 export { readTestEnv, roleOf } from './env';
 export { createMigratedDatabase, createTestDatabase, type TestDatabase, withDatabase } from './database';
 export { uniqueQueuePrefix, connectTestRedis } from './redis';
+export { type FuzzSettings, readFuzzSettings } from './fuzz-settings';

@@ -27,7 +27,7 @@ export function signupRequestHash(body: SignupBody): string {
 export type StoredSignupReply = Omit<SignupReply, 'apiKey'> & { apiKey: Omit<SignupReply['apiKey'], 'key'> };
 
 // Bound to the record's scope, key and request: ciphertext copied to another record fails to decrypt.
-function secretsContext(idempotencyKey: string, requestHash: string): string {
+export function secretsContext(idempotencyKey: string, requestHash: string): string {
   return `idempotency:${SIGNUP_SCOPE}:${idempotencyKey}:${requestHash}`;
 }
 
