@@ -10,6 +10,7 @@ test_data=${PADDOCK_TEST_DATA_DIR:-$(pwd)/.data/test}
 services_env=$(PADDOCK_DATA_DIR=$test_data PADDOCK_PG_PORT=${PADDOCK_PG_PORT:-54339} \
   PADDOCK_REDIS_PORT=${PADDOCK_REDIS_PORT:-63809} bash scripts/services.sh --fast --with-sshd)
 eval "$services_env"
+bash scripts/ensure-test-tools.sh
 echo "== lint"; npx --no-install biome check .
 echo "== typecheck"; npx --no-install tsc -p tsconfig.json --noEmit
 npx --no-install tsc -p apps/console/tsconfig.json --noEmit
