@@ -114,7 +114,7 @@ if (config.COLLECTOR) {
     ssh: provisioning.ssh,
     ownerId: config.WORKER_ID,
     log: logger.child({ component: 'collector' }),
-    timings: { leaseMs: config.COLLECTOR_LEASE_MS },
+    timings: { leaseMs: config.COLLECTOR_LEASE_MS, lostRunsMs: config.RUNS_LOST_AFTER_MS },
   });
   shutdown.register('collector', () => collector.stop());
 }

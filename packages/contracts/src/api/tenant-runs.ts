@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { STEP_NAME_PATTERN } from '../chain-schema';
 
-export const RUN_STATUS_VALUES = ['queued', 'running', 'waiting_decision', 'succeeded', 'failed', 'canceled'] as const;
+// `lost`: the box's runtime daemon was not seen for a set time; not final (the box coming back moves it on).
+export const RUN_STATUS_VALUES = [
+  'queued',
+  'running',
+  'waiting_decision',
+  'succeeded',
+  'failed',
+  'canceled',
+  'lost',
+] as const;
 export const RunStatusFilterSchema = z.enum(RUN_STATUS_VALUES);
 
 const CursorSchema = z

@@ -2,7 +2,7 @@
  * A run's rows as the collector holds them while it applies a batch of events: the `runs` row, one `run_steps` row per
  * step and attempt, and the decision changes to write. Pure data and the helpers that find and make rows.
  */
-export type RunStatus = 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled';
+export type RunStatus = 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled' | 'lost';
 export type StepStatus = 'pending' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'skipped' | 'canceled';
 export type DecisionStatus = 'pending' | 'approved' | 'rejected' | 'changes_requested' | 'canceled';
 

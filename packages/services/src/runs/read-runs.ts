@@ -6,7 +6,7 @@ import { runDetailRow, runPageRows } from './run-rows';
 import { stepsWithAttempts } from './step-attempts';
 
 export interface ListRunsInput {
-  status?: 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled' | undefined;
+  status?: 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled' | 'lost' | undefined;
   chain?: string | undefined;
   since?: string | undefined;
   limit: number;

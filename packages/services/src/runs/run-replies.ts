@@ -23,7 +23,7 @@ export interface RunSummaryRow {
   id: string;
   chainId: string;
   chainVersionId: string | null;
-  status: 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled';
+  status: 'queued' | 'running' | 'waiting_decision' | 'succeeded' | 'failed' | 'canceled' | 'lost';
   error: string | null;
   tokensIn: number;
   tokensOut: number;
