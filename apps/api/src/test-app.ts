@@ -42,6 +42,8 @@ export interface TestApp {
 }
 
 export interface TestAppOptions {
+  /** The vault's key, for tests whose worker processes must open what the API stored (default: a random one). */
+  masterKey?: string;
   /** Pooled Postgres connections (default 4); load tests raise it. */
   poolMax?: number;
   /** How long a query may wait for a pooled connection (default 10 s); burst tests queue far more than that. */
@@ -85,7 +87,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const redis: Redis = connectTestRedis();
   const prefix = uniqueQueuePrefix();
   const queues = createQueues(redis, prefix);
-  const vault = createVault(randomBytes(32).toString('base64'));
+  const vault = createVault(options.masterKey ?? randomBytes(32).toString('base64'));
   const signupRateLimit = options.signupRateLimit ?? { limit: 100_000, windowMs: 60_000 };
   const metrics = createMetricsRegistry('api');
   registerFleetGauges(metrics, { prisma, queues });

@@ -85,6 +85,7 @@ const workers = startWorkers({
       releaseDir: config.RELEASE_DIR,
       ...(provisioning.recorder ? { recorder: provisioning.recorder } : {}),
     },
+    hosts: provisioning,
     releaseSource: (node) => releaseSource(config, node),
   }),
   logger,

@@ -19,6 +19,8 @@ export const SCHEDULES = [
   // Hourly, so a month is closed within an hour of its end even if a run fails or no worker was up at midnight.
   { id: 'invoices-close-month', name: 'invoices.close-month', payload: {}, pattern: '0 7 * * * *' },
   { id: 'subscriptions-end-trials', name: 'subscriptions.end-trials', payload: {}, pattern: '0 */5 * * * *' },
+  // Boxes offline during a rollout get the promoted release within a minute of answering again.
+  { id: 'fleet-catch-up', name: 'fleet.catch-up', payload: {}, pattern: '30 * * * * *' },
 ] as const satisfies ReadonlyArray<Schedule<JobName>>;
 
 /** Registers every schedule (BullMQ job schedulers, upserted by id: idempotent across workers and restarts). */

@@ -196,3 +196,5 @@ export { settledCutoff } from './invoices/settle-cutoff';
 export { changeTenantPlan, type ChangePlanInput } from './subscriptions/change-plan';
 export { endDueTrials, TRIAL_SUSPEND_KEY_PREFIX } from './subscriptions/end-trials';
 export { enqueueMonthClose } from './invoices/enqueue-close';
+export * from './hosts/index';
+export { listBoxes } from './boxes/list-boxes';

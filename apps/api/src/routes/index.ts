@@ -7,6 +7,7 @@ import { createRateLimiter } from '../http/rate-limit';
 import { registerOperatorAlertRoutes } from './operator/alerts';
 import { registerOperatorBoxRoutes } from './operator/boxes';
 import { registerOperatorBillingRoutes } from './operator/billing';
+import { registerOperatorHostRoutes } from './operator/hosts';
 import { registerOperatorInvoiceRoutes } from './operator/invoices';
 import { registerOperatorJobRoutes } from './operator/jobs';
 import { registerOperatorPlanRoutes } from './operator/plans';
@@ -43,6 +44,7 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorShellUpgrade(app, deps);
   registerOperatorPlanRoutes(app, deps);
   registerOperatorInvoiceRoutes(app, deps);
+  registerOperatorHostRoutes(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
 }
