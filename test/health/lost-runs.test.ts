@@ -31,6 +31,7 @@ let ssh: SshPool;
 let db: TestDatabase;
 let pool: pg.Pool;
 let outDir: string;
+const connectionsClosed: Promise<void>[] = [];
 const vault = createVault(randomBytes(32).toString('base64'));
 const service = layoutPaths(DEFAULT_BOX_LAYOUT).service;
 const LOST_MS = 2_000;
@@ -53,6 +54,11 @@ beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'paddock-lost-runs-'));
   [fleet, db] = await Promise.all([createTestFleet(1), createTestDatabase()]);
   pool = new pg.Pool({ connectionString: db.url, max: 6 });
+  // pool.end() resolves before its connections have closed; dropping the database then terminates them and the
+  // server's FATAL reaches a client with no listener left (an unhandled error). Teardown waits for each to end.
+  pool.on('connect', (client) => {
+    connectionsClosed.push(new Promise((resolve) => client.once('end', () => resolve())));
+  });
   ssh = fleet.pool();
   const release = await buildRuntimeRelease({
     runtimeDir: join(import.meta.dirname, '../../packages/runtime'),
@@ -68,6 +74,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pool?.end();
+  await Promise.all(connectionsClosed);
   await db?.drop();
   await fleet?.destroy();
   if (outDir) rmSync(outDir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { createPrismaFleetRecorder } from '../deploys/prisma-fleet-recorder';
 import { loadCurrentRelease } from '../releases/current-release';
 import { refreshCounts } from './advance-rollout';
 import type { RolloutDeps } from './rollout-deps';
+import { withRolloutLock } from './rollout-lock';
 
 export interface CaughtUpBox {
   boxId: string;
@@ -24,12 +25,22 @@ const ACTIVE_ROLLOUT = ['pending', 'running', 'paused', 'rolling_back'] as const
  * rollout's release is the one deployed) or `superseded` (a newer release was promoted meanwhile); a failed deploy
  * leaves them offline, with the error, for the next run. Nothing happens while a rollout is active: it owns the
  * fleet's deploys, and its own offline boxes catch up once it succeeded. Idempotent: a box already on the release
- * reports `unchanged` and counts as caught up; two runs at once serialize on each box's deploy lock.
+ * reports `unchanged` and counts as caught up; runs take one advisory lock, so two never overlap.
  */
 export async function catchUpOfflineBoxes(
   deps: RolloutDeps,
   options: { limit?: number } = {},
   context: { logger?: Logger } = {},
+): Promise<CaughtUpBox[]> {
+  // One catch-up at a time (the schedule and an enqueued run may meet): the second waits, then finds the boxes the
+  // first moved no longer offline, so no box is deployed twice.
+  return withRolloutLock(deps.pg, 'fleet-catch-up', () => catchUpLocked(deps, options, context));
+}
+
+async function catchUpLocked(
+  deps: RolloutDeps,
+  options: { limit?: number },
+  context: { logger?: Logger },
 ): Promise<CaughtUpBox[]> {
   const active = await deps.prisma.rollout.count({ where: { status: { in: [...ACTIVE_ROLLOUT] } } });
   if (active > 0) return [];
