@@ -81,7 +81,9 @@ export async function registerHost(
           sshKeyId: stored.id,
           hostKeyFingerprint: input.fingerprint,
           hostKeyPinnedAt: new Date(),
-          hostKeyTofuAllowed: input.trust === 'first_use',
+          // The confirmed key is pinned now; how it was confirmed is the audit row's. Never a standing permission
+          // to learn another key later.
+          hostKeyTofuAllowed: false,
           pool: input.pool,
           status: 'bootstrapping',
         },
