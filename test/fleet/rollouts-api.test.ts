@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrapBox, type LocalRelease, type SshPool, sh } from '@paddock/fleet';
+import { enqueueJob } from '@paddock/jobs';
+import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
 import { readTestEnv } from '@paddock/testkit';
 import { createVault } from '@paddock/vault';
 import pg from 'pg';
@@ -367,4 +369,54 @@ describe('fleet rollouts through the operator API', () => {
       rmSync(home, { recursive: true, force: true });
     }
   }, 300_000);
+  it('leaves a box unreachable at the start offline (not succeeded) and brings it the promoted release when it returns', async () => {
+    await publish('r8');
+    const away = ordered[BOXES - 1]!;
+    const before = (await versions())[BOXES - 1];
+    // Unreachable as the collector's silence sweep records it; a deploy to it would fail too (no lock directory),
+    // so a box the rollout tried would show up as failed, not offline.
+    await t.prisma.box.update({ where: { id: away.boxId }, data: { status: 'unreachable' } });
+    await onBox(away.box, sh`mv /opt/paddock/locks /opt/paddock/locks.off`);
+    const id = await startRollout({ release: 'r8', canarySize: 1, batchSize: 4 });
+    const done = await rolloutOnceEnded(id);
+    expect(done.status).toBe('succeeded');
+    expect(done).toMatchObject({ succeededBoxes: BOXES - 1, failedBoxes: 0, offlineBoxes: 1, batches: 3 });
+    const offline = done.boxes.find((b) => b.boxId === away.boxId);
+    expect(offline).toMatchObject({ status: 'offline', batch: -1 });
+    expect(offline?.error).toMatch(/unreachable when the rollout started/);
+    expect((await versions()).slice(0, BOXES - 1)).toEqual(Array(BOXES - 1).fill('r8'));
+    expect((await versions())[BOXES - 1]).toBe(before);
+
+    // It answers again (the health beat marks it ready): the catch-up job deploys the promoted release to it.
+    await onBox(away.box, sh`mv /opt/paddock/locks.off /opt/paddock/locks`);
+    await t.prisma.box.update({ where: { id: away.boxId }, data: { status: 'ready' } });
+    await enqueueJob({ queues: t.queues, records: createPrismaJobRecords(t.prisma) }, 'fleet.catch-up', {});
+    const caughtUp = await waitFor(
+      'the offline box to catch up',
+      async () => {
+        const reply = (await get(`/v1/operator/rollouts/${id}`)).json() as RolloutReply & { offlineBoxes: number };
+        // The row moves first, the rollout's counts follow it (as for every box of a rollout).
+        const moved = reply.boxes.find((b) => b.boxId === away.boxId)?.status === 'caught_up';
+        return moved && reply.offlineBoxes === 0 ? reply : undefined;
+      },
+      120_000,
+    );
+    expect(caughtUp).toMatchObject({ status: 'succeeded', offlineBoxes: 0, succeededBoxes: BOXES - 1 });
+    expect(await versions()).toEqual(Array(BOXES).fill('r8'));
+    const deploys = await t.prisma.deploy.findMany({ where: { boxId: away.boxId, release: { version: 'r8' } } });
+    expect(deploys.map((d) => d.status)).toEqual(['succeeded']);
+    // Again: nothing left to catch up, nothing deployed twice.
+    const again = await enqueueJob(
+      { queues: t.queues, records: createPrismaJobRecords(t.prisma) },
+      'fleet.catch-up',
+      {},
+    );
+    const record = await waitFor('the second catch-up to finish', async () => {
+      const row = await t.prisma.jobRecord.findUniqueOrThrow({ where: { id: again.recordId } });
+      return row.status === 'succeeded' || row.status === 'failed' ? row : undefined;
+    });
+    expect(record.status, record.error ?? '').toBe('succeeded');
+    expect(record.output).toEqual([]);
+    expect(await t.prisma.deploy.count({ where: { boxId: away.boxId, release: { version: 'r8' } } })).toBe(1);
+  }, 240_000);
 });

@@ -42,6 +42,11 @@ export interface TestApp {
 }
 
 export interface TestAppOptions {
+  /**
+   * PADDOCK_MASTER_KEY (default: a fresh random key): for tests whose worker processes must open what the API stored,
+   * and key rotation tests that give a keyring.
+   */
+  masterKey?: string;
   /** Pooled Postgres connections (default 4); load tests raise it. */
   poolMax?: number;
   /** How long a query may wait for a pooled connection (default 10 s); burst tests queue far more than that. */
@@ -63,8 +68,6 @@ export interface TestAppOptions {
   terminals?: ApiDeps['terminals'];
   /** METRICS_TOKEN (default: none, /metrics answers loopback clients). */
   metricsToken?: string;
-  /** PADDOCK_MASTER_KEY (default: a fresh random key); key rotation tests give a keyring. */
-  masterKey?: string;
 }
 
 export const TEST_BODY_LIMIT = 16_384;

@@ -46,3 +46,48 @@ export type RolloutList = z.output<typeof ListRolloutsReplySchema>;
 export type RolloutDetail = z.output<typeof RolloutDetailSchema>;
 export type RolloutStarted = z.output<typeof RolloutStartedReplySchema>;
 export type RolloutActed = z.output<typeof RolloutActionReplySchema>;
+
+// Fleet, hosts, money and alerts (issue 11's remaining command groups).
+import type { ListOperatorAlertsReplySchema } from '@paddock/contracts/api/alerts';
+import type {
+  InvoiceDetailSchema,
+  InvoiceListReplySchema,
+  InvoiceSummarySchema,
+  VoidInvoiceReplySchema,
+  CloseMonthReplySchema,
+} from '@paddock/contracts/api/invoices';
+import type {
+  CreateModelPriceReplySchema,
+  ListModelPricesReplySchema,
+  ListServerTypePricesReplySchema,
+  ServerTypePriceSchema,
+} from '@paddock/contracts/api/operator-billing';
+import type { BoxHealthReplySchema, RepinHostKeyReplySchema } from '@paddock/contracts/api/operator-boxes';
+import type {
+  HostSchema,
+  ListBoxesReplySchema,
+  ListHostsReplySchema,
+  ProbeHostReplySchema,
+  RegisterHostReplySchema,
+} from '@paddock/contracts/api/operator-hosts';
+import type { ListPlansReplySchema, PlanReplySchema } from '@paddock/contracts/api/operator-plans';
+
+export type BoxList = z.output<typeof ListBoxesReplySchema>;
+export type BoxHealth = z.output<typeof BoxHealthReplySchema>;
+export type Repinned = z.output<typeof RepinHostKeyReplySchema>;
+export type HostList = z.output<typeof ListHostsReplySchema>;
+export type Host = z.output<typeof HostSchema>;
+export type ProbedHost = z.output<typeof ProbeHostReplySchema>;
+export type RegisteredHost = z.output<typeof RegisterHostReplySchema>;
+export type PlanList = z.output<typeof ListPlansReplySchema>;
+export type Plan = z.output<typeof PlanReplySchema>;
+export type ModelPriceList = z.output<typeof ListModelPricesReplySchema>;
+export type ModelPriceCreated = z.output<typeof CreateModelPriceReplySchema>;
+export type ServerTypePriceList = z.output<typeof ListServerTypePricesReplySchema>;
+export type ServerTypePrice = z.output<typeof ServerTypePriceSchema>;
+export type InvoiceList = z.output<typeof InvoiceListReplySchema>;
+export type InvoiceSummary = z.output<typeof InvoiceSummarySchema>;
+export type InvoiceDetail = z.output<typeof InvoiceDetailSchema>;
+export type InvoiceVoided = z.output<typeof VoidInvoiceReplySchema>;
+export type MonthCloseQueued = z.output<typeof CloseMonthReplySchema>;
+export type AlertList = z.output<typeof ListOperatorAlertsReplySchema>;

@@ -4,7 +4,7 @@ import type { RolloutDetail } from './api-types';
 import type { CliIo } from './command-context';
 import { CliError } from './errors';
 
-const DONE = new Set(['succeeded', 'failed', 'skipped', 'reverted']);
+const DONE = new Set(['succeeded', 'failed', 'skipped', 'reverted', 'caught_up', 'superseded']);
 
 /**
  * Follows a rollout through its SSE stream until it ends, and answers its last state. On a terminal: a progress
@@ -95,7 +95,8 @@ class Bars implements View {
       let bar = this.batches.get(batch);
       if (!bar) {
         bar = this.bars.create(boxes.length, 0, {
-          label: batch === 0 ? 'canary  ' : `batch ${String(batch).padEnd(2)}`,
+          // Batch -1: boxes unreachable when the rollout started (they catch up when they return).
+          label: batch < 0 ? 'offline ' : batch === 0 ? 'canary  ' : `batch ${String(batch).padEnd(2)}`,
           state: '',
         });
         this.batches.set(batch, bar);

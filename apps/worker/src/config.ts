@@ -90,6 +90,8 @@ const WorkerConfigSchema = z
      * database connection and it missed two lease renewals (2 s each), i.e. within seconds.
      */
     COLLECTOR_LEASE_MS: z.coerce.number().int().min(1_000).default(15_000),
+    /** Runs on a box whose runtime daemon was not seen this long are marked `lost` (and alerted). */
+    RUNS_LOST_AFTER_MS: z.coerce.number().int().min(10_000).default(600_000),
 
     SSH_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(500).default(15_000),
 

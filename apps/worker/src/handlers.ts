@@ -4,6 +4,9 @@ import type { JobHandlers, Queues } from '@paddock/jobs';
 import type { BoxLayout, SshPool } from '@paddock/fleet';
 import {
   advanceRollout,
+  type BootstrapHostDeps,
+  bootstrapHost,
+  catchUpOfflineBoxes,
   advanceWorkflow,
   type BoxSyncDeps,
   publishRuntimeRelease,
@@ -33,6 +36,8 @@ export interface HandlerDeps {
   boxes: { vault: Vault; ssh: SshPool; layout?: BoxLayout; stagingPollMs?: number };
   /** Fleet rollouts: the database (and a pg pool for the rollout's advisory lock), releases and box access. */
   rollouts: RolloutDeps;
+  /** Bring-your-own hosts: bootstrapped with the worker's SSH pool, recorder and Node choice. */
+  hosts: BootstrapHostDeps;
   /** Where releases are built from, with the Node they carry (`system`, or a bundled LTS fetched once). */
   releaseSource: (node?: 'system' | 'bundled') => Promise<RuntimeReleaseSource>;
   /** Webhook delivery: the vault opens each endpoint's secret; the policy says which addresses may be reached. */
@@ -96,6 +101,17 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
         throw new AppError('internal', 'this worker was started without { rollouts }: rollouts cannot advance');
       }
       return advanceRollout(deps.rollouts, payload, context);
+    },
+    'host.bootstrap': (payload, context) => {
+      if (!deps.hosts)
+        throw new AppError('internal', 'this worker was started without { hosts }: hosts cannot bootstrap');
+      return bootstrapHost(deps.hosts, payload, context);
+    },
+    'fleet.catch-up': (_payload, context) => {
+      if (!deps.rollouts) {
+        throw new AppError('internal', 'this worker was started without { rollouts }: offline boxes cannot catch up');
+      }
+      return catchUpOfflineBoxes(deps.rollouts, {}, context);
     },
     'invoices.close-month': (payload, context) =>
       closeMonth({ prisma: prisma() }, { period: payload.period, signal: context.signal }),

@@ -85,6 +85,7 @@ const workers = startWorkers({
       releaseDir: config.RELEASE_DIR,
       ...(provisioning.recorder ? { recorder: provisioning.recorder } : {}),
     },
+    hosts: provisioning,
     releaseSource: (node) => releaseSource(config, node),
     webhooks: { vault, policy: { allowLoopback: config.WEBHOOKS_ALLOW_LOOPBACK } },
   }),
@@ -116,7 +117,7 @@ if (config.COLLECTOR) {
     ssh: provisioning.ssh,
     ownerId: config.WORKER_ID,
     log: logger.child({ component: 'collector' }),
-    timings: { leaseMs: config.COLLECTOR_LEASE_MS },
+    timings: { leaseMs: config.COLLECTOR_LEASE_MS, lostRunsMs: config.RUNS_LOST_AFTER_MS },
   });
   shutdown.register('collector', () => collector.stop());
 }

@@ -23,3 +23,4 @@ export * from './ssh-observer';
 export * from './ssh-pool';
 export type { BoxState } from './deploy/box-lock';
 export * from './operator-shell';
+export * from './probe-host-key';

@@ -100,6 +100,26 @@ export const jobCatalog = {
     // A batch of boxes deploys under its concurrency; each box's deploy is bounded by its own deadlines.
     timeoutMs: 60 * 60_000,
   }),
+  'host.bootstrap': defineJob({
+    name: 'host.bootstrap',
+    queue: 'fleet',
+    description:
+      'Bootstraps a bring-your-own host an operator registered (runtime user, directories, service, sshd hardening); it then joins its pool as ready. Idempotent.',
+    payload: z.object({ boxId: z.string().uuid() }),
+    attempts: 3,
+    backoff: { type: 'exponential', delayMs: 10_000 },
+    timeoutMs: 15 * 60_000,
+  }),
+  'fleet.catch-up': defineJob({
+    name: 'fleet.catch-up',
+    queue: 'fleet',
+    description:
+      'Boxes that were offline during a rollout that succeeded and answer again get the promoted release (one after another, careful deploy); their rollout rows become caught_up or superseded. Repeated every minute by a job scheduler; does nothing while a rollout is active.',
+    payload: z.object({}),
+    attempts: 1,
+    backoff: { type: 'fixed', delayMs: 60_000 },
+    timeoutMs: 30 * 60_000,
+  }),
   'invoices.close-month': defineJob({
     name: 'invoices.close-month',
     queue: 'control',

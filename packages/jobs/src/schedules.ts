@@ -21,6 +21,8 @@ export const SCHEDULES = [
   { id: 'subscriptions-end-trials', name: 'subscriptions.end-trials', payload: {}, pattern: '0 */5 * * * *' },
   { id: 'monitoring-evaluate', name: 'monitoring.evaluate', payload: {}, pattern: '30 */5 * * * *' },
   { id: 'webhooks-digest', name: 'webhooks.digest', payload: {}, pattern: '0 17 * * * *' },
+  // Boxes offline during a rollout get the promoted release within a minute of answering again.
+  { id: 'fleet-catch-up', name: 'fleet.catch-up', payload: {}, pattern: '30 * * * * *' },
 ] as const satisfies ReadonlyArray<Schedule<JobName>>;
 
 /** Registers every schedule (BullMQ job schedulers, upserted by id: idempotent across workers and restarts). */

@@ -187,6 +187,8 @@ export { DEFAULT_BOX_HEALTH_RULES, type BoxHealthRules, judgeBoxHealth } from '.
 export { hostKeyAlertKey, recordHostKeyMismatch } from './box-health/record-host-key-mismatch';
 export { type RepinHostKeyInput, type RepinHostKeyResult, repinBoxHostKey } from './box-health/repin-host-key';
 export { markSilentBoxes, silentAlertKey } from './box-health/mark-silent-boxes';
+export { lostRunsAlertKey, markLostRuns } from './box-health/mark-lost-runs';
+export { reviveLostRuns } from './box-health/revive-lost-runs';
 export { pinnedBoxAddresses } from './box-health/pinned-local-addresses';
 export { type RecoveredLocalBoxes, recoverLocalBoxes } from './box-health/recover-local-boxes';
 export { type OperatorShellSession, openOperatorShellSession } from './box-health/operator-shell-session';
@@ -216,3 +218,5 @@ export * from './webhooks/index';
 export { acknowledgeOperatorAlert, acknowledgeTenantAlert } from './alerts/acknowledge-alert';
 export { readOperatorOverview } from './console/read-operator-overview';
 export { type ReencryptReport, reencryptVaultRows } from './vault-rotation/reencrypt-vault-rows';
+export * from './hosts/index';
+export { listBoxes } from './boxes/list-boxes';

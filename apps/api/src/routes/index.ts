@@ -9,6 +9,7 @@ import { registerOperatorAlertRoutes } from './operator/alerts';
 import { registerOperatorAuditRoutes } from './operator/audit';
 import { registerOperatorBoxRoutes } from './operator/boxes';
 import { registerOperatorBillingRoutes } from './operator/billing';
+import { registerOperatorHostRoutes } from './operator/hosts';
 import { registerOperatorInvoiceRoutes } from './operator/invoices';
 import { registerOperatorJobRoutes } from './operator/jobs';
 import { registerOperatorPlanRoutes } from './operator/plans';
@@ -49,6 +50,7 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerOperatorInvoiceRoutes(app, deps);
   registerOperatorAccountRoutes(app, deps);
   registerOperatorAuditRoutes(app, deps);
+  registerOperatorHostRoutes(app, deps);
   registerSignupRoutes(app, deps);
   registerTenantRoutes(app, deps);
   registerBrowserSessionRoutes(app, deps);

@@ -1,7 +1,14 @@
 import type { CommandGroup } from '../command-context';
+import { alertCommands } from './alerts';
+import { auditCommands } from './audit';
+import { boxCommands } from './boxes';
 import { chainCommands } from './chains';
+import { hostCommands } from './hosts';
+import { invoiceCommands } from './invoices';
 import { jobCommands } from './jobs';
 import { loginCommands } from './login';
+import { planCommands } from './plans';
+import { priceCommands } from './prices';
 import { quarantineCommands } from './quarantine';
 import { releaseCommands } from './releases';
 import { rolloutCommands } from './rollouts';
@@ -21,4 +28,11 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   chainCommands,
   releaseCommands,
   rolloutCommands,
+  boxCommands,
+  hostCommands,
+  planCommands,
+  priceCommands,
+  invoiceCommands,
+  alertCommands,
+  auditCommands,
 ];

@@ -9,7 +9,22 @@ export const RolloutStatusSchema = z.enum([
   'halted',
   'canceled',
 ]);
-export const RolloutBoxStatusSchema = z.enum(['pending', 'deploying', 'succeeded', 'failed', 'skipped', 'reverted']);
+/**
+ * `offline`: unreachable when its turn came (batch -1 when already at the start): not deployed, not counted as
+ * succeeded; it gets the promoted release when it returns (`caught_up`, or `superseded` when a newer one was
+ * promoted meanwhile).
+ */
+export const RolloutBoxStatusSchema = z.enum([
+  'pending',
+  'deploying',
+  'succeeded',
+  'failed',
+  'skipped',
+  'reverted',
+  'offline',
+  'caught_up',
+  'superseded',
+]);
 
 export const StartRolloutBodySchema = z
   .object({
@@ -48,6 +63,8 @@ export const RolloutSchema = z.object({
   succeededBoxes: z.number().int(),
   failedBoxes: z.number().int(),
   rolledBackBoxes: z.number().int(),
+  /** Boxes unreachable when their turn came, still waiting to catch up. */
+  offlineBoxes: z.number().int(),
   createdAt: z.string().datetime(),
   startedAt: z.string().datetime().nullable(),
   finishedAt: z.string().datetime().nullable(),

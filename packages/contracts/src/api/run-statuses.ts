@@ -6,7 +6,16 @@
  * other (services collect/).
  */
 
-export const RUN_STATUS_VALUES = ['queued', 'running', 'waiting_decision', 'succeeded', 'failed', 'canceled'] as const;
+// `lost`: the box's runtime daemon was not seen for a set time; not final (the box coming back moves it on).
+export const RUN_STATUS_VALUES = [
+  'queued',
+  'running',
+  'waiting_decision',
+  'succeeded',
+  'failed',
+  'canceled',
+  'lost',
+] as const;
 export type RunStatus = (typeof RUN_STATUS_VALUES)[number];
 
 export const STEP_STATUS_VALUES = [

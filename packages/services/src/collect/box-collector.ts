@@ -2,6 +2,7 @@ import { MAX_COLLECTOR_BUFFER_BYTES, MAX_EVENT_BYTES, type RunEvent } from '@pad
 import type { Pool } from 'pg';
 import {
   BoxChannel,
+  BoxChannelError,
   type BoxChannelOptions,
   type BoxSubscription,
   type OpenTransport,
@@ -12,6 +13,7 @@ import type { ClaimedBox } from './collector-leases';
 import { CursorMovedError, ingestEvents } from '../ingest/ingest-events';
 import { clearReconnectState, recordReconnectScheduled } from '../box-health/reconnect-state';
 import type { BoxHealthRules } from '../box-health/judge-box-health';
+import { reviveLostRuns } from '../box-health/revive-lost-runs';
 import { recordBoxHealth, recordBoxSeen, type SystemFigures } from './record-box-health';
 import { currentBoxCapsWithPool } from '../limits/box-caps';
 
@@ -411,6 +413,18 @@ export class BoxCollector {
     }
   }
 
+  private async hasRun(runtimeRunId: string): Promise<boolean> {
+    try {
+      await this.channel.request({ op: 'status', run_id: runtimeRunId });
+      return true;
+    } catch (error) {
+      if (error instanceof BoxChannelError && error.failure === 'remote_error' && error.remoteCode === 'not_found') {
+        return false;
+      }
+      throw error;
+    }
+  }
+
   private async recordHealth(): Promise<void> {
     if (this.stopped || !this.channel.isOpen) return;
     try {
@@ -418,6 +432,9 @@ export class BoxCollector {
         this.channel.request({ op: 'health' }),
         this.options.probe?.().catch(() => undefined),
       ]);
+      // Runs declared lost while the daemon was away: the box says which it still has (before the beat moves
+      // daemon_seen_at on, so a failure here is retried by the next beat).
+      if (health.daemon.running) await reviveLostRuns(this.options.pool, this.boxId, (runId) => this.hasRun(runId));
       await recordBoxHealth(this.options.pool, this.boxId, {
         version: health.version,
         health,

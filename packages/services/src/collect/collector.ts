@@ -13,6 +13,7 @@ import {
   renewLeases,
 } from './collector-leases';
 import type { BoxHealthRules } from '../box-health/judge-box-health';
+import { markLostRuns } from '../box-health/mark-lost-runs';
 import { markSilentBoxes } from '../box-health/mark-silent-boxes';
 import type { SystemFigures } from './record-box-health';
 
@@ -41,6 +42,8 @@ export interface CollectorOptions extends Partial<BoxCollectorTimings> {
   onBatch?: BatchListener;
   /** A box in service with no contact this long becomes `unreachable` and raises `box_silent`. Default 2 minutes. */
   silentMs?: number;
+  /** Runs on a box whose daemon was not seen this long become `lost` (markLostRuns). Default 10 minutes. */
+  lostRunsMs?: number;
   healthRules?: BoxHealthRules;
 }
 
@@ -60,11 +63,14 @@ export class Collector {
   private readonly leaseMs: number;
   private readonly tickMs: number;
   private readonly silentMs: number;
+  private readonly lostRunsMs: number;
+  private startedAt = Date.now();
 
   constructor(private readonly options: CollectorOptions) {
     this.leaseMs = options.leaseMs ?? 15_000;
     this.tickMs = options.tickMs ?? Math.max(100, Math.min(2_000, Math.floor(this.leaseMs / 3)));
     this.silentMs = options.silentMs ?? 120_000;
+    this.lostRunsMs = options.lostRunsMs ?? 600_000;
   }
 
   /** Boxes this collector streams now. */
@@ -77,6 +83,7 @@ export class Collector {
   }
 
   async start(): Promise<void> {
+    this.startedAt = Date.now();
     this.presence = await announcePresence(this.options.pool, this.options.ownerId);
     // Rows under our id now are a previous life's (same WORKER_ID, restarted): nobody streams them, free them now.
     await releaseAllBoxes(this.options.pool, this.options.ownerId);
@@ -122,6 +129,13 @@ export class Collector {
       }
       for (const silent of await markSilentBoxes(pool, { boxIds: this.owned(), silentMs: this.silentMs })) {
         this.options.log.warn({ boxId: silent.boxId, lastSeenAt: silent.lastSeenAt }, 'box silent: marked unreachable');
+      }
+      // Only once this collector has had `lostRunsMs` to reach its boxes: after a control-plane outage every
+      // daemon looks long unseen, and its runs must not be declared lost before anyone tried to reach them.
+      if (Date.now() - this.startedAt >= this.lostRunsMs) {
+        for (const run of await markLostRuns(pool, { lostMs: this.lostRunsMs })) {
+          this.options.log.warn({ boxId: run.boxId, runId: run.runId, reason: run.reason }, 'run marked lost');
+        }
       }
       const [total, live] = await Promise.all([countCollectableBoxes(pool), countCollectors(pool)]);
       const share = Math.min(this.options.maxBoxes ?? Number.POSITIVE_INFINITY, Math.ceil(total / live));

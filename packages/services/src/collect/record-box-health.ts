@@ -49,6 +49,7 @@ export async function recordBoxHealth(
     : undefined;
   await pool.query(
     `UPDATE boxes SET last_seen_at = now(), runtime_version = $2,
+            daemon_seen_at = CASE WHEN ($3::jsonb -> 'daemon' ->> 'running') = 'true' THEN now() ELSE daemon_seen_at END,
             health = COALESCE($3::jsonb, health), health_checked_at = CASE WHEN $3::jsonb IS NULL THEN health_checked_at ELSE now() END,
             load1 = COALESCE($4, load1), mem_used_bytes = COALESCE($5, mem_used_bytes),
             mem_total_bytes = COALESCE($6, mem_total_bytes), disk_used_bytes = COALESCE($7, disk_used_bytes),

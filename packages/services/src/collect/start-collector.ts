@@ -18,6 +18,8 @@ export interface CollectorTimings extends BoxCollectorTimings {
   reopenDelayMs: { initial: number; max: number };
   /** A box in service with no contact this long becomes `unreachable` and raises `box_silent`. Default 2 min. */
   silentMs: number;
+  /** Runs on a box whose runtime daemon was not seen this long become `lost`. Default 10 min. */
+  lostRunsMs: number;
 }
 
 export interface StartCollectorOptions {
@@ -51,7 +53,8 @@ export interface RunningCollector {
  */
 export async function startCollector(options: StartCollectorOptions): Promise<RunningCollector> {
   const layout = options.layout ?? DEFAULT_BOX_LAYOUT;
-  const { leaseMs, tickMs, requestTimeoutMs, reopenDelayMs, silentMs, ...boxTimings } = options.timings ?? {};
+  const { leaseMs, tickMs, requestTimeoutMs, reopenDelayMs, silentMs, lostRunsMs, ...boxTimings } =
+    options.timings ?? {};
   const collector = new Collector({
     ...boxTimings,
     pool: options.pool,
@@ -66,6 +69,7 @@ export async function startCollector(options: StartCollectorOptions): Promise<Ru
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(tickMs !== undefined ? { tickMs } : {}),
     ...(silentMs !== undefined ? { silentMs } : {}),
+    ...(lostRunsMs !== undefined ? { lostRunsMs } : {}),
     ...(options.maxBoxes !== undefined ? { maxBoxes: options.maxBoxes } : {}),
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     channel: {

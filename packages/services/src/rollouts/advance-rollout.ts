@@ -64,6 +64,16 @@ async function advanceLocked(deps: RolloutDeps, rolloutId: string, logger?: Logg
       // Pause and abort take effect between boxes: in-flight deploys finish, no new one starts.
       if (!(await stillRunning(deps.prisma, rolloutId))) return;
       const row = boxes[next++]!;
+      // A box that stopped answering since the rollout started is not deployed (nor counted as failed): it is
+      // `offline` and catches up when it returns.
+      const gone = await deps.prisma.rolloutBox.updateMany({
+        where: { rolloutId, boxId: row.boxId, status: 'pending', box: { status: 'unreachable' } },
+        data: { status: 'offline', error: 'unreachable when its turn came: gets the release when it returns' },
+      });
+      if (gone.count > 0) {
+        await refreshCounts(deps.prisma, rolloutId);
+        continue;
+      }
       const deployId = row.deployId ?? randomUUID();
       // What the box ran before, as the control plane knows it: where a rollback puts it back, even when a crash
       // leaves the box's deploy unreported.
@@ -212,8 +222,9 @@ async function decide(
  * Each box is one row update after its rollback, so a rollback taken over after a crash continues where it was.
  */
 async function rollBack(deps: RolloutDeps, rolloutId: string, logger?: Logger): Promise<AdvanceRolloutResult> {
+  // Offline boxes too: the rollout stopped, so there is no release for them to catch up with.
   await deps.prisma.rolloutBox.updateMany({
-    where: { rolloutId, status: 'pending' },
+    where: { rolloutId, status: { in: ['pending', 'offline'] } },
     data: { status: 'skipped', finishedAt: new Date() },
   });
   const recorder = rolloutRecorder(deps, rolloutId);
@@ -268,13 +279,15 @@ async function stillRunning(prisma: PrismaClient, rolloutId: string): Promise<bo
 }
 
 /** Counts on the rollout row follow its boxes' rows; every call is also the moment streams hear of it. */
-async function refreshCounts(prisma: PrismaClient, rolloutId: string): Promise<void> {
+export async function refreshCounts(prisma: PrismaClient, rolloutId: string): Promise<void> {
   await prisma.$executeRaw`
     UPDATE rollouts r
-       SET succeeded_boxes = c.succeeded, failed_boxes = c.failed, rolled_back_boxes = c.reverted, updated_at = now()
+       SET succeeded_boxes = c.succeeded, failed_boxes = c.failed, rolled_back_boxes = c.reverted,
+           offline_boxes = c.offline, updated_at = now()
       FROM (SELECT count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
                    count(*) FILTER (WHERE status = 'failed')::int AS failed,
-                   count(*) FILTER (WHERE status = 'reverted')::int AS reverted
+                   count(*) FILTER (WHERE status = 'reverted')::int AS reverted,
+                   count(*) FILTER (WHERE status = 'offline')::int AS offline
               FROM rollout_boxes WHERE rollout_id = ${rolloutId}::uuid) c
      WHERE r.id = ${rolloutId}::uuid`;
   await notifyRolloutChanged(prisma, rolloutId);

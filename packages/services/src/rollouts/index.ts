@@ -1,4 +1,5 @@
 export { type AdvanceRolloutResult, advanceRollout } from './advance-rollout';
+export { type CaughtUpBox, catchUpOfflineBoxes } from './catch-up-offline-boxes';
 export { controlRollout, type RolloutAction } from './control-rollout';
 export { planBatches, stopReason } from './plan-batches';
 export { getRollout, listRollouts, type RolloutBoxView, type RolloutView } from './read-rollouts';

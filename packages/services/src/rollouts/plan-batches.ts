@@ -28,3 +28,6 @@ export function stopReason(
   }
   return null;
 }
+
+/** The batch number of boxes that were unreachable when the rollout started: never deployed by it. */
+export const OFFLINE_BATCH = -1;

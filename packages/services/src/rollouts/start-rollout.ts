@@ -2,7 +2,7 @@ import { AppError } from '@paddock/contracts';
 import { Prisma, type PrismaClient, type RolloutStatus } from '@paddock/db';
 import type { Queues } from '@paddock/jobs';
 import { writeAudit } from '../audit/audit-entry';
-import { planBatches } from './plan-batches';
+import { OFFLINE_BATCH, planBatches } from './plan-batches';
 import type { RolloutActor } from './rollout-deps';
 import { enqueueRolloutAdvance } from './rollout-jobs';
 
@@ -35,18 +35,22 @@ export async function startRollout(
   const release = await deps.prisma.release.findUnique({ where: { version: input.release } });
   if (!release) throw new AppError('not_found', `No release ${input.release}.`);
   if (release.withdrawnAt) throw new AppError('conflict', `Release ${input.release} was withdrawn.`);
-  const boxes = await deps.prisma.box.findMany({
+  const candidates = await deps.prisma.box.findMany({
     where: {
       tenantId: { not: null },
-      status: { in: ['ready', 'unhealthy'] },
+      status: { in: ['ready', 'unhealthy', 'unreachable'] },
       OR: [{ currentReleaseId: null }, { currentReleaseId: { not: release.id } }],
       ...(input.boxIds ? { id: { in: input.boxIds } } : {}),
     },
-    select: { id: true },
+    select: { id: true, status: true },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
+  // Unreachable boxes are not deployed: they are `offline` in the rollout (neither succeeded nor failed) and catch
+  // up with the promoted release when they return (catch-up-offline-boxes.ts).
+  const boxes = candidates.filter((b) => b.status !== 'unreachable');
+  const offline = candidates.filter((b) => b.status === 'unreachable');
   if (input.boxIds) {
-    const found = new Set(boxes.map((b) => b.id));
+    const found = new Set(candidates.map((b) => b.id));
     const missing = input.boxIds.filter((id) => !found.has(id));
     if (missing.length > 0) {
       throw new AppError('unprocessable', 'Some boxes cannot take part: unknown, not ready, or already on it.', {
@@ -75,12 +79,25 @@ export async function startRollout(
           batchSize: input.batchSize,
           maxFailures: input.maxFailures,
           maxFailureBps: 0,
-          totalBoxes: plan.length,
+          totalBoxes: plan.length + offline.length,
+          offlineBoxes: offline.length,
           currentBatch: plan[0]?.batch ?? 0,
           requestedByUserId: actor.userId,
           ...(empty ? { startedAt: now, finishedAt: now, reason: 'no box needed the release' } : {}),
         },
       });
+      if (offline.length > 0) {
+        await tx.rolloutBox.createMany({
+          data: offline.map((b, i) => ({
+            rolloutId: created.id,
+            boxId: b.id,
+            position: plan.length + i,
+            batch: OFFLINE_BATCH,
+            status: 'offline',
+            error: 'unreachable when the rollout started: gets the release when it returns',
+          })),
+        });
+      }
       if (!empty) {
         await tx.rolloutBox.createMany({
           data: plan.map((p) => ({ rolloutId: created.id, boxId: p.boxId, position: p.position, batch: p.batch })),
@@ -92,7 +109,7 @@ export async function startRollout(
         actor: { type: 'user', id: actor.userId, label: actor.email },
         action: 'rollout.start',
         target: { type: 'rollout', id: created.id },
-        details: { release: release.version, boxes: plan.length },
+        details: { release: release.version, boxes: plan.length, offline: offline.length },
         after: {
           status: created.status,
           release: release.version,
@@ -112,5 +129,5 @@ export async function startRollout(
       throw error;
     });
   if (!empty) await enqueueRolloutAdvance(deps, rollout.id, `b${rollout.currentBatch}`);
-  return { id: rollout.id, status: rollout.status, totalBoxes: plan.length };
+  return { id: rollout.id, status: rollout.status, totalBoxes: plan.length + offline.length };
 }

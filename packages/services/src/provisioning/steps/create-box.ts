@@ -87,7 +87,7 @@ async function ensureBoxRow(deps: ProvisioningDeps, tenantId: string, plan: Plan
       orderBy: { createdAt: 'asc' },
     });
     if (existing) return existing;
-    if (plan.provider === 'byo') return claimByoHost(tx as unknown as PrismaClient, tenantId);
+    if (plan.provider === 'byo') return claimByoHost(tx as unknown as PrismaClient, tenantId, plan.serverType);
     const name = boxNameFor(tenantId);
     const login = await createStoredKeyPair(tx, deps.vault, { tenantId, name: `${name} login` });
     const host = await createStoredKeyPair(tx, deps.vault, { tenantId, name: `${name} host key` });
@@ -107,14 +107,22 @@ async function ensureBoxRow(deps: ProvisioningDeps, tenantId: string, plan: Plan
   });
 }
 
-/** Bring-your-own plans get the oldest host an operator registered and nobody has yet. */
-async function claimByoHost(tx: PrismaClient, tenantId: string): Promise<Box> {
+/**
+ * Bring-your-own plans get the oldest free host of the pool the plan's server type names (`default` when none),
+ * bootstrapped ones first; a host whose bootstrap failed or that stopped answering is not handed out.
+ */
+async function claimByoHost(tx: PrismaClient, tenantId: string, pool: string | null): Promise<Box> {
   const [free] = await tx.$queryRaw<{ id: string }[]>`
     SELECT id FROM boxes
      WHERE provider = 'byo' AND tenant_id IS NULL AND destroyed_at IS NULL
-     ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`;
+       AND COALESCE(pool, 'default') = ${pool ?? 'default'}
+       AND status NOT IN ('failed', 'unreachable', 'destroying', 'destroyed')
+     ORDER BY (status = 'ready') DESC, created_at LIMIT 1 FOR UPDATE SKIP LOCKED`;
   if (!free) {
-    throw new AppError('unprocessable', 'No unassigned bring-your-own host is registered: an operator must add one.');
+    throw new AppError(
+      'unprocessable',
+      `No free bring-your-own host in pool ${pool ?? 'default'}: an operator must register one (or assign one).`,
+    );
   }
   return tx.box.update({ where: { id: free.id }, data: { tenantId, status: 'starting' } });
 }
