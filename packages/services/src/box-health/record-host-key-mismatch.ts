@@ -31,12 +31,22 @@ export async function recordHostKeyMismatch(
   actor: MismatchActor,
 ): Promise<boolean> {
   return prisma.$transaction(async (tx) => {
-    const box = UUID.test(event.boxId)
-      ? await tx.box.findUnique({
-          where: { id: event.boxId },
-          select: { tenantId: true, hostKeyFingerprint: true, hostKeyPendingFingerprint: true },
-        })
-      : null;
+    // The box row is locked first: an operator's re-pin updates it, so the two are serialised. Without the lock a
+    // mismatch that read the old pin just before a re-pin committed would reopen the alert the re-pin had resolved
+    // and mark the box unreachable again. Under the lock it sees the new pin (and raises nothing), or the re-pin
+    // waits and then resolves what this opened.
+    const [box] = UUID.test(event.boxId)
+      ? await tx.$queryRaw<
+          Array<{
+            tenantId: string | null;
+            hostKeyFingerprint: string | null;
+            hostKeyPendingFingerprint: string | null;
+          }>
+        >`
+          SELECT tenant_id::text AS "tenantId", host_key_fingerprint AS "hostKeyFingerprint",
+                 host_key_pending_fingerprint AS "hostKeyPendingFingerprint"
+            FROM boxes WHERE id = ${event.boxId}::uuid FOR UPDATE`
+      : [];
     // A dial that loaded the box's pin before an operator re-pinned it meets the new key: that is the old pin being
     // stale, not the box changing again. It is refused all the same, but raises nothing (the next dial uses the pin).
     if (box?.hostKeyFingerprint && box.hostKeyFingerprint !== event.expected) {
