@@ -40,9 +40,10 @@ describe('decision inbox in a browser', () => {
     env = await startLifecycleEnv();
     // One at a time: each process compiles the whole app at start, and on a loaded 2-core machine three at once
     // starve each other past their start timeouts.
+    // The console is built (when out of date) before the API starts: the API looks for the build once, at start.
+    browser = await launchConsoleBrowser();
     url = (await env.startApi()).url;
     await env.startWorker('worker-inbox', { COLLECTOR_LEASE_MS: '3000' });
-    browser = await launchConsoleBrowser();
     const signup = await fetch(`${url}/v1/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },

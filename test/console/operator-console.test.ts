@@ -19,11 +19,12 @@ describe('operator console in a browser', () => {
     env = await startLifecycleEnv();
     // One at a time: each process compiles the whole app at start, and on a loaded 2-core machine they starve each
     // other past their start timeouts when started at once.
+    // The console is built (when out of date) before the API starts: the API looks for the build once, at start.
+    browser = await launchConsoleBrowser();
     url = (await env.startApi()).url;
     await env.startWorker('worker-console');
-    browser = await launchConsoleBrowser();
     await env.prisma.user.create({
-      data: { email: EMAIL, role: 'operator', passwordHash: await hashPassword(PASSWORD) },
+      data: { email: EMAIL, role: 'operator', operatorRole: 'operator', passwordHash: await hashPassword(PASSWORD) },
     });
     ({ tenantId } = await env.signUp('console'));
     // A few other tenants, so finding one is a search and not the only row.

@@ -44,11 +44,12 @@ describe('rollout watched in the console', () => {
 
   beforeAll(async () => {
     env = await startLifecycleEnv();
+    // The console is built (when out of date) before the API starts: the API looks for the build once, at start.
+    browser = await launchConsoleBrowser();
     url = (await env.startApi()).url;
     await env.startWorker('worker-rollout');
-    browser = await launchConsoleBrowser();
     await env.prisma.user.create({
-      data: { email: EMAIL, role: 'operator', passwordHash: await hashPassword(PASSWORD) },
+      data: { email: EMAIL, role: 'operator', operatorRole: 'operator', passwordHash: await hashPassword(PASSWORD) },
     });
     for (let i = 0; i < 2; i++) tenants.push((await env.signUp('rollout')).tenantId);
     for (const tenantId of tenants) await env.waitForTenant(tenantId, 'active', 180_000);

@@ -35,7 +35,8 @@ export async function registerConsole(app: FastifyInstance, distDir: string): Pr
         reply.header('x-frame-options', 'DENY');
       });
       if (!existsSync(join(distDir, 'index.html'))) {
-        // The API runs without a built console (tests of the API alone, a checkout that never built it): say so.
+        // The API runs without a built console (tests of the API alone, a checkout that never built it): say so. It
+        // looks once, at start: build the console first (npm start and the browser tests do).
         scope.get('/*', async (request, reply) =>
           sendError(request, reply, 'not_ready', 'The console is not built: run `npm run build -w @paddock/console`.'),
         );
