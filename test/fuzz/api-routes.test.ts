@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { seedPlans } from '@paddock/db';
+import { hashPassword } from '@paddock/vault';
 import { createTestDatabase, readFuzzSettings } from '@paddock/testkit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,16 @@ describe('every API route under generated hostile input', () => {
   let known: string[] = [];
 
   async function renewOperator() {
+    // The fuzzer is an owner: a generated request may reset its own password, change its role or end its sessions
+    // (all legitimate for an owner). The account is restored as it began before logging in again.
+    await t.prisma.user.update({
+      where: { email: 'fuzz-ops@example.com' },
+      data: {
+        operatorRole: 'owner',
+        disabledAt: null,
+        passwordHash: await hashPassword('a long enough password'),
+      },
+    });
     tokens.operator = await loginAs(t.app, 'fuzz-ops@example.com', 'a long enough password');
   }
   async function renewTenant() {
@@ -151,7 +162,8 @@ describe('every API route under generated hostile input', () => {
       url: '/v1/operator/tenants',
       headers: { authorization: `Bearer ${tokens.operator}` },
     });
-    if (operator.statusCode === 401) await renewOperator();
+    const account = await t.prisma.user.findUnique({ where: { email: 'fuzz-ops@example.com' } });
+    if (operator.statusCode === 401 || account?.operatorRole !== 'owner') await renewOperator();
     for (const token of [tokens.tenantKey, tokens.tenantSession]) {
       const me = await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } });
       if (me.statusCode === 401) {

@@ -31,7 +31,8 @@ export async function readImportGraph(roots: string[]): Promise<ImportEdge[]> {
       {
         tsPreCompilationDeps: true,
         doNotFollow: { path: 'node_modules' },
-        exclude: { path: ['/generated/', '\\.data/', '\\.d\\.ts$'] },
+        // Build output (the console's bundle under dist/) is not source: its chunks import each other by design.
+        exclude: { path: ['/generated/', '/dist/', '\\.data/', '\\.d\\.ts$'] },
         tsConfig: { fileName: 'tsconfig.json' },
       },
       {
