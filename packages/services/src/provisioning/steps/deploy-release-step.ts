@@ -42,5 +42,35 @@ export async function deployReleaseStep(
     where: { id: boxId },
     data: { currentReleaseId: release.id, runtimeVersion: release.runtimeVersion },
   });
+  await supersedeAbandonedDeploys(deps, boxId, deploy);
   return { release: release.version, deployId: deploy.id, outcome: result.outcome };
+}
+
+/**
+ * A worker killed between creating its deploy row and starting the deploy leaves that row `queued` for ever; the
+ * step's next run (a retry, or another worker taking the job over) creates its own. Once this run's deploy has
+ * landed, earlier provisioning rows of the box that never started are closed as superseded. Deploys to a box are
+ * serialised by its lock, so such a row has no deploy under way behind it; were its creator alive and still waiting
+ * for the lock, its own outcome would overwrite this (rows are closed by id).
+ */
+async function supersedeAbandonedDeploys(
+  deps: ProvisioningDeps,
+  boxId: string,
+  deploy: { id: string; createdAt: Date },
+): Promise<void> {
+  await deps.prisma.deploy.updateMany({
+    where: {
+      boxId,
+      id: { not: deploy.id },
+      status: 'queued',
+      startedAt: null,
+      rolloutId: null,
+      createdAt: { lte: deploy.createdAt },
+    },
+    data: {
+      status: 'canceled',
+      finishedAt: new Date(),
+      error: `superseded by deploy ${deploy.id}: the provisioning step ran again after its worker stopped`,
+    },
+  });
 }
