@@ -38,9 +38,6 @@ beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'paddock-collect-ssh-'));
   [fleet, db] = await Promise.all([createTestFleet(1), createTestDatabase()]);
   pool = new pg.Pool({ connectionString: db.url, max: 6 });
-  // Dropping the test database at teardown terminates connections still closing (57P01): expected then, not a
-  // failure of the test (seen once as an unhandled error after every test had passed).
-  pool.on('error', () => {});
   await priceChainModels(pool); // the charge then equals what the chains' steps report
   ssh = fleet.pool();
   const release = await buildRuntimeRelease({

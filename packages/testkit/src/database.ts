@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { dropTestDatabase } from './drop-database';
 import { readTestEnv, roleOf } from './env';
 import { grantAppRole } from './roles';
 
@@ -65,7 +66,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `paddock_t_${randomBytes(6).toString('hex')}`;
   // The clone keeps the template's tables, grants and default privileges; the owner must be said again.
   await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template} OWNER ${ownerRoleSql()}`);
-  return { name, ...urlsFor(name), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { name, ...urlsFor(name), drop: () => dropTestDatabase(name) };
 }
 
 /**
@@ -74,7 +75,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
  */
 export async function createMigratedDatabase(prefix = 'paddock_b_'): Promise<TestDatabase> {
   const name = `${prefix}${randomBytes(6).toString('hex')}`;
-  const drop = () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  const drop = () => dropTestDatabase(name);
   try {
     const urls = await createOwnedDatabase(name);
     const { runMigrations } = await import('@paddock/db/migrate');

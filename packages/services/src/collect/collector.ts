@@ -111,8 +111,24 @@ export class Collector {
     await releaseBoxes(this.options.pool, { ownerId: this.options.ownerId, boxIds: ids }).catch((error: unknown) => {
       this.options.log.warn({ err: error }, 'releasing boxes failed; their leases expire on their own');
     });
-    this.presence?.release(true);
+    const presence = this.presence;
     this.presence = undefined;
+    if (presence) {
+      // Resolve once the presence connection is closed, not merely told to close (a pool hands back its client
+      // before its socket ends): only then has the lock gone for other collectors, and a caller that drops the
+      // database next does not terminate it mid-close. The pool announces the close with 'remove'.
+      const { pool } = this.options;
+      const closed = new Promise<void>((resolve) => {
+        const onRemove = (client: unknown) => {
+          if (client !== presence) return;
+          pool.off('remove', onRemove);
+          resolve();
+        };
+        pool.on('remove', onRemove);
+      });
+      presence.release(true);
+      await closed;
+    }
   }
 
   /** One round of renew, rebalance, claim. Runs on a timer; tests may call it to skip the wait. */
