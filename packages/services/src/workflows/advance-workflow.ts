@@ -66,12 +66,20 @@ export async function advanceWorkflow(
       logger: context.logger.child({ workflowId: workflow.id, step: step.name }),
     });
   } catch (error) {
+    // A run whose job lock was lost (or whose time ran out) is no longer the job's: another worker may be running
+    // the step now, and parking the workflow or writing its error would overwrite that run's state.
+    if (context.signal.aborted) throw error;
     const reason = `${step.name}: ${error instanceof Error ? error.message : String(error)}`;
     if (context.finalAttempt) await park(deps.prisma, definition, workflow, reason);
     else await deps.prisma.workflow.update({ where: { id: workflow.id }, data: { error: reason } });
     throw error;
   }
 
+  // A run that lost its job lock while the step ran (a worker paused past the lock: the job was taken over) leaves
+  // the record and the next step to the run that owns the job now, instead of overwriting its output.
+  if (context.signal.aborted) {
+    throw new Error(`${step.name}: this run of the step no longer owns its job (${String(context.signal.reason)})`);
+  }
   // Merged in SQL so a concurrent writer of another key never loses its write to ours.
   const record = {
     status: 'succeeded',
