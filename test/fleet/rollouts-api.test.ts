@@ -287,6 +287,8 @@ describe('fleet rollouts through the operator API', () => {
     const done = await rolloutOnceEnded(id, 180_000);
     expect(done.status).toBe('succeeded');
     expect(done.boxes.every((b) => b.status === 'succeeded')).toBe(true);
+    // The rollout's own counts went on from where the dead worker left them: each box counted once.
+    expect(done).toMatchObject({ succeededBoxes: BOXES, failedBoxes: 0, rolledBackBoxes: 0 });
     expect(await versions()).toEqual(Array(BOXES).fill('r5'));
     // One deploy per box for this rollout: the box in flight at the kill was finished under the same deploy.
     const deploys = await t.prisma.deploy.findMany({ where: { rolloutId: id, kind: 'deploy' } });

@@ -89,9 +89,10 @@ export async function uploadMissingFiles(
   const stream = compressed
     ? countBytes(createReadStream(compressed.path, { highWaterMark: 1 << 20 }), counted)
     : tarStream(entries, counted);
-  const extract = compressed
+  const unpack = compressed
     ? sh`cd ${options.incomingDir} && zstd -q -d -c | tar -x --no-same-owner -f -`
     : sh`cd ${options.incomingDir} && tar -x --no-same-owner -f -`;
+  const extract = sh`${spaceCheck(options.incomingDir, contentBytes)} && ${unpack}`;
   // Slow links get time in proportion to the bytes: five minutes plus one second per megabyte.
   const uploadTimeoutMs = options.timeoutMs ?? 300_000 + Math.ceil(progress.bytesTotal / 1_000);
   const then = options.afterUpload;
@@ -121,6 +122,19 @@ exec sh -c ${then.script.text} </dev/null`
     throw error;
   }
   return { bytes: contentBytes, files: todo.length, wireBytes: progress.bytesTotal };
+}
+
+/** Exit code of an upload refused for want of space (ENOSPC's number, as a hint to people reading logs). */
+export const NO_SPACE_EXIT_CODE = 28;
+
+/**
+ * Refuses the upload before a byte is written when the files cannot fit where they land (plus 1 MiB for the
+ * store's own writes): a full disk otherwise shows up as tar's "Wrote only 9728 of 10240 bytes" half-way through,
+ * after filling what little space the box had left. The message says so in words an operator can act on.
+ */
+function spaceCheck(dir: string, bytes: number) {
+  const needKb = Math.ceil(bytes / 1024) + 1024;
+  return sh`{ free_kb=$(df -Pk -- ${dir} | awk 'NR == 2 { print $4 }'); [ "\${free_kb:-0}" -ge ${needKb} ] || { printf 'not enough disk space on the box: the release needs %s KiB in %s, %s KiB free\\n' ${needKb} ${dir} "\${free_kb:-0}" >&2; exit ${NO_SPACE_EXIT_CODE}; }; }`;
 }
 
 // Counts what is read as it is read: a 'data' listener on the file stream itself would start it flowing early.
