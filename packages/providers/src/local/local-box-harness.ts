@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSshKeyPair, type SshKeyPair } from '@paddock/fleet';
@@ -21,6 +21,11 @@ export interface LocalBox {
   rotateHostKey(): Promise<string>;
   /** Kills every SSH session on the box (sshd keeps listening): a dropped link as the control plane sees it. */
   dropConnections(): Promise<number>;
+  /**
+   * SIGKILLs every process of the box but its sshd listener (PID 1): sessions, daemons, their supervisor, agents.
+   * What a reboot leaves behind before boot starts the services again (files stay, as on a disk).
+   */
+  killProcesses(): Promise<number>;
   alive(): boolean;
 }
 
@@ -183,6 +188,33 @@ function describeBox(id: string, proc: LocalBoxProcess, initialFingerprint: stri
         }
       }
       return sessions.length;
+    },
+    killProcesses: async () => {
+      // Every process in the box's pid namespace (detached daemons are re-parented to PID 1, sessions are its
+      // children): found by namespace, not by tree, so a double fork cannot escape. Passes repeat until one finds
+      // nothing alive, so a supervisor's child forked during a pass is caught by the next.
+      const namespace = await readlink(`/proc/${proc.initPid}/ns/pid`);
+      let killed = 0;
+      for (let pass = 0; pass < 50; pass++) {
+        let found = 0;
+        for (const name of await readdir('/proc')) {
+          const pid = Number(name);
+          if (!Number.isInteger(pid) || pid === proc.initPid) continue;
+          if ((await readlink(`/proc/${pid}/ns/pid`).catch(() => '')) !== namespace) continue;
+          // A zombie is already dead (PID 1 reaps it): signalling it again would never end the passes.
+          const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+          if (stat === '' || / Z /.test(stat.slice(stat.lastIndexOf(')')))) continue;
+          try {
+            process.kill(pid, 'SIGKILL');
+            found++;
+          } catch {
+            // Ended on its own.
+          }
+        }
+        if (found === 0) return killed;
+        killed += found;
+      }
+      throw new Error(`test box ${proc.address}: processes kept appearing while every process was being killed`);
     },
     alive: () => proc.child.exitCode === null && proc.child.signalCode === null,
   };
