@@ -18,7 +18,7 @@ import { waitFor } from '../support/wait-for';
 // A worker SIGKILLed in the middle of the monthly close (some pages of invoices committed, one being written),
 // then another worker taking the job over: the rerun makes exactly one invoice per tenant, numbered without a gap or
 // a repeat, none half written. Many small pages so the kill lands between the first commit and the last.
-const TENANTS = 6_000;
+const TENANTS = 3_000;
 const PERIOD = '2026-10';
 
 let db: TestDatabase;
@@ -97,9 +97,10 @@ describe('the monthly close with its worker killed mid-way', () => {
         const row = await prisma.jobRecord.findUniqueOrThrow({ where: { id: recordId } });
         return row.status === 'succeeded' ? row : undefined;
       },
-      180_000,
+      360_000,
     );
     expect(record.workerId).toBe('close-heir');
+    console.info(`the heir finished the close at attempt ${record.attempts}`);
 
     // One invoice per tenant, numbered 1..N once each, the counter just past the last.
     const perTenant = await prisma.$queryRaw<Array<{ tenants: bigint; invoices: bigint }>>`
@@ -115,5 +116,5 @@ describe('the monthly close with its worker killed mid-way', () => {
        WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_id = i.id)
           OR i.subtotal_minor <> (SELECT sum(l.amount_minor) FROM invoice_lines l WHERE l.invoice_id = i.id)`;
     expect(broken).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 });

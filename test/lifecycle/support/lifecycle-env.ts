@@ -118,7 +118,8 @@ export async function startLifecycleEnv(options: { database?: TestDatabase } = {
         ...env,
       });
       workers.push(worker);
-      await worker.waitForLog('worker ready', 60_000);
+      // Two minutes: a worker's start (tsx compiling it) took over 60 s on a machine loaded 40 deep on 2 cores.
+      await worker.waitForLog('worker ready', 120_000);
       return worker;
     },
     async startApi(env = {}) {
