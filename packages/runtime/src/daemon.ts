@@ -11,6 +11,7 @@ import {
 import { actionEvent } from './action-events';
 import { type ActiveRun, type ActiveStep, isNewRun } from './active-run';
 import { startAttachServer } from './attach-server';
+import { clearIncoming } from './clear-incoming';
 import { type BoxConfig, DEFAULT_IDLE_TIMEOUT, DEFAULT_STEP_TIMEOUT } from './box-config';
 import type { RunAction } from './daemon-protocol';
 import { decisionTimeoutEvent } from './decide';
@@ -133,6 +134,9 @@ export class Daemon {
     }
     this.committer ??= new EventCommitter(this.options.root, this.writerId, undefined);
     this.options.log(`agents are forked by ${wanted === 'fork-server' ? 'the perl fork server' : "Node's spawn"}`);
+    const cleared = clearIncoming(this.options.root);
+    if (cleared > 0)
+      this.options.log(`removed ${cleared} unfinished run creation(s) left in .incoming/ by killed writers`);
     await this.loader.start();
     this.attachServer = startAttachServer(this.options.root, {
       agentOf: (runId, step) => this.agentOf(runId, step),
