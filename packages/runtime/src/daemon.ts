@@ -20,6 +20,7 @@ import { lastSeq, type NewEvent, readRunEvents, type StoredEvent } from './event
 import { ForkServer } from './fork-server';
 import { type AgentSpawner, forkServerSpawner, type KillReason, nodeSpawner } from './launch-agent';
 import { rootLayout, runLayout } from './paths';
+import { precreateStepDirs } from './precreate-step-dirs';
 import { killOrphan } from './recover';
 import { type Refusal, RunAdmission } from './run-admission';
 import { RunLoader } from './run-loader';
@@ -189,6 +190,7 @@ export class Daemon {
       return;
     }
     this.runs.set(run.runId, run);
+    if (!force && isNewRun(run.events)) precreateStepDirs(runLayout(this.options.root, run.runId), run.chain);
     // Steps that read running were running when a previous daemon died (this daemon runs nothing of a run it has
     // just opened): kill what may be left and retry them without charging a retry (the agent did not fail).
     for (const step of run.state.steps.values()) {
