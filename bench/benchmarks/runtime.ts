@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RUN_STEP, type RunEvent } from '@paddock/contracts';
@@ -169,9 +169,9 @@ async function runtime(n: number, cli: string, mode: Mode, log: (line: string) =
     const t0 = { at: Number.NaN };
     let accepting: Promise<number> | undefined;
     if (mode === 'queued') {
-      // Created before the daemon starts; creating them one by one is not part of the measurement.
+      // Created before the daemon starts (not part of the measurement), concurrently: they share group commits.
       const loaded = loadChainText(CHAIN, join(dir, 'chain.yaml'));
-      for (let i = 0; i < n; i++) await createRun(root, loaded, [], `b${i}`);
+      await Promise.all(Array.from({ length: n }, (_, i) => createRun(root, loaded, [], `b${i}`)));
       t0.at = performance.now();
       pid = (await startDaemon(cli, root, n)).pid;
     } else {
@@ -231,9 +231,12 @@ export default defineBenchmark({
     const figures: Figure[] = [];
     const buildDir = mkdtempSync(join(tmpdir(), 'bench-chainctl-'));
     try {
-      const cli = await bundleChainctl(buildDir);
+      const variants: Variant[] = [{ label: '', cli: await bundleChainctl(buildDir) }];
+      const base = baseCli();
+      if (base) variants.push({ label: 'base ', cli: base });
       for (const n of sizes()) {
-        await measure(n, cli, log, figures);
+        for (const variant of variants) log(`${variant.label || 'this '}chainctl: ${variant.cli}`);
+        await measure(n, variants, log, figures);
       }
     } finally {
       rmSync(buildDir, { recursive: true, force: true });
@@ -241,6 +244,23 @@ export default defineBenchmark({
     return figures;
   },
 });
+
+/** A chainctl bundle under test; `label` prefixes its figures ('' for this checkout's). */
+interface Variant {
+  label: string;
+  cli: string;
+}
+
+/**
+ * RUNTIME_BENCH_BASE_CLI: a second chainctl bundle (e.g. main's, built with the esbuild options of bundleChainctl)
+ * measured in the same sitting, alternating with this checkout's, each after its own floor: an A/B on a shared machine.
+ */
+function baseCli(): string | undefined {
+  const path = process.env.RUNTIME_BENCH_BASE_CLI;
+  if (path === undefined || path === '') return undefined;
+  if (!existsSync(path)) throw new Error(`RUNTIME_BENCH_BASE_CLI: no such file ${path}`);
+  return resolve(path);
+}
 
 function modes(): Mode[] {
   const raw = process.env.RUNTIME_BENCH_MODES ?? 'queued,live';
@@ -262,65 +282,75 @@ const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}-${Math.m
  * median of those ratios, and the log shows their spread: on a shared machine one neighbour's burst can double one
  * measurement.
  */
-async function measure(n: number, cli: string, log: (line: string) => void, figures: Figure[]): Promise<void> {
+async function measure(n: number, variants: Variant[], log: (line: string) => void, figures: Figure[]): Promise<void> {
   const floors: number[] = [];
-  const ratios: Record<Mode, number[]> = { queued: [], live: [] };
-  const runs: Record<Mode, Measured[]> = { queued: [], live: [] };
+  const ratios = new Map<string, number[]>();
+  const runs = new Map<string, Measured[]>();
+  const key = (variant: Variant, mode: Mode) => `${variant.label}${mode}`;
   for (let i = 0; i < repeats(); i++) {
     for (const mode of modes()) {
-      const f = await floor(n);
-      floors.push(f);
-      log(`floor N=${n}: ${f.toFixed(2)} s (${(f / IDEAL_S).toFixed(2)}x ideal)`);
-      const r = await runtime(n, cli, mode, log);
-      runs[mode].push(r);
-      ratios[mode].push(r.wall / f);
-      const accepted =
-        r.accept === null ? '' : `, accepted in ${r.accept.toFixed(2)} s (${(n / r.accept).toFixed(0)} runs/s)`;
-      log(
-        `runtime ${mode} N=${n}: ${r.wall.toFixed(2)} s = ${(r.wall / f).toFixed(2)}x floor${accepted}, handoff p50 ${r.handoffP50} ms p99 ${r.handoffP99} ms, rss ${r.rss.toFixed(0)} MB, daemon cpu ${r.cpu.toFixed(2)} s`,
-      );
+      for (const variant of variants) {
+        const f = await floor(n);
+        floors.push(f);
+        log(`floor N=${n}: ${f.toFixed(2)} s (${(f / IDEAL_S).toFixed(2)}x ideal)`);
+        const r = await runtime(n, variant.cli, mode, log);
+        const k = key(variant, mode);
+        runs.set(k, [...(runs.get(k) ?? []), r]);
+        ratios.set(k, [...(ratios.get(k) ?? []), r.wall / f]);
+        const accepted =
+          r.accept === null ? '' : `, accepted in ${r.accept.toFixed(2)} s (${(n / r.accept).toFixed(0)} runs/s)`;
+        log(
+          `${variant.label}runtime ${mode} N=${n}: ${r.wall.toFixed(2)} s = ${(r.wall / f).toFixed(2)}x floor${accepted}, handoff p50 ${r.handoffP50} ms p99 ${r.handoffP99} ms, rss ${r.rss.toFixed(0)} MB, daemon cpu ${r.cpu.toFixed(2)} s`,
+        );
+      }
     }
   }
   figures.push({ name: `N=${n} floor wall / ideal`, value: median(floors) / IDEAL_S, unit: 'x' });
-  for (const mode of modes()) {
-    const rs = runs[mode];
-    log(`N=${n} ${mode}: wall/floor ${spread(ratios[mode])} over ${rs.length} repetitions`);
-    const target = mode === 'live' ? 1.3 : n >= 500 ? 1.15 : undefined;
-    figures.push(
-      { name: `N=${n} ${mode} wall / ideal`, value: median(rs.map((r) => r.wall)) / IDEAL_S, unit: 'x' },
-      {
-        name: `N=${n} ${mode} wall / floor (median)`,
-        value: median(ratios[mode]),
-        unit: 'x',
-        ...(target === undefined ? {} : { target: { op: '<=' as const, value: target } }),
-      },
-      { name: `N=${n} ${mode} handoff p50`, value: median(rs.map((r) => r.handoffP50)), unit: 'ms' },
-      {
-        name: `N=${n} ${mode} handoff p99`,
-        value: median(rs.map((r) => r.handoffP99)),
-        unit: 'ms',
-        ...(n === 100 ? { target: { op: '<' as const, value: 10 } } : {}),
-      },
-      {
-        name: `N=${n} ${mode} daemon CPU per step`,
-        value: (median(rs.map((r) => r.cpu)) * 1000) / (n * STEPS),
-        unit: 'ms',
-      },
-      {
-        name: `N=${n} ${mode} daemon peak RSS`,
-        value: Math.max(...rs.map((r) => r.rss)),
-        unit: 'MB',
-        ...(n === 1000 ? { target: { op: '<' as const, value: 150 } } : {}),
-      },
-    );
-    if (mode === 'live') {
-      const rates = rs.map((r) => n / (r.accept as number));
-      figures.push({
-        name: `N=${n} live runs accepted per second (median)`,
-        value: median(rates),
-        unit: 'runs/s',
-        ...(n >= 1000 ? { target: { op: '>=' as const, value: 1000 } } : {}),
-      });
+  for (const variant of variants) {
+    for (const mode of modes()) {
+      const rs = runs.get(key(variant, mode)) ?? [];
+      const rr = ratios.get(key(variant, mode)) ?? [];
+      const name = (what: string) => `${variant.label}N=${n} ${mode} ${what}`;
+      log(`${variant.label}N=${n} ${mode}: wall/floor ${spread(rr)} over ${rs.length} repetitions`);
+      // Targets are this checkout's; a base bundle's figures are for comparison only.
+      const target = variant.label !== '' ? undefined : mode === 'live' ? 1.3 : n >= 500 ? 1.15 : undefined;
+      const mine = variant.label === '';
+      figures.push(
+        { name: name('wall / ideal'), value: median(rs.map((r) => r.wall)) / IDEAL_S, unit: 'x' },
+        {
+          name: name('wall / floor (median)'),
+          value: median(rr),
+          unit: 'x',
+          ...(target === undefined ? {} : { target: { op: '<=' as const, value: target } }),
+        },
+        { name: name('handoff p50'), value: median(rs.map((r) => r.handoffP50)), unit: 'ms' },
+        {
+          name: name('handoff p99'),
+          value: median(rs.map((r) => r.handoffP99)),
+          unit: 'ms',
+          ...(mine && n === 100 ? { target: { op: '<' as const, value: 10 } } : {}),
+        },
+        {
+          name: name('daemon CPU per step'),
+          value: (median(rs.map((r) => r.cpu)) * 1000) / (n * STEPS),
+          unit: 'ms',
+        },
+        {
+          name: name('daemon peak RSS'),
+          value: Math.max(...rs.map((r) => r.rss)),
+          unit: 'MB',
+          ...(mine && n === 1000 ? { target: { op: '<' as const, value: 150 } } : {}),
+        },
+      );
+      if (mode === 'live') {
+        const rates = rs.map((r) => n / (r.accept as number));
+        figures.push({
+          name: name('runs accepted per second (median)'),
+          value: median(rates),
+          unit: 'runs/s',
+          ...(mine && n >= 1000 ? { target: { op: '>=' as const, value: 1000 } } : {}),
+        });
+      }
     }
   }
 }

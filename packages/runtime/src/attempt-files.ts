@@ -25,8 +25,11 @@ export function openAttempt(run: RunLayout, step: string, attempt: number): Open
   const current = stepLayout(run, step);
   const layout = attemptLayout(run, step, attempt);
   const created = mkdirSync(layout.dir, { recursive: true });
-  // The step directory made just now holds no earlier attempt: the usual first launch costs no unlink.
-  const freshStep = created !== undefined && (created === current.dir || current.dir.startsWith(`${created}/`));
+  // The step directory made just now holds no earlier attempt: the usual first launch costs no unlink. Nor does a
+  // first attempt whose `attempts/` the daemon made ahead for a new run (precreate-step-dirs.ts): no attempt of it ran.
+  const freshStep =
+    created !== undefined &&
+    (created === current.dir || current.dir.startsWith(`${created}/`) || (attempt === 1 && created === layout.dir));
   if (created === undefined) setAside(layout);
   else if (!freshStep && created === attemptsDir(run, step)) keepUnnumbered(current, created);
   if (!freshStep) for (const path of [current.output, current.usage, current.stdin]) unlinkIfPresent(path);

@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { AppError, isDecisionStep, RUN_STEP } from '@paddock/contracts';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AppError } from '@paddock/contracts';
 import type { LoadedChain } from './chain-files';
-import { appendJournal, type StoredEvent, writeFirstEvent } from './event-store';
-import { isValidRunId, rootLayout, runLayout } from './paths';
+import type { StoredEvent } from './event-store';
+import { RunGroupCommit } from './run-group-commit';
+import { type RunInputArg, stageRun } from './stage-run';
+
+export type { RunInputArg } from './stage-run';
 
 export const INPUT_KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
-export interface RunInputArg {
-  key: string;
-  value: Buffer;
-}
 
 /** Parses `key=value` or `key=@file` (file read relative to `cwd`). */
 export function parseInputArg(arg: string, cwd: string): RunInputArg {
@@ -37,21 +35,24 @@ export function newRunId(now = new Date()): string {
   return `r${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-function requiredInputs(loaded: LoadedChain): Set<string> {
-  const keys = new Set<string>();
-  for (const step of Object.values(loaded.chain.agents)) {
-    if (isDecisionStep(step) || step.input === undefined) continue;
-    for (const input of Array.isArray(step.input) ? step.input : [step.input]) {
-      if (typeof input === 'object' && 'run_input' in input) keys.add(input.run_input);
-    }
+/** One group commit per root in this process: concurrent creations (a burst through serve) share its barriers. */
+const committers = new Map<string, RunGroupCommit>();
+
+function committerFor(root: string): RunGroupCommit {
+  const key = resolve(root);
+  let committer = committers.get(key);
+  if (!committer) {
+    committer = new RunGroupCommit(key);
+    committers.set(key, committer);
   }
-  return keys;
+  return committer;
 }
 
 /**
- * Creates `runs/<id>/` with the frozen chain, its prompt files and the inputs, then writes the `created` event that
- * hands the run to the daemon. The directory is assembled under `.incoming/` and renamed into place, so the daemon
- * (or a person) never sees a half-created run.
+ * Creates `runs/<id>/` with the frozen chain, its prompt files and the inputs, and its `created` event, which hands
+ * the run to the daemon. Staged under `.incoming/` (stage-run.ts) and published by the group commit
+ * (run-group-commit.ts): resolves once the run is durable and in place, never half-created. Concurrent calls share
+ * the commit's barriers.
  */
 export async function createRun(
   root: string,
@@ -60,89 +61,7 @@ export async function createRun(
   requestedId?: string,
 ): Promise<{ runId: string; created: StoredEvent }> {
   const runId = requestedId ?? newRunId();
-  if (!isValidRunId(runId)) {
-    throw new AppError('bad_request', `run id ${JSON.stringify(runId)} must be letters, digits, "-" or "_" (max 128)`);
-  }
-  const missing = [...requiredInputs(loaded)].filter((key) => !inputs.some((i) => i.key === key));
-  if (missing.length > 0)
-    throw new AppError('bad_request', `missing --input ${missing.join(', ')} (used by the chain)`);
-  const layout = rootLayout(root);
-  const final = runLayout(root, runId);
-  if (existsSync(final.dir)) throw new AppError('conflict', `run ${runId} already exists`);
-  // Unique per call: runs created concurrently (a burst through serve) never share a staging directory, and a
-  // leftover of a crashed creation is never in the way.
-  const staging = join(layout.incomingDir, `${runId}.${process.pid}.${randomBytes(4).toString('hex')}`);
-  makeStagingDir(layout.incomingDir, staging);
-  let created: StoredEvent;
-  try {
-    const at = (p: string) => join(staging, p.slice(final.dir.length + 1));
-    for (const dir of [final.inputsDir, final.stepsDir, final.workDir, final.eventsDir]) mkdirSync(at(dir));
-    writeFileSync(at(final.chainFile), loaded.text);
-    for (const [rel, content] of loaded.files) {
-      const target = join(at(final.promptsDir), rel);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, content);
-    }
-    for (const input of inputs) writeFileSync(join(at(final.inputsDir), input.key), input.value);
-    const meta = {
-      run_id: runId,
-      chain: loaded.chain.name,
-      chain_version: loaded.version,
-      source: loaded.file,
-      prompts: [...loaded.files.keys()],
-      inputs: inputs.map((i) => i.key),
-    };
-    writeFileSync(at(final.metaFile), `${JSON.stringify(meta, null, 2)}\n`);
-    // The `created` event is written (and fsynced) inside the staging directory: the run appears with it, whole.
-    created = await writeFirstEvent(at(final.eventsDir), runId, {
-      step: RUN_STEP,
-      kind: 'created',
-      status: 'queued',
-      message: `chain ${loaded.chain.name}`,
-      data: { chain: loaded.chain.name, chain_version: loaded.version, inputs: meta.inputs, prompts: meta.prompts },
-    });
-    publish(staging, final.dir, layout.runsDir);
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new AppError('conflict', `run ${runId} already exists`);
-    throw error;
-  }
-  appendJournal(root, runId, created.file, created.event.timestamp);
+  const staged = stageRun(root, loaded, inputs, runId);
+  const created = await committerFor(root).commit(staged);
   return { runId, created };
-}
-
-/** Directories this process has made sure of: creating a run then costs no mkdir of its parents. */
-const madeDirs = new Set<string>();
-
-function ensureDirOnce(dir: string): void {
-  if (madeDirs.has(dir)) return;
-  mkdirSync(dir, { recursive: true });
-  madeDirs.add(dir);
-}
-
-/** Renames the staged run into `runs/`, made once per process (again if a person removed it meanwhile). */
-function publish(staging: string, dir: string, runsDir: string): void {
-  ensureDirOnce(runsDir);
-  try {
-    renameSync(staging, dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    madeDirs.delete(runsDir);
-    ensureDirOnce(runsDir);
-    renameSync(staging, dir);
-  }
-}
-
-/** mkdir of the staging directory; its parent is made once per process, again if a person removed it meanwhile. */
-function makeStagingDir(incomingDir: string, staging: string): void {
-  ensureDirOnce(incomingDir);
-  try {
-    mkdirSync(staging);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    madeDirs.delete(incomingDir);
-    ensureDirOnce(incomingDir);
-    mkdirSync(staging);
-  }
 }

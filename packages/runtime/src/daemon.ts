@@ -11,6 +11,7 @@ import {
 import { actionEvent } from './action-events';
 import { type ActiveRun, type ActiveStep, isNewRun } from './active-run';
 import { startAttachServer } from './attach-server';
+import { clearIncoming } from './clear-incoming';
 import { type BoxConfig, DEFAULT_IDLE_TIMEOUT, DEFAULT_STEP_TIMEOUT } from './box-config';
 import type { RunAction } from './daemon-protocol';
 import { decisionTimeoutEvent } from './decide';
@@ -19,6 +20,7 @@ import { lastSeq, type NewEvent, readRunEvents, type StoredEvent } from './event
 import { ForkServer } from './fork-server';
 import { type AgentSpawner, forkServerSpawner, type KillReason, nodeSpawner } from './launch-agent';
 import { rootLayout, runLayout } from './paths';
+import { precreateStepDirs } from './precreate-step-dirs';
 import { killOrphan } from './recover';
 import { type Refusal, RunAdmission } from './run-admission';
 import { RunLoader } from './run-loader';
@@ -133,6 +135,9 @@ export class Daemon {
     }
     this.committer ??= new EventCommitter(this.options.root, this.writerId, undefined);
     this.options.log(`agents are forked by ${wanted === 'fork-server' ? 'the perl fork server' : "Node's spawn"}`);
+    const cleared = clearIncoming(this.options.root);
+    if (cleared > 0)
+      this.options.log(`removed ${cleared} unfinished run creation(s) left in .incoming/ by killed writers`);
     await this.loader.start();
     this.attachServer = startAttachServer(this.options.root, {
       agentOf: (runId, step) => this.agentOf(runId, step),
@@ -185,6 +190,7 @@ export class Daemon {
       return;
     }
     this.runs.set(run.runId, run);
+    if (!force && isNewRun(run.events)) precreateStepDirs(runLayout(this.options.root, run.runId), run.chain);
     // Steps that read running were running when a previous daemon died (this daemon runs nothing of a run it has
     // just opened): kill what may be left and retry them without charging a retry (the agent did not fail).
     for (const step of run.state.steps.values()) {

@@ -171,24 +171,6 @@ export async function appendEvent(
   });
 }
 
-/**
- * Writes a new run's first event straight into the run's staging directory (not visible yet) and fsyncs it: the
- * rename that publishes the run publishes its event with it, so creating a run takes no run lock, no seq scan and no
- * second rename (create-run.ts). The caller appends the journal line once the run is in place (appendJournal).
- */
-export async function writeFirstEvent(eventsDir: string, runId: string, input: NewEvent): Promise<StoredEvent> {
-  const event = RunEventSchema.parse({ ...input, run_id: runId, seq: 1, timestamp: new Date().toISOString() });
-  const file = eventFileName(1, event.step, event.kind);
-  const fd = openSync(join(eventsDir, file), 'wx', 0o644);
-  try {
-    writeSync(fd, `${JSON.stringify(event)}\n`);
-    await fsync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return { event, file };
-}
-
 const readyDirs = new Set<string>();
 
 /** mkdir once per run and process: a daemon writes thousands of events and each mkdir is a syscall. */
@@ -226,6 +208,22 @@ export function appendEventSync(root: string, runId: string, input: NewEvent): S
 export function appendJournal(root: string, runId: string, file: string, ts: string, writer = 'cli'): void {
   const line = JSON.stringify({ run: runId, file, ts, pid: process.pid, w: writer });
   writeSync(journalFd(rootLayout(root).journalFile), `${line}\n`);
+}
+
+/**
+ * Several lines in one append (a group commit's batch of new runs): one write(2) with O_APPEND, so the lines land
+ * together and never interleave with another writer's.
+ */
+export function appendJournalLines(
+  root: string,
+  entries: readonly { runId: string; file: string; ts: string }[],
+  writer = 'cli',
+): void {
+  if (entries.length === 0) return;
+  const text = entries
+    .map(({ runId, file, ts }) => `${JSON.stringify({ run: runId, file, ts, pid: process.pid, w: writer })}\n`)
+    .join('');
+  writeSync(journalFd(rootLayout(root).journalFile), text);
 }
 
 const journalFds = new Map<string, number>();

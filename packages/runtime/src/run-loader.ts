@@ -19,6 +19,17 @@ import { JournalReconciler } from './reconcile-journal';
 /** Runs loaded by a rescan between two turns of the event loop. */
 const LOAD_BATCH = 8;
 
+/**
+ * Runs the daemon holds whose event files a rescan lists, per rescan, in turns. Every writer lists its events in the
+ * journal, which the daemon follows; listing a run's events only catches a file written without its journal line (a
+ * writer killed in between, a hand-made file), so a bounded share per rescan keeps that net without a readdir of
+ * every run every period (1,000 runs held: 1,000 readdirs a second on the loop at the bench's period).
+ */
+const KNOWN_CHECKED_PER_RESCAN = 64;
+
+/** Finished runs remembered so a rescan skips them; past this many the memory is dropped and rebuilt. */
+const FINISHED_REMEMBERED = 200_000;
+
 /** What the loader needs from the daemon: which runs it holds, and what to do with a run read from disk. */
 export interface LoaderHost {
   readonly root: string;
@@ -44,6 +55,13 @@ export class RunLoader {
   private rescanTimer: NodeJS.Timeout | undefined;
   /** Runs being loaded, so two triggers (journal, rescan, a request) load a run once. */
   private readonly loading = new Map<string, Promise<void>>();
+  /**
+   * Runs seen finished and not held: a rescan does not list their events again (a box keeps every run it ever ran).
+   * Reopening one (replay, resume, a decision) goes through this daemon or writes a journal line, which clears it.
+   */
+  private readonly finished = new Set<string>();
+  /** Where the next rescan's turn of checking held runs starts. */
+  private knownCursor = 0;
 
   constructor(
     private readonly host: LoaderHost,
@@ -87,17 +105,18 @@ export class RunLoader {
     }
     let loaded = 0;
     const fresh: string[] = [];
+    const held: string[] = [];
     for (const runId of names) {
-      if (!isValidRunId(runId)) continue;
-      const known = this.host.known(runId);
-      const last = lastEventName(runLayout(this.host.root, runId).eventsDir);
-      if (known) {
-        if (last && last.seq > known.seq) this.reload(known); // someone else wrote: our own seqs are <= known.seq
+      if (!isValidRunId(runId) || this.finished.has(runId)) continue;
+      if (this.host.known(runId)) {
+        held.push(runId);
         continue;
       }
+      const last = lastEventName(runLayout(this.host.root, runId).eventsDir);
       if (!last) continue;
       if (last.step === RUN_STEP && last.kind === 'finished') {
         this.reconcileFinished(runId, last);
+        this.rememberFinished(runId);
         continue;
       }
       // At a restart, runs already admitted are loaded first, so new ones are judged against all of them.
@@ -110,10 +129,29 @@ export class RunLoader {
       // the loop must still hear forks and exits in between, or early agents' handoffs wait for the whole pass.
       if (++loaded % LOAD_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
     }
+    this.checkHeld(held);
     for (const runId of fresh) {
       await this.load(runId);
       if (++loaded % LOAD_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** Lists the events of a bounded share of the held runs (in turns): someone else wrote if a seq is past ours. */
+  private checkHeld(held: string[]): void {
+    if (held.length === 0) return;
+    const count = Math.min(held.length, KNOWN_CHECKED_PER_RESCAN);
+    for (let i = 0; i < count; i++) {
+      const runId = held[(this.knownCursor + i) % held.length] as string;
+      const known = this.host.known(runId);
+      const last = known && lastEventName(runLayout(this.host.root, runId).eventsDir);
+      if (known && last && last.seq > known.seq) this.reload(known); // our own seqs are <= known.seq
+    }
+    this.knownCursor = (this.knownCursor + count) % held.length;
+  }
+
+  private rememberFinished(runId: string): void {
+    if (this.finished.size >= FINISHED_REMEMBERED) this.finished.clear();
+    this.finished.add(runId);
   }
 
   /** A finished run is not loaded, but its `finished` event may be the one a crash kept out of the journal. */
@@ -129,6 +167,7 @@ export class RunLoader {
     const touched = new Set<string>();
     for (const entry of entries) if (entry.writer !== this.host.writerId) touched.add(entry.run);
     for (const runId of touched) {
+      this.finished.delete(runId);
       const known = this.host.known(runId);
       if (known) this.reload(known);
       else if (isValidRunId(runId)) void this.load(runId);
