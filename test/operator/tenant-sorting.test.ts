@@ -80,7 +80,7 @@ describe('operator tenant list: server-side sorting', () => {
     expect(await readAll('&status=suspended&sort=slug&order=desc', 3)).toEqual(suspended.map((row) => row.id));
   });
 
-  it("a cursor from another sort, another direction or no page of ours is a 400 naming the cursor", async () => {
+  it('a cursor from another sort, another direction or no page of ours is a 400 naming the cursor', async () => {
     const first = await t.app.inject({ url: '/v1/operator/tenants?limit=2&sort=name', headers });
     const cursor = (first.json() as { nextCursor: string }).nextCursor;
     const unknownRow = Buffer.from('name|asc|00000000-0000-4000-8000-000000000000').toString('base64url');
