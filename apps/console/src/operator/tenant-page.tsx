@@ -89,7 +89,8 @@ export default function TenantPage({ id }: { id: string }) {
           <TenantInvoices tenantId={id} />
           <TenantAlerts tenantId={id} />
           <h2>Workflows</h2>
-          <table>
+          {data.workflows.length === 0 && <p>No workflows.</p>}
+          <table hidden={data.workflows.length === 0}>
             <thead>
               <tr>
                 <th scope="col">Kind</th>
@@ -113,7 +114,8 @@ export default function TenantPage({ id }: { id: string }) {
           <p>
             <Link to={`/audit?tenantId=${encodeURIComponent(id)}`}>Search all of this tenant's audit entries</Link>
           </p>
-          <table>
+          {data.audit.length === 0 && <p>No audit entries.</p>}
+          <table hidden={data.audit.length === 0}>
             <thead>
               <tr>
                 <th scope="col">When</th>
