@@ -140,20 +140,22 @@ export default function AccountsPage() {
                 </td>
                 <td>{account.lastLoginAt ? new Date(account.lastLoginAt).toLocaleString() : 'never'}</td>
                 {isOwner && (
-                  <td className="actions">
-                    {account.id !== me?.id &&
-                      (account.status === 'disabled' ? (
-                        <button type="button" onClick={() => change.mutate({ id: account.id, action: 'enable' })}>
-                          Enable <span className="visually-hidden">{account.email}</span>
-                        </button>
-                      ) : (
-                        <button type="button" onClick={() => setPending({ kind: 'disable', account })}>
-                          Disable <span className="visually-hidden">{account.email}</span>
-                        </button>
-                      ))}
-                    <button type="button" onClick={() => setPending({ kind: 'reset', account })}>
-                      Reset password <span className="visually-hidden">of {account.email}</span>
-                    </button>
+                  <td>
+                    <div className="actions">
+                      {account.id !== me?.id &&
+                        (account.status === 'disabled' ? (
+                          <button type="button" onClick={() => change.mutate({ id: account.id, action: 'enable' })}>
+                            Enable <span className="visually-hidden">{account.email}</span>
+                          </button>
+                        ) : (
+                          <button type="button" onClick={() => setPending({ kind: 'disable', account })}>
+                            Disable <span className="visually-hidden">{account.email}</span>
+                          </button>
+                        ))}
+                      <button type="button" onClick={() => setPending({ kind: 'reset', account })}>
+                        Reset password <span className="visually-hidden">of {account.email}</span>
+                      </button>
+                    </div>
                   </td>
                 )}
               </tr>
