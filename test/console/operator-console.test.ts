@@ -58,7 +58,7 @@ describe('operator console in a browser', () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await page.getByRole('heading', { name: 'Tenants by status' }).waitFor();
-    await screenshot(page, 'operator-overview');
+    // The overview, tenants and tenant pages' screenshots come from operator-pages.test.ts (seeded with spend, charts).
     // Keyboard: the first Tab lands on the skip link, which takes the focus to the page's content.
     await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
@@ -80,7 +80,6 @@ describe('operator console in a browser', () => {
     await page.waitForURL(/q=/);
     const rows = page.locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(1);
-    await screenshot(page, 'operator-tenants');
     await rows.getByRole('link').click();
     await page
       .getByTestId('tenant-status')
@@ -90,7 +89,6 @@ describe('operator console in a browser', () => {
     await confirmAction(page, 'Suspend', 'suspended');
     expect((await env.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } })).status).toBe('suspended');
     await confirmAction(page, 'Resume', 'active');
-    await screenshot(page, 'operator-tenant');
 
     // The audit log names the operator for both actions, in order, and the page shows them.
     const audit = await env.prisma.auditLog.findMany({

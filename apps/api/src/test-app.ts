@@ -17,6 +17,7 @@ import { createVault, hashPassword, type Vault } from '@paddock/vault';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { FrontDoorSettings } from './http/front-door';
+import { registerConsole } from './http/console-static';
 import { PasswordWorkGate } from './http/password-work';
 import type { RateLimitRule } from './http/rate-limit';
 import { registerRoutes } from './routes';
@@ -68,6 +69,8 @@ export interface TestAppOptions {
   terminals?: ApiDeps['terminals'];
   /** METRICS_TOKEN (default: none, /metrics answers loopback clients). */
   metricsToken?: string;
+  /** Serve the console's build from this directory under /console, as main.ts does (browser tests). */
+  consoleDir?: string;
 }
 
 export const TEST_BODY_LIMIT = 16_384;
@@ -117,7 +120,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     readiness: options.readiness ?? {},
     metrics: { registry: metrics, token: options.metricsToken },
     ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
-    routes: (server) =>
+    routes: async (server) => {
+      if (options.consoleDir) await registerConsole(server, options.consoleDir);
       registerRoutes(server, {
         prisma,
         queues,
@@ -133,7 +137,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         // Tests deliver webhooks to receivers on 127.0.0.1 only (production: https to public addresses).
         webhookPolicy: { allowLoopback: true },
         ...(options.terminals ? { terminals: options.terminals } : {}),
-      }),
+      });
+    },
   });
   return {
     app,

@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { useLogin, useLogout, useSession } from './api/session';
-import { match, navigate, usePath } from './router';
+import { useSessionExpiry } from './api/session-expiry';
+import { match, navigate, usePath, useSearch } from './router';
 import { Layout, type NavItem } from './ui/layout';
 import { LoginForm } from './ui/login-form';
 
@@ -10,16 +11,30 @@ const TenantsPage = lazy(() => import('./operator/tenants-page'));
 const TenantPage = lazy(() => import('./operator/tenant-page'));
 const RolloutsPage = lazy(() => import('./operator/rollouts-page'));
 const InboxPage = lazy(() => import('./workspace/inbox-page'));
+const AccountsPage = lazy(() => import('./operator/accounts-page'));
+const AuditPage = lazy(() => import('./operator/audit-page'));
+const AcceptPage = lazy(() => import('./operator/accept-page'));
 
 const OPERATOR_NAV: NavItem[] = [
   { to: '/overview', label: 'Overview' },
   { to: '/tenants', label: 'Tenants' },
   { to: '/rollouts', label: 'Rollouts' },
+  { to: '/accounts', label: 'Accounts' },
+  { to: '/audit', label: 'Audit log' },
 ];
+const SESSION_ENDED = 'Your session has ended. Log in again to go on where you were.';
 const WORKSPACE_NAV: NavItem[] = [{ to: '/app/inbox', label: 'Decisions' }];
 
 export function App() {
   const path = usePath();
+  // Redeeming an invite or reset link needs no session (and must work while someone else is signed in).
+  if (path === '/accept') {
+    return (
+      <Suspense fallback={<p className="loading">Loading…</p>}>
+        <AcceptPage />
+      </Suspense>
+    );
+  }
   return path === '/app' || path.startsWith('/app/') ? <WorkspaceArea path={path} /> : <OperatorArea path={path} />;
 }
 
@@ -27,14 +42,18 @@ function OperatorArea({ path }: { path: string }) {
   const session = useSession('operator');
   const login = useLogin('operator');
   const logout = useLogout('operator');
+  const [expired, clearExpired] = useSessionExpiry('operator');
+  const welcome = useSearch().has('welcome');
   if (session.isPending) return <p className="loading">Loading…</p>;
   const operator = session.data && 'operator' in session.data ? session.data.operator : null;
   if (!operator) {
     return (
       <LoginForm
         title="Paddock operator console"
+        notice={expired ? SESSION_ENDED : welcome ? 'Your password is set: log in with it.' : undefined}
         onLogin={async (email, password) => {
           await login(email, password);
+          clearExpired();
           if (path === '/' || path === '/login') navigate('/overview', { replace: true });
         }}
       />
@@ -52,7 +71,9 @@ function OperatorArea({ path }: { path: string }) {
         {path === '/tenants' && <TenantsPage />}
         {tenant?.id && <TenantPage id={tenant.id} />}
         {path === '/rollouts' && <RolloutsPage />}
-        {!['/overview', '/tenants', '/rollouts'].includes(path) && !tenant && <NotFound />}
+        {path === '/accounts' && <AccountsPage />}
+        {path === '/audit' && <AuditPage />}
+        {!['/overview', '/tenants', '/rollouts', '/accounts', '/audit'].includes(path) && !tenant && <NotFound />}
       </Suspense>
     </Layout>
   );
@@ -62,14 +83,17 @@ function WorkspaceArea({ path }: { path: string }) {
   const session = useSession('workspace');
   const login = useLogin('workspace');
   const logout = useLogout('workspace');
+  const [expired, clearExpired] = useSessionExpiry('workspace');
   if (session.isPending) return <p className="loading">Loading…</p>;
   const caller = session.data && 'caller' in session.data ? session.data.caller : null;
   if (!caller) {
     return (
       <LoginForm
         title="Log in to your workspace"
+        notice={expired ? SESSION_ENDED : undefined}
         onLogin={async (email, password) => {
           await login(email, password);
+          clearExpired();
           if (path === '/app' || path === '/app/login') navigate('/app/inbox', { replace: true });
         }}
       />

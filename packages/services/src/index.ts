@@ -217,6 +217,7 @@ export * from './monitoring/index';
 export * from './webhooks/index';
 export { acknowledgeOperatorAlert, acknowledgeTenantAlert } from './alerts/acknowledge-alert';
 export { readOperatorOverview } from './console/read-operator-overview';
+export { readOperatorTenantCosts } from './console/read-operator-tenant-costs';
 export { type ReencryptReport, reencryptVaultRows } from './vault-rotation/reencrypt-vault-rows';
 export * from './hosts/index';
 export { listBoxes } from './boxes/list-boxes';

@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 const REPO = join(import.meta.dirname, '../../..');
-// Written on every run where git ignores them; docs/screenshots holds the copies the README shows (copied by hand when
-// the pages change, so a test run never dirties the checkout).
+// Written on every run where git ignores them; docs/screenshots holds the copies the README shows, rewritten only
+// when PADDOCK_SCREENSHOTS=1 (`PADDOCK_SCREENSHOTS=1 npx vitest run test/console`), so CI never dirties the checkout.
 export const SCREENSHOTS = join(REPO, '.data/console-screenshots');
+const DOCS_SCREENSHOTS = join(REPO, 'docs/screenshots');
+const WRITE_DOCS = process.env.PADDOCK_SCREENSHOTS === '1';
 
 export interface ConsoleBrowser {
   browser: Browser;
@@ -45,8 +47,16 @@ export async function launchConsoleBrowser(): Promise<ConsoleBrowser> {
   };
 }
 
-/** Saves a screenshot of the page (.data/console-screenshots/<name>.png). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * Saves a screenshot of the page (.data/console-screenshots/<name>.png), and into docs/screenshots/ when
+ * PADDOCK_SCREENSHOTS=1. `fullPage` for pages whose point is below the fold (the tenant page's sections).
+ */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: options.fullPage ?? false });
+  if (WRITE_DOCS) {
+    mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
+    copyFileSync(path, join(DOCS_SCREENSHOTS, `${name}.png`));
+  }
 }

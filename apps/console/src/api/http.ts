@@ -14,6 +14,16 @@ export function setCsrfToken(area: 'operator' | 'workspace', token: string | nul
   csrfTokens[area] = token;
 }
 
+// Told of every 401: a signed-in console whose session expired or was revoked goes back to its login form
+// (api/session-expiry.ts). The area is the API's: operator routes or the workspace's.
+type UnauthorizedListener = (area: 'operator' | 'workspace') => void;
+const unauthorizedListeners = new Set<UnauthorizedListener>();
+
+export function onUnauthorized(listener: UnauthorizedListener): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -44,6 +54,10 @@ export async function api<T>(
   const text = await response.text();
   const parsed: unknown = text ? JSON.parse(text) : undefined;
   if (!response.ok) {
+    if (response.status === 401) {
+      for (const listener of unauthorizedListeners)
+        listener(path.startsWith('/v1/operator/') ? 'operator' : 'workspace');
+    }
     const error = (parsed as ErrorReply | undefined)?.error;
     throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${response.status}`);
   }

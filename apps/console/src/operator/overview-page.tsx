@@ -3,8 +3,9 @@ import { api } from '../api/http';
 import type { OperatorOverview } from '../api/types';
 import { Link } from '../router';
 import { ErrorNote } from '../ui/layout';
+import { formatMicros, formatMinor } from '../ui/money';
 
-/** The operator's first look: counts by status (counted in SQL) and the rollouts in progress. */
+/** The operator's first look: counts by status (counted in SQL), this month's spend and margin, rollouts in progress. */
 export default function OverviewPage() {
   const overview = useQuery({
     queryKey: ['overview'],
@@ -24,6 +25,7 @@ export default function OverviewPage() {
           />
           <Counts title="Boxes by status" counts={overview.data.boxesByStatus} />
           <Counts title="Open alerts by severity" counts={overview.data.openAlertsBySeverity} />
+          <MonthSpend spend={overview.data.spendThisMonth} />
           <article className="card" aria-labelledby="rollouts-title">
             <h2 id="rollouts-title">Rollouts in progress</h2>
             {overview.data.rolloutsInProgress.length === 0 ? (
@@ -65,6 +67,50 @@ function Counts(props: { title: string; counts: Record<string, number>; link?: (
             ))}
           </tbody>
         </table>
+      )}
+    </article>
+  );
+}
+
+function MonthSpend({ spend }: { spend: OperatorOverview['spendThisMonth'] }) {
+  const month = new Date(spend.from).toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+  return (
+    <article className="card" aria-labelledby="spend-title">
+      <h2 id="spend-title">Spend this month</h2>
+      <p className="muted">{month} (UTC), every tenant</p>
+      {spend.currencies.length === 0 ? (
+        <p>Nothing charged yet.</p>
+      ) : (
+        spend.currencies.map((c) => (
+          <table key={c.currency} aria-label={`Spend in ${c.currency}`}>
+            <tbody>
+              <tr>
+                <th scope="row">Charged</th>
+                <td className="number" data-testid={`spend-total-${c.currency}`}>
+                  {formatMinor(c.totalChargedMinor, c.currency)}
+                </td>
+              </tr>
+              <tr>
+                <th scope="row">Model usage</th>
+                <td className="number">{formatMicros(c.usageChargedMicros, c.currency)}</td>
+              </tr>
+              <tr>
+                <th scope="row">Box time</th>
+                <td className="number">{formatMicros(c.boxTimeChargedMicros, c.currency)}</td>
+              </tr>
+              <tr>
+                <th scope="row">Provider cost</th>
+                <td className="number">{formatMicros(c.providerCostMicros, c.currency)}</td>
+              </tr>
+              <tr>
+                <th scope="row">Margin on usage</th>
+                <td className="number" data-testid={`spend-margin-${c.currency}`}>
+                  {formatMicros(c.marginMicros, c.currency)}
+                </td>
+              </tr>
+            </tbody>
+          </table>
+        ))
       )}
     </article>
   );

@@ -2,8 +2,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api/http';
 import type { TenantDetail, WorkflowStarted } from '../api/types';
+import { Link } from '../router';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorNote } from '../ui/layout';
+import { TenantAlerts } from './tenant/tenant-alerts';
+import { TenantCharts } from './tenant/tenant-charts';
+import { TenantInvoices } from './tenant/tenant-invoices';
 
 type Action = 'suspend' | 'resume';
 
@@ -12,7 +16,10 @@ const ACTION_TEXT: Record<Action, { label: string; explain: string }> = {
   resume: { label: 'Resume', explain: 'Its box is started again and its members can work as before.' },
 };
 
-/** One tenant: status, box, workflows and audit; suspend and resume, each confirmed, audited by the API. */
+/**
+ * One tenant: status, plan, box, usage and cost charts, invoices, alerts, workflows and audit; suspend and resume,
+ * each confirmed, audited by the API. Each section is its own query, so a slow one does not hold up the rest.
+ */
 export default function TenantPage({ id }: { id: string }) {
   const client = useQueryClient();
   const [confirming, setConfirming] = useState<Action | null>(null);
@@ -78,8 +85,12 @@ export default function TenantPage({ id }: { id: string }) {
           >
             <p>{confirming ? ACTION_TEXT[confirming].explain : ''}</p>
           </ConfirmDialog>
+          <TenantCharts tenantId={id} />
+          <TenantInvoices tenantId={id} />
+          <TenantAlerts tenantId={id} />
           <h2>Workflows</h2>
-          <table>
+          {data.workflows.length === 0 && <p>No workflows.</p>}
+          <table hidden={data.workflows.length === 0}>
             <thead>
               <tr>
                 <th scope="col">Kind</th>
@@ -100,7 +111,11 @@ export default function TenantPage({ id }: { id: string }) {
             </tbody>
           </table>
           <h2>Audit</h2>
-          <table>
+          <p>
+            <Link to={`/audit?tenantId=${encodeURIComponent(id)}`}>Search all of this tenant's audit entries</Link>
+          </p>
+          {data.audit.length === 0 && <p>No audit entries.</p>}
+          <table hidden={data.audit.length === 0}>
             <thead>
               <tr>
                 <th scope="col">When</th>

@@ -5,9 +5,12 @@ import { ApiError } from '../api/http';
 export function LoginForm({
   title,
   onLogin,
+  notice,
 }: {
   title: string;
   onLogin: (email: string, password: string) => Promise<void>;
+  /** Why the form is shown, e.g. the session ended (read out as a status). */
+  notice?: string | undefined;
 }) {
   const id = useId();
   const [error, setError] = useState<string | null>(null);
@@ -31,6 +34,11 @@ export function LoginForm({
     <main className="login">
       <form onSubmit={submit} aria-labelledby={`${id}-title`}>
         <h1 id={`${id}-title`}>{title}</h1>
+        {notice && (
+          <p role="status" className="notice-text">
+            {notice}
+          </p>
+        )}
         <label htmlFor={`${id}-email`}>Email</label>
         <input id={`${id}-email`} name="email" type="email" autoComplete="username" required ref={email} />
         <label htmlFor={`${id}-password`}>Password</label>

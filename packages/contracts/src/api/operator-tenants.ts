@@ -10,9 +10,17 @@ export const TenantStatusSchema = z.enum([
   'deleted',
 ]);
 
+/** Columns the tenant list sorts by on the server (then by id, so the order is total and pages are keyset). */
+export const TenantSortSchema = z.enum(['created', 'name', 'slug', 'status']);
+export const SortOrderSchema = z.enum(['asc', 'desc']);
+
 export const ListOperatorTenantsQuerySchema = z
   .object({
     status: TenantStatusSchema.optional(),
+    /** `created` (default), `name`, `slug` or `status` (in the lifecycle's order, then by creation). */
+    sort: TenantSortSchema.default('created'),
+    /** Default: `desc` for `created` (newest first), `asc` for the others. */
+    order: SortOrderSchema.optional(),
     /** A prefix of the slug, the name or a user's email, case-insensitive. */
     q: z
       .string()
@@ -27,7 +35,8 @@ export const ListOperatorTenantsQuerySchema = z
       .regex(/^[A-Za-z0-9_-]+$/, { message: 'must be a nextCursor from a previous page' })
       .optional(),
   })
-  .strict();
+  .strict()
+  .transform((query) => ({ ...query, order: query.order ?? (query.sort === 'created' ? 'desc' : 'asc') }));
 
 export const OperatorTenantParamsSchema = z.object({ id: z.string().uuid({ message: 'must be a UUID' }) });
 

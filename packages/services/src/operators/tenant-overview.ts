@@ -1,6 +1,7 @@
 import type { OperatorTenantDetail, OperatorTenantSummary } from '@paddock/contracts/api/operator-tenants';
 import { Prisma, type PrismaClient, type TenantStatus } from '@paddock/db';
-import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
+import { encodeSortedCursor, type SortOrder } from '../pagination/sorted-keyset';
+import { type TenantSort, tenantOrderBy, tenantsAfterCursor } from './tenant-list-sort';
 
 /**
  * Operators' view of tenants: who they are, their plan and owner, their box, and, for a parked tenant, why and which
@@ -14,6 +15,8 @@ export interface ListTenantsInput {
   q?: string | undefined;
   limit: number;
   cursor?: string | undefined;
+  sort?: TenantSort | undefined;
+  order?: SortOrder | undefined;
 }
 
 const RECENT_WORKFLOWS = 20;
@@ -30,7 +33,7 @@ const likePrefix = (text: string) => `${text.toLowerCase().replace(/[\\%_]/g, (c
  * The summary columns of the tenants `selected` picks (a subquery over tenants returning whole rows, ordered and
  * limited): the joined reads run for those rows only, not for every tenant the filter scans.
  */
-const summariesOf = (selected: Prisma.Sql) => Prisma.sql`
+const summariesOf = (selected: Prisma.Sql, orderBy: Prisma.Sql = tenantOrderBy('created', 'desc')) => Prisma.sql`
   SELECT t.id::text AS id, t.slug, t.name, t.status::text AS status, t.status_reason AS "statusReason",
          ${isoOf(Prisma.sql`t.created_at`)} AS "createdAt", ${isoOf(Prisma.sql`t.activated_at`)} AS "activatedAt",
          ${isoOf(Prisma.sql`t.suspended_at`)} AS "suspendedAt",
@@ -63,7 +66,7 @@ const summariesOf = (selected: Prisma.Sql) => Prisma.sql`
            OR (t.status = 'suspended' AND w.kind = 'suspend'))
        ORDER BY w.created_at DESC, w.id DESC LIMIT 1
     ) sw ON true
-   ORDER BY t.created_at DESC, t.id DESC`;
+   ORDER BY ${orderBy}`;
 
 type SummaryRow = OperatorTenantSummary & { sortCreatedAt: Date };
 
@@ -72,7 +75,7 @@ function toSummary(row: SummaryRow): OperatorTenantSummary {
   return summary;
 }
 
-/** A page of tenants, newest first, keyset-paged over (created_at, id). */
+/** A page of tenants in the sort asked for (newest first by default), keyset-paged over (sort columns, id). */
 export async function listOperatorTenants(
   prisma: PrismaClient,
   input: ListTenantsInput,
@@ -85,24 +88,25 @@ export async function listOperatorTenants(
     conditions.push(Prisma.sql`(lower(t.slug) LIKE ${prefix} OR lower(t.name) LIKE ${prefix}
       OR t.id IN (SELECT u.tenant_id FROM users u WHERE u.tenant_id IS NOT NULL AND u.email LIKE ${prefix}))`);
   }
-  if (input.cursor) {
-    const before = decodeCreatedAtCursor(input.cursor);
-    conditions.push(
-      Prisma.sql`(t.created_at, t.id) < (${before.createdAt.toISOString()}::timestamptz, ${before.id}::uuid)`,
-    );
-  }
+  const sort = input.sort ?? 'created';
+  const order = input.order ?? (sort === 'created' ? 'desc' : 'asc');
+  if (input.cursor) conditions.push(await tenantsAfterCursor(prisma, input.cursor, sort, order));
+  const orderBy = tenantOrderBy(sort, order);
   const rows = await prisma.$queryRaw<SummaryRow[]>(
-    summariesOf(Prisma.sql`
+    summariesOf(
+      Prisma.sql`
       SELECT * FROM tenants t
        WHERE ${Prisma.join(conditions, ' AND ')}
-       ORDER BY t.created_at DESC, t.id DESC
-       LIMIT ${input.limit + 1}`),
+       ORDER BY ${orderBy}
+       LIMIT ${input.limit + 1}`,
+      orderBy,
+    ),
   );
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
     tenants: page.map(toSummary),
-    nextCursor: rows.length > input.limit && last ? encodeCreatedAtCursor(last.sortCreatedAt, last.id) : null,
+    nextCursor: rows.length > input.limit && last ? encodeSortedCursor({ sort, order, id: last.id }) : null,
   };
 }
 

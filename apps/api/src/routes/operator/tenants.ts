@@ -1,4 +1,5 @@
 import { AppError, ChainActivationReplySchema, ErrorReplySchema } from '@paddock/contracts';
+import { CostsQuerySchema, CostsReplySchema } from '@paddock/contracts/api/costs';
 import {
   ListOperatorTenantsQuerySchema,
   ListOperatorTenantsReplySchema,
@@ -7,7 +8,12 @@ import {
   OperatorTenantDetailSchema,
   OperatorTenantParamsSchema,
 } from '@paddock/contracts/api/operator-tenants';
-import { activateTenantChainVersion, getOperatorTenant, listOperatorTenants } from '@paddock/services';
+import {
+  activateTenantChainVersion,
+  getOperatorTenant,
+  listOperatorTenants,
+  readOperatorTenantCosts,
+} from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../../deps';
@@ -26,7 +32,8 @@ export function registerOperatorTenantRoutes(app: FastifyInstance, deps: Pick<Ap
       onRequest,
       schema: {
         ...common,
-        summary: 'List tenants, newest first (filter by status, or by a slug, name or email prefix)',
+        summary:
+          'List tenants, newest first or sorted (name, slug, status); filter by status or a slug, name or email prefix',
         querystring: ListOperatorTenantsQuerySchema,
         response: { 200: ListOperatorTenantsReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
       },
@@ -54,6 +61,25 @@ export function registerOperatorTenantRoutes(app: FastifyInstance, deps: Pick<Ap
       const tenant = await getOperatorTenant(deps.prisma, request.params.id);
       if (!tenant) throw new AppError('not_found', `There is no tenant ${request.params.id}.`);
       return tenant;
+    },
+  );
+
+  api.get(
+    '/v1/operator/tenants/:id/costs',
+    {
+      onRequest,
+      schema: {
+        ...common,
+        summary: "One tenant's rated usage and box time for a period, grouped (what the tenant reads at /v1/costs)",
+        params: OperatorTenantParamsSchema,
+        querystring: CostsQuerySchema,
+        response: { 200: CostsReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema, 404: ErrorReplySchema },
+      },
+    },
+    async (request) => {
+      const costs = await readOperatorTenantCosts(deps.prisma, request.params.id, request.query);
+      if (!costs) throw new AppError('not_found', `There is no tenant ${request.params.id}.`);
+      return costs;
     },
   );
 
