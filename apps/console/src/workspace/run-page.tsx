@@ -42,7 +42,8 @@ export default function RunPage({ id }: { id: string }) {
 function RunView({ run }: { run: RunDetail }) {
   const { canAct } = useRole();
   const live = runIsLive(run.status);
-  const { events, connected } = useRunEvents(run.id, live);
+  const epoch = run.steps.reduce((n, step) => n + step.attempts.length, 0);
+  const { events, connected } = useRunEvents(run.id, live, epoch);
   const [selected, setSelected] = useState<string | null>(null);
   // Until someone picks a step: the one running now, else the last that ran.
   const shown =

@@ -4,17 +4,16 @@ import { fetchText } from './fetch-text';
 
 const MAX_BYTES = 65_536;
 
-/** One attempt's output as the box keeps it (the first 64 KiB), refreshed while the step is not finished. */
-export function StepOutput(props: { runId: string; step: string; attempt: number; finished: boolean }) {
+/** A finished attempt's output as the box keeps it (the first 64 KiB); an attempt's output never changes once kept. */
+export function StepOutput(props: { runId: string; step: string; attempt: number }) {
   const path =
     `/v1/runs/${encodeURIComponent(props.runId)}/steps/${encodeURIComponent(props.step)}/output` +
     `?attempt=${props.attempt}&maxBytes=${MAX_BYTES}`;
   const output = useQuery({
-    // `finished` in the key: the output is read once more when the attempt ends, then kept.
-    queryKey: ['step-output', props.runId, props.step, props.attempt, props.finished],
+    queryKey: ['step-output', props.runId, props.step, props.attempt],
     queryFn: () => fetchText(path),
     retry: false,
-    staleTime: props.finished ? Number.POSITIVE_INFINITY : 0,
+    staleTime: Number.POSITIVE_INFINITY,
   });
   const bytes = Number(output.data?.headers.get('x-output-bytes') ?? 0);
   const truncated = output.data?.headers.get('x-output-truncated') === 'true';

@@ -67,12 +67,12 @@ export function StepPanel(props: { runId: string; step: RunStep }) {
             step={step.name}
             attempt={attemptNumber}
           />
-          <StepOutput
-            runId={props.runId}
-            step={step.name}
-            attempt={attemptNumber}
-            finished={FINISHED.has(attempt.status)}
-          />
+          {FINISHED.has(attempt.status) ? (
+            <StepOutput runId={props.runId} step={step.name} attempt={attemptNumber} />
+          ) : (
+            // The box writes an attempt's output when it ends; until then the terminal shows what it prints.
+            <p className="muted">The output is kept when this attempt ends; the terminal above shows it live.</p>
+          )}
         </>
       ) : (
         <p className="muted">This attempt has not started yet.</p>

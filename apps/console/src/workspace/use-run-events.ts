@@ -9,16 +9,21 @@ const KEEP = 500;
  * collector stores it, and `end` once the run is over. Each event also refreshes the run's detail (step statuses,
  * attempts), so the graph moves with the stream, not with a timer. EventSource reconnects by itself and the stream
  * starts again from the first event, so events are kept by seq (a repeat replaces, never duplicates). A stream that
- * ended is not reopened while `follow` is false (the run is over); a replay makes the run live again and reopens it.
+ * ended is not reopened while `follow` is false (the run is over) and `epoch` is unchanged; a replay reopens it (the
+ * run is live again, and its attempts grow: a quick replay may be over before the page ever sees the run running).
  */
-export function useRunEvents(runId: string, follow: boolean): { events: RunEvent[]; connected: boolean } {
+export function useRunEvents(
+  runId: string,
+  follow: boolean,
+  epoch: number,
+): { events: RunEvent[]; connected: boolean } {
   const client = useQueryClient();
   const [bySeq, setBySeq] = useState<Map<number, RunEvent>>(new Map());
   const [connected, setConnected] = useState(false);
-  const ended = useRef(false);
+  const ended = useRef<number | null>(null);
   useEffect(() => {
-    if (!follow && ended.current) return;
-    ended.current = false;
+    if (!follow && ended.current === epoch) return;
+    ended.current = null;
     const source = new EventSource(`/v1/runs/${encodeURIComponent(runId)}/events?follow=true`);
     let refresh: ReturnType<typeof setTimeout> | undefined;
     // Many events arrive together (a whole batch of the collector): one refresh of the detail for the batch.
@@ -42,7 +47,7 @@ export function useRunEvents(runId: string, follow: boolean): { events: RunEvent
     });
     // The run is over and every event was sent: closing stops EventSource from reconnecting and replaying them.
     source.addEventListener('end', () => {
-      ended.current = true;
+      ended.current = epoch;
       source.close();
       setConnected(false);
       void client.invalidateQueries({ queryKey: ['run', runId] });
@@ -51,7 +56,7 @@ export function useRunEvents(runId: string, follow: boolean): { events: RunEvent
       if (refresh) clearTimeout(refresh);
       source.close();
     };
-  }, [runId, follow, client]);
+  }, [runId, follow, epoch, client]);
   const events = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   return { events, connected };
 }
