@@ -2,7 +2,7 @@ import { AppError } from '@paddock/contracts';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import { generateApiKey } from '@paddock/vault';
 import { type RequestFacts, writeAudit } from '../audit/audit-entry';
-import { type TenantIdentity, tenantAuditActor } from '../tenants/tenant-identity';
+import { type TenantIdentity, tenantAuditActor } from './tenant-identity';
 
 /**
  * A workspace's API keys: everyone who may read the workspace lists them (names and prefixes only); the owner and
