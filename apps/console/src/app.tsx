@@ -14,6 +14,15 @@ const InboxPage = lazy(() => import('./workspace/inbox-page'));
 const AccountsPage = lazy(() => import('./operator/accounts-page'));
 const AuditPage = lazy(() => import('./operator/audit-page'));
 const AcceptPage = lazy(() => import('./operator/accept-page'));
+const RunsPage = lazy(() => import('./workspace/runs-page'));
+const RunPage = lazy(() => import('./workspace/run-page'));
+const ChainsPage = lazy(() => import('./workspace/chains-page'));
+const ChainPage = lazy(() => import('./workspace/chain-page'));
+const SecretsPage = lazy(() => import('./workspace/secrets-page'));
+const ApiKeysPage = lazy(() => import('./workspace/api-keys-page'));
+const MembersPage = lazy(() => import('./workspace/members-page'));
+const InvoicesPage = lazy(() => import('./workspace/invoices-page'));
+const UsagePage = lazy(() => import('./workspace/usage-page'));
 
 const OPERATOR_NAV: NavItem[] = [
   { to: '/overview', label: 'Overview' },
@@ -23,7 +32,16 @@ const OPERATOR_NAV: NavItem[] = [
   { to: '/audit', label: 'Audit log' },
 ];
 const SESSION_ENDED = 'Your session has ended. Log in again to go on where you were.';
-const WORKSPACE_NAV: NavItem[] = [{ to: '/app/inbox', label: 'Decisions' }];
+const WORKSPACE_NAV: NavItem[] = [
+  { to: '/app/inbox', label: 'Decisions' },
+  { to: '/app/runs', label: 'Runs' },
+  { to: '/app/chains', label: 'Chains' },
+  { to: '/app/usage', label: 'Usage' },
+  { to: '/app/invoices', label: 'Invoices' },
+  { to: '/app/secrets', label: 'Secrets' },
+  { to: '/app/api-keys', label: 'API keys' },
+  { to: '/app/members', label: 'Members' },
+];
 
 export function App() {
   const path = usePath();
@@ -107,10 +125,38 @@ function WorkspaceArea({ path }: { path: string }) {
   return (
     <Layout nav={WORKSPACE_NAV} who={who} onLogout={logout}>
       <Suspense fallback={<p className="loading">Loading…</p>}>
-        {path === '/app/inbox' ? <InboxPage /> : <NotFound />}
+        <WorkspacePage path={path} />
       </Suspense>
     </Layout>
   );
+}
+
+/** The workspace's pages by path (one chunk each). */
+function WorkspacePage({ path }: { path: string }) {
+  const run = match('/app/runs/:id', path);
+  if (run?.id) return <RunPage key={run.id} id={run.id} />;
+  const chain = match('/app/chains/:id', path);
+  if (chain?.id) return <ChainPage key={chain.id} id={chain.id} />;
+  switch (path) {
+    case '/app/inbox':
+      return <InboxPage />;
+    case '/app/runs':
+      return <RunsPage />;
+    case '/app/chains':
+      return <ChainsPage />;
+    case '/app/usage':
+      return <UsagePage />;
+    case '/app/invoices':
+      return <InvoicesPage />;
+    case '/app/secrets':
+      return <SecretsPage />;
+    case '/app/api-keys':
+      return <ApiKeysPage />;
+    case '/app/members':
+      return <MembersPage />;
+    default:
+      return <NotFound />;
+  }
 }
 
 function NotFound() {

@@ -28,6 +28,7 @@ export {
 export { resetOperatorPasswordLocally } from './operators/reset-password-locally';
 export { searchAudit } from './audit/search-audit';
 export { changeMemberRole, inviteMember, listMembers, removeMember } from './members/manage-members';
+export { createApiKey, listApiKeys, revokeApiKey } from './tenants/manage-api-keys';
 export { activateTenantChainVersion } from './operators/activate-tenant-chain';
 export { type ListQuarantineInput, listQuarantine } from './operators/list-quarantine';
 export { getOperatorTenant, type ListTenantsInput, listOperatorTenants } from './operators/tenant-overview';

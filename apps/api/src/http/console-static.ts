@@ -13,7 +13,10 @@ import { sendError } from './error-body';
 export const CONSOLE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self'",
+  // Stylesheets come from this origin; inline styles (the <style> elements and style attributes xterm.js writes for
+  // the terminal's cell size and 24-bit colours) are allowed because CSS alone cannot reach another origin here:
+  // img-src, font-src and connect-src stay 'self', and scripts stay 'self' only.
+  "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",

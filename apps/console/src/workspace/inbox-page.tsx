@@ -1,9 +1,11 @@
+import './workspace.css';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/http';
 import type { Decision } from '../api/types';
 import { ErrorNote } from '../ui/layout';
 import { useDecisionStream } from './use-decision-stream';
+import { useSwipe } from './use-swipe';
 
 type Choice = 'approve' | 'reject' | 'request_changes';
 
@@ -12,7 +14,8 @@ const OUTPUT_BYTES = 16_384;
 
 /**
  * The decision inbox: one card at a time, the output to judge on it, answered by click or keyboard (A approve,
- * R reject, C request changes, N writes a note, Escape leaves the note). New decisions join the queue live.
+ * R reject, C request changes, N writes a note, Escape leaves the note) or swipe (right approves, left rejects).
+ * New decisions join the queue live.
  */
 export default function InboxPage() {
   const { pending, connected } = useDecisionStream(OUTPUT_BYTES);
@@ -83,10 +86,17 @@ function DecisionCard(props: { decision: Decision; busy: boolean; onDecide: (cho
     return () => window.removeEventListener('keydown', onKey);
   }, [note, props]);
   const noteId = `note-${decision.id}`;
+  const swipe = useSwipe({
+    disabled: props.busy,
+    onRight: () => props.onDecide('approve', note.trim()),
+    onLeft: () => props.onDecide('reject', note.trim()),
+  });
   return (
     <article
+      {...swipe}
       className="card decision"
       aria-labelledby={`title-${decision.id}`}
+      aria-describedby={`swipe-${decision.id}`}
       data-testid="decision-card"
       data-decision-id={decision.id}
     >
@@ -111,6 +121,9 @@ function DecisionCard(props: { decision: Decision; busy: boolean; onDecide: (cho
           {decision.outputError ? `The output could not be read (${decision.outputError}).` : 'No output to show.'}
         </p>
       )}
+      <p id={`swipe-${decision.id}`} className="muted">
+        Swipe the card right to approve or left to reject.
+      </p>
       <label htmlFor={noteId}>Note (optional; N to write, Escape to leave)</label>
       <textarea
         id={noteId}

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../../deps';
 import { registerTenantAlertRoutes } from './alerts';
+import { registerTenantApiKeyRoutes } from './api-keys';
 import { registerTenantChainRoutes } from './chains';
 import { registerTenantCostRoutes } from './costs';
 import { registerTenantDecisionRoutes } from './decisions';
@@ -23,4 +24,5 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDeps): void 
   registerTenantAlertRoutes(app, deps);
   registerTenantInvoiceRoutes(app, deps);
   registerTenantMemberRoutes(app, deps);
+  registerTenantApiKeyRoutes(app, deps);
 }
