@@ -220,3 +220,9 @@ export { readOperatorOverview } from './console/read-operator-overview';
 export { type ReencryptReport, reencryptVaultRows } from './vault-rotation/reencrypt-vault-rows';
 export * from './hosts/index';
 export { listBoxes } from './boxes/list-boxes';
+// Used by the end-to-end tests and benches, which once imported these files by path (the package exports only this).
+export { type BoxConnector, Collector, type CollectorOptions } from './collect/collector';
+export { localSystemFigures } from './collect/record-box-health';
+export { resolveAlerts } from './alerts/raise-alert';
+export { copyRows } from './ingest/copy-rows';
+export { eventRow } from './ingest/event-rows';

@@ -2,3 +2,4 @@ export { readTestEnv, roleOf } from './env';
 export { createMigratedDatabase, createTestDatabase, type TestDatabase, withDatabase } from './database';
 export { uniqueQueuePrefix, connectTestRedis } from './redis';
 export { type FuzzSettings, readFuzzSettings } from './fuzz-settings';
+export { adminQuery, createOwnedDatabase } from './database';

@@ -3,7 +3,7 @@ import { RunEventSchema, type RunEvent, type RunEventInput } from '@paddock/cont
 import type { SshKeyPair } from '@paddock/fleet';
 import type { Vault } from '@paddock/vault';
 import type { Pool } from 'pg';
-import { sshKeyVaultContext } from '../../../packages/services/src/boxes/box-target';
+import { sshKeyVaultContext } from '@paddock/services';
 
 /** Seed factories for collector tests: real rows through plain SQL, each with fresh unique names. */
 export async function seedTenant(pool: Pool): Promise<string> {

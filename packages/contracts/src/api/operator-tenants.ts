@@ -1,14 +1,6 @@
 import { z } from 'zod';
 import { WorkflowKindSchema, WorkflowStatusSchema } from './operator-workflows';
-
-export const TenantStatusSchema = z.enum([
-  'provisioning',
-  'provisioning_failed',
-  'active',
-  'suspended',
-  'deleting',
-  'deleted',
-]);
+import { TenantStatusSchema } from './tenant-sessions';
 
 export const ListOperatorTenantsQuerySchema = z
   .object({

@@ -1,4 +1,4 @@
-import type { OperatorTenantDetail, OperatorTenantSummary } from '@paddock/contracts/api/operator-tenants';
+import type { OperatorTenantDetail, OperatorTenantSummary } from '@paddock/contracts';
 import { Prisma, type PrismaClient, type TenantStatus } from '@paddock/db';
 import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
 

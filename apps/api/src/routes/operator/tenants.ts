@@ -1,12 +1,14 @@
-import { AppError, ChainActivationReplySchema, ErrorReplySchema } from '@paddock/contracts';
 import {
+  AppError,
+  ChainActivationReplySchema,
+  ErrorReplySchema,
   ListOperatorTenantsQuerySchema,
   ListOperatorTenantsReplySchema,
   OperatorActivateBodySchema,
   OperatorChainVersionParamsSchema,
   OperatorTenantDetailSchema,
   OperatorTenantParamsSchema,
-} from '@paddock/contracts/api/operator-tenants';
+} from '@paddock/contracts';
 import { activateTenantChainVersion, getOperatorTenant, listOperatorTenants } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
