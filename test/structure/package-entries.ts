@@ -122,14 +122,18 @@ export function deepImports(edges: ImportEdge[]): string[] {
     if (!surface || packageOf(edge.from) === surface.dir) continue;
     if (edge.resolved) {
       if ([...surface.entries.values()].includes(edge.to)) continue;
-      found.add(`${edge.from} imports ${edge.to}, which ${surface.name} does not export: ${advice(edge.to, surface, edges)}`);
+      found.add(
+        `${edge.from} imports ${edge.to}, which ${surface.name} does not export: ${advice(edge.to, surface, edges)}`,
+      );
     } else {
       // `@paddock/db/seed` after the wildcard went: it resolves nowhere. Guess the file it meant, for the advice.
       const subpath = edge.to.slice(packageNameOf(edge.to).length + 1);
       const guess = [`${surface.dir}/src/${subpath}.ts`, `${surface.dir}/src/${subpath}/index.ts`].find((path) =>
         edges.some((other) => other.from === path),
       );
-      found.add(`${edge.from} imports '${edge.to}', which ${surface.name} does not export: ${advice(guess, surface, edges)}`);
+      found.add(
+        `${edge.from} imports '${edge.to}', which ${surface.name} does not export: ${advice(guess, surface, edges)}`,
+      );
     }
   }
   return [...found].sort();
