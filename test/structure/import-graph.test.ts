@@ -82,4 +82,11 @@ describe('the import graph', () => {
   it('uses packages only through the entries their package.json exports', () => {
     expect(deepImports(edges)).toEqual([]);
   });
+
+  it('has no package or app reaching into test/ (unit tests use @paddock/testkit; end-to-end tests live in test/)', () => {
+    const intoTests = edges
+      .filter((edge) => edge.resolved && packageOf(edge.from) !== undefined && edge.to.startsWith('test/'))
+      .map((edge) => `${edge.from} imports ${edge.to}: move the test to test/, or its support to packages/testkit`);
+    expect(intoTests).toEqual([]);
+  });
 });

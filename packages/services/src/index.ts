@@ -176,7 +176,13 @@ export {
   type NdjsonIngestOptions,
   type NdjsonIngestResult,
 } from './ingest/ingest-ndjson';
-export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from './ingest/ingest-events';
+export {
+  CursorMovedError,
+  importEvents,
+  ingestEvents,
+  type IngestBatch,
+  type IngestResult,
+} from './ingest/ingest-events';
 export type { BoxTerminal, BoxTerminalEnd, BoxTerminalHandlers } from './boxes/box-terminal';
 export { openStepTerminal, type StepTerminal, type StepTerminalInput } from './terminal/open-step-terminal';
 export { type TerminalSlot, TerminalSlots, type TerminalSlotsOptions } from './terminal/terminal-slots';

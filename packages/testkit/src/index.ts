@@ -3,3 +3,5 @@ export { createMigratedDatabase, createTestDatabase, type TestDatabase, withData
 export { uniqueQueuePrefix, connectTestRedis } from './redis';
 export { type FuzzSettings, readFuzzSettings } from './fuzz-settings';
 export { adminQuery, createOwnedDatabase } from './database';
+export { CHAINCTL, CLI_PATH, createLocalRuntime, type LocalRuntime, REPO_ROOT, TSX_LOADER } from './local-runtime';
+export { runEvents } from './run-events';
