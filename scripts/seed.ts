@@ -1,5 +1,4 @@
-import { createPrismaClient } from '@paddock/db';
-import { seedFirstOperator, seedPlans } from '@paddock/db/seed';
+import { createPrismaClient, seedFirstOperator, seedPlans } from '@paddock/db';
 import { exitOnConfigError, parseConfig } from '@paddock/platform';
 import { z } from 'zod';
 

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createPrismaClient } from '@paddock/db';
-import { closeQueues, createQueues, enqueueJob } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { closeQueues, createQueues, enqueueJob, createPrismaJobRecords } from '@paddock/jobs';
 import { connectTestRedis, createMigratedDatabase, readTestEnv, uniqueQueuePrefix } from '@paddock/testkit';
 import { spawnApp } from '../../test/support/spawn-app';
 import { defineBenchmark, type Figure } from '../harness';

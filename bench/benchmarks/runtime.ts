@@ -4,10 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RUN_STEP, type RunEvent } from '@paddock/contracts';
-import { loadChainText } from '../../packages/runtime/src/chain-files';
-import { createRun } from '../../packages/runtime/src/create-run';
-import { startDetached, stopDaemon } from '../../packages/runtime/src/run-daemon';
-import { eventsSince } from '../../packages/runtime/src/journal';
+import { loadChainText, createRun, startDetached, stopDaemon, eventsSince } from '@paddock/runtime';
 import { build } from 'esbuild';
 import { defineBenchmark, type Figure } from '../harness';
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { copyRows } from '../../packages/services/src/ingest/copy-rows';
+import { copyRows } from '@paddock/services';
 
 export interface InvoiceSeed {
   tenants: number;

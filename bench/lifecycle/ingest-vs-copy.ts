@@ -8,8 +8,7 @@ import { RunEventSchema } from '@paddock/contracts';
 import { createMigratedDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import type { Figure } from '../harness';
-import { eventRow } from '../../packages/services/src/ingest/event-rows';
-import { ingestNdjson } from '../../packages/services/src/ingest/ingest-ndjson';
+import { eventRow, ingestNdjson } from '@paddock/services';
 import { seedBox, seedChain, seedModelPrice, seedTenant } from '../../test/collect/support/seed';
 import { ndjsonLines, succeededRun } from '../../test/collect/support/synthetic-events';
 

@@ -16,7 +16,7 @@ import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import { createVault } from '@paddock/vault';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningCollector, startCollector } from '../../packages/services/src/collect/start-collector';
+import { type RunningCollector, startCollector } from '@paddock/services';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 import { REVIEW_CHAIN } from './support/chains';
 import { runRow } from './support/expectations';

@@ -17,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import { createVault } from '@paddock/vault';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Collector } from '../../packages/services/src/collect/collector';
+import { Collector } from '@paddock/services';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 import { SHORT_CHAIN } from './support/chains';
 import { eventsOnBox, runRow, storedEventKeys } from './support/expectations';

@@ -6,7 +6,7 @@ import { BoxChannel, BoxChannelError, localProcessTransport } from '@paddock/fle
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Collector } from '../../packages/services/src/collect/collector';
+import { Collector } from '@paddock/services';
 import { waitFor } from '../support/wait-for';
 import { seedBox, seedChain, seedTenant } from './support/seed';
 

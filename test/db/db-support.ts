@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adminQuery, createOwnedDatabase } from '@paddock/testkit/database';
+import { adminQuery, createOwnedDatabase } from '@paddock/testkit';
 import pg from 'pg';
 
 // Helpers for this package's tests only (migrations need empty databases, not testkit's migrated clones).

@@ -1,10 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { compareSchemas } from '@paddock/db/drift/compare-schemas';
-import { findSchemaDrift } from '@paddock/db/drift/find-schema-drift';
-import { shapeFromDatabase } from '@paddock/db/drift/shape-from-database';
-import { readDmmf, shapeFromDmmf } from '@paddock/db/drift/shape-from-dmmf';
+import { compareSchemas, findSchemaDrift, shapeFromDatabase, readDmmf, shapeFromDmmf } from '@paddock/db/drift';
 import { queryRows } from './db-support';
 
 describe('schema.prisma and the migrations', () => {

@@ -1,9 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import { verifyPassword } from '@paddock/vault';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient } from '@paddock/db/client';
-import type { PrismaClient } from '@paddock/db/generated/prisma/client';
-import { DEFAULT_PLANS, seedFirstOperator, seedPlans } from '@paddock/db/seed';
+import { createPrismaClient, type PrismaClient, DEFAULT_PLANS, seedFirstOperator, seedPlans } from '@paddock/db';
 
 describe('seeds', () => {
   let db: TestDatabase;

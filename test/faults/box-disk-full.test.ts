@@ -3,7 +3,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { loadBoxTarget } from '@paddock/services';
 import { sh } from '@paddock/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployReleaseStep } from '../../packages/services/src/provisioning/steps/deploy-release-step';
+import { deployReleaseStep } from '@paddock/services';
 import { type DeployStepBox, startDeployStepBox } from '../fleet/support/deploy-step-box';
 
 // A box whose disk is full where deploys land (a small tmpfs over the upload area, mounted inside the box's own

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
-import { closeQueues, createQueues, enqueueJob, type Queues } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { closeQueues, createPrismaJobRecords, createQueues, enqueueJob, type Queues } from '@paddock/jobs';
 import {
   connectTestRedis,
   createTestDatabase,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROVISION_STEPS } from '../../packages/services/src/provisioning/provision-workflow';
+import { PROVISION_STEPS } from '@paddock/services';
 import { type LifecycleEnv, startLifecycleEnv } from '../lifecycle/support/lifecycle-env';
 import { waitFor } from '../support/wait-for';
 

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
-import { closeQueues, createQueues, enqueueJob, type Queues } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { closeQueues, createQueues, enqueueJob, type Queues, createPrismaJobRecords } from '@paddock/jobs';
 import { createTestDatabase, readTestEnv, type TestDatabase } from '@paddock/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

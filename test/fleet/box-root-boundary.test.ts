@@ -14,7 +14,7 @@ import {
   type SshPool,
   sh,
 } from '@paddock/fleet';
-import type { LocalBox } from '@paddock/providers/local/local-box-harness';
+import type { LocalBox } from '@paddock/providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestFleet, type TestFleet } from './support/test-boxes';
 import { buildTestRelease } from './support/test-release';

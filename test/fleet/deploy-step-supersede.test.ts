@@ -1,6 +1,6 @@
 import { readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployReleaseStep } from '../../packages/services/src/provisioning/steps/deploy-release-step';
+import { deployReleaseStep } from '@paddock/services';
 import { type DeployStepBox, startDeployStepBox } from './support/deploy-step-box';
 
 // The provisioning deploy step's clean-up of what a killed worker leaves: its deploy row created, the worker gone

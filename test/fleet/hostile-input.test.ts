@@ -12,7 +12,7 @@ import {
   type SshPool,
   sh,
 } from '@paddock/fleet';
-import { parseEnvFile } from '@paddock/runtime/prepare-step';
+import { parseEnvFile } from '@paddock/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_STRINGS, MARKER } from './support/hostile-strings';
 import { collectEvents, createTestFleet, type TestFleet } from './support/test-boxes';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FleetError, generateSshKeyPair, replaceHostKey, SshPool, sh } from '@paddock/fleet';
-import { type LocalBox, LocalBoxHarness } from '@paddock/providers/local/local-box-harness';
+import { type LocalBox, LocalBoxHarness } from '@paddock/providers';
 import { createStoredKeyPair, loadBoxTarget, type ProvisioningDeps, replaceHostKeyStep } from '@paddock/services';
 import { Pool } from 'pg';
 import pino from 'pino';

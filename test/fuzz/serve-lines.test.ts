@@ -7,7 +7,7 @@ import { createTestDatabase, readFuzzSettings, type TestDatabase } from '@paddoc
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Collector } from '../../packages/services/src/collect/collector';
+import { Collector } from '@paddock/services';
 import { waitFor } from '../support/wait-for';
 import { seedBox, seedChain, seedTenant } from '../collect/support/seed';
 import { hostileString } from '../support/hostile-values';

@@ -1,9 +1,8 @@
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
-import { hostKeyAlertKey, recordHostKeyMismatch } from '@paddock/services';
+import { hostKeyAlertKey, recordHostKeyMismatch, resolveAlerts } from '@paddock/services';
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveAlerts } from '../../packages/services/src/alerts/raise-alert';
 import { seedBox, seedTenant } from '../collect/support/seed';
 import { waitFor } from '../support/wait-for';
 

@@ -17,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import { createVault } from '@paddock/vault';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningCollector, startCollector } from '../../packages/services/src/collect/start-collector';
+import { type RunningCollector, startCollector } from '@paddock/services';
 import { runRow } from '../collect/support/expectations';
 import { waitFor } from '../support/wait-for';
 import { seedReachableBox } from '../collect/support/seed';

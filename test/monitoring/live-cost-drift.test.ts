@@ -1,5 +1,4 @@
-import { startWorkers } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { startWorkers, createPrismaJobRecords } from '@paddock/jobs';
 import { evaluateMonitoringRound, syncChainVersion } from '@paddock/services';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,13 +1,12 @@
 import { seededRandom } from '@paddock/monitoring';
-import { startWorkers } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { startWorkers, createPrismaJobRecords } from '@paddock/jobs';
 import {
   DISABLE_AFTER_FAILED_DELIVERIES,
   deliverWebhook,
   evaluateMonitoringRound,
   sendDigests,
+  postWebhook,
 } from '@paddock/services';
-import { postWebhook } from '@paddock/services';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../apps/worker/src/handlers';

@@ -14,8 +14,9 @@ interface Manifest {
 
 const readManifest = (dir: string): Manifest => JSON.parse(readFileSync(`${ROOT}${dir}/package.json`, 'utf8'));
 
-/** Files that only tests run: unit tests and the test support kept beside the source. */
-const isTestCode = (path: string) => /\.test\.ts$|[/-]test-(support|app)\.ts$/.test(path);
+/** Files that only tests run: unit tests, the test support kept beside the source, and testkit (test support). */
+const isTestCode = (path: string) =>
+  /\.test\.ts$|[/-]test-(support|app)\.ts$/.test(path) || path.startsWith('packages/testkit/');
 
 /** Imports of packages their workspace does not declare: one line per workspace and package, with a file. */
 export function undeclaredImports(edges: ImportEdge[]): string[] {

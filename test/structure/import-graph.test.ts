@@ -9,6 +9,7 @@ import {
   servicesFolderOf,
 } from './import-graph';
 import { undeclaredImports } from './declared-dependencies';
+import { deepImports, wildcardExports } from './package-entries';
 
 // The house's structure drawn from the imports (ARCHITECTURE.md, "Packages"): files, packages and the folders of
 // packages/services each import one another in one direction. A cycle means two parts hold one job between them;
@@ -72,5 +73,20 @@ describe('the import graph', () => {
 
   it('names only packages its workspace declares', () => {
     expect(undeclaredImports(edges)).toEqual([]);
+  });
+
+  it('has no package or app exporting every file (a `./*` export)', () => {
+    expect(wildcardExports()).toEqual([]);
+  });
+
+  it('uses packages only through the entries their package.json exports', () => {
+    expect(deepImports(edges)).toEqual([]);
+  });
+
+  it('has no package or app reaching into test/ (unit tests use @paddock/testkit; end-to-end tests live in test/)', () => {
+    const intoTests = edges
+      .filter((edge) => edge.resolved && packageOf(edge.from) !== undefined && edge.to.startsWith('test/'))
+      .map((edge) => `${edge.from} imports ${edge.to}: move the test to test/, or its support to packages/testkit`);
+    expect(intoTests).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseChainDefinition } from '@paddock/contracts';
-import { loadChainFile } from '@paddock/runtime/chain-files';
+import { loadChainFile } from '@paddock/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../apps/api/src/test-app';
 import { limitTenant, type SignedUp, signUp, startTenantTestApp } from './support';

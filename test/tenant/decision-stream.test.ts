@@ -1,7 +1,7 @@
 import type { RunEvent } from '@paddock/contracts';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestEvents } from '../../packages/services/src/ingest/ingest-events';
+import { ingestEvents } from '@paddock/services';
 import type { TestApp } from '../../apps/api/src/test-app';
 import { runEvents, seedBox, seedChain, seedCursor } from '../collect/support/seed';
 import { SseReader } from '../support/sse-reader';

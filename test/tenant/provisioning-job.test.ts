@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startWorkers } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { startWorkers, createPrismaJobRecords } from '@paddock/jobs';
 import { provisioningJobId, QUEUED_FOR_PROVISIONING } from '@paddock/services';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

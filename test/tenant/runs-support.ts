@@ -12,10 +12,9 @@ import {
   type OpenTransport,
   type ShellCommand,
 } from '@paddock/fleet';
-import type { LocalBox } from '@paddock/providers/local/local-box-harness';
-import type { BoxGateway } from '@paddock/services';
+import type { LocalBox } from '@paddock/providers';
+import { type BoxGateway, ingestEvents } from '@paddock/services';
 import pg from 'pg';
-import { ingestEvents } from '../../packages/services/src/ingest/ingest-events';
 import type { TestApp, TestAppOptions } from '../../apps/api/src/test-app';
 import { createTestFleet, type TestFleet } from '../fleet/support/test-boxes';
 import { registerTestBox, type SignedUp, signUp, startTenantTestApp } from './support';

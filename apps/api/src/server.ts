@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { loggerOptions } from '@paddock/platform';
-import { runWithRequestId } from '@paddock/platform/request-context';
+import { loggerOptions, runWithRequestId } from '@paddock/platform';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { sendError } from './http/error-body';

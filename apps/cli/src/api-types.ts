@@ -5,27 +5,40 @@ import type {
   JobRecordSchema,
   ListJobsReplySchema,
   OperatorSessionReplySchema,
-} from '@paddock/contracts';
-import type { ChainActivationReplySchema } from '@paddock/contracts/api/tenant-chains';
-import type { ListQuarantineReplySchema } from '@paddock/contracts/api/operator-quarantine';
-import type {
+  ChainActivationReplySchema,
+  ListQuarantineReplySchema,
   ListOperatorTenantsReplySchema,
   OperatorTenantDetailSchema,
-} from '@paddock/contracts/api/operator-tenants';
-import type {
   ListWorkflowsReplySchema,
   WorkflowDetailSchema,
   WorkflowRetriedReplySchema,
   WorkflowStartedReplySchema,
-} from '@paddock/contracts/api/operator-workflows';
-import type {
   ListReleasesReplySchema,
   ListRolloutsReplySchema,
   PublishReleaseReplySchema,
   RolloutActionReplySchema,
   RolloutDetailSchema,
   RolloutStartedReplySchema,
-} from '@paddock/contracts/api/operator-rollouts';
+  ListOperatorAlertsReplySchema,
+  InvoiceDetailSchema,
+  InvoiceListReplySchema,
+  InvoiceSummarySchema,
+  VoidInvoiceReplySchema,
+  CloseMonthReplySchema,
+  CreateModelPriceReplySchema,
+  ListModelPricesReplySchema,
+  ListServerTypePricesReplySchema,
+  ServerTypePriceSchema,
+  BoxHealthReplySchema,
+  RepinHostKeyReplySchema,
+  HostSchema,
+  ListBoxesReplySchema,
+  ListHostsReplySchema,
+  ProbeHostReplySchema,
+  RegisterHostReplySchema,
+  ListPlansReplySchema,
+  PlanReplySchema,
+} from '@paddock/contracts';
 import type { z } from 'zod';
 
 export type OperatorSessionReply = z.output<typeof OperatorSessionReplySchema>;
@@ -48,29 +61,6 @@ export type RolloutStarted = z.output<typeof RolloutStartedReplySchema>;
 export type RolloutActed = z.output<typeof RolloutActionReplySchema>;
 
 // Fleet, hosts, money and alerts (issue 11's remaining command groups).
-import type { ListOperatorAlertsReplySchema } from '@paddock/contracts/api/alerts';
-import type {
-  InvoiceDetailSchema,
-  InvoiceListReplySchema,
-  InvoiceSummarySchema,
-  VoidInvoiceReplySchema,
-  CloseMonthReplySchema,
-} from '@paddock/contracts/api/invoices';
-import type {
-  CreateModelPriceReplySchema,
-  ListModelPricesReplySchema,
-  ListServerTypePricesReplySchema,
-  ServerTypePriceSchema,
-} from '@paddock/contracts/api/operator-billing';
-import type { BoxHealthReplySchema, RepinHostKeyReplySchema } from '@paddock/contracts/api/operator-boxes';
-import type {
-  HostSchema,
-  ListBoxesReplySchema,
-  ListHostsReplySchema,
-  ProbeHostReplySchema,
-  RegisterHostReplySchema,
-} from '@paddock/contracts/api/operator-hosts';
-import type { ListPlansReplySchema, PlanReplySchema } from '@paddock/contracts/api/operator-plans';
 
 export type BoxList = z.output<typeof ListBoxesReplySchema>;
 export type BoxHealth = z.output<typeof BoxHealthReplySchema>;

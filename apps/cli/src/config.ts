@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '@paddock/platform/config';
+import { parseConfig } from '@paddock/platform';
 import { z } from 'zod';
 
 /** The CLI's environment, parsed once by main(); nothing else reads process.env. */

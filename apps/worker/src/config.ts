@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isLoopback } from '@paddock/metrics/scrape-auth';
+import { isLoopback } from '@paddock/metrics';
 import { parseConfig } from '@paddock/platform';
 import { parseKeyring } from '@paddock/vault';
 import { z } from 'zod';

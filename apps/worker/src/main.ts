@@ -1,6 +1,5 @@
 import { createPrismaClient } from '@paddock/db';
-import { closeQueues, createQueues, registerSchedules, startWorkers } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { closeQueues, createQueues, registerSchedules, startWorkers, createPrismaJobRecords } from '@paddock/jobs';
 import {
   createJobMetrics,
   createMetricsRegistry,

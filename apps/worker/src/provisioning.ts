@@ -2,8 +2,7 @@ import type { PrismaClient } from '@paddock/db';
 import { fetchNodeBinary, SshPool, type SshObserver } from '@paddock/fleet';
 import type { Queues } from '@paddock/jobs';
 import type { Logger } from '@paddock/platform';
-import { HetznerClient, HetznerProvider } from '@paddock/providers';
-import { DetachedLocalProvider } from '@paddock/providers/local/detached-local-provider';
+import { HetznerClient, HetznerProvider, DetachedLocalProvider } from '@paddock/providers';
 import {
   createPrismaFleetRecorder,
   ensureCurrentRelease,

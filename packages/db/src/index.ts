@@ -1,5 +1,6 @@
 // @paddock/db: the Prisma client and its generated model types, the migration runner, seeds.
-// Migrations and the embedded server have their own entry points ('@paddock/db/migrate', '.../embedded-server').
+// Migrations, the embedded server and the drift check have their own entries ('@paddock/db/migrate',
+// '@paddock/db/embedded-server', '@paddock/db/drift'): see README.md for why.
 export { type CreatePrismaClientOptions, createPrismaClient } from './client';
 export { parseDatabaseUrl, type ParsedDatabaseUrl } from './database-url';
 export * from './generated/prisma/client';
@@ -9,3 +10,4 @@ export {
   seedFirstOperator,
   seedPlans,
 } from './seed';
+export { MIGRATE_CONFIG_KEYS } from './migrate-config';

@@ -3,84 +3,18 @@ import {
   PROTOCOL_VERSION,
   type ProtocolEventMessage,
   ProtocolEventMessageSchema,
-  ProtocolHelloSchema,
   type ProtocolOp,
   ProtocolResponseSchema,
-  type ProtocolTerminalEnd,
-  ProtocolTerminalChunkSchema,
-  ProtocolTerminalEndSchema,
-  type RunEvent,
 } from '@paddock/contracts';
 import { BoxChannelError } from './box-channel-error';
-import type { ChannelTransport, OpenTransport } from './box-channel-transport';
+import { parseHello } from './box-channel-hello';
+import { PendingRequests } from './box-channel-requests';
+import type { BoxChannelOptions, BoxSubscription, SubscribeOptions } from './box-channel-options';
+import { type TerminalListener, TerminalRoutes } from './box-channel-terminals';
+import type { ChannelTransport } from './box-channel-transport';
 import { LineReader, type OversizeLine } from './line-reader';
-import { type RejectedEvent, rejectedEventOf, rejectedOversizeLine } from './rejected-lines';
-import { type BoxRequestFor, type ProtocolResult, ProtocolResultSchemas } from './box-channel-results';
-
-export interface BoxChannelOptions {
-  boxId: string;
-  open: OpenTransport;
-  /** Longest wait for one answer. Default 30 s. */
-  requestTimeoutMs?: number;
-  /** Longest wait from starting the transport to the runtime's hello line. Default 20 s (an SSH exec + node start). */
-  openTimeoutMs?: number;
-  /** Waits between attempts to reopen a dropped channel that has subscriptions: doubling from initial to max. */
-  reopenDelayMs?: { initial: number; max: number };
-  /**
-   * A longer line is discarded up to its newline (never buffered) and reported: to its subscription when it was an
-   * event, as a failed request when it was an answer. Default MAX_SERVE_LINE_BYTES.
-   */
-  maxLineBytes?: number;
-  /**
-   * Channel life for logs and metrics: opened, dropped (with why), a reopen attempt failed, a line discarded that
-   * nothing could be told about (no subscription or request named in its first bytes).
-   */
-  onState?: (state: 'open' | 'dropped' | 'reopen_failed' | 'line_discarded', detail: string) => void;
-  /**
-   * A reopen was scheduled: the how-manieth since the channel was last open, and the wait before it (the backoff
-   * an unreachable box gets, kept by the collector in Postgres for operators).
-   */
-  onReopenScheduled?: (attempt: number, delayMs: number) => void;
-}
-
-export interface SubscribeOptions {
-  /**
-   * Where the stream (re)starts: asked at every (re)subscription, so a channel reopened after a drop resumes from
-   * what the consumer committed, not from what it was merely sent.
-   */
-  resumeFrom: () => Promise<string | undefined> | string | undefined;
-  runId?: string;
-  /** `bytes`: the size of the serve line that carried it (for the consumer's own accounting of what it buffers). */
-  onEvent: (event: RunEvent, cursor: string, bytes: number) => void;
-  /**
-   * An event of this subscription that cannot be delivered: its line was longer than the limit, or it does not match
-   * the event schema. Told in stream order, with its cursor when the line said it, so the consumer can record it and
-   * move past it. Without this handler such an event makes the stream restart from the committed cursor.
-   */
-  onRejected?: (rejected: RejectedEvent) => void;
-  /** Called before every resubscription: events delivered but not committed by then will be delivered again. */
-  onRestart?: () => void;
-  /**
-   * The runtime refused the cursor (its journal was reset: a reinstalled box). Returns where to start instead; the
-   * subscription is retried once from there. Without it the refusal is an error and the channel keeps retrying.
-   */
-  onCursorRefused?: (cursor: string, error: BoxChannelError) => Promise<string | undefined>;
-}
-
-export interface BoxSubscription {
-  /** Drops the stream and starts it again from `resumeFrom()` (a consumer that suspects the stream is stuck). */
-  restart(): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Where the pushes of one terminal stream go (see `listenTerminal`). */
-export interface TerminalListener {
-  /** `data` is decoded and at most MAX_TERMINAL_CHUNK_BYTES long (the schema bounds its base64). */
-  onChunk(offset: number, data: Buffer): void;
-  onEnd(end: ProtocolTerminalEnd): void;
-  /** A push naming this stream that does not match the protocol. */
-  onInvalid(why: string): void;
-}
+import { rejectedEventOf, rejectedOversizeLine } from './rejected-lines';
+import type { BoxRequestFor, ProtocolResult } from './box-channel-results';
 
 interface LocalSubscription {
   options: SubscribeOptions;
@@ -90,13 +24,6 @@ interface LocalSubscription {
   active: boolean;
 }
 
-interface Pending {
-  op: ProtocolOp;
-  resolve: (result: unknown) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
 interface Live {
   transport: ChannelTransport;
   generation: number;
@@ -104,6 +31,8 @@ interface Live {
 }
 
 export { BoxChannelError, type BoxChannelFailure } from './box-channel-error';
+export type { BoxChannelOptions, BoxSubscription, SubscribeOptions } from './box-channel-options';
+export type { TerminalListener } from './box-channel-terminals';
 export type { RejectedEvent, RejectedReason } from './rejected-lines';
 export {
   type BoxRequest,
@@ -133,10 +62,11 @@ export class BoxChannel {
   private live: Live | undefined;
   private opening: Promise<Live> | undefined;
   private generation = 0;
-  private nextId = 1;
-  private pending = new Map<number, Pending>();
+  private readonly pending = new PendingRequests((failure, message, remoteCode) =>
+    this.error(failure, message, remoteCode),
+  );
   private subscriptions = new Set<LocalSubscription>();
-  private terminals = new Map<string, TerminalListener>();
+  private readonly terminals = new TerminalRoutes();
   /** Events for a subscription id not bound yet (its subscribe answer is still on the way). */
   private unbound: { message: ProtocolEventMessage; bytes: number }[] = [];
   private unboundBytes = 0;
@@ -197,11 +127,11 @@ export class BoxChannel {
    * route exists before the first push) to `listener`, until `forgetTerminal`. Pushes of unknown streams are dropped.
    */
   listenTerminal(stream: string, listener: TerminalListener): void {
-    this.terminals.set(stream, listener);
+    this.terminals.listen(stream, listener);
   }
 
   forgetTerminal(stream: string): void {
-    this.terminals.delete(stream);
+    this.terminals.forget(stream);
   }
 
   async request<O extends ProtocolOp>(input: BoxRequestFor<O>): Promise<ProtocolResult<O>> {
@@ -349,12 +279,7 @@ export class BoxChannel {
     if (this.live !== live) return;
     this.live = undefined;
     this.generation++;
-    const error = this.error('channel_closed', why);
-    for (const [id, pending] of this.pending) {
-      clearTimeout(pending.timer);
-      pending.reject(error);
-      this.pending.delete(id);
-    }
+    this.pending.rejectAll(this.error('channel_closed', why));
     this.unbound = [];
     this.unboundBytes = 0;
     for (const sub of this.subscriptions) sub.remoteId = undefined;
@@ -477,7 +402,7 @@ export class BoxChannel {
     }
     if (type === 'terminal' || type === 'terminal_end') {
       this.lastMessageAt = Date.now();
-      this.onTerminalLine(json, type);
+      this.terminals.route(json, type);
       return;
     }
     if (type === 'response') {
@@ -487,23 +412,8 @@ export class BoxChannel {
         return;
       }
       this.lastMessageAt = Date.now();
-      this.answer(parsed.data);
+      this.pending.answer(parsed.data);
     }
-  }
-
-  private onTerminalLine(json: unknown, type: 'terminal' | 'terminal_end'): void {
-    const stream = (json as { stream?: unknown }).stream;
-    const listener = typeof stream === 'string' ? this.terminals.get(stream) : undefined;
-    if (!listener) return; // a stream stopped already (its last pushes cross the stop), or none of ours
-    if (type === 'terminal') {
-      const parsed = ProtocolTerminalChunkSchema.safeParse(json);
-      if (parsed.success) listener.onChunk(parsed.data.offset, Buffer.from(parsed.data.data, 'base64'));
-      else listener.onInvalid(`invalid terminal chunk: ${parsed.error.issues[0]?.message}`);
-      return;
-    }
-    const parsed = ProtocolTerminalEndSchema.safeParse(json);
-    if (parsed.success) listener.onEnd(parsed.data);
-    else listener.onInvalid(`invalid terminal end: ${parsed.error.issues[0]?.message}`);
   }
 
   private deliver(live: Live, message: ProtocolEventMessage, bytes: number): void {
@@ -530,17 +440,7 @@ export class BoxChannel {
    */
   private onOversize(live: Live, line: OversizeLine): void {
     const found = rejectedOversizeLine(line);
-    if (found.kind === 'response') {
-      const pending = this.pending.get(found.id);
-      if (pending) {
-        this.pending.delete(found.id);
-        clearTimeout(pending.timer);
-        pending.reject(
-          this.error('protocol_error', `${pending.op} answer of ${line.bytes} bytes is longer than the line limit`),
-        );
-        return;
-      }
-    }
+    if (found.kind === 'response' && this.pending.failOversize(found.id, line.bytes)) return;
     if (found.kind === 'event') {
       const sub = this.subscriptionFor(found.subscription);
       if (sub?.options.onRejected) {
@@ -555,39 +455,11 @@ export class BoxChannel {
     this.options.onState?.('line_discarded', `a line of ${line.bytes} bytes, longer than the limit`);
   }
 
-  private answer(message: ReturnType<typeof ProtocolResponseSchema.parse>): void {
-    if (typeof message.id !== 'number') return; // our ids are numbers; a null id answers a line we never sent
-    const pending = this.pending.get(message.id);
-    if (!pending) return; // answered after its timeout
-    this.pending.delete(message.id);
-    clearTimeout(pending.timer);
-    if (!message.ok) {
-      pending.reject(this.error('remote_error', `${pending.op}: ${message.error.message}`, message.error.code));
-      return;
-    }
-    const parsed = ProtocolResultSchemas[pending.op].safeParse(message.result);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      pending.reject(
-        this.error('protocol_error', `${pending.op} answer does not match the protocol: ${issue?.path.join('.')}`),
-      );
-      return;
-    }
-    pending.resolve(parsed.data);
-  }
-
-  private send<O extends ProtocolOp>(live: Live, input: BoxRequestFor<O>): Promise<ProtocolResult<O>> {
+  private async send<O extends ProtocolOp>(live: Live, input: BoxRequestFor<O>): Promise<ProtocolResult<O>> {
     if (this.live !== live) return Promise.reject(this.error('channel_closed', 'the channel dropped'));
-    const id = this.nextId++;
-    const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(this.error('timeout', `no answer to ${input.op} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { op: input.op, resolve: resolve as (r: unknown) => void, reject, timer });
-      live.transport.stdin.write(`${JSON.stringify({ v: PROTOCOL_VERSION, id, ...input })}\n`);
-    });
+    const { id, result } = this.pending.add(input.op, this.options.requestTimeoutMs ?? 30_000);
+    live.transport.stdin.write(`${JSON.stringify({ v: PROTOCOL_VERSION, id, ...input })}\n`);
+    return result as Promise<ProtocolResult<O>>;
   }
 
   private error(
@@ -598,19 +470,6 @@ export class BoxChannel {
   ): BoxChannelError {
     return new BoxChannelError(failure, this.options.boxId, message, remoteCode, cause ? { cause } : undefined);
   }
-}
-
-function parseHello(line: string): { version: string; root: string } | 'not_hello' | 'wrong_version' {
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch {
-    return 'not_hello';
-  }
-  if ((json as { type?: unknown } | null)?.type !== 'hello') return 'not_hello';
-  const parsed = ProtocolHelloSchema.safeParse(json);
-  if (!parsed.success) return 'wrong_version';
-  return { version: parsed.data.version, root: parsed.data.root };
 }
 
 function pauseLive(live: Live): void {

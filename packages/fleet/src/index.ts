@@ -24,3 +24,5 @@ export * from './ssh-pool';
 export type { BoxState } from './deploy/box-lock';
 export * from './operator-shell';
 export * from './probe-host-key';
+export { LineReader, type OversizeLine } from './line-reader';
+export { cutUtf8 } from './rejected-lines';

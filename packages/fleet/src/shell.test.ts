@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { FleetError } from './errors';
-import { runWithRequestId } from '@paddock/platform/request-context';
+import { runWithRequestId } from '@paddock/platform';
 import { asRoot, asUser, joinCommands, quote, sh } from './shell';
 
 // Strings an operator could type into a box name, a version, a path, a secret name. Each must reach the command

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { currentRequestId } from '@paddock/platform/request-context';
+import { currentRequestId } from '@paddock/platform';
 import { FleetError } from './errors';
 
 /**

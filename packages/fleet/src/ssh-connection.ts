@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { currentRequestId } from '@paddock/platform/request-context';
+import { currentRequestId } from '@paddock/platform';
 import type ssh2 from 'ssh2';
 import { ExecError, FleetError } from './errors';
 import { openSshClient } from './open-ssh-client';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@paddock/contracts';
-import { currentRequestId } from '@paddock/platform/request-context';
+import { currentRequestId } from '@paddock/platform';
 import { type JobName, type JobPayload, jobCatalog } from './catalog';
 import type { JobRecords } from './job-records';
 import type { Queues } from './queues';

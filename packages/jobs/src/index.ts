@@ -12,3 +12,4 @@ export {
   type WorkerOptions,
 } from './start-workers';
 export { registerSchedules, SCHEDULES } from './schedules';
+export { createPrismaJobRecords } from './prisma-job-records';

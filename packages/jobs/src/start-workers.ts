@@ -1,4 +1,4 @@
-import { runWithRequestId } from '@paddock/platform/request-context';
+import { runWithRequestId } from '@paddock/platform';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';

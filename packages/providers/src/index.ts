@@ -6,3 +6,5 @@ export * from './hetzner/hetzner-provider';
 export type * from './hetzner/hetzner-types';
 export * from './local/local-box-harness';
 export * from './local/local-provider';
+export * from './local/detached-local-provider';
+export { handOverLease } from './local/box-addresses';

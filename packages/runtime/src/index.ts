@@ -11,3 +11,6 @@ export { rootLayout, runLayout, stepLayout } from './paths';
 export { loadRun, runStatusJson } from './read-run';
 export { cancel, decide, replay, resume } from './run-actions';
 export { RUNTIME_VERSION } from './version';
+export { chainVersion, referencedFiles } from './chain-files';
+export { parseEnvFile } from './prepare-step';
+export { startDetached, stopDaemon } from './run-daemon';

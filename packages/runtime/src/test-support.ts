@@ -1,3 +1,5 @@
+// Its own package entry (`@paddock/runtime/test-support`, package.json): the end-to-end tests use it too, and it is
+// never part of the library surface nor of the box bundle.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';

@@ -117,6 +117,7 @@ export { requestReleasePublish } from './releases/request-release';
 export type { ProviderRegistry, ProvisioningDeps } from './provisioning/provisioning-deps';
 export { createTenantWorkflows } from './provisioning/tenant-workflows';
 export { PROVISION_STEPS, provisionWorkflow, provisioningAlertKey } from './provisioning/provision-workflow';
+export { deployReleaseStep } from './provisioning/steps/deploy-release-step';
 export { deleteWorkflow } from './provisioning/delete-workflow';
 export { resumeWorkflow, suspendWorkflow } from './provisioning/suspend-resume-workflows';
 export { boxNameFor } from './provisioning/box-name';
@@ -177,7 +178,13 @@ export {
   type NdjsonIngestOptions,
   type NdjsonIngestResult,
 } from './ingest/ingest-ndjson';
-export { importEvents, ingestEvents, type IngestBatch, type IngestResult } from './ingest/ingest-events';
+export {
+  CursorMovedError,
+  importEvents,
+  ingestEvents,
+  type IngestBatch,
+  type IngestResult,
+} from './ingest/ingest-events';
 export type { BoxTerminal, BoxTerminalEnd, BoxTerminalHandlers } from './boxes/box-terminal';
 export { openStepTerminal, type StepTerminal, type StepTerminalInput } from './terminal/open-step-terminal';
 export { type TerminalSlot, TerminalSlots, type TerminalSlotsOptions } from './terminal/terminal-slots';
@@ -222,3 +229,9 @@ export { readOperatorTenantCosts } from './console/read-operator-tenant-costs';
 export { type ReencryptReport, reencryptVaultRows } from './vault-rotation/reencrypt-vault-rows';
 export * from './hosts/index';
 export { listBoxes } from './boxes/list-boxes';
+// Used by the end-to-end tests and benches, which once imported these files by path (the package exports only this).
+export { type BoxConnector, Collector, type CollectorOptions } from './collect/collector';
+export { localSystemFigures } from './collect/record-box-health';
+export { resolveAlerts } from './alerts/raise-alert';
+export { copyRows } from './ingest/copy-rows';
+export { eventRow } from './ingest/event-rows';

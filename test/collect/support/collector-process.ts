@@ -1,7 +1,6 @@
 import pg from 'pg';
 import { localProcessTransport } from '@paddock/fleet';
-import { Collector } from '../../../packages/services/src/collect/collector';
-import { localSystemFigures } from '../../../packages/services/src/collect/record-box-health';
+import { Collector, localSystemFigures } from '@paddock/services';
 import { CHAINCTL } from './local-runtime';
 
 /**

@@ -6,7 +6,7 @@ import { BoxChannel, bootstrapBox, buildRuntimeRelease, deployToBox, sshTranspor
 import { createMigratedDatabase } from '@paddock/testkit';
 import { createVault } from '@paddock/vault';
 import pg from 'pg';
-import { startCollector } from '../../../packages/services/src/collect/start-collector';
+import { startCollector } from '@paddock/services';
 import { createTestFleet } from '../../fleet/support/test-boxes';
 import { REVIEW_CHAIN } from './chains';
 import { seedReachableBox } from './seed';

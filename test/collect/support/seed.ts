@@ -3,7 +3,7 @@ import { RunEventSchema, type RunEvent, type RunEventInput } from '@paddock/cont
 import type { SshKeyPair } from '@paddock/fleet';
 import type { Vault } from '@paddock/vault';
 import type { Pool } from 'pg';
-import { sshKeyVaultContext } from '../../../packages/services/src/boxes/box-target';
+import { sshKeyVaultContext } from '@paddock/services';
 
 /** Seed factories for collector tests: real rows through plain SQL, each with fresh unique names. */
 export async function seedTenant(pool: Pool): Promise<string> {
@@ -110,17 +110,7 @@ export async function seedCursor(pool: Pool, boxId: string, tenantId: string, ow
   );
 }
 
-/** Builds the events of one run as the runtime writes them (seq from 1, a second apart). */
-export function runEvents(
-  runId: string,
-  events: Omit<RunEventInput, 'run_id' | 'seq' | 'timestamp'>[],
-  start = Date.UTC(2026, 0, 1),
-) {
-  return events.map(
-    (e, i): RunEvent =>
-      RunEventSchema.parse({ ...e, run_id: runId, seq: i + 1, timestamp: new Date(start + i * 1000).toISOString() }),
-  );
-}
+export { runEvents } from '@paddock/testkit';
 
 /**
  * A model price version in the price book (micros per million tokens), in force from `effectiveFrom` (by default

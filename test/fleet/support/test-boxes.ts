@@ -6,7 +6,7 @@ import {
   SshPool,
   type SshPoolOptions,
 } from '@paddock/fleet';
-import { type LocalBox, LocalBoxHarness } from '@paddock/providers/local/local-box-harness';
+import { type LocalBox, LocalBoxHarness } from '@paddock/providers';
 
 /** The recorder's consumer in tests: every event in order, to check what the service layer would store. */
 export function collectEvents(): FleetRecorder & { events: FleetEvent[] } {

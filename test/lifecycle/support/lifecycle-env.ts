@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrismaClient, type PrismaClient, seedPlans } from '@paddock/db';
 import { closeQueues, createQueues, type Queues } from '@paddock/jobs';
-import { DetachedLocalProvider } from '@paddock/providers/local/detached-local-provider';
+import { DetachedLocalProvider } from '@paddock/providers';
 import { publishRuntimeRelease, signupTenant } from '@paddock/services';
 import {
   connectTestRedis,

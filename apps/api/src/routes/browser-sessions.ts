@@ -1,8 +1,4 @@
-import { AppError } from '@paddock/contracts';
-import {
-  OperatorCurrentSessionReplySchema,
-  TenantCurrentSessionReplySchema,
-} from '@paddock/contracts/api/browser-sessions';
+import { AppError, OperatorCurrentSessionReplySchema, TenantCurrentSessionReplySchema } from '@paddock/contracts';
 import { describeTenantCaller } from '@paddock/services';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

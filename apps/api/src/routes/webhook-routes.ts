@@ -1,5 +1,5 @@
-import { ErrorReplySchema } from '@paddock/contracts';
 import {
+  ErrorReplySchema,
   CreateWebhookEndpointBodySchema,
   CreateWebhookEndpointReplySchema,
   ListWebhookDeliveriesQuerySchema,
@@ -8,7 +8,7 @@ import {
   UpdateWebhookEndpointBodySchema,
   WebhookEndpointParamsSchema,
   WebhookEndpointSchema,
-} from '@paddock/contracts/api/webhooks';
+} from '@paddock/contracts';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,

@@ -1,4 +1,4 @@
-import type { ErrorReplySchema } from '@paddock/contracts/api/common';
+import type { ErrorReplySchema } from '@paddock/contracts';
 import type { z } from 'zod';
 
 type ErrorReply = z.infer<typeof ErrorReplySchema>;

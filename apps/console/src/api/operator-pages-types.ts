@@ -1,15 +1,15 @@
 // Shapes of the operator pages added for the tenant page, accounts and audit (type-only: no zod in the bundle).
-import type { OperatorAlertSchema, ListOperatorAlertsReplySchema } from '@paddock/contracts/api/alerts';
-import type { CostsReplySchema } from '@paddock/contracts/api/costs';
-import type { InvoiceListReplySchema } from '@paddock/contracts/api/invoices';
+import type { OperatorAlertSchema, ListOperatorAlertsReplySchema } from '@paddock/contracts';
+import type { CostsReplySchema } from '@paddock/contracts';
+import type { InvoiceListReplySchema } from '@paddock/contracts';
 import type {
   InviteOperatorReplySchema,
   ListOperatorsReplySchema,
   OperatorAccountSchema,
   OperatorRoleSchema,
   ResetOperatorReplySchema,
-} from '@paddock/contracts/api/operator-accounts';
-import type { AuditEntrySchema, AuditPageReplySchema } from '@paddock/contracts/api/operator-audit';
+} from '@paddock/contracts';
+import type { AuditEntrySchema, AuditPageReplySchema } from '@paddock/contracts';
 import type { z } from 'zod';
 
 export type Costs = z.infer<typeof CostsReplySchema>;

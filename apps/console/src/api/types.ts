@@ -4,22 +4,19 @@ import type {
   OperatorCurrentSessionReplySchema,
   TenantBrowserSessionReplySchema,
   TenantCurrentSessionReplySchema,
-} from '@paddock/contracts/api/browser-sessions';
-import type { OperatorOverviewReplySchema } from '@paddock/contracts/api/operator-overview';
-import type {
+  OperatorOverviewReplySchema,
   ListRolloutsReplySchema,
   RolloutDetailSchema,
   RolloutSchema,
   ListReleasesReplySchema,
-} from '@paddock/contracts/api/operator-rollouts';
-import type {
   ListOperatorTenantsReplySchema,
   OperatorTenantDetailSchema,
   OperatorTenantSummarySchema,
   TenantStatusSchema,
-} from '@paddock/contracts/api/operator-tenants';
-import type { WorkflowStartedReplySchema } from '@paddock/contracts/api/operator-workflows';
-import type { DecisionReplySchema, ListDecisionsReplySchema } from '@paddock/contracts/api/tenant-decisions';
+  WorkflowStartedReplySchema,
+  DecisionReplySchema,
+  ListDecisionsReplySchema,
+} from '@paddock/contracts';
 import type { z } from 'zod';
 
 export type OperatorBrowserSession = z.infer<typeof OperatorBrowserSessionReplySchema>;

@@ -1,4 +1,4 @@
-import { RUN_STATUS_VALUES } from '@paddock/contracts/api/run-statuses';
+import { RUN_STATUS_VALUES } from '@paddock/contracts';
 
 export const RUN_STATUSES = RUN_STATUS_VALUES;
 

@@ -1,18 +1,14 @@
 // The tenant API's shapes the workspace pages read, inferred from the schemas the API validates with (type-only).
-import type { CostsReplySchema } from '@paddock/contracts/api/costs';
-import type { InvoiceListReplySchema } from '@paddock/contracts/api/invoices';
-import type {
-  ApiKeySummarySchema,
-  CreateApiKeyReplySchema,
-  ListApiKeysReplySchema,
-} from '@paddock/contracts/api/tenant-api-keys';
+import type { CostsReplySchema } from '@paddock/contracts';
+import type { InvoiceListReplySchema } from '@paddock/contracts';
+import type { ApiKeySummarySchema, CreateApiKeyReplySchema, ListApiKeysReplySchema } from '@paddock/contracts';
 import type {
   ChainDiffReplySchema,
   ChainVersionStagingReplySchema,
   ListChainsReplySchema,
   ListChainVersionsReplySchema,
-} from '@paddock/contracts/api/tenant-chains';
-import type { InviteMemberReplySchema, ListMembersReplySchema } from '@paddock/contracts/api/tenant-members';
+} from '@paddock/contracts';
+import type { InviteMemberReplySchema, ListMembersReplySchema } from '@paddock/contracts';
 import type {
   ListRunsReplySchema,
   RunActionReplySchema,
@@ -20,14 +16,10 @@ import type {
   RunEventReplySchema,
   RunStepSchema,
   RunSummarySchema,
-} from '@paddock/contracts/api/tenant-runs';
-import type { ListSecretsReplySchema } from '@paddock/contracts/api/tenant-secrets';
-import type { UsageReplySchema } from '@paddock/contracts/api/tenant-usage';
-import type {
-  TerminalEndEventSchema,
-  TerminalOutputEventSchema,
-  TerminalStartEventSchema,
-} from '@paddock/contracts/api/tenant-terminal';
+} from '@paddock/contracts';
+import type { ListSecretsReplySchema } from '@paddock/contracts';
+import type { UsageReplySchema } from '@paddock/contracts';
+import type { TerminalEndEventSchema, TerminalOutputEventSchema, TerminalStartEventSchema } from '@paddock/contracts';
 import type { z } from 'zod';
 
 export type RunList = z.infer<typeof ListRunsReplySchema>;

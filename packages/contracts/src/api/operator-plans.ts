@@ -12,7 +12,8 @@ const BPS = z
   .min(0, { message: 'must be 0 (pass-through) or more' })
   .max(100_000, { message: 'must be at most 100000 (+1000%)' });
 
-export const PlanCodeSchema = z
+/** A new plan's code (stricter than signup's PlanCodeSchema, which also accepts older codes with `_`). */
+export const CreatePlanCodeSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'must be lowercase letters, digits and "-" (max 64)' });
 
@@ -39,7 +40,7 @@ const PlanFields = {
 
 export const CreatePlanBodySchema = z
   .object({
-    code: PlanCodeSchema.describe('Stable identifier used at signup; never changes'),
+    code: CreatePlanCodeSchema.describe('Stable identifier used at signup; never changes'),
     ...PlanFields,
     currency: PlanFields.currency.default('USD'),
     includedUsageMicros: PlanFields.includedUsageMicros.default(0),

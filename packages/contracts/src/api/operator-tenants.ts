@@ -1,14 +1,6 @@
 import { z } from 'zod';
 import { WorkflowKindSchema, WorkflowStatusSchema } from './operator-workflows';
-
-export const TenantStatusSchema = z.enum([
-  'provisioning',
-  'provisioning_failed',
-  'active',
-  'suspended',
-  'deleting',
-  'deleted',
-]);
+import { TenantStatusSchema } from './tenant-sessions';
 
 /** Columns the tenant list sorts by on the server (then by id, so the order is total and pages are keyset). */
 export const TenantSortSchema = z.enum(['created', 'name', 'slug', 'status']);

@@ -1,5 +1,4 @@
-import { AppError } from '@paddock/contracts';
-import { type OperatorAlert, TENANT_ALERT_CODES, type TenantAlert } from '@paddock/contracts/api/alerts';
+import { AppError, type OperatorAlert, TENANT_ALERT_CODES, type TenantAlert } from '@paddock/contracts';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import { alertView } from './list-alerts';
 

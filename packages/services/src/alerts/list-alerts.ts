@@ -1,4 +1,4 @@
-import { TENANT_ALERT_CODES, type OperatorAlert, type TenantAlert } from '@paddock/contracts/api/alerts';
+import { TENANT_ALERT_CODES, type OperatorAlert, type TenantAlert } from '@paddock/contracts';
 import type { Alert as AlertRow, Prisma, PrismaClient } from '@paddock/db';
 import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
 

@@ -1,10 +1,10 @@
 import { priceProblems } from '@paddock/billing';
-import { AppError } from '@paddock/contracts';
-import type {
-  CreateModelPriceBody,
-  ModelPriceReply,
-  UpdateModelPriceBody,
-} from '@paddock/contracts/api/operator-billing';
+import {
+  AppError,
+  type CreateModelPriceBody,
+  type ModelPriceReply,
+  type UpdateModelPriceBody,
+} from '@paddock/contracts';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import type { RequestFacts } from '../tenants/tenant-identity';
 import { operatorActor, writeAudit } from '../audit/audit-entry';

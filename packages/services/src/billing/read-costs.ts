@@ -1,5 +1,5 @@
 import { picosToMicros, picosToMinor, microsToMinor } from '@paddock/billing';
-import type { COST_GROUPINGS } from '@paddock/contracts/api/costs';
+import type { COST_GROUPINGS } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '@paddock/db';
 
 export type CostGrouping = (typeof COST_GROUPINGS)[number];

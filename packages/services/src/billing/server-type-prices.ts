@@ -1,6 +1,5 @@
 import { priceProblems } from '@paddock/billing';
-import { AppError } from '@paddock/contracts';
-import type { CreateServerTypePriceBody } from '@paddock/contracts/api/operator-billing';
+import { AppError, type CreateServerTypePriceBody } from '@paddock/contracts';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import type { RequestFacts } from '../tenants/tenant-identity';
 import { operatorActor, writeAudit } from '../audit/audit-entry';

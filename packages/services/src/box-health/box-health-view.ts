@@ -1,5 +1,4 @@
-import { AppError } from '@paddock/contracts';
-import type { BoxHealthReply } from '@paddock/contracts/api/operator-boxes';
+import { AppError, type BoxHealthReply } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 
 /** One box as the collector last judged it, with its reconnect backoff while it does not answer (operators). */

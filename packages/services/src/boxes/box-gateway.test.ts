@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isAppError } from '@paddock/contracts';
 import type { OpenTransport } from '@paddock/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalRuntime, type LocalRuntime } from '../../../../test/collect/support/local-runtime';
+import { createLocalRuntime, type LocalRuntime } from '@paddock/testkit';
 import { BoxGateway } from './box-gateway';
 import { localGatewayConnector } from './gateway-connectors';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isAppError } from '@paddock/contracts';
 import { type ChannelTransport, localProcessTransport } from '@paddock/fleet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../../test/support/wait-for';
+import { waitFor } from '@paddock/testkit/vitest';
 import { BoxGateway } from './box-gateway';
 import { localGatewayConnector } from './gateway-connectors';
 import type { BoxTerminalEnd } from './box-terminal';

@@ -1,7 +1,7 @@
 import { isAppError } from '@paddock/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalRuntime, type LocalRuntime } from '../../../../test/collect/support/local-runtime';
-import { waitFor } from '../../../../test/support/wait-for';
+import { createLocalRuntime, type LocalRuntime } from '@paddock/testkit';
+import { waitFor } from '@paddock/testkit/vitest';
 import { BoxGateway } from './box-gateway';
 import { localGatewayConnector } from './gateway-connectors';
 import { type AskBox, settleCancel, settleDecide } from './settle-after-drop';

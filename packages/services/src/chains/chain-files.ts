@@ -6,7 +6,7 @@ import {
   formatChainError,
   parseChainDefinition,
 } from '@paddock/contracts';
-import { chainVersion, referencedFiles } from '@paddock/runtime/chain-files';
+import { chainVersion, referencedFiles } from '@paddock/runtime';
 import { chainFileProblem, directoryConflict } from './chain-paths';
 
 export interface ValidatedChain {

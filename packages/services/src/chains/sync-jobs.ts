@@ -1,7 +1,6 @@
 import type { Prisma, PrismaClient } from '@paddock/db';
-import { addJobToQueue, enqueueJob, jobCatalog, type Queues } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
-import { currentRequestId } from '@paddock/platform/request-context';
+import { addJobToQueue, enqueueJob, jobCatalog, type Queues, createPrismaJobRecords } from '@paddock/jobs';
+import { currentRequestId } from '@paddock/platform';
 
 type Tx = Prisma.TransactionClient;
 

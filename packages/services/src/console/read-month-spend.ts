@@ -1,5 +1,5 @@
 import { PICOS_PER_MICRO, picosToMicros, picosToMinor } from '@paddock/billing';
-import type { OperatorMonthSpend } from '@paddock/contracts/api/operator-overview';
+import type { OperatorMonthSpend } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 
 /**

@@ -1,4 +1,4 @@
-import type { OperatorOverviewReply } from '@paddock/contracts/api/operator-overview';
+import type { OperatorOverviewReply } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import { readMonthSpend } from './read-month-spend';
 

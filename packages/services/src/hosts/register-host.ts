@@ -10,8 +10,7 @@ import {
   type SshPool,
   sh,
 } from '@paddock/fleet';
-import { enqueueJob, type Queues } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { enqueueJob, type Queues, createPrismaJobRecords } from '@paddock/jobs';
 import type { Vault } from '@paddock/vault';
 import { sshKeyVaultContext } from '../boxes/box-target';
 import { type HostOperator, type HostView, hostView } from './host-view';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalTimeMs, EventRowBatch, eventTimeMs } from './event-rows';
-import { runEvents } from '../../../../test/collect/support/seed';
+import { runEvents } from '@paddock/testkit';
 
 describe('canonicalTimeMs', () => {
   it('reads toISOString() output exactly as Date.parse does', () => {

@@ -1,6 +1,6 @@
 import { AppError, type RunEvent, RunEventSchema } from '@paddock/contracts';
 import type { Pool } from 'pg';
-import { LineReader } from '@paddock/fleet/line-reader';
+import { LineReader } from '@paddock/fleet';
 import { EventRowBatch } from './event-rows';
 import { importEventRows } from './ingest-events';
 

@@ -13,8 +13,7 @@ import {
   QUARANTINE_EXCERPT_BYTES,
   type RunEvent,
 } from '@paddock/contracts';
-import type { RejectedEvent } from '@paddock/fleet';
-import { cutUtf8 } from '@paddock/fleet/rejected-lines';
+import { type RejectedEvent, cutUtf8 } from '@paddock/fleet';
 
 /**
  * Why an event is quarantined instead of stored. The channel's own reasons (`line_too_long`, `invalid_event`) come

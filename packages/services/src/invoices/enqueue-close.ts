@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '@paddock/db';
-import { enqueueJob, type Queues } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { enqueueJob, type Queues, createPrismaJobRecords } from '@paddock/jobs';
 import { operatorActor, type RequestFacts, writeAudit } from '../audit/audit-entry';
 
 /** An operator asks for a month's close now (e.g. after fixing a price, or for a month the schedule missed). */

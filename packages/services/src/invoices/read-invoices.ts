@@ -1,6 +1,5 @@
 import { formatMinor, monthOf } from '@paddock/billing';
-import { AppError } from '@paddock/contracts';
-import type { InvoiceDetail, InvoiceSummary } from '@paddock/contracts/api/invoices';
+import { AppError, type InvoiceDetail, type InvoiceSummary } from '@paddock/contracts';
 import type { Invoice, InvoiceLine, InvoiceStatus, Prisma, PrismaClient } from '@paddock/db';
 import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
 

@@ -1,4 +1,4 @@
-import type { InvoiceDetail } from '@paddock/contracts/api/invoices';
+import type { InvoiceDetail } from '@paddock/contracts';
 
 export type InvoiceFormat = 'json' | 'csv' | 'html';
 

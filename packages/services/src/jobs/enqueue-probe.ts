@@ -1,5 +1,4 @@
-import { enqueueJob, type Queues } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { enqueueJob, type Queues, createPrismaJobRecords } from '@paddock/jobs';
 import type { PrismaClient } from '@paddock/db';
 import { operatorActor, type RequestFacts, writeAudit } from '../audit/audit-entry';
 

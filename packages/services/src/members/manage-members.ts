@@ -1,5 +1,4 @@
-import { AppError } from '@paddock/contracts';
-import type { MemberRole } from '@paddock/contracts/api/tenant-members';
+import { AppError, type MemberRole } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '@paddock/db';
 import { issueAccountLink } from '../operators/account-links';
 import { type RequestFacts, writeAudit } from '../audit/audit-entry';

@@ -1,4 +1,4 @@
-import type { OperatorAlert } from '@paddock/contracts/api/alerts';
+import type { OperatorAlert } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import { type Finding, findingKey } from '@paddock/monitoring';
 import { alertView } from '../alerts/list-alerts';

@@ -1,4 +1,4 @@
-import type { QuarantinedEvent } from '@paddock/contracts/api/operator-quarantine';
+import type { QuarantinedEvent } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 
 export interface ListQuarantineInput {

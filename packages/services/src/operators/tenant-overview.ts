@@ -1,4 +1,4 @@
-import type { OperatorTenantDetail, OperatorTenantSummary } from '@paddock/contracts/api/operator-tenants';
+import type { OperatorTenantDetail, OperatorTenantSummary } from '@paddock/contracts';
 import { Prisma, type PrismaClient, type TenantStatus } from '@paddock/db';
 import { encodeSortedCursor, type SortOrder } from '../pagination/sorted-keyset';
 import { type TenantSort, tenantOrderBy, tenantsAfterCursor } from './tenant-list-sort';

@@ -1,5 +1,4 @@
-import { AppError } from '@paddock/contracts';
-import type { CreatePlanBody, PlanReply, UpdatePlanBody } from '@paddock/contracts/api/operator-plans';
+import { AppError, type CreatePlanBody, type PlanReply, type UpdatePlanBody } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '@paddock/db';
 import { operatorActor, type RequestFacts, writeAudit } from '../audit/audit-entry';
 import { PLAN_TENANT_COUNT, toPlanReply } from './plan-replies';

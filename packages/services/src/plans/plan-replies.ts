@@ -1,5 +1,4 @@
-import { StoredPlanLimitsSchema } from '@paddock/contracts';
-import type { PlanReply } from '@paddock/contracts/api/operator-plans';
+import { StoredPlanLimitsSchema, type PlanReply } from '@paddock/contracts';
 import type { Plan } from '@paddock/db';
 
 export const PLAN_TENANT_COUNT = { _count: { select: { tenants: { where: { deletedAt: null } } } } } as const;

@@ -1,4 +1,4 @@
-import type { ReleaseSchema } from '@paddock/contracts/api/operator-rollouts';
+import type { ReleaseSchema } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import type { z } from 'zod';
 import { findCurrentRelease } from './current-release';

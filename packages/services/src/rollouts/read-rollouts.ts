@@ -1,4 +1,4 @@
-import type { RolloutBoxSchema, RolloutBoxStatusSchema, RolloutSchema } from '@paddock/contracts/api/operator-rollouts';
+import type { RolloutBoxSchema, RolloutBoxStatusSchema, RolloutSchema } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import type { z } from 'zod';
 

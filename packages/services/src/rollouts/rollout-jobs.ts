@@ -1,6 +1,5 @@
 import type { PrismaClient } from '@paddock/db';
-import { enqueueJob, type Queues } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { enqueueJob, type Queues, createPrismaJobRecords } from '@paddock/jobs';
 
 /**
  * Enqueues the rollout's next `rollout.advance` job. Its id names the rollout and the turn (a batch number, or a

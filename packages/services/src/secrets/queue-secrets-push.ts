@@ -1,6 +1,5 @@
 import type { PrismaClient } from '@paddock/db';
-import { enqueueJob, type Queues } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { enqueueJob, type Queues, createPrismaJobRecords } from '@paddock/jobs';
 
 /** Changes within one window share one push, which reads the secrets when it starts (after the window). */
 export const SECRETS_PUSH_WINDOW_MS = 500;

@@ -1,5 +1,4 @@
-import { AppError } from '@paddock/contracts';
-import type { TenantCallerReply } from '@paddock/contracts/api/tenant-sessions';
+import { AppError, type TenantCallerReply } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from './tenant-identity';
 

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AppError } from '@paddock/contracts';
-import type { WebhookEndpointView } from '@paddock/contracts/api/webhooks';
+import { AppError, type WebhookEndpointView } from '@paddock/contracts';
 import type { PrismaClient, WebhookEndpoint } from '@paddock/db';
 import type { Vault } from '@paddock/vault';
 import { checkWebhookUrl, type WebhookTargetPolicy } from './url-guard';

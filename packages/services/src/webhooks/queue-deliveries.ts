@@ -1,8 +1,6 @@
-import type { OperatorAlert } from '@paddock/contracts/api/alerts';
-import { TENANT_ALERT_CODES } from '@paddock/contracts/api/alerts';
+import { type OperatorAlert, TENANT_ALERT_CODES } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
-import { enqueueJob, type Queues } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { enqueueJob, type Queues, createPrismaJobRecords } from '@paddock/jobs';
 
 export type AlertEvent = 'alert.opened' | 'alert.resolved';
 

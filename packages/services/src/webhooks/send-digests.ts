@@ -1,7 +1,6 @@
 import type { Prisma, PrismaClient } from '@paddock/db';
-import { enqueueJob, type Queues } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
-import { TENANT_ALERT_CODES } from '@paddock/contracts/api/alerts';
+import { enqueueJob, type Queues, createPrismaJobRecords } from '@paddock/jobs';
+import { TENANT_ALERT_CODES } from '@paddock/contracts';
 import { alertView } from '../alerts/list-alerts';
 
 const DAY_MS = 86_400_000;

@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createPrismaClient, type PrismaClient } from '@paddock/db';
-import { seedPlans } from '@paddock/db/seed';
-import { closeQueues, createQueues, type JobHandlers, jobCatalog, type Queues, startWorkers } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { createPrismaClient, type PrismaClient, seedPlans } from '@paddock/db';
+import {
+  closeQueues,
+  createQueues,
+  type JobHandlers,
+  jobCatalog,
+  type Queues,
+  startWorkers,
+  createPrismaJobRecords,
+} from '@paddock/jobs';
 import { connectTestRedis, createTestDatabase, type TestDatabase, uniqueQueuePrefix } from '@paddock/testkit';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';

@@ -1,7 +1,6 @@
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
-import { enqueueJob, type Queues } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { enqueueJob, type Queues, createPrismaJobRecords } from '@paddock/jobs';
 import type { Logger } from '@paddock/platform';
 import type { WorkflowRegistry } from './define-workflow';
 import { readWorkflowState, stepOutputs, workflowJobId } from './workflow-state';

@@ -1,6 +1,5 @@
 import type { PrismaClient, WorkflowKind } from '@paddock/db';
-import { enqueueJob, type Queues } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { enqueueJob, type Queues, createPrismaJobRecords } from '@paddock/jobs';
 import { readWorkflowState, workflowJobId } from './workflow-state';
 
 /**

@@ -1,11 +1,10 @@
-import { ErrorReplySchema, UuidParamsSchema } from '@paddock/contracts';
 import {
+  ErrorReplySchema,
+  UuidParamsSchema,
   CostsQuerySchema,
   CostsReplySchema,
   TopSpendersQuerySchema,
   TopSpendersReplySchema,
-} from '@paddock/contracts/api/costs';
-import {
   CreateModelPriceBodySchema,
   CreateModelPriceReplySchema,
   CreateServerTypePriceBodySchema,
@@ -18,7 +17,7 @@ import {
   ServerTypePriceSchema,
   UnpricedUsageReplySchema,
   UpdateModelPriceBodySchema,
-} from '@paddock/contracts/api/operator-billing';
+} from '@paddock/contracts';
 import {
   createModelPrice,
   createServerTypePrice,

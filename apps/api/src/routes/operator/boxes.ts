@@ -1,9 +1,10 @@
-import { ErrorReplySchema, UuidParamsSchema } from '@paddock/contracts';
 import {
+  ErrorReplySchema,
+  UuidParamsSchema,
   BoxHealthReplySchema,
   RepinHostKeyBodySchema,
   RepinHostKeyReplySchema,
-} from '@paddock/contracts/api/operator-boxes';
+} from '@paddock/contracts';
 import { getBoxHealth, repinBoxHostKey } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

@@ -1,5 +1,6 @@
-import { ErrorReplySchema, UuidParamsSchema } from '@paddock/contracts';
 import {
+  ErrorReplySchema,
+  UuidParamsSchema,
   AssignHostBodySchema,
   HostSchema,
   ListBoxesQuerySchema,
@@ -10,7 +11,7 @@ import {
   ProbeHostReplySchema,
   RegisterHostBodySchema,
   RegisterHostReplySchema,
-} from '@paddock/contracts/api/operator-hosts';
+} from '@paddock/contracts';
 import { assignHost, listBoxes, listHosts, probeHost, registerHost } from '@paddock/services';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

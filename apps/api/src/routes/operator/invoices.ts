@@ -1,5 +1,5 @@
-import { ErrorReplySchema } from '@paddock/contracts';
 import {
+  ErrorReplySchema,
   ChangePlanBodySchema,
   ChangePlanReplySchema,
   CloseMonthBodySchema,
@@ -11,8 +11,8 @@ import {
   OperatorInvoicesQuerySchema,
   VoidInvoiceBodySchema,
   VoidInvoiceReplySchema,
-} from '@paddock/contracts/api/invoices';
-import { OperatorTenantParamsSchema } from '@paddock/contracts/api/operator-tenants';
+  OperatorTenantParamsSchema,
+} from '@paddock/contracts';
 import {
   changeTenantPlan,
   enqueueMonthClose,

@@ -1,5 +1,4 @@
-import { ErrorReplySchema } from '@paddock/contracts';
-import { OperatorOverviewReplySchema } from '@paddock/contracts/api/operator-overview';
+import { ErrorReplySchema, OperatorOverviewReplySchema } from '@paddock/contracts';
 import { readOperatorOverview } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

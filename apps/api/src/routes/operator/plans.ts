@@ -1,11 +1,12 @@
-import { ErrorReplySchema, UuidParamsSchema } from '@paddock/contracts';
 import {
+  ErrorReplySchema,
+  UuidParamsSchema,
   CreatePlanBodySchema,
   ListPlansQuerySchema,
   ListPlansReplySchema,
   PlanReplySchema,
   UpdatePlanBodySchema,
-} from '@paddock/contracts/api/operator-plans';
+} from '@paddock/contracts';
 import { createPlan, deactivatePlan, getPlan, listPlans, updatePlan } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

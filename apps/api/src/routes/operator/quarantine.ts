@@ -1,5 +1,4 @@
-import { ErrorReplySchema } from '@paddock/contracts';
-import { ListQuarantineQuerySchema, ListQuarantineReplySchema } from '@paddock/contracts/api/operator-quarantine';
+import { ErrorReplySchema, ListQuarantineQuerySchema, ListQuarantineReplySchema } from '@paddock/contracts';
 import { listQuarantine } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

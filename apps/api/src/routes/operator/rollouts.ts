@@ -1,5 +1,7 @@
-import { AppError, ErrorReplySchema, UuidParamsSchema } from '@paddock/contracts';
 import {
+  AppError,
+  ErrorReplySchema,
+  UuidParamsSchema,
   ListReleasesReplySchema,
   ListRolloutsQuerySchema,
   ListRolloutsReplySchema,
@@ -10,7 +12,7 @@ import {
   RolloutDetailSchema,
   RolloutStartedReplySchema,
   StartRolloutBodySchema,
-} from '@paddock/contracts/api/operator-rollouts';
+} from '@paddock/contracts';
 import {
   controlRollout,
   getRollout,

@@ -1,5 +1,9 @@
-import { ErrorReplySchema, OperatorLoginBodySchema, OperatorSessionReplySchema } from '@paddock/contracts';
-import { OperatorBrowserSessionReplySchema } from '@paddock/contracts/api/browser-sessions';
+import {
+  ErrorReplySchema,
+  OperatorLoginBodySchema,
+  OperatorSessionReplySchema,
+  OperatorBrowserSessionReplySchema,
+} from '@paddock/contracts';
 import { loginOperator, logoutOperator } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

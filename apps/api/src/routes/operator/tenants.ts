@@ -1,13 +1,16 @@
-import { AppError, ChainActivationReplySchema, ErrorReplySchema } from '@paddock/contracts';
-import { CostsQuerySchema, CostsReplySchema } from '@paddock/contracts/api/costs';
 import {
+  AppError,
+  ChainActivationReplySchema,
+  CostsQuerySchema,
+  CostsReplySchema,
+  ErrorReplySchema,
   ListOperatorTenantsQuerySchema,
   ListOperatorTenantsReplySchema,
   OperatorActivateBodySchema,
   OperatorChainVersionParamsSchema,
   OperatorTenantDetailSchema,
   OperatorTenantParamsSchema,
-} from '@paddock/contracts/api/operator-tenants';
+} from '@paddock/contracts';
 import {
   activateTenantChainVersion,
   getOperatorTenant,

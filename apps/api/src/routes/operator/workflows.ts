@@ -1,5 +1,7 @@
-import { AppError, ErrorReplySchema, UuidParamsSchema } from '@paddock/contracts';
 import {
+  AppError,
+  ErrorReplySchema,
+  UuidParamsSchema,
   ListWorkflowsQuerySchema,
   ListWorkflowsReplySchema,
   StartTenantWorkflowBodySchema,
@@ -7,7 +9,7 @@ import {
   WorkflowDetailSchema,
   WorkflowRetriedReplySchema,
   WorkflowStartedReplySchema,
-} from '@paddock/contracts/api/operator-workflows';
+} from '@paddock/contracts';
 import { getWorkflow, listWorkflows, retryTenantWorkflow, startTenantWorkflow } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

@@ -1,10 +1,10 @@
-import { ErrorReplySchema } from '@paddock/contracts';
 import {
+  ErrorReplySchema,
   AlertParamsSchema,
   ListTenantAlertsQuerySchema,
   ListTenantAlertsReplySchema,
   TenantAlertSchema,
-} from '@paddock/contracts/api/alerts';
+} from '@paddock/contracts';
 import { acknowledgeTenantAlert, listTenantAlerts } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

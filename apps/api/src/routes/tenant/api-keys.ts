@@ -5,7 +5,7 @@ import {
   CreateApiKeyBodySchema,
   CreateApiKeyReplySchema,
   ListApiKeysReplySchema,
-} from '@paddock/contracts/api/tenant-api-keys';
+} from '@paddock/contracts';
 import { createApiKey, listApiKeys, revokeApiKey } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

@@ -1,5 +1,4 @@
-import { ErrorReplySchema } from '@paddock/contracts';
-import { CostsQuerySchema, CostsReplySchema } from '@paddock/contracts/api/costs';
+import { ErrorReplySchema, CostsQuerySchema, CostsReplySchema } from '@paddock/contracts';
 import { readTenantCosts } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

@@ -1,12 +1,12 @@
-import { ErrorReplySchema } from '@paddock/contracts';
 import {
+  ErrorReplySchema,
   DecideBodySchema,
   DecisionParamsSchema,
   DecisionReplySchema,
   ListDecisionsQuerySchema,
   ListDecisionsReplySchema,
   MAX_DECISION_OUTPUT_BYTES,
-} from '@paddock/contracts/api/tenant-decisions';
+} from '@paddock/contracts';
 import { decide, getDecision, listDecisions } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

@@ -1,11 +1,11 @@
-import { ErrorReplySchema } from '@paddock/contracts';
 import {
+  ErrorReplySchema,
   InvoiceDetailSchema,
   InvoiceDownloadQuerySchema,
   InvoiceListReplySchema,
   InvoiceParamsSchema,
   TenantInvoicesQuerySchema,
-} from '@paddock/contracts/api/invoices';
+} from '@paddock/contracts';
 import { getInvoice, listInvoices, renderInvoice } from '@paddock/services';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

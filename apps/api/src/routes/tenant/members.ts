@@ -3,14 +3,12 @@ import {
   AcceptAccountLinkReplySchema,
   ErrorReplySchema,
   UuidParamsSchema,
-} from '@paddock/contracts';
-import {
   ChangeMemberRoleBodySchema,
   InviteMemberBodySchema,
   InviteMemberReplySchema,
   ListMembersReplySchema,
   MemberSchema,
-} from '@paddock/contracts/api/tenant-members';
+} from '@paddock/contracts';
 import { changeMemberRole, inviteMember, listMembers, redeemAccountLink, removeMember } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

@@ -1,5 +1,5 @@
-import { ErrorReplySchema } from '@paddock/contracts';
 import {
+  ErrorReplySchema,
   ListRunsQuerySchema,
   ListRunsReplySchema,
   ReplayRunBodySchema,
@@ -13,7 +13,7 @@ import {
   StartRunHeadersSchema,
   StepOutputParamsSchema,
   StepOutputQuerySchema,
-} from '@paddock/contracts/api/tenant-runs';
+} from '@paddock/contracts';
 import {
   cancelRun,
   getRun,

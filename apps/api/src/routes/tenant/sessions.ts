@@ -1,11 +1,12 @@
-import { AppError, ErrorReplySchema } from '@paddock/contracts';
 import {
+  AppError,
+  ErrorReplySchema,
   SetPasswordBodySchema,
   TenantCallerReplySchema,
   TenantLoginBodySchema,
   TenantSessionReplySchema,
-} from '@paddock/contracts/api/tenant-sessions';
-import { TenantBrowserSessionReplySchema } from '@paddock/contracts/api/browser-sessions';
+  TenantBrowserSessionReplySchema,
+} from '@paddock/contracts';
 import { describeTenantCaller, loginTenantUser, logoutTenantSession, setTenantPassword } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

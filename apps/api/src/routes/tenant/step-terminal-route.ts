@@ -1,11 +1,11 @@
-import { ErrorReplySchema } from '@paddock/contracts';
-import { StepOutputParamsSchema } from '@paddock/contracts/api/tenant-runs';
 import {
+  ErrorReplySchema,
+  StepOutputParamsSchema,
   StepTerminalQuerySchema,
   TerminalEndEventSchema,
   TerminalOutputEventSchema,
   TerminalStartEventSchema,
-} from '@paddock/contracts/api/tenant-terminal';
+} from '@paddock/contracts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';

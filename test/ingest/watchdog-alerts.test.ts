@@ -2,8 +2,8 @@ import type { RunEvent } from '@paddock/contracts';
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runEvents, seedBox, seedCursor, seedTenant } from '../../../../test/collect/support/seed';
-import { ingestEvents } from './ingest-events';
+import { runEvents, seedBox, seedCursor, seedTenant } from '../collect/support/seed';
+import { ingestEvents } from '@paddock/services';
 
 // The collector's real ingestion against a real database: watchdog `alert` events become `alerts` rows in the batch's
 // transaction, counted once per event, deduplicated while open, and bounded whatever the box wrote.

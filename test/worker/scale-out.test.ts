@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
-import { closeQueues, createQueues, enqueueJob, type Queues } from '@paddock/jobs';
-import { createPrismaJobRecords } from '@paddock/jobs/prisma-job-records';
+import { closeQueues, createQueues, enqueueJob, type Queues, createPrismaJobRecords } from '@paddock/jobs';
 import {
   connectTestRedis,
   createTestDatabase,
@@ -11,8 +10,8 @@ import {
 } from '@paddock/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppProcess, spawnApp } from '../../../test/support/spawn-app';
-import { waitFor } from '../../../test/support/wait-for';
+import { type AppProcess, spawnApp } from '../support/spawn-app';
+import { waitFor } from '@paddock/testkit/vitest';
 
 // Two worker processes against one Redis and one Postgres: the control plane scales out this way.
 describe('two workers on one queue', () => {

@@ -1,15 +1,8 @@
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  runEvents,
-  seedBox,
-  seedChain,
-  seedCursor,
-  seedModelPrice,
-  seedTenant,
-} from '../../../../test/collect/support/seed';
-import { CursorMovedError, ingestEvents } from './ingest-events';
+import { runEvents, seedBox, seedChain, seedCursor, seedModelPrice, seedTenant } from '../collect/support/seed';
+import { CursorMovedError, ingestEvents } from '@paddock/services';
 
 let db: TestDatabase;
 let pool: pg.Pool;

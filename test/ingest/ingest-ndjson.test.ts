@@ -3,9 +3,9 @@ import { AppError } from '@paddock/contracts';
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedBox, seedChain, seedModelPrice, seedTenant } from '../../../../test/collect/support/seed';
-import { ndjsonLines, succeededRun } from '../../../../test/collect/support/synthetic-events';
-import { ingestNdjson } from './ingest-ndjson';
+import { seedBox, seedChain, seedModelPrice, seedTenant } from '../collect/support/seed';
+import { ndjsonLines, succeededRun } from '../collect/support/synthetic-events';
+import { ingestNdjson } from '@paddock/services';
 
 let db: TestDatabase;
 let pool: pg.Pool;

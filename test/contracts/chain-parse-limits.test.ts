@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { aliasBombDefinition } from '../../../test/support/hostile-chains';
-import { parseChainDefinition } from './chain-parse';
-import { MAX_CHAIN_STEPS } from './chain-schema';
+import { aliasBombDefinition } from '../support/hostile-chains';
+import { parseChainDefinition } from '@paddock/contracts';
+import { MAX_CHAIN_STEPS } from '@paddock/contracts';
 
 // Hostile definitions: each must come back as located errors (never a throw, never an unbounded expansion).
 describe('parseChainDefinition on hostile input', () => {

@@ -2,16 +2,8 @@ import { MAX_EVENT_DATA_DEPTH, MAX_EVENT_TEXT_CHARS, PG_BIGINT_MAX, type RunEven
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  runEvents,
-  seedBox,
-  seedChain,
-  seedCursor,
-  seedModelPrice,
-  seedTenant,
-} from '../../../../test/collect/support/seed';
-import { ingestEvents } from './ingest-events';
-import { depthOf, screenEvent } from './screen-events';
+import { runEvents, seedBox, seedChain, seedCursor, seedModelPrice, seedTenant } from '../collect/support/seed';
+import { ingestEvents } from '@paddock/services';
 
 // What a hostile box can put in an event file the runtime's schema accepts (or that a tampered serve process sends):
 // each value once made a batch fail for good ("integer out of range", "bigint out of range", a stack overflow), so
@@ -51,35 +43,6 @@ async function quarantineRows(boxId: string) {
   );
   return rows;
 }
-
-describe('screenEvent', () => {
-  it('measures depth without recursion and stops counting past the limit', () => {
-    expect(depthOf(1, 32)).toBe(0);
-    expect(depthOf({ a: [1, { b: 2 }] }, 32)).toBe(3);
-    expect(depthOf(nested(1_000_000), MAX_EVENT_DATA_DEPTH)).toBe(MAX_EVENT_DATA_DEPTH + 1);
-  });
-
-  it('refuses every out-of-range figure with a reason, and passes what the runtime writes', () => {
-    const [base] = runEvents('r', [{ step: 'a', kind: 'complete', status: 'complete', attempt: 1 }]);
-    const event = base as RunEvent;
-    const reasonOf = (patch: Partial<RunEvent>) => screenEvent({ ...event, ...patch })?.reason;
-    expect(reasonOf({})).toBeUndefined();
-    expect(reasonOf({ seq: 3_000_000_000 })).toBe('seq_out_of_range');
-    expect(reasonOf({ attempt: 2 ** 40 })).toBe('attempt_out_of_range');
-    expect(reasonOf({ exit_code: -3_000_000_000 })).toBe('exit_code_out_of_range');
-    expect(reasonOf({ input_tokens: -1 })).toBe('tokens_out_of_range');
-    expect(reasonOf({ output_tokens: Number.NaN })).toBe('tokens_out_of_range');
-    expect(reasonOf({ tokens_used: 2 ** 63 })).toBe('tokens_out_of_range');
-    expect(reasonOf({ cost_usd: Number.POSITIVE_INFINITY })).toBe('cost_out_of_range');
-    expect(reasonOf({ cost_usd: 1e30 })).toBe('cost_out_of_range');
-    expect(reasonOf({ duration_seconds: -5 })).toBe('duration_out_of_range');
-    expect(reasonOf({ message: 'x'.repeat(MAX_EVENT_TEXT_CHARS + 1) })).toBe('text_too_long');
-    expect(reasonOf({ data: nested(100_000) })).toBe('data_too_deep');
-    expect(reasonOf({ data: { blob: 'y'.repeat(200_000) } })).toBe('data_too_large');
-    expect(reasonOf({ run_id: 'r'.repeat(129) })).toBe('run_id_invalid');
-    expect(reasonOf({ model: 'm'.repeat(300_000) })).toBe('event_too_large');
-  });
-});
 
 describe('ingestEvents with hostile values', () => {
   it('quarantines each lie with its reason, stores the rest exactly once, and goes on past them', async () => {
