@@ -3,6 +3,7 @@ import { useLogin, useLogout, useSession } from './api/session';
 import { match, navigate, usePath } from './router';
 import { Layout, type NavItem } from './ui/layout';
 import { LoginForm } from './ui/login-form';
+import { OPS_NAV, opsPage } from './operator/ops-routes';
 
 // Each page is its own chunk: the login page loads only what it needs.
 const OverviewPage = lazy(() => import('./operator/overview-page'));
@@ -15,6 +16,7 @@ const OPERATOR_NAV: NavItem[] = [
   { to: '/overview', label: 'Overview' },
   { to: '/tenants', label: 'Tenants' },
   { to: '/rollouts', label: 'Rollouts' },
+  ...OPS_NAV,
 ];
 const WORKSPACE_NAV: NavItem[] = [{ to: '/app/inbox', label: 'Decisions' }];
 
@@ -45,6 +47,7 @@ function OperatorArea({ path }: { path: string }) {
     return null;
   }
   const tenant = match('/tenants/:id', path);
+  const ops = opsPage(path);
   return (
     <Layout nav={OPERATOR_NAV} who={operator.email} onLogout={logout}>
       <Suspense fallback={<p className="loading">Loading…</p>}>
@@ -52,7 +55,8 @@ function OperatorArea({ path }: { path: string }) {
         {path === '/tenants' && <TenantsPage />}
         {tenant?.id && <TenantPage id={tenant.id} />}
         {path === '/rollouts' && <RolloutsPage />}
-        {!['/overview', '/tenants', '/rollouts'].includes(path) && !tenant && <NotFound />}
+        {ops}
+        {!['/overview', '/tenants', '/rollouts'].includes(path) && !tenant && !ops && <NotFound />}
       </Suspense>
     </Layout>
   );

@@ -220,3 +220,4 @@ export { readOperatorOverview } from './console/read-operator-overview';
 export { type ReencryptReport, reencryptVaultRows } from './vault-rotation/reencrypt-vault-rows';
 export * from './hosts/index';
 export { listBoxes } from './boxes/list-boxes';
+export { getBoxDetail } from './boxes/box-detail';

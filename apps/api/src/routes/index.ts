@@ -21,6 +21,8 @@ import { registerOperatorWorkflowRoutes } from './operator/workflows';
 import { registerSignupRoutes } from './signup';
 import { registerBrowserSessionRoutes } from './browser-sessions';
 import { registerOperatorOverviewRoutes } from './operator/overview';
+import { registerOperatorBoxDetailRoutes } from './operator/box-detail';
+import { registerOperatorInvoiceDownloadRoutes } from './operator/invoice-download';
 import { registerTenantRoutes } from './tenant';
 
 /** Every product route; health and docs are the server's own. */
@@ -55,4 +57,6 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerTenantRoutes(app, deps);
   registerBrowserSessionRoutes(app, deps);
   registerOperatorOverviewRoutes(app, deps);
+  registerOperatorBoxDetailRoutes(app, deps);
+  registerOperatorInvoiceDownloadRoutes(app, deps);
 }
