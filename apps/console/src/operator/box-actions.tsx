@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { api } from '../api/http';
 import type { BoxDetail, Repinned, RolloutStarted } from '../api/operator-ops-types';
-import type { ReleaseList } from '../api/types';
+import type { ReleaseList, RolloutDetail } from '../api/types';
 import { Link } from '../router';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorNote } from '../ui/layout';
@@ -21,6 +21,17 @@ export function BoxActions({ box }: { box: BoxDetail }) {
   const [rolloutId, setRolloutId] = useState<string | null>(null);
   const releases = useQuery({ queryKey: ['releases'], queryFn: () => api<ReleaseList>('/v1/operator/releases') });
   const refresh = () => client.invalidateQueries({ queryKey: ['box', box.id] });
+  // The deploy's rollout is followed until it ends; each change refreshes the box (its deploy row, log tail, release).
+  const rollout = useQuery({
+    queryKey: ['rollout', rolloutId],
+    queryFn: () => api<RolloutDetail>(`/v1/operator/rollouts/${encodeURIComponent(rolloutId ?? '')}`),
+    enabled: rolloutId !== null,
+    refetchInterval: (q) => (q.state.data?.finishedAt ? false : 1_000),
+  });
+  const rolloutState = rollout.data ? `${rollout.data.status}:${rollout.data.updatedAt}` : null;
+  useEffect(() => {
+    if (rolloutState) void client.invalidateQueries({ queryKey: ['box', box.id] });
+  }, [rolloutState, client, box.id]);
   const deploy = useMutation({
     mutationFn: (release: string) =>
       api<RolloutStarted>('/v1/operator/rollouts', {
@@ -74,7 +85,9 @@ export function BoxActions({ box }: { box: BoxDetail }) {
       </form>
       {rolloutId && (
         <p role="status">
-          Deploy started: <Link to={`/rollouts?id=${rolloutId}`}>follow its rollout</Link>.
+          Deploy <span data-testid="box-deploy-state">{rollout.data?.status ?? 'started'}</span>
+          {rollout.data?.reason ? ` (${rollout.data.reason})` : ''}:{' '}
+          <Link to={`/rollouts?id=${rolloutId}`}>its rollout</Link>.
         </p>
       )}
       <ErrorNote error={deploy.error} />
@@ -90,7 +103,7 @@ export function BoxActions({ box }: { box: BoxDetail }) {
           name="fingerprint"
           required
           size={54}
-          pattern="SHA256:[A-Za-z0-9+/]{43}"
+          pattern="SHA256:[A-Za-z0-9+\/]{43}"
           defaultValue={box.hostKeyPendingFingerprint ?? box.hostKeyFingerprint ?? ''}
         />
         <label htmlFor="box-repin-reason">Reason</label>
