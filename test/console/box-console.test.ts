@@ -9,6 +9,10 @@ const OPERATOR = 'box-ops@example.com';
 const VIEWER = 'box-viewer@example.com';
 const PASSWORD = 'correct horse battery staple';
 
+function audited(env: LifecycleEnv, actorLabel: string, action: string, targetId: string) {
+  return env.prisma.auditLog.findFirstOrThrow({ where: { actorLabel, action, targetId } });
+}
+
 async function logIn(page: Page, path: string, email: string) {
   await page.goto(path);
   await page.getByLabel('Email').fill(email);
@@ -46,8 +50,9 @@ describe('a box in the operator console', () => {
   });
 
   it('deploys a release to the box from its page and re-pins its host key, each audited', async () => {
+    const box = await env.prisma.box.findUniqueOrThrow({ where: { id: boxId }, include: { currentRelease: true } });
+    const first = box.currentRelease?.version ?? '';
     const version = await publishReleaseCopy(env);
-    const box = await env.prisma.box.findUniqueOrThrow({ where: { id: boxId } });
     const { page, errors } = await browser.open(url);
     await logIn(page, '/console/boxes', OPERATOR);
     await page.getByRole('heading', { name: 'Boxes', exact: true }).waitFor();
@@ -97,7 +102,7 @@ describe('a box in the operator console', () => {
     expect(JSON.stringify(started.details)).toContain(boxId);
 
     // Re-pin: the box must present the key; it does (its own), so the pin is confirmed and audited with the reason.
-    await page.getByLabel('Reason').fill('checked on the provider console');
+    await page.getByLabel('Reason', { exact: true }).fill('checked on the provider console');
     expect(await page.getByLabel('Host key to pin').inputValue()).toBe(box.hostKeyFingerprint);
     await page.getByRole('button', { name: 'Re-pin…' }).click();
     await page.getByRole('dialog', { name: 'Re-pin the host key?' }).getByRole('button', { name: 'Re-pin' }).click();
@@ -106,15 +111,85 @@ describe('a box in the operator console', () => {
       where: { actorLabel: OPERATOR, action: 'box.host_key.repinned', targetId: boxId },
     });
     expect(repinned.details).toMatchObject({ reason: 'checked on the provider console', unchanged: true });
+
+    // Roll back: the box goes back to the release it ran before the deploy (kept on the box), as a Deploy row.
+    const state = page.getByTestId('box-maintenance-state');
+    await page.getByLabel('Reason for rollback or bootstrap').fill('the new release misbehaves');
+    await page.getByRole('button', { name: 'Roll back…' }).click();
+    await page.getByRole('dialog', { name: 'Roll this box back?' }).getByRole('button', { name: 'Roll back' }).click();
+    await state.filter({ hasText: /^succeeded$/ }).waitFor({ timeout: 120_000 });
+    await page
+      .getByTestId('box-release')
+      .filter({ hasText: new RegExp(`^${first.replace(/[.+]/g, '\\$&')}$`) })
+      .waitFor();
+    const rollback = await env.prisma.deploy.findFirstOrThrow({
+      where: { boxId, kind: 'rollback' },
+      include: { release: true, previousRelease: true },
+    });
+    expect(rollback).toMatchObject({ status: 'succeeded', requestedByUserId: expect.any(String) });
+    expect(rollback.release.version).toBe(first);
+    expect(rollback.previousRelease?.version).toBe(version);
+    await page
+      .getByTestId('deploy-row')
+      .filter({ hasText: 'rollback' })
+      .getByText('succeeded', { exact: true })
+      .waitFor();
+    const rolledBack = await audited(env, OPERATOR, 'box.rollback', boxId);
+    expect(rolledBack.details).toMatchObject({ deployId: rollback.id, reason: 'the new release misbehaves' });
+
+    // Bootstrap again: idempotent; the box records when, and stays ready.
+    const bootstrappedBefore = (await env.prisma.box.findUniqueOrThrow({ where: { id: boxId } })).bootstrappedAt;
+    await page.getByRole('button', { name: 'Re-bootstrap…' }).click();
+    await page
+      .getByRole('dialog', { name: 'Bootstrap this box again?' })
+      .getByRole('button', { name: 'Bootstrap' })
+      .click();
+    // The page follows this job (not the rollback's, which also ended `succeeded`): its id is in the audit entry.
+    await expect
+      .poll(() => env.prisma.auditLog.count({ where: { action: 'box.rebootstrap', targetId: boxId } }))
+      .toBe(1);
+    const requested = await audited(env, OPERATOR, 'box.rebootstrap', boxId);
+    const jobRecordId = (requested.details as { jobRecordId: string }).jobRecordId;
+    await page
+      .locator(`[data-job="${jobRecordId}"]`)
+      .filter({ hasText: /^succeeded$/ })
+      .waitFor({ timeout: 120_000 });
+    const after = await env.prisma.box.findUniqueOrThrow({ where: { id: boxId } });
+    expect(after.status).toBe('ready');
+    expect(after.bootstrappedAt?.getTime()).toBeGreaterThan(bootstrappedBefore?.getTime() ?? 0);
+    expect(requested.details).toMatchObject({ reason: 'the new release misbehaves' });
     expect(errors).toEqual([]);
   }, 300_000);
+
+  it("lists the jobs and workflows behind the box's life, with their state and attempts", async () => {
+    const { page, errors } = await browser.open(url);
+    await logIn(page, '/console/jobs', OPERATOR);
+    await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+    await page.getByLabel('Job name').fill('box.rollback');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/name=box.rollback/);
+    const jobRows = page.getByTestId('job-row');
+    await jobRows.filter({ hasText: 'box.rollback' }).getByText('succeeded', { exact: true }).waitFor();
+    expect(await jobRows.count()).toBe(1);
+    const record = await env.prisma.jobRecord.findFirstOrThrow({ where: { name: 'box.rollback' } });
+    await jobRows.getByText(`${record.attempts} of ${record.maxAttempts}`).waitFor();
+
+    await page.getByRole('link', { name: 'Workflows' }).click();
+    await page.getByLabel('Kind').selectOption('provision');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const workflow = page.getByTestId('workflow-row').filter({ hasText: 'provision' });
+    await workflow.getByText('succeeded', { exact: true }).waitFor();
+    // Nothing failed, so nothing offers a retry.
+    expect(await page.getByRole('button', { name: /^Retry/ }).count()).toBe(0);
+    expect(errors).toEqual([]);
+  }, 120_000);
 
   it('shows a viewer the box without actions, and the API refuses the viewer a re-pin', async () => {
     const { page, errors } = await browser.open(url);
     await logIn(page, `/console/boxes/${boxId}`, VIEWER);
     await page.getByRole('heading', { name: 'Deploy history' }).waitFor();
     await page.getByTestId('deploy-row').first().waitFor();
-    expect(await page.getByRole('button', { name: /Deploy|Re-pin/ }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /Deploy|Re-pin|Roll back|Re-bootstrap/ }).count()).toBe(0);
     expect(await page.getByRole('form', { name: 'Deploy a release' }).count()).toBe(0);
     await page.getByRole('link', { name: 'Rollouts' }).click();
     await page.getByRole('heading', { name: 'Recent rollouts' }).waitFor();

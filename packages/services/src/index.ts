@@ -221,3 +221,4 @@ export { type ReencryptReport, reencryptVaultRows } from './vault-rotation/reenc
 export * from './hosts/index';
 export { listBoxes } from './boxes/list-boxes';
 export { getBoxDetail } from './boxes/box-detail';
+export * from './box-maintenance/index';

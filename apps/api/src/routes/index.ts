@@ -22,6 +22,7 @@ import { registerSignupRoutes } from './signup';
 import { registerBrowserSessionRoutes } from './browser-sessions';
 import { registerOperatorOverviewRoutes } from './operator/overview';
 import { registerOperatorBoxDetailRoutes } from './operator/box-detail';
+import { registerOperatorBoxActionRoutes } from './operator/box-actions';
 import { registerOperatorInvoiceDownloadRoutes } from './operator/invoice-download';
 import { registerTenantRoutes } from './tenant';
 
@@ -58,5 +59,6 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerBrowserSessionRoutes(app, deps);
   registerOperatorOverviewRoutes(app, deps);
   registerOperatorBoxDetailRoutes(app, deps);
+  registerOperatorBoxActionRoutes(app, deps);
   registerOperatorInvoiceDownloadRoutes(app, deps);
 }

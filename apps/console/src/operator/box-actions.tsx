@@ -1,13 +1,29 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { api } from '../api/http';
-import type { BoxDetail, Repinned, RolloutStarted } from '../api/operator-ops-types';
+import type { BoxDetail, JobRecord, Repinned, RolloutStarted } from '../api/operator-ops-types';
 import type { ReleaseList, RolloutDetail } from '../api/types';
 import { Link } from '../router';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorNote } from '../ui/layout';
 
-type Pending = { kind: 'deploy'; release: string } | { kind: 'repin'; fingerprint: string; reason: string };
+type Pending =
+  | { kind: 'deploy'; release: string }
+  | { kind: 'repin'; fingerprint: string; reason: string }
+  | { kind: 'rollback' | 'bootstrap'; reason: string };
+
+const TITLE: Record<Pending['kind'], string> = {
+  deploy: 'Deploy',
+  repin: 'Re-pin the host key?',
+  rollback: 'Roll this box back?',
+  bootstrap: 'Bootstrap this box again?',
+};
+const CONFIRM: Record<Pending['kind'], string> = {
+  deploy: 'Deploy',
+  repin: 'Re-pin',
+  rollback: 'Roll back',
+  bootstrap: 'Bootstrap',
+};
 
 /**
  * A box's actions, each confirmed in the modal dialog and audited by the API. A deploy is a one-box rollout (the
@@ -19,6 +35,7 @@ export function BoxActions({ box }: { box: BoxDetail }) {
   const client = useQueryClient();
   const [pending, setPending] = useState<Pending | null>(null);
   const [rolloutId, setRolloutId] = useState<string | null>(null);
+  const [maintainReason, setMaintainReason] = useState('');
   const releases = useQuery({ queryKey: ['releases'], queryFn: () => api<ReleaseList>('/v1/operator/releases') });
   const refresh = () => client.invalidateQueries({ queryKey: ['box', box.id] });
   // The deploy's rollout is followed until it ends; each change refreshes the box (its deploy row, log tail, release).
@@ -46,6 +63,30 @@ export function BoxActions({ box }: { box: BoxDetail }) {
       api<Repinned>(`/v1/operator/boxes/${encodeURIComponent(box.id)}/host-key`, { method: 'POST', body }),
     onSettled: refresh,
   });
+  const maintain = useMutation({
+    mutationFn: (input: { action: 'rollback' | 'bootstrap'; reason: string }) =>
+      api<{ jobRecordId: string; release?: string }>(
+        `/v1/operator/boxes/${encodeURIComponent(box.id)}/${input.action}`,
+        { method: 'POST', body: { reason: input.reason } },
+      ),
+    onSettled: refresh,
+  });
+  const askMaintain = (action: 'rollback' | 'bootstrap') => {
+    const reason = maintainReason.trim();
+    if (reason.length >= 3) setPending({ kind: action, reason });
+  };
+  // The maintenance job is followed until it ends (its record in Postgres), then the box is read again.
+  const jobId = maintain.data?.jobRecordId ?? null;
+  const job = useQuery({
+    queryKey: ['job', jobId],
+    queryFn: () => api<JobRecord>(`/v1/operator/jobs/${encodeURIComponent(jobId ?? '')}`),
+    enabled: jobId !== null,
+    refetchInterval: (q) => (q.state.data?.finishedAt ? false : 1_000),
+  });
+  const jobState = job.data?.status ?? null;
+  useEffect(() => {
+    if (jobState) void client.invalidateQueries({ queryKey: ['box', box.id] });
+  }, [jobState, client, box.id]);
   const choices = releases.data?.releases.filter((r) => !r.withdrawnAt && r.version !== box.release) ?? [];
   const askDeploy = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -64,6 +105,9 @@ export function BoxActions({ box }: { box: BoxDetail }) {
   const confirm = () => {
     if (pending?.kind === 'deploy') deploy.mutate(pending.release);
     if (pending?.kind === 'repin') repin.mutate({ fingerprint: pending.fingerprint, reason: pending.reason });
+    if (pending?.kind === 'rollback' || pending?.kind === 'bootstrap') {
+      maintain.mutate({ action: pending.kind, reason: pending.reason });
+    }
     setPending(null);
   };
   return (
@@ -119,10 +163,44 @@ export function BoxActions({ box }: { box: BoxDetail }) {
         </p>
       )}
       <ErrorNote error={repin.error} />
+      <form className="filters" aria-label="Maintenance" onSubmit={(event) => event.preventDefault()}>
+        <label htmlFor="box-maintain-reason">Reason for rollback or bootstrap</label>
+        <input
+          id="box-maintain-reason"
+          value={maintainReason}
+          minLength={3}
+          maxLength={500}
+          onChange={(event) => setMaintainReason(event.target.value)}
+        />
+        <button
+          type="button"
+          disabled={maintain.isPending || maintainReason.trim().length < 3 || !box.release}
+          onClick={() => askMaintain('rollback')}
+        >
+          Roll back…
+        </button>
+        <button
+          type="button"
+          disabled={maintain.isPending || maintainReason.trim().length < 3}
+          onClick={() => askMaintain('bootstrap')}
+        >
+          Re-bootstrap…
+        </button>
+      </form>
+      {maintain.data && (
+        <p role="status">
+          {maintain.data.release ? `Rollback to ${maintain.data.release}` : 'Bootstrap'}:{' '}
+          <span data-testid="box-maintenance-state" data-job={jobId ?? undefined}>
+            {job.data?.status ?? 'queued'}
+          </span>
+          {job.data?.error ? ` (${job.data.error})` : ''}
+        </p>
+      )}
+      <ErrorNote error={maintain.error} />
       <ConfirmDialog
         open={pending !== null}
-        title={pending?.kind === 'deploy' ? `Deploy ${pending.release}?` : 'Re-pin the host key?'}
-        confirmLabel={pending?.kind === 'deploy' ? 'Deploy' : 'Re-pin'}
+        title={pending?.kind === 'deploy' ? `Deploy ${pending.release}?` : pending ? TITLE[pending.kind] : ''}
+        confirmLabel={pending ? CONFIRM[pending.kind] : ''}
         onCancel={() => setPending(null)}
         onConfirm={confirm}
       >
@@ -130,6 +208,18 @@ export function BoxActions({ box }: { box: BoxDetail }) {
           <p>
             {box.name ?? box.id} moves from {box.release ?? 'no release'} to {pending.release} as a one-box rollout. A
             failed health check puts it back. When it succeeds the release is promoted: new boxes get it too.
+          </p>
+        )}
+        {pending?.kind === 'rollback' && (
+          <p>
+            {box.name ?? box.id} goes back from {box.release ?? 'its release'} to the release it ran before (kept on the
+            box), restarted and health-checked.
+          </p>
+        )}
+        {pending?.kind === 'bootstrap' && (
+          <p>
+            The bootstrap runs again: it repairs what drifted (user, directories, service, sshd) and changes nothing
+            else.
           </p>
         )}
         {pending?.kind === 'repin' && (

@@ -88,3 +88,17 @@ export const BoxDetailReplySchema = z.object({
   deploys: z.array(BoxDeploySchema).describe('Newest first, at most 20'),
 });
 export type BoxDetailReply = z.infer<typeof BoxDetailReplySchema>;
+
+/** POST /v1/operator/boxes/:id/rollback and /bootstrap: why, for the audit log. */
+export const BoxActionBodySchema = z.object({ reason: z.string().trim().min(3).max(500) }).strict();
+
+export const BoxRollbackReplySchema = z.object({
+  deployId: z.string().describe("The rollback's Deploy row (GET /v1/operator/boxes/:id lists it)"),
+  jobRecordId: z.string().describe('Follow it with GET /v1/operator/jobs/:id'),
+  release: z.string().describe('The release the box goes back to'),
+  previousRelease: z.string().describe('The release it runs now'),
+});
+
+export const BoxRebootstrapReplySchema = z.object({
+  jobRecordId: z.string().describe('Follow it with GET /v1/operator/jobs/:id'),
+});
