@@ -46,7 +46,7 @@ describe('browser sessions in cookies, with CSRF protection', () => {
     expect((await t.app.inject({ url: '/v1/operator/jobs', headers: cookie })).statusCode).toBe(200);
     const current = await t.app.inject({ url: '/v1/operator/sessions/current', headers: cookie });
     expect(current.json()).toEqual({
-      operator: { id: expect.any(String), email: 'ops@example.com' },
+      operator: { id: expect.any(String), email: 'ops@example.com', role: 'owner' },
       csrfToken: body.csrfToken,
     });
 

@@ -1,38 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { cpSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildReleaseFromDirectory } from '@paddock/fleet';
 import { hashPassword } from '@paddock/vault';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LifecycleEnv, RELEASE_DIR, startLifecycleEnv } from '../lifecycle/support/lifecycle-env';
+import { type LifecycleEnv, startLifecycleEnv } from '../lifecycle/support/lifecycle-env';
 import { type ConsoleBrowser, launchConsoleBrowser, screenshot } from './support/browser';
+import { publishReleaseCopy } from './support/publish-release-copy';
 
 const EMAIL = 'rollout-ops@example.com';
 const PASSWORD = 'correct horse battery staple';
-
-/**
- * A second release of the same runtime under a new version (its own manifest), unpromoted: what an operator rolls
- * out. Same files, so the boxes keep working; a new version, so every box is a target.
- */
-async function publishCopy(env: LifecycleEnv): Promise<string> {
-  const current = await env.prisma.release.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
-  const version = `${current.runtimeVersion}+console-${randomBytes(4).toString('hex')}`;
-  const staging = join(RELEASE_DIR, `.copy-${version}`);
-  cpSync(join(RELEASE_DIR, current.version), staging, { recursive: true });
-  const local = await buildReleaseFromDirectory(staging, { version, description: 'console rollout test' });
-  renameSync(staging, join(RELEASE_DIR, version));
-  await env.prisma.release.create({
-    data: {
-      version,
-      manifestHash: local.digest,
-      manifest: JSON.parse(JSON.stringify(local.manifest)),
-      runtimeVersion: current.runtimeVersion,
-      sizeBytes: BigInt(local.totalBytes),
-      fileCount: local.manifest.files.length,
-    },
-  });
-  return version;
-}
 
 // An operator starts a rollout from the console and watches it live (the rollout's SSE stream) to its end, on real
 // worker and API processes and real test boxes.
@@ -60,7 +33,7 @@ describe('rollout watched in the console', () => {
   });
 
   it('starts a rollout on the test boxes and watches every box move to the new release', async () => {
-    const version = await publishCopy(env);
+    const version = await publishReleaseCopy(env);
     const { page, errors } = await browser.open(url);
     await page.goto('/console/rollouts');
     await page.getByLabel('Email').fill(EMAIL);

@@ -4,6 +4,7 @@ import { useSessionExpiry } from './api/session-expiry';
 import { match, navigate, usePath, useSearch } from './router';
 import { Layout, type NavItem } from './ui/layout';
 import { LoginForm } from './ui/login-form';
+import { OPS_NAV, opsPage } from './operator/ops-routes';
 
 // Each page is its own chunk: the login page loads only what it needs.
 const OverviewPage = lazy(() => import('./operator/overview-page'));
@@ -28,6 +29,7 @@ const OPERATOR_NAV: NavItem[] = [
   { to: '/overview', label: 'Overview' },
   { to: '/tenants', label: 'Tenants' },
   { to: '/rollouts', label: 'Rollouts' },
+  ...OPS_NAV,
   { to: '/accounts', label: 'Accounts' },
   { to: '/audit', label: 'Audit log' },
 ];
@@ -82,6 +84,7 @@ function OperatorArea({ path }: { path: string }) {
     return null;
   }
   const tenant = match('/tenants/:id', path);
+  const ops = opsPage(path);
   return (
     <Layout nav={OPERATOR_NAV} who={operator.email} onLogout={logout}>
       <Suspense fallback={<p className="loading">Loading…</p>}>
@@ -91,7 +94,10 @@ function OperatorArea({ path }: { path: string }) {
         {path === '/rollouts' && <RolloutsPage />}
         {path === '/accounts' && <AccountsPage />}
         {path === '/audit' && <AuditPage />}
-        {!['/overview', '/tenants', '/rollouts', '/accounts', '/audit'].includes(path) && !tenant && <NotFound />}
+        {ops}
+        {!['/overview', '/tenants', '/rollouts', '/accounts', '/audit'].includes(path) && !tenant && !ops && (
+          <NotFound />
+        )}
       </Suspense>
     </Layout>
   );

@@ -6,6 +6,8 @@ import {
   advanceRollout,
   type BootstrapHostDeps,
   bootstrapHost,
+  rebootstrapBox,
+  rollbackBoxRelease,
   catchUpOfflineBoxes,
   advanceWorkflow,
   type BoxSyncDeps,
@@ -106,6 +108,17 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
       if (!deps.hosts)
         throw new AppError('internal', 'this worker was started without { hosts }: hosts cannot bootstrap');
       return bootstrapHost(deps.hosts, payload, context);
+    },
+    // The operator's box actions run with the same clients as a host's bootstrap (database, vault, SSH pool, recorder).
+    'box.rollback': (payload) => {
+      if (!deps.hosts)
+        throw new AppError('internal', 'this worker was started without { hosts }: boxes cannot roll back');
+      return rollbackBoxRelease(deps.hosts, payload);
+    },
+    'box.rebootstrap': (payload) => {
+      if (!deps.hosts)
+        throw new AppError('internal', 'this worker was started without { hosts }: boxes cannot bootstrap');
+      return rebootstrapBox(deps.hosts, payload);
     },
     'fleet.catch-up': (_payload, context) => {
       if (!deps.rollouts) {

@@ -110,6 +110,26 @@ export const jobCatalog = {
     backoff: { type: 'exponential', delayMs: 10_000 },
     timeoutMs: 15 * 60_000,
   }),
+  'box.rollback': defineJob({
+    name: 'box.rollback',
+    queue: 'fleet',
+    description:
+      "Puts one box back on a release kept on it, on an operator's demand (restart and health check under the box's deploy lock); closes the Deploy row the request wrote and moves the box's release.",
+    payload: z.object({ boxId: z.string().uuid(), deployId: z.string().uuid(), toVersion: z.string().min(1).max(64) }),
+    attempts: 2,
+    backoff: { type: 'fixed', delayMs: 10_000 },
+    timeoutMs: 10 * 60_000,
+  }),
+  'box.rebootstrap': defineJob({
+    name: 'box.rebootstrap',
+    queue: 'fleet',
+    description:
+      "Runs a box's idempotent bootstrap again on an operator's demand (runtime user, directories, service, sshd hardening) and records what it changed; the box's status is left to its health checks.",
+    payload: z.object({ boxId: z.string().uuid() }),
+    attempts: 2,
+    backoff: { type: 'exponential', delayMs: 10_000 },
+    timeoutMs: 15 * 60_000,
+  }),
   'fleet.catch-up': defineJob({
     name: 'fleet.catch-up',
     queue: 'fleet',

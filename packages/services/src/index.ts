@@ -235,3 +235,5 @@ export { localSystemFigures } from './collect/record-box-health';
 export { resolveAlerts } from './alerts/raise-alert';
 export { copyRows } from './ingest/copy-rows';
 export { eventRow } from './ingest/event-rows';
+export { getBoxDetail } from './boxes/box-detail';
+export * from './box-maintenance/index';

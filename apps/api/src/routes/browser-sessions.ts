@@ -32,7 +32,10 @@ export function registerBrowserSessionRoutes(app: FastifyInstance, deps: Pick<Ap
       reply.header('cache-control', 'no-store');
       if (!(await signedIn(() => operatorAuth(request)))) return { operator: null, csrfToken: null };
       const operator = operatorOf(request);
-      return { operator: { id: operator.userId, email: operator.email }, csrfToken: csrfOf(request, 'operator') };
+      return {
+        operator: { id: operator.userId, email: operator.email, role: operator.role },
+        csrfToken: csrfOf(request, 'operator'),
+      };
     },
   );
 

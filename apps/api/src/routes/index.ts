@@ -21,6 +21,9 @@ import { registerOperatorWorkflowRoutes } from './operator/workflows';
 import { registerSignupRoutes } from './signup';
 import { registerBrowserSessionRoutes } from './browser-sessions';
 import { registerOperatorOverviewRoutes } from './operator/overview';
+import { registerOperatorBoxDetailRoutes } from './operator/box-detail';
+import { registerOperatorBoxActionRoutes } from './operator/box-actions';
+import { registerOperatorInvoiceDownloadRoutes } from './operator/invoice-download';
 import { registerTenantRoutes } from './tenant';
 
 /** Every product route; health and docs are the server's own. */
@@ -55,4 +58,7 @@ export function registerRoutes(app: FastifyInstance, given: ApiDeps): void {
   registerTenantRoutes(app, deps);
   registerBrowserSessionRoutes(app, deps);
   registerOperatorOverviewRoutes(app, deps);
+  registerOperatorBoxDetailRoutes(app, deps);
+  registerOperatorBoxActionRoutes(app, deps);
+  registerOperatorInvoiceDownloadRoutes(app, deps);
 }

@@ -5,6 +5,7 @@ import type { ReleaseList, RolloutList } from '../api/types';
 import { navigate, useSearch } from '../router';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorNote } from '../ui/layout';
+import { useCanChange } from './use-can-change';
 import { useRolloutStream } from './use-rollout-stream';
 
 type Control = 'pause' | 'resume' | 'abort';
@@ -12,6 +13,8 @@ type Control = 'pause' | 'resume' | 'abort';
 /** Releases and rollouts: start one (canary, batch size, failure threshold), watch it live per box, pause / abort. */
 export default function RolloutsPage() {
   const client = useQueryClient();
+  // A viewer watches rollouts but is offered no start, pause or abort (the API would refuse them).
+  const canChange = useCanChange();
   const selected = useSearch().get('id');
   const [confirmAbort, setConfirmAbort] = useState(false);
   const rollouts = useQuery({
@@ -46,25 +49,27 @@ export default function RolloutsPage() {
   return (
     <section aria-labelledby="rollouts-title">
       <h1 id="rollouts-title">Rollouts</h1>
-      <form className="filters" onSubmit={submit} aria-label="Start a rollout">
-        <label htmlFor="rollout-release">Release</label>
-        <select id="rollout-release" name="release" required>
-          {releases.data?.releases.map((release) => (
-            <option key={release.id} value={release.version}>
-              {release.version}
-            </option>
-          ))}
-        </select>
-        <label htmlFor="rollout-canary">Canary boxes</label>
-        <input id="rollout-canary" name="canarySize" type="number" min={0} max={100} defaultValue={1} />
-        <label htmlFor="rollout-batch">Batch size</label>
-        <input id="rollout-batch" name="batchSize" type="number" min={1} max={1000} defaultValue={8} />
-        <label htmlFor="rollout-failures">Failures that stop it</label>
-        <input id="rollout-failures" name="maxFailures" type="number" min={1} defaultValue={1} />
-        <button type="submit" disabled={start.isPending}>
-          Start rollout
-        </button>
-      </form>
+      {canChange && (
+        <form className="filters" onSubmit={submit} aria-label="Start a rollout">
+          <label htmlFor="rollout-release">Release</label>
+          <select id="rollout-release" name="release" required>
+            {releases.data?.releases.map((release) => (
+              <option key={release.id} value={release.version}>
+                {release.version}
+              </option>
+            ))}
+          </select>
+          <label htmlFor="rollout-canary">Canary boxes</label>
+          <input id="rollout-canary" name="canarySize" type="number" min={0} max={100} defaultValue={1} />
+          <label htmlFor="rollout-batch">Batch size</label>
+          <input id="rollout-batch" name="batchSize" type="number" min={1} max={1000} defaultValue={8} />
+          <label htmlFor="rollout-failures">Failures that stop it</label>
+          <input id="rollout-failures" name="maxFailures" type="number" min={1} defaultValue={1} />
+          <button type="submit" disabled={start.isPending}>
+            Start rollout
+          </button>
+        </form>
+      )}
       <ErrorNote error={start.error ?? rollouts.error ?? releases.error} />
       {selected && (
         <article className="card" aria-labelledby="rollout-live-title">
@@ -81,23 +86,25 @@ export default function RolloutsPage() {
               <progress max={Math.max(1, rollout.totalBoxes)} value={rollout.succeededBoxes + rollout.failedBoxes}>
                 {rollout.succeededBoxes + rollout.failedBoxes} of {rollout.totalBoxes}
               </progress>
-              <div className="actions">
-                {rollout.status === 'running' && (
-                  <button type="button" onClick={() => control.mutate('pause')}>
-                    Pause
-                  </button>
-                )}
-                {rollout.status === 'paused' && (
-                  <button type="button" onClick={() => control.mutate('resume')}>
-                    Resume
-                  </button>
-                )}
-                {!rollout.finishedAt && (
-                  <button type="button" className="danger" onClick={() => setConfirmAbort(true)}>
-                    Abort
-                  </button>
-                )}
-              </div>
+              {canChange && (
+                <div className="actions">
+                  {rollout.status === 'running' && (
+                    <button type="button" onClick={() => control.mutate('pause')}>
+                      Pause
+                    </button>
+                  )}
+                  {rollout.status === 'paused' && (
+                    <button type="button" onClick={() => control.mutate('resume')}>
+                      Resume
+                    </button>
+                  )}
+                  {!rollout.finishedAt && (
+                    <button type="button" className="danger" onClick={() => setConfirmAbort(true)}>
+                      Abort
+                    </button>
+                  )}
+                </div>
+              )}
               <ErrorNote error={control.error} />
               <table>
                 <thead>

@@ -23,7 +23,14 @@ export type TenantBrowserSessionReply = z.infer<typeof TenantBrowserSessionReply
 const CurrentCsrfSchema = CsrfTokenSchema.nullable().describe('null unless the request carried a session cookie');
 
 export const OperatorCurrentSessionReplySchema = z.object({
-  operator: z.object({ id: z.string(), email: z.string() }).nullable(),
+  operator: z
+    .object({
+      id: z.string(),
+      email: z.string(),
+      /** The console hides what the role may not do (the API refuses it regardless). */
+      role: z.enum(['owner', 'operator', 'viewer']),
+    })
+    .nullable(),
   csrfToken: CurrentCsrfSchema,
 });
 export type OperatorCurrentSessionReply = z.infer<typeof OperatorCurrentSessionReplySchema>;

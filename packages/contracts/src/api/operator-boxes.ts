@@ -47,3 +47,58 @@ export const BoxHealthReplySchema = z.object({
     .nullable(),
 });
 export type BoxHealthReply = z.infer<typeof BoxHealthReplySchema>;
+
+/** A deploy or rollback of a box as the console's box page shows it, with the tail of its log. */
+export const BoxDeploySchema = z.object({
+  id: z.string(),
+  kind: z.enum(['deploy', 'rollback']),
+  status: z.string(),
+  release: z.string(),
+  previousRelease: z.string().nullable(),
+  rolloutId: z.string().nullable(),
+  attempts: z.number().int(),
+  error: z.string().nullable(),
+  logTail: z.string(),
+  createdAt: z.string().datetime(),
+  startedAt: z.string().datetime().nullable(),
+  finishedAt: z.string().datetime().nullable(),
+});
+
+/** GET /v1/operator/boxes/:id: one box, its pinned (and pending) host key, release and latest deploys. */
+export const BoxDetailReplySchema = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  tenantId: z.string().nullable(),
+  tenantSlug: z.string().nullable(),
+  provider: z.string(),
+  address: z.string().nullable(),
+  port: z.number().int(),
+  pool: z.string().nullable(),
+  status: z.string(),
+  statusReason: z.string().nullable(),
+  runtimeVersion: z.string().nullable(),
+  release: z.string().nullable(),
+  hostKeyFingerprint: z.string().nullable(),
+  /** The key the box presented instead of the pinned one: what a re-pin would confirm after checking it. */
+  hostKeyPendingFingerprint: z.string().nullable(),
+  hostKeyPinnedAt: z.string().datetime().nullable(),
+  bootstrappedAt: z.string().datetime().nullable(),
+  lastSeenAt: z.string().datetime().nullable(),
+  createdAt: z.string().datetime(),
+  deploys: z.array(BoxDeploySchema).describe('Newest first, at most 20'),
+});
+export type BoxDetailReply = z.infer<typeof BoxDetailReplySchema>;
+
+/** POST /v1/operator/boxes/:id/rollback and /bootstrap: why, for the audit log. */
+export const BoxActionBodySchema = z.object({ reason: z.string().trim().min(3).max(500) }).strict();
+
+export const BoxRollbackReplySchema = z.object({
+  deployId: z.string().describe("The rollback's Deploy row (GET /v1/operator/boxes/:id lists it)"),
+  jobRecordId: z.string().describe('Follow it with GET /v1/operator/jobs/:id'),
+  release: z.string().describe('The release the box goes back to'),
+  previousRelease: z.string().describe('The release it runs now'),
+});
+
+export const BoxRebootstrapReplySchema = z.object({
+  jobRecordId: z.string().describe('Follow it with GET /v1/operator/jobs/:id'),
+});

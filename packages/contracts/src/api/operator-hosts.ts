@@ -103,6 +103,12 @@ export const ListBoxesQuerySchema = z
       .optional(),
     provider: z.enum(['byo', 'hetzner', 'local']).optional(),
     tenantId: z.string().uuid({ message: 'must be a UUID' }).optional(),
+    /** A prefix of the box's name or address. */
+    q: z.string().trim().max(253).optional(),
+    sort: z.enum(['created', 'name', 'status', 'last_seen', 'release']).default('created'),
+    order: z.enum(['asc', 'desc']).default('desc'),
+    /** Rows to skip: the console's pages (sorted by any column, so an offset rather than a keyset cursor). */
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();
@@ -118,7 +124,14 @@ export const BoxSummarySchema = z.object({
   status: z.string(),
   statusReason: z.string().nullable(),
   runtimeVersion: z.string().nullable(),
+  hostKeyFingerprint: z.string().nullable(),
   lastSeenAt: z.string().datetime().nullable(),
   createdAt: z.string().datetime(),
 });
-export const ListBoxesReplySchema = z.object({ boxes: z.array(BoxSummarySchema) });
+export const ListBoxesReplySchema = z.object({
+  boxes: z.array(BoxSummarySchema),
+  /** Boxes matching the filters, on every page. */
+  total: z.number().int(),
+  /** The offset of the next page; null on the last one. */
+  nextOffset: z.number().int().nullable(),
+});

@@ -109,7 +109,13 @@ export async function startRollout(
         actor: { type: 'user', id: actor.userId, label: actor.email },
         action: 'rollout.start',
         target: { type: 'rollout', id: created.id },
-        details: { release: release.version, boxes: plan.length, offline: offline.length },
+        details: {
+          release: release.version,
+          boxes: plan.length,
+          offline: offline.length,
+          // A rollout of named boxes (the console's deploy of one box) says which in the audit log.
+          ...(input.boxIds ? { boxIds: input.boxIds } : {}),
+        },
         after: {
           status: created.status,
           release: release.version,

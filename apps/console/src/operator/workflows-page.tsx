@@ -1,0 +1,153 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { api, query } from '../api/http';
+import type { WorkflowList, WorkflowRetried, WorkflowSummary } from '../api/operator-ops-types';
+import { Link, navigate, useSearch } from '../router';
+import { ConfirmDialog } from '../ui/confirm-dialog';
+import { ErrorNote } from '../ui/layout';
+import { useCanChange } from './use-can-change';
+
+const STATUSES = ['running', 'succeeded', 'failed', 'canceled'];
+const KINDS = ['provision', 'suspend', 'resume', 'delete'];
+const PAGE = 50;
+
+/** Tenant workflows: state, step, attempts and errors; a failed one is retried from the step that failed (audited). */
+export default function WorkflowsPage() {
+  const client = useQueryClient();
+  const canChange = useCanChange();
+  const search = useSearch();
+  const status = search.get('status') ?? '';
+  const kind = search.get('kind') ?? '';
+  const [befores, setBefores] = useState<string[]>([]);
+  const [retrying, setRetrying] = useState<WorkflowSummary | null>(null);
+  const before = befores.at(-1);
+  const workflows = useQuery({
+    queryKey: ['workflows', status, kind, before],
+    queryFn: () => api<WorkflowList>(`/v1/operator/workflows${query({ status, kind, before, limit: PAGE })}`),
+    placeholderData: keepPreviousData,
+    refetchInterval: (q) => (q.state.data?.workflows.some((w) => w.status === 'running') ? 2_000 : 15_000),
+  });
+  const retry = useMutation({
+    mutationFn: (id: string) =>
+      api<WorkflowRetried>(`/v1/operator/workflows/${encodeURIComponent(id)}/retry`, { method: 'POST' }),
+    onSettled: () => client.invalidateQueries({ queryKey: ['workflows'] }),
+  });
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setBefores([]);
+    navigate(`/workflows${query({ status: String(form.get('status') ?? ''), kind: String(form.get('kind') ?? '') })}`);
+  };
+  const last = workflows.data?.workflows.at(-1);
+  return (
+    <section aria-labelledby="workflows-title">
+      <h1 id="workflows-title">Workflows</h1>
+      <form className="filters" aria-label="Filter workflows" onSubmit={submit} key={`${status}|${kind}`}>
+        <label htmlFor="workflow-status">Status</label>
+        <select id="workflow-status" name="status" defaultValue={status}>
+          <option value="">any</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="workflow-kind">Kind</label>
+        <select id="workflow-kind" name="kind" defaultValue={kind}>
+          <option value="">any</option>
+          {KINDS.map((k) => (
+            <option key={k} value={k}>
+              {k}
+            </option>
+          ))}
+        </select>
+        <button type="submit">Filter</button>
+      </form>
+      <ErrorNote error={workflows.error ?? retry.error} />
+      {retry.data && <p role="status">Retry started (round {retry.data.round}).</p>}
+      {workflows.data && (
+        <>
+          <table aria-busy={workflows.isFetching}>
+            <caption className="visually-hidden">Workflows, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Workflow</th>
+                <th scope="col">Tenant</th>
+                <th scope="col">State</th>
+                <th scope="col">Step</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Error</th>
+                <th scope="col">Started</th>
+                {canChange && <th scope="col">Retry</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {workflows.data.workflows.map((w) => (
+                <tr key={w.id} data-testid="workflow-row">
+                  <td>
+                    {w.kind}
+                    {w.round > 0 && <div className="muted">round {w.round}</div>}
+                  </td>
+                  <td>
+                    <Link to={`/tenants/${w.tenantId}`}>{w.tenant.slug}</Link>
+                  </td>
+                  <td>
+                    <span className={`status status-${w.status}`}>{w.status}</span>
+                  </td>
+                  <td>
+                    {w.currentStep ?? '—'}
+                    <div className="muted">{w.steps.length} step(s) done</div>
+                  </td>
+                  <td className="number">{w.attempts}</td>
+                  <td className="error">{w.error ?? ''}</td>
+                  <td>{new Date(w.createdAt).toLocaleString()}</td>
+                  {canChange && (
+                    <td>
+                      {w.status === 'failed' && (
+                        <button
+                          type="button"
+                          aria-label={`Retry ${w.kind} of ${w.tenant.slug}`}
+                          disabled={retry.isPending}
+                          onClick={() => setRetrying(w)}
+                        >
+                          Retry…
+                        </button>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {workflows.data.workflows.length === 0 && <p>No workflow matches.</p>}
+          <nav className="pager" aria-label="Pages">
+            <button type="button" disabled={befores.length === 0} onClick={() => setBefores(befores.slice(0, -1))}>
+              Newer
+            </button>
+            <button
+              type="button"
+              disabled={!last || workflows.data.workflows.length < PAGE}
+              onClick={() => last && setBefores([...befores, last.createdAt])}
+            >
+              Older
+            </button>
+          </nav>
+        </>
+      )}
+      <ConfirmDialog
+        open={retrying !== null}
+        title={retrying ? `Retry ${retrying.kind} of ${retrying.tenant.slug}?` : ''}
+        confirmLabel="Retry"
+        onCancel={() => setRetrying(null)}
+        onConfirm={() => {
+          if (retrying) retry.mutate(retrying.id);
+          setRetrying(null);
+        }}
+      >
+        <p>
+          It starts again from the step that failed ({retrying?.currentStep ?? 'unknown'}); finished steps are kept.
+        </p>
+      </ConfirmDialog>
+    </section>
+  );
+}
