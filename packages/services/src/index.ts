@@ -41,7 +41,7 @@ export {
   startProvisioning,
 } from './tenants/start-provisioning';
 export { type RequestFacts, type TenantIdentity, tenantAuditEntry } from './tenants/tenant-identity';
-export { type TenantCredential, tenantActorLabel } from './tenants/tenant-identity';
+export { type TenantCredential, tenantActorLabel, tenantAuditActor } from './tenants/tenant-identity';
 export { authenticateTenant } from './tenants/authenticate-tenant';
 export { authenticateTenantSession } from './tenants/authenticate-tenant-session';
 export {
