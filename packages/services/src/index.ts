@@ -198,7 +198,7 @@ export { billingPeriodOf, type BillingPeriod } from './limits/billing-period';
 export { boxCapsFor, currentBoxCaps, currentBoxCapsWithPool } from './limits/box-caps';
 export { periodSpendMicros, spendSnapshot } from './limits/period-spend';
 export { createPlan, deactivatePlan, getPlan, listPlans, updatePlan } from './plans/manage-plans';
-export { closeMonth, type CloseMonthInput, type CloseMonthResult } from './invoices/close-month';
+export { closeMonth, type CloseMonthDeps, type CloseMonthInput, type CloseMonthResult } from './invoices/close-month';
 export {
   issueInvoice,
   markInvoicePaid,
