@@ -3,7 +3,7 @@ import { buildInvoice, monthPeriod, type Period, previousMonth } from '@paddock/
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import type { Pool } from 'pg';
-import { BILLING_TX, seriesName } from './invoice-numbers';
+import { seriesName } from './invoice-numbers';
 import { loadSpans } from './load-invoice-inputs';
 import { type SettleOptions, settledCutoff } from './settle-cutoff';
 import { type TenantSums, UsageSumStream } from './stream-usage-sums';
@@ -43,7 +43,7 @@ export interface CloseMonthResult {
  * A tenant whose later month is already invoiced is skipped (that invoice's window already took this month's usage).
  */
 export async function closeMonth(deps: CloseMonthDeps, input: CloseMonthInput): Promise<CloseMonthResult> {
-  const { prisma } = deps;
+  const { prisma, pool } = deps;
   const name = input.period ?? previousMonth(Date.now());
   const period = monthPeriod(name);
   const pageSize = input.pageSize ?? 500;
@@ -57,22 +57,31 @@ export async function closeMonth(deps: CloseMonthDeps, input: CloseMonthInput): 
   let pages = 0;
   let created = 0;
   // The reader's transaction holds the month's sums (two cursors); pages are written in transactions of their own.
-  await prisma.$transaction(
-    async (reader) => {
-      const sums = await UsageSumStream.open(reader, period, cutoff);
-      let after = '00000000-0000-0000-0000-000000000000';
-      for (;;) {
-        input.signal?.throwIfAborted();
-        const tenants = await pendingTenants(prisma, period, after, pageSize);
-        const last = tenants.at(-1);
-        if (!last) break;
-        after = last;
-        pages++;
-        created += await closePage(deps, period, series, cutoff, tenants, await sums.take(last));
-      }
-    },
-    { ...BILLING_TX, timeout: 60 * 60_000 },
-  );
+  const reader = await pool.connect();
+  // A connection that dies mid-close must not end the process through an unheard 'error' event: the next query fails.
+  const onError = () => {};
+  reader.on('error', onError);
+  try {
+    await reader.query('BEGIN');
+    const sums = await UsageSumStream.open(reader, period, cutoff);
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      input.signal?.throwIfAborted();
+      const tenants = await pendingTenants(prisma, period, after, pageSize);
+      const last = tenants.at(-1);
+      if (!last) break;
+      after = last;
+      pages++;
+      created += await closePage(deps, period, series, cutoff, tenants, await sums.take(last));
+    }
+    await reader.query('COMMIT');
+  } catch (error) {
+    await reader.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    reader.off('error', onError);
+    reader.release();
+  }
   return { period: name, cutoff: cutoff.toISOString(), pages, created };
 }
 
