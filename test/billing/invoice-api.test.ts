@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { closeMonth } from '@paddock/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator, loginAs, type TestApp } from '../../apps/api/src/test-app';
@@ -36,7 +37,12 @@ beforeAll(async () => {
     },
     { model: '<script>x</script>', tokensIn: 1, tokensOut: 1, picos: DOLLAR_PICOS, occurredAt: '2025-03-04T00:00:00Z' },
   ]);
-  await closeMonth({ prisma: t.prisma }, { period: '2025-03' });
+  const pool = new pg.Pool({ connectionString: t.databaseUrl, max: 2 });
+  try {
+    await closeMonth({ prisma: t.prisma, pool }, { period: '2025-03' });
+  } finally {
+    await pool.end();
+  }
   const invoices = await t.prisma.invoice.findMany({ where: { periodStart: new Date('2025-03-01T00:00:00Z') } });
   invoiceA = invoices.find((i) => i.tenantId === a.tenantId)?.id ?? '';
   invoiceB = invoices.find((i) => i.tenantId === b.tenantId)?.id ?? '';

@@ -1,6 +1,7 @@
 import { createPrismaClient, type PrismaClient } from '@paddock/db';
 import { closeMonth, issueInvoice, regenerateDraft, voidInvoice } from '@paddock/services';
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOLLAR_PICOS, seedTenant, seedTestPlans, seedUsage } from './support';
 
@@ -8,6 +9,9 @@ let db: TestDatabase;
 let prisma: PrismaClient;
 // A second client with its own pool: the second "worker" of the concurrent close.
 let other: PrismaClient;
+// The close writes its pages through pg (COPY): each "worker" has its pool.
+let pool: pg.Pool;
+let otherPool: pg.Pool;
 let plans: Awaited<ReturnType<typeof seedTestPlans>>;
 let operator: { userId: string; email: string };
 
@@ -15,6 +19,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   prisma = createPrismaClient(db.url, { poolMax: 4 });
   other = createPrismaClient(db.url, { poolMax: 4 });
+  pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  otherPool = new pg.Pool({ connectionString: db.url, max: 2 });
   plans = await seedTestPlans(prisma);
   const user = await prisma.user.create({
     data: { email: 'billing-ops@example.com', role: 'operator', operatorRole: 'owner' },
@@ -25,6 +31,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await prisma?.$disconnect();
   await other?.$disconnect();
+  await pool?.end();
+  await otherPool?.end();
   await db?.drop();
 });
 
@@ -53,8 +61,8 @@ describe('the monthly close', () => {
     for (const period of ['2025-02', '2025-03', '2025-04']) {
       // Different page sizes so the two runs interleave their pages differently each month.
       const [a, b] = await Promise.all([
-        closeMonth({ prisma }, { period, pageSize: 5 }),
-        closeMonth({ prisma: other }, { period, pageSize: 7 }),
+        closeMonth({ prisma, pool }, { period, pageSize: 5 }),
+        closeMonth({ prisma: other, pool: otherPool }, { period, pageSize: 7 }),
       ]);
       expect(a.created + b.created).toBe(23);
       const numbers = await numbersOf(period);
@@ -75,7 +83,7 @@ describe('the monthly close', () => {
     const counter = await prisma.invoiceNumberCounter.findUniqueOrThrow({ where: { series: 'PDK-2025' } });
     expect(counter.nextNumber).toBe(BigInt(expected + 1));
     // A third run finds nothing to do.
-    expect((await closeMonth({ prisma }, { period: '2025-03' })).created).toBe(0);
+    expect((await closeMonth({ prisma, pool }, { period: '2025-03' })).created).toBe(0);
     // February's usage is on February's invoice, nowhere else.
     const first = tenants[0];
     if (!first) throw new Error('no tenant');
@@ -93,7 +101,7 @@ describe('the monthly close', () => {
   });
 
   it('refuses a month that is not over', async () => {
-    await expect(closeMonth({ prisma }, { period: '2099-01' })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(closeMonth({ prisma, pool }, { period: '2099-01' })).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('prorates a plan change mid-month and rounds many tiny charges once per model line', async () => {
@@ -121,7 +129,7 @@ describe('the monthly close', () => {
     await seedUsage(prisma, tenant, [
       { model: 'm-large', tokensIn: 1_000, tokensOut: 1_000, picos: 30n * DOLLAR_PICOS, occurredAt: change },
     ]);
-    await closeMonth({ prisma }, { period: '2025-06' });
+    await closeMonth({ prisma, pool }, { period: '2025-06' });
     const invoice = await prisma.invoice.findFirstOrThrow({
       where: { tenantId: tenant.tenantId, periodStart: new Date('2025-06-01T00:00:00Z') },
       include: { lines: { orderBy: { position: 'asc' } } },
@@ -152,7 +160,7 @@ describe('the monthly close', () => {
       occurredAt: '2025-07-31T23:59:59Z',
     });
     await seedUsage(prisma, tenant, [usage(6n * DOLLAR_PICOS)]);
-    await closeMonth({ prisma }, { period: '2025-07' });
+    await closeMonth({ prisma, pool }, { period: '2025-07' });
     // A July event that reaches the control plane after July's invoice was made.
     await seedUsage(prisma, tenant, [usage(7n * DOLLAR_PICOS)]);
     const july = await prisma.invoice.findFirstOrThrow({
@@ -169,7 +177,7 @@ describe('the monthly close', () => {
         select: { amountMinor: true },
       });
     expect((await usageOf('2025-07')).map((l) => l.amountMinor)).toEqual([600]);
-    await closeMonth({ prisma }, { period: '2025-08' });
+    await closeMonth({ prisma, pool }, { period: '2025-08' });
     expect((await usageOf('2025-08')).map((l) => l.amountMinor)).toEqual([700]);
   });
 
@@ -187,7 +195,7 @@ describe('the monthly close', () => {
         occurredAt: '2025-09-05T00:00:00Z',
       },
     ]);
-    await closeMonth({ prisma }, { period: '2025-09' });
+    await closeMonth({ prisma, pool }, { period: '2025-09' });
     const draft = await prisma.invoice.findFirstOrThrow({
       where: { tenantId: tenant.tenantId, periodStart: new Date('2025-09-01T00:00:00Z') },
       include: { lines: { orderBy: { position: 'asc' } } },
@@ -248,7 +256,7 @@ describe('the monthly close', () => {
         code: 'conflict',
       },
     );
-    expect((await closeMonth({ prisma }, { period: '2025-09' })).created).toBe(0);
+    expect((await closeMonth({ prisma, pool }, { period: '2025-09' })).created).toBe(0);
     const actions = await prisma.auditLog.findMany({
       where: { targetType: 'invoice', targetId: draft.id },
       orderBy: { id: 'asc' },

@@ -10,12 +10,14 @@ import {
 } from '@paddock/services';
 import { connectTestRedis, createTestDatabase, type TestDatabase, uniqueQueuePrefix } from '@paddock/testkit';
 import type { Redis } from 'ioredis';
+import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedTenant, seedTestPlans } from './support';
 
 let db: TestDatabase;
 let prisma: PrismaClient;
+let pool: pg.Pool;
 let redis: Redis;
 let queues: Queues;
 let plans: Awaited<ReturnType<typeof seedTestPlans>>;
@@ -23,6 +25,7 @@ let plans: Awaited<ReturnType<typeof seedTestPlans>>;
 beforeAll(async () => {
   db = await createTestDatabase();
   prisma = createPrismaClient(db.url, { poolMax: 4 });
+  pool = new pg.Pool({ connectionString: db.url, max: 2 });
   redis = connectTestRedis();
   queues = createQueues(redis, uniqueQueuePrefix());
   plans = await seedTestPlans(prisma);
@@ -32,6 +35,7 @@ afterAll(async () => {
   await closeQueues(queues);
   redis?.disconnect();
   await prisma?.$disconnect();
+  await pool?.end();
   await db?.drop();
 });
 
@@ -109,7 +113,7 @@ describe('trials', () => {
     );
 
     // October's invoices: no fee for the trial, the starter plan's fee from the trial's end (21 of 31 days).
-    await closeMonth({ prisma }, { period: '2025-10' });
+    await closeMonth({ prisma, pool }, { period: '2025-10' });
     const fees = async (tenantId: string) =>
       (await prisma.invoiceLine.findMany({ where: { tenantId, kind: 'plan_fee' }, select: { amountMinor: true } })).map(
         (l) => l.amountMinor,

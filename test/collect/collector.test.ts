@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +144,19 @@ describe('collector on real runtimes and real Postgres', () => {
         { name: 'review', status: 'succeeded' },
         { name: 'publish', status: 'succeeded' },
       ]);
+      // Each agent attempt's output size comes from its ending event and is the size of its output file on the box;
+      // the decision step wrote no output (its output_path is the draft it shows).
+      const sizes = await pool.query<{ name: string; output_path: string; output_bytes: string | null }>(
+        `SELECT name, output_path, output_bytes::text AS output_bytes FROM run_steps WHERE run_id = $1`,
+        [run.id],
+      );
+      const sizeOf = (name: string) => sizes.rows.find((row) => row.name === name);
+      for (const name of ['draft', 'publish']) {
+        const row = sizeOf(name);
+        expect(row?.output_bytes, name).toBe(String(statSync(row?.output_path ?? '').size));
+      }
+      expect(Number(sizeOf('draft')?.output_bytes)).toBeGreaterThan(0);
+      expect(sizeOf('review')?.output_bytes).toBeNull();
       const box = await waitFor('box health', async () => {
         const { rows } = await pool.query(
           `SELECT last_seen_at, runtime_version, health, load1, disk_total_bytes::text AS disk, mem_total_bytes::text AS mem

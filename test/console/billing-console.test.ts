@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { closeMonth } from '@paddock/services';
 import { hashPassword } from '@paddock/vault';
+import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOLLAR_PICOS, seedTenant, seedTestPlans, seedUsage } from '../billing/support';
@@ -60,7 +61,12 @@ describe('billing in the operator console', () => {
       },
       { model: MODEL, tokensIn: 1_000, tokensOut: 500, picos: null, occurredAt: '2025-04-02T00:00:00Z' },
     ]);
-    await closeMonth({ prisma: env.prisma }, { period: '2025-03' });
+    const pool = new pg.Pool({ connectionString: env.databaseUrl, max: 2 });
+    try {
+      await closeMonth({ prisma: env.prisma, pool }, { period: '2025-03' });
+    } finally {
+      await pool.end();
+    }
     invoiceId = (await env.prisma.invoice.findFirstOrThrow({ where: { tenantId } })).id;
   }, 240_000);
   afterAll(async () => {

@@ -17,6 +17,8 @@ export async function startReceiver() {
   const received: Received[] = [];
   const secrets = new Map<string, string>();
   let status = 200;
+  // Answers queued per path (used first, in order), then `status`: a receiver that fails twice, then accepts.
+  const scripts = new Map<string, number[]>();
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -33,7 +35,7 @@ export async function startReceiver() {
         Math.floor(Date.now() / 1000),
       );
       received.push({ verdict, body: JSON.parse(raw) as Record<string, unknown>, path });
-      response.statusCode = verdict === 'valid' ? status : 401;
+      response.statusCode = verdict === 'valid' ? (scripts.get(path)?.shift() ?? status) : 401;
       response.end();
     });
   });
@@ -49,6 +51,10 @@ export async function startReceiver() {
     },
     answer(code: number) {
       status = code;
+    },
+    /** The next answers to requests to `path`, in order (then the default again). */
+    script(path: string, codes: number[]) {
+      scripts.set(path, [...codes]);
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

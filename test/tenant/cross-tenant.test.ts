@@ -387,6 +387,14 @@ describe('cross-tenant isolation on every tenant route', () => {
         mustNotContain: ['victim-hooks'],
       },
       {
+        // The victim's secret (its ciphertext is in victimState) must not change, nor a new one come back.
+        method: 'POST',
+        route: '/v1/webhooks/:id/rotate-secret',
+        url: `/v1/webhooks/${victimHookId}/rotate-secret`,
+        status: 404,
+        mustNotContain: ['victim-hooks', 'whsec_'],
+      },
+      {
         method: 'GET',
         route: '/v1/webhooks/:id/deliveries',
         url: `/v1/webhooks/${victimHookId}/deliveries`,

@@ -28,6 +28,7 @@ import {
   type WorkflowRegistry,
 } from '@paddock/services';
 import type { Vault } from '@paddock/vault';
+import type { Pool } from 'pg';
 
 /** The clients handlers pass to their services. */
 export interface HandlerDeps {
@@ -42,6 +43,8 @@ export interface HandlerDeps {
   hosts: BootstrapHostDeps;
   /** Where releases are built from, with the Node they carry (`system`, or a bundled LTS fetched once). */
   releaseSource: (node?: 'system' | 'bundled') => Promise<RuntimeReleaseSource>;
+  /** Plain pg for bulk writes (the monthly close's pages go in with COPY). */
+  pg: Pool;
   /** Webhook delivery: the vault opens each endpoint's secret; the policy says which addresses may be reached. */
   webhooks: { vault: Vault; policy: WebhookTargetPolicy };
 }
@@ -126,8 +129,10 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
       }
       return catchUpOfflineBoxes(deps.rollouts, {}, context);
     },
-    'invoices.close-month': (payload, context) =>
-      closeMonth({ prisma: prisma() }, { period: payload.period, signal: context.signal }),
+    'invoices.close-month': (payload, context) => {
+      if (!deps.pg) throw new AppError('internal', 'this worker was started without { pg }: it cannot close a month');
+      return closeMonth({ prisma: prisma(), pool: deps.pg }, { period: payload.period, signal: context.signal });
+    },
     'monitoring.evaluate': () => evaluateMonitoringRound({ prisma: prisma(), queues: deps.queues }),
     'webhooks.deliver': (payload, context) => {
       if (!deps.webhooks) throw new AppError('internal', 'this worker was started without { webhooks }');

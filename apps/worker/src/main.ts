@@ -87,6 +87,7 @@ const workers = startWorkers({
     hosts: provisioning,
     releaseSource: (node) => releaseSource(config, node),
     webhooks: { vault, policy: { allowLoopback: config.WEBHOOKS_ALLOW_LOOPBACK } },
+    pg: pgPool,
   }),
   logger,
   concurrency: {

@@ -55,6 +55,9 @@ export const MAX_TOKENS_PER_EVENT = 1_000_000_000;
  */
 export const MAX_COST_USD_PER_EVENT = 1_000_000;
 
+/** Bytes one event may report as an attempt's output size: a tebibyte (more is a lie, quarantined). */
+export const MAX_OUTPUT_BYTES_PER_EVENT = 2 ** 40;
+
 /** Seconds one event may report as a duration: a year. */
 export const MAX_DURATION_SECONDS = 366 * 24 * 3600;
 

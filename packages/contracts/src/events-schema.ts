@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_OUTPUT_BYTES_PER_EVENT } from './box-limits';
 
 /**
  * The event format of the box runtime. Every state change of a run is one JSON file in `runs/<id>/.events/`, named
@@ -80,6 +81,8 @@ export const RunEventSchema = z.object({
   timestamp: z.string(),
   attempt: z.number().int().min(1).nullable().default(null),
   output_path: z.string().nullable().default(null),
+  /** Size of the attempt's output file, on its ending events (older runtimes send none). */
+  output_bytes: z.number().int().min(0).max(MAX_OUTPUT_BYTES_PER_EVENT).nullable().default(null),
   tokens_used: z.number().nullable().default(null),
   model: z.string().nullable().default(null),
   input_tokens: z.number().nullable().default(null),

@@ -11,6 +11,8 @@ export interface EnqueueOptions {
   tenantId?: string;
   boxId?: string;
   delayMs?: number;
+  /** The first retry's delay instead of the catalog's (same backoff type): tests of real retries, in milliseconds. */
+  backoffDelayMs?: number;
   /** Default: the current request id (the API request or job enqueueing this one), so the trail continues. */
   requestId?: string;
 }
@@ -44,7 +46,14 @@ export async function enqueueJob<N extends JobName>(
     requestId: options.requestId ?? currentRequestId(),
   });
   try {
-    await addJobToQueue(deps.queues, name, parsed.data as JobPayload<N>, jobId, options.delayMs);
+    await addJobToQueue(
+      deps.queues,
+      name,
+      parsed.data as JobPayload<N>,
+      jobId,
+      options.delayMs,
+      options.backoffDelayMs,
+    );
   } catch (error) {
     await deps.records.markFailed(ref, 0, 'enqueue', `could not add to queue: ${(error as Error).message}`, true);
     throw error;
@@ -62,13 +71,14 @@ export async function addJobToQueue<N extends JobName>(
   payload: JobPayload<N>,
   jobId: string,
   delayMs?: number,
+  backoffDelayMs?: number,
 ): Promise<void> {
   if (jobId.includes(':')) throw new AppError('bad_request', `BullMQ job ids may not contain ':' (got ${jobId}).`);
   const definition = jobCatalog[name];
   await queues[definition.queue].add(name, definition.payload.parse(payload), {
     jobId,
     attempts: definition.attempts,
-    backoff: { type: definition.backoff.type, delay: definition.backoff.delayMs },
+    backoff: { type: definition.backoff.type, delay: backoffDelayMs ?? definition.backoff.delayMs },
     delay: delayMs,
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
     removeOnFail: { age: 7 * 24 * 3600 },

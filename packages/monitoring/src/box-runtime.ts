@@ -1,6 +1,6 @@
 import { type Finding, isoWindow, type Scope } from './finding';
 import { HOUR_MS, median, poissonUpperTail, SURPRISE, sampleIds } from './stats';
-import { splitWindows, type Windows } from './windows';
+import { splitWindows, type Windows, windowEvidence } from './windows';
 
 export interface BoxRuntimeConfig {
   killWindows: Windows;
@@ -55,17 +55,12 @@ export function detectWatchdogKills(
     scope,
     message: `${w.current.length} steps killed by the watchdog in the last hour (about ${expected.toFixed(1)} usual)`,
     evidence: [
-      {
+      windowEvidence(w, now, {
         metric: 'watchdog kills per window',
         baseline: expected,
         current: w.current.length,
         threshold,
-        baselineWindow: isoWindow(w.baselineFrom, w.currentFrom),
-        currentWindow: isoWindow(w.currentFrom, now),
-        baselineSamples: w.baseline.length,
-        currentSamples: w.current.length,
-        sampleRunIds: sampleIds(w.current),
-      },
+      }),
     ],
   };
 }

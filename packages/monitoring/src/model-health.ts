@@ -1,6 +1,6 @@
-import { type Finding, isoWindow, type Scope } from './finding';
-import { binomialTail, HOUR_MS, median, rate, SURPRISE, sampleIds } from './stats';
-import { splitWindows, type Windows } from './windows';
+import type { Finding, Scope } from './finding';
+import { binomialTail, HOUR_MS, median, rate, SURPRISE } from './stats';
+import { splitWindows, type Windows, windowEvidence } from './windows';
 
 /** One attempt of a step that named a model. `timeout`: killed by the watchdog. */
 export interface ModelCall {
@@ -51,19 +51,7 @@ export function detectModelLatency(
     severity: current > threshold * 2 ? 'critical' : 'warning',
     scope,
     message: `Model ${scope.model ?? '?'}: median step duration ${Math.round(base)} ms -> ${Math.round(current)} ms`,
-    evidence: [
-      {
-        metric: 'step duration ms (median)',
-        baseline: base,
-        current,
-        threshold,
-        baselineWindow: isoWindow(w.baselineFrom, w.currentFrom),
-        currentWindow: isoWindow(w.currentFrom, now),
-        baselineSamples: w.baseline.length,
-        currentSamples: w.current.length,
-        sampleRunIds: sampleIds(w.current),
-      },
-    ],
+    evidence: [windowEvidence(w, now, { metric: 'step duration ms (median)', baseline: base, current, threshold })],
   };
 }
 
@@ -95,17 +83,12 @@ export function detectModelErrors(
     scope,
     message: `Model ${scope.model ?? '?'}: error rate ${(base * 100).toFixed(0)}% -> ${(current * 100).toFixed(0)}% (${timeouts} timeouts)`,
     evidence: [
-      {
-        metric: 'error and timeout rate',
-        baseline: base,
-        current,
-        threshold,
-        baselineWindow: isoWindow(w.baselineFrom, w.currentFrom),
-        currentWindow: isoWindow(w.currentFrom, now),
-        baselineSamples: w.baseline.length,
-        currentSamples: w.current.length,
-        sampleRunIds: sampleIds(failed(w.current)),
-      },
+      windowEvidence(
+        w,
+        now,
+        { metric: 'error and timeout rate', baseline: base, current, threshold },
+        failed(w.current),
+      ),
     ],
   };
 }

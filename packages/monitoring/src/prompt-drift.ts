@@ -1,6 +1,6 @@
-import { type Evidence, type Finding, isoWindow, type Scope } from './finding';
-import { binomialTail, median, rate, SURPRISE, sampleIds, spread } from './stats';
-import { DAY_AGAINST_WEEK, splitWindows, type Windows } from './windows';
+import type { Evidence, Finding, Scope } from './finding';
+import { binomialTail, median, rate, SURPRISE, spread } from './stats';
+import { DAY_AGAINST_WEEK, splitWindows, type Windows, windowEvidence } from './windows';
 
 /** One finished run of one chain version (its prompts unchanged by definition: a version is a content hash). */
 export interface VersionRun {
@@ -46,33 +46,33 @@ export function detectPromptDrift(
   if (w.baseline.length < config.minSamples || w.current.length < config.minSamples) {
     return { state: 'insufficient', kind, scope, reason: 'samples' };
   }
-  const windows = {
-    baselineWindow: isoWindow(w.baselineFrom, w.currentFrom),
-    currentWindow: isoWindow(w.currentFrom, now),
-  };
   const evidence: Evidence[] = [];
   const numeric: Array<[string, (run: VersionRun) => number | null]> = [
     ['tokens per run (median)', (run) => run.tokens],
     ['output bytes per run (median)', (run) => run.outputBytes],
   ];
   for (const [metric, pick] of numeric) {
-    const before = w.baseline.map(pick).filter((v): v is number => v !== null);
-    const after = w.current.map(pick).filter((v): v is number => v !== null);
+    // The runs that have the figure (older runtimes sent no output size): the evidence counts those.
+    const measured = {
+      ...w,
+      baseline: w.baseline.filter((run) => pick(run) !== null),
+      current: w.current.filter((run) => pick(run) !== null),
+    };
+    const before = measured.baseline.map(pick) as number[];
+    const after = measured.current.map(pick) as number[];
     if (before.length < config.minSamples || after.length < config.minSamples) continue;
     const base = median(before);
     const current = median(after);
     const allowed = Math.max(config.spreads * spread(before), config.minRelativeChange * Math.abs(base));
     if (Math.abs(current - base) > allowed) {
-      evidence.push({
-        metric,
-        baseline: base,
-        current,
-        threshold: current > base ? base + allowed : base - allowed,
-        ...windows,
-        baselineSamples: before.length,
-        currentSamples: after.length,
-        sampleRunIds: sampleIds(w.current),
-      });
+      evidence.push(
+        windowEvidence(
+          measured,
+          now,
+          { metric, baseline: base, current, threshold: current > base ? base + allowed : base - allowed },
+          w.current,
+        ),
+      );
     }
   }
   const checkedBefore = w.baseline.filter((run) => run.checksPassed !== null);
@@ -83,16 +83,14 @@ export function detectPromptDrift(
     const threshold = base - config.minPassRateDrop;
     const passes = checkedAfter.filter((run) => run.checksPassed).length;
     if (current < threshold && binomialTail(passes, checkedAfter.length, base, 'lower') < SURPRISE) {
-      evidence.push({
-        metric: 'runs whose checks all passed',
-        baseline: base,
-        current,
-        threshold,
-        ...windows,
-        baselineSamples: checkedBefore.length,
-        currentSamples: checkedAfter.length,
-        sampleRunIds: sampleIds(checkedAfter.filter((run) => !run.checksPassed)),
-      });
+      evidence.push(
+        windowEvidence(
+          { ...w, baseline: checkedBefore, current: checkedAfter },
+          now,
+          { metric: 'runs whose checks all passed', baseline: base, current, threshold },
+          checkedAfter.filter((run) => !run.checksPassed),
+        ),
+      );
     }
   }
   if (evidence.length === 0) return { state: 'normal', kind, scope };

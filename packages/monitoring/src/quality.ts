@@ -1,6 +1,6 @@
-import { type Finding, isoWindow, type Scope } from './finding';
-import { binomialTail, mean, median, rate, SURPRISE, sampleIds } from './stats';
-import { DAY_AGAINST_WEEK, splitWindows, type Windows } from './windows';
+import type { Finding, Scope } from './finding';
+import { binomialTail, mean, median, rate, SURPRISE } from './stats';
+import { DAY_AGAINST_WEEK, splitWindows, type Windows, windowEvidence } from './windows';
 
 /** One attempt of one step (a row of run_steps). */
 export interface StepAttempt {
@@ -60,17 +60,12 @@ export function detectCheckPassRate(
     scope,
     message: `Check pass rate fell from ${pct(base)} to ${pct(current)}`,
     evidence: [
-      {
-        metric: 'check pass rate',
-        baseline: base,
-        current,
-        threshold,
-        baselineWindow: isoWindow(w.baselineFrom, w.currentFrom),
-        currentWindow: isoWindow(w.currentFrom, now),
-        baselineSamples: w.baseline.length,
-        currentSamples: w.current.length,
-        sampleRunIds: sampleIds(w.current.filter((a) => a.outcome === 'check_failed')),
-      },
+      windowEvidence(
+        w,
+        now,
+        { metric: 'check pass rate', baseline: base, current, threshold },
+        w.current.filter((a) => a.outcome === 'check_failed'),
+      ),
     ],
   };
 }
@@ -104,17 +99,12 @@ export function detectRetries(
     scope,
     message: `Attempts per run rose from ${base.toFixed(2)} to ${current.toFixed(2)}`,
     evidence: [
-      {
-        metric: 'attempts per run',
-        baseline: base,
-        current,
-        threshold,
-        baselineWindow: isoWindow(w.baselineFrom, w.currentFrom),
-        currentWindow: isoWindow(w.currentFrom, now),
-        baselineSamples: w.baseline.length,
-        currentSamples: w.current.length,
-        sampleRunIds: sampleIds(w.current.filter((r) => r.attempts > 1)),
-      },
+      windowEvidence(
+        w,
+        now,
+        { metric: 'attempts per run', baseline: base, current, threshold },
+        w.current.filter((r) => r.attempts > 1),
+      ),
     ],
   };
 }
@@ -144,17 +134,12 @@ export function detectOutputSize(
     scope,
     message: `Median output ${grew ? 'grew' : 'shrank'} from ${Math.round(base)} to ${Math.round(current)} bytes`,
     evidence: [
-      {
+      windowEvidence(w, now, {
         metric: 'output bytes (median)',
         baseline: base,
         current,
         threshold: grew ? base * config.outputFactor : base / config.outputFactor,
-        baselineWindow: isoWindow(w.baselineFrom, w.currentFrom),
-        currentWindow: isoWindow(w.currentFrom, now),
-        baselineSamples: w.baseline.length,
-        currentSamples: w.current.length,
-        sampleRunIds: sampleIds(w.current),
-      },
+      }),
     ],
   };
 }

@@ -1,4 +1,5 @@
-import { DAY_MS } from './stats';
+import { type Evidence, isoWindow } from './finding';
+import { DAY_MS, sampleIds } from './stats';
 
 export interface Windows {
   /** The recent window being judged, [currentFrom, now]. */
@@ -18,5 +19,34 @@ export function splitWindows<T extends { at: number }>(rows: readonly T[], now: 
     current: rows.filter((row) => row.at >= currentFrom && row.at <= now),
     baselineFrom,
     currentFrom,
+  };
+}
+
+/** A split's baseline and current rows with their bounds (what `splitWindows` returns). */
+export interface Split<T extends { runId: string; at: number }> {
+  baseline: readonly T[];
+  current: readonly T[];
+  baselineFrom: number;
+  currentFrom: number;
+}
+
+/**
+ * The evidence of a current window judged against its baseline, built one way for every detector: the figures it
+ * compared, both windows, their sample counts and the latest runs of `samples` (default: the current window's; a
+ * detector passes the rows that show the problem, e.g. the failed ones).
+ */
+export function windowEvidence<T extends { runId: string; at: number }>(
+  split: Split<T>,
+  now: number,
+  figures: { metric: string; baseline: number; current: number; threshold: number },
+  samples: readonly { runId: string; at: number }[] = split.current,
+): Evidence {
+  return {
+    ...figures,
+    baselineWindow: isoWindow(split.baselineFrom, split.currentFrom),
+    currentWindow: isoWindow(split.currentFrom, now),
+    baselineSamples: split.baseline.length,
+    currentSamples: split.current.length,
+    sampleRunIds: sampleIds(samples),
   };
 }

@@ -11,6 +11,7 @@ const failed: StepOutcome = {
   usage: { model: 'm', input_tokens: 10, output_tokens: 5, cost_usd: 0.01, reported: true },
   durationSeconds: 1.5,
   outputPath: '/out',
+  outputBytes: 42,
 };
 
 function context(over: Partial<OutcomeContext>): OutcomeContext {
@@ -25,6 +26,8 @@ describe('outcomeEvents (how an attempt ended, in write order)', () => {
     const [event, ...rest] = outcomeEvents(context({ outcome: { ...failed, ok: true, exitCode: 0, error: null } }));
     expect(rest).toEqual([]);
     expect(event).toMatchObject({ kind: 'complete', status: 'complete', attempt: 1, tokens_used: 15, exit_code: 0 });
+    // The output's size rides on the ending event (the control plane's output-size signals).
+    expect(event).toMatchObject({ output_path: '/out', output_bytes: 42 });
   });
 
   it('a failure is retried while retries are left, then fails naming the attempts', () => {

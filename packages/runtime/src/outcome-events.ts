@@ -31,6 +31,7 @@ export function outcomeEvents(ctx: OutcomeContext): NewEvent[] {
     exit_code: outcome.exitCode,
     duration_seconds: outcome.durationSeconds,
     output_path: outcome.outputPath || null,
+    output_bytes: outcome.outputBytes,
     model: usage.model,
     input_tokens: usage.reported ? usage.input_tokens : null,
     output_tokens: usage.reported ? usage.output_tokens : null,

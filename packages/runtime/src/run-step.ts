@@ -18,6 +18,8 @@ export interface StepOutcome {
   usage: UsageTotal;
   durationSeconds: number;
   outputPath: string;
+  /** Size of the output file once written (the control plane's output-size and prompt-drift signals). */
+  outputBytes: number | null;
 }
 
 const CHECK_TIMEOUT_MS = 60_000;
@@ -71,12 +73,14 @@ export function startStep(
     // Before the ending event is written: a dependent launched after `complete` reads steps/<step>/output.
     publishAttempt(prepared.attempt);
     const durationSeconds = Math.round(performance.now() - startedAt) / 1000;
+    const outputBytes = (await stat(layout.output).catch(() => undefined))?.size ?? null;
     const base = {
       exitCode: exit.exitCode,
       killedBy: exit.killedBy,
       usage,
       durationSeconds,
       outputPath: layout.output,
+      outputBytes,
     };
     if (exit.killedBy === 'idle') {
       return { ...base, ok: false, error: `no terminal output for ${limits.idle?.text}: killed by the watchdog` };

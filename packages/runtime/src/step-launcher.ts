@@ -141,6 +141,7 @@ export class StepLauncher {
           usage: { model: null, input_tokens: 0, output_tokens: 0, cost_usd: null, reported: false },
           durationSeconds: (performance.now() - launchedAt) / 1000,
           outputPath: '',
+          outputBytes: null,
         }),
     );
   }

@@ -42,7 +42,7 @@ export {
   startProvisioning,
 } from './tenants/start-provisioning';
 export { type RequestFacts, type TenantIdentity, tenantAuditEntry } from './tenants/tenant-identity';
-export { type TenantCredential, tenantActorLabel } from './tenants/tenant-identity';
+export { type TenantCredential, tenantActorLabel, tenantAuditActor } from './tenants/tenant-identity';
 export { authenticateTenant } from './tenants/authenticate-tenant';
 export { authenticateTenantSession } from './tenants/authenticate-tenant-session';
 export {
@@ -206,7 +206,7 @@ export { billingPeriodOf, type BillingPeriod } from './limits/billing-period';
 export { boxCapsFor, currentBoxCaps, currentBoxCapsWithPool } from './limits/box-caps';
 export { periodSpendMicros, spendSnapshot } from './limits/period-spend';
 export { createPlan, deactivatePlan, getPlan, listPlans, updatePlan } from './plans/manage-plans';
-export { closeMonth, type CloseMonthInput, type CloseMonthResult } from './invoices/close-month';
+export { closeMonth, type CloseMonthDeps, type CloseMonthInput, type CloseMonthResult } from './invoices/close-month';
 export {
   issueInvoice,
   markInvoicePaid,

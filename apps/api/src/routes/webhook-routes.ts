@@ -14,7 +14,9 @@ import {
   deleteWebhookEndpoint,
   listWebhookDeliveries,
   listWebhookEndpoints,
+  rotateWebhookSecret,
   updateWebhookEndpoint,
+  type WebhookChange,
   type WebhookOwner,
 } from '@paddock/services';
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
@@ -26,11 +28,18 @@ import type { ApiDeps } from '../deps';
  * The webhook endpoint routes, mounted twice: `/v1/webhooks` (a workspace's endpoints, its own alerts) and
  * `/v1/operator/webhooks` (the operators' endpoints, every alert). `owner` reads who is asking from the request
  * that `auth` authenticated; every query has that owner in its where, so another owner's endpoint is a 404.
+ * `change` names who acts (and from where) for the audit row every change writes.
  */
 export function registerWebhookRoutes(
   app: FastifyInstance,
   deps: Pick<ApiDeps, 'prisma' | 'vault' | 'webhookPolicy'>,
-  mount: { prefix: string; tag: string; auth: onRequestHookHandler; owner: (request: FastifyRequest) => WebhookOwner },
+  mount: {
+    prefix: string;
+    tag: string;
+    auth: onRequestHookHandler;
+    owner: (request: FastifyRequest) => WebhookOwner;
+    change: (request: FastifyRequest) => WebhookChange;
+  },
 ): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const service = { prisma: deps.prisma, vault: deps.vault, policy: deps.webhookPolicy ?? { allowLoopback: false } };
@@ -53,7 +62,7 @@ export function registerWebhookRoutes(
     },
     async (request, reply) => {
       reply.code(201);
-      return createWebhookEndpoint(service, mount.owner(request), request.body);
+      return createWebhookEndpoint(service, mount.owner(request), request.body, mount.change(request));
     },
   );
   api.get(
@@ -80,7 +89,21 @@ export function registerWebhookRoutes(
         response: { 200: WebhookEndpointSchema, ...errors },
       },
     },
-    async (request) => updateWebhookEndpoint(service, mount.owner(request), request.params.id, request.body),
+    async (request) =>
+      updateWebhookEndpoint(service, mount.owner(request), request.params.id, request.body, mount.change(request)),
+  );
+  api.post(
+    `${mount.prefix}/:id/rotate-secret`,
+    {
+      onRequest: mount.auth,
+      schema: {
+        ...common,
+        summary: 'Give a webhook endpoint a new signing secret (in this reply only; the old one stops at once)',
+        params: WebhookEndpointParamsSchema,
+        response: { 200: CreateWebhookEndpointReplySchema, ...errors },
+      },
+    },
+    async (request) => rotateWebhookSecret(service, mount.owner(request), request.params.id, mount.change(request)),
   );
   api.delete(
     `${mount.prefix}/:id`,
@@ -94,7 +117,7 @@ export function registerWebhookRoutes(
       },
     },
     async (request, reply) => {
-      await deleteWebhookEndpoint(deps.prisma, mount.owner(request), request.params.id);
+      await deleteWebhookEndpoint(deps.prisma, mount.owner(request), request.params.id, mount.change(request));
       return reply.code(204).send(null);
     },
   );

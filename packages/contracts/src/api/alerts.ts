@@ -9,6 +9,8 @@ export const ALERT_SEVERITY_VALUES = ['info', 'warning', 'critical'] as const;
  */
 export const TENANT_ALERT_CODES = [
   'watchdog_killed',
+  // A webhook endpoint of theirs whose delivery failed every retry (issue 15).
+  'webhook_delivery_failed',
   // Monitoring (issue 15), scoped to the tenant's own chains, steps, models and queue.
   'cost_drift_run',
   'cost_drift_day',

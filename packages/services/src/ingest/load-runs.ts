@@ -38,6 +38,7 @@ interface StepRowDb {
   duration_ms: number | null;
   exit_code: number | null;
   output_path: string | null;
+  output_bytes: string | null;
   error: string | null;
   started_at: Date | null;
   finished_at: Date | null;
@@ -67,7 +68,7 @@ export async function loadRuns(
   if (runs.rows.length === 0) return result;
   const steps = await client.query<StepRowDb>(
     `SELECT id, run_id, name, attempt, position, status, model, tokens_in, tokens_out, cost_micros::text AS cost_micros,
-            duration_ms, exit_code, output_path, error, started_at, finished_at
+            duration_ms, exit_code, output_path, output_bytes::text AS output_bytes, error, started_at, finished_at
        FROM run_steps WHERE run_id = ANY($1::uuid[])`,
     [runs.rows.map((r) => r.id)],
   );
@@ -91,6 +92,8 @@ export async function loadRuns(
       durationMs: row.duration_ms,
       exitCode: row.exit_code,
       outputPath: row.output_path,
+      // bigint comes back as text: an output past 2^53 bytes is not a real one (the event schema caps it at 2^40).
+      outputBytes: row.output_bytes === null ? null : Number(row.output_bytes),
       error: row.error,
       startedAt: row.started_at,
       finishedAt: row.finished_at,

@@ -37,6 +37,7 @@ export interface StepState {
   durationMs: number | null;
   exitCode: number | null;
   outputPath: string | null;
+  outputBytes: number | null;
   error: string | null;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -125,6 +126,7 @@ export function stepRow(model: RunModel, name: string, attempt: number): StepSta
     durationMs: null,
     exitCode: null,
     outputPath: null,
+    outputBytes: null,
     error: null,
     startedAt: null,
     finishedAt: null,

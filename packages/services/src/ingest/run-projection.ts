@@ -111,6 +111,7 @@ function applyStepEvent(model: RunModel, event: RunEvent, at: Date, usage: Event
         error: null,
         durationMs: null,
         outputPath: null,
+        outputBytes: null,
         tokensIn: 0,
         tokensOut: 0,
         costMicros: 0n,
@@ -225,6 +226,7 @@ function finishStep(
   step.durationMs = durationMs(event.duration_seconds) ?? step.durationMs;
   step.error = event.error;
   if (event.output_path) step.outputPath = event.output_path;
+  if (event.output_bytes !== null) step.outputBytes = event.output_bytes;
   if (event.model) step.model = event.model;
   // An attempt's ending event carries the attempt's whole usage: set, not added (a kill and the retry after it
   // both carry it).

@@ -88,7 +88,7 @@ export async function storeRuns(client: PoolClient, boxId: string, plan: RunWrit
 }
 
 const STEP_COLUMNS = `id, tenant_id, run_id, name, attempt, position, status, model, tokens_in, tokens_out, cost_micros,
-                      duration_ms, exit_code, output_path, error, started_at, finished_at`;
+                      duration_ms, exit_code, output_path, output_bytes, error, started_at, finished_at`;
 
 function newStepLine(tenantId: string, runId: string, id: string, s: StepState): string {
   return [
@@ -106,6 +106,7 @@ function newStepLine(tenantId: string, runId: string, id: string, s: StepState):
     copyField(s.durationMs),
     copyField(s.exitCode),
     copyField(pgText(s.outputPath)),
+    copyField(s.outputBytes),
     copyField(pgText(s.error)),
     copyField(s.startedAt?.toISOString() ?? null),
     copyField(s.finishedAt?.toISOString() ?? null),
@@ -126,6 +127,7 @@ async function updateSteps(client: PoolClient, changed: { id: string; step: Step
       duration_ms: s.durationMs,
       exit_code: s.exitCode,
       output_path: pgText(s.outputPath),
+      output_bytes: s.outputBytes,
       error: pgText(s.error),
       started_at: s.startedAt,
       finished_at: s.finishedAt,
@@ -134,11 +136,13 @@ async function updateSteps(client: PoolClient, changed: { id: string; step: Step
   await client.query(
     `UPDATE run_steps r SET status = u.status::step_status, model = u.model, tokens_in = u.tokens_in,
             tokens_out = u.tokens_out, cost_micros = u.cost_micros, duration_ms = u.duration_ms,
-            exit_code = u.exit_code, output_path = u.output_path, error = u.error, started_at = u.started_at,
+            exit_code = u.exit_code, output_path = u.output_path, output_bytes = u.output_bytes, error = u.error,
+            started_at = u.started_at,
             finished_at = u.finished_at, updated_at = now()
        FROM json_to_recordset($1::json)
          AS u(id uuid, status text, model text, tokens_in int, tokens_out int, cost_micros bigint, duration_ms int,
-              exit_code int, output_path text, error text, started_at timestamptz, finished_at timestamptz)
+              exit_code int, output_path text, output_bytes bigint, error text, started_at timestamptz,
+              finished_at timestamptz)
       WHERE r.id = u.id`,
     [records],
   );

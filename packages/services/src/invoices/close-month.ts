@@ -1,13 +1,13 @@
 import { prepareBillingPeriod } from '../billing/prepare-billing-period';
-import { randomUUID } from 'node:crypto';
 import { buildInvoice, monthPeriod, type Period, previousMonth } from '@paddock/billing';
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
-import { advanceCounter, BILLING_TX, formatInvoiceNumber, lockSeries, seriesName } from './invoice-numbers';
+import type { Pool } from 'pg';
+import { seriesName } from './invoice-numbers';
 import { loadSpans } from './load-invoice-inputs';
 import { type SettleOptions, settledCutoff } from './settle-cutoff';
 import { type TenantSums, UsageSumStream } from './stream-usage-sums';
-import { insertInvoiceLines, toInt4 } from './write-invoice-lines';
+import { writeInvoicePage } from './write-invoice-page';
 
 export interface CloseMonthInput {
   /** `YYYY-MM`, a month that is over (default: the month before now). */
@@ -16,6 +16,12 @@ export interface CloseMonthInput {
   pageSize?: number;
   settle?: SettleOptions;
   signal?: AbortSignal;
+}
+
+/** Prisma for the reads; a pg pool for each page's numbered writes (COPY: `write-invoice-page.ts` says why). */
+export interface CloseMonthDeps {
+  prisma: PrismaClient;
+  pool: Pool;
 }
 
 export interface CloseMonthResult {
@@ -30,14 +36,14 @@ export interface CloseMonthResult {
  *
  * Safe to run any number of times, by any number of workers at once: tenants are walked in pages of ids, a page's
  * usage is summed in SQL (GROUP BY tenant and model: memory holds aggregates, never events), and its invoices are
- * numbered and inserted in one transaction that holds the number series' counter row. Under that lock the page's
+ * numbered and inserted (COPY) in one transaction that holds the number series' counter row. Under that lock the page's
  * tenants that got an invoice meanwhile (another run) are skipped, and the unique index on (tenant, month) refuses
  * a second original anyway; numbers are consecutive because nobody else inserts into the series while it is held.
  *
  * A tenant whose later month is already invoiced is skipped (that invoice's window already took this month's usage).
  */
-export async function closeMonth(deps: { prisma: PrismaClient }, input: CloseMonthInput): Promise<CloseMonthResult> {
-  const { prisma } = deps;
+export async function closeMonth(deps: CloseMonthDeps, input: CloseMonthInput): Promise<CloseMonthResult> {
+  const { prisma, pool } = deps;
   const name = input.period ?? previousMonth(Date.now());
   const period = monthPeriod(name);
   const pageSize = input.pageSize ?? 500;
@@ -51,22 +57,31 @@ export async function closeMonth(deps: { prisma: PrismaClient }, input: CloseMon
   let pages = 0;
   let created = 0;
   // The reader's transaction holds the month's sums (two cursors); pages are written in transactions of their own.
-  await prisma.$transaction(
-    async (reader) => {
-      const sums = await UsageSumStream.open(reader, period, cutoff);
-      let after = '00000000-0000-0000-0000-000000000000';
-      for (;;) {
-        input.signal?.throwIfAborted();
-        const tenants = await pendingTenants(prisma, period, after, pageSize);
-        const last = tenants.at(-1);
-        if (!last) break;
-        after = last;
-        pages++;
-        created += await closePage(prisma, period, series, cutoff, tenants, await sums.take(last));
-      }
-    },
-    { ...BILLING_TX, timeout: 60 * 60_000 },
-  );
+  const reader = await pool.connect();
+  // A connection that dies mid-close must not end the process through an unheard 'error' event: the next query fails.
+  const onError = () => {};
+  reader.on('error', onError);
+  try {
+    await reader.query('BEGIN');
+    const sums = await UsageSumStream.open(reader, period, cutoff);
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      input.signal?.throwIfAborted();
+      const tenants = await pendingTenants(prisma, period, after, pageSize);
+      const last = tenants.at(-1);
+      if (!last) break;
+      after = last;
+      pages++;
+      created += await closePage(deps, period, series, cutoff, tenants, await sums.take(last));
+    }
+    await reader.query('COMMIT');
+  } catch (error) {
+    await reader.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    reader.off('error', onError);
+    reader.release();
+  }
   return { period: name, cutoff: cutoff.toISOString(), pages, created };
 }
 
@@ -84,7 +99,7 @@ async function pendingTenants(prisma: PrismaClient, period: Period, after: strin
 }
 
 async function closePage(
-  prisma: PrismaClient,
+  { prisma, pool }: CloseMonthDeps,
   period: Period,
   series: string,
   cutoff: Date,
@@ -102,54 +117,12 @@ async function closePage(
   const drafts = tenantIds.map((tenantId) => {
     const plan = spans.get(tenantId) ?? { currency: 'USD', spans: [] };
     const usage = sums.get(tenantId) ?? { usage: [], boxTime: { seconds: 0n, amountMicros: 0n }, credits: [] };
-    const window = { tenantId, from: from.get(tenantId)?.toISOString() ?? '-infinity', through: cutoff };
-    return { window, currency: plan.currency, draft: buildInvoice({ period, ...plan, ...usage }) };
+    return {
+      tenantId,
+      currency: plan.currency,
+      from: from.get(tenantId)?.toISOString() ?? '-infinity',
+      draft: buildInvoice({ period, ...plan, ...usage }),
+    };
   });
-
-  return prisma.$transaction(
-    async (tx) => {
-      const next = await lockSeries(tx, series);
-      const taken = await tx.$queryRaw<Array<{ tenant_id: string }>>`
-        SELECT tenant_id::text AS tenant_id FROM invoices
-         WHERE tenant_id = ANY(${tenantIds}::uuid[]) AND kind = 'invoice' AND period_start >= ${start}`;
-      const skip = new Set(taken.map((r) => r.tenant_id));
-      const fresh = drafts.filter((d) => !skip.has(d.window.tenantId));
-      if (fresh.length === 0) return 0;
-      const rows = fresh.map((d, i) => ({
-        id: randomUUID(),
-        tenant_id: d.window.tenantId,
-        number: formatInvoiceNumber(series, next + BigInt(i)),
-        currency: d.currency,
-        period_start: start.toISOString(),
-        period_end: new Date(period.endMs).toISOString(),
-        subtotal_minor: toInt4(d.draft.subtotalMinor, 'subtotal'),
-        tax_minor: toInt4(d.draft.taxMinor, 'tax'),
-        total_minor: toInt4(d.draft.totalMinor, 'total'),
-        usage_from: d.window.from === '-infinity' ? null : d.window.from,
-        usage_through: cutoff.toISOString(),
-      }));
-      const inserted = await tx.$queryRaw<Array<{ id: string }>>`
-        INSERT INTO invoices (id, tenant_id, number, currency, period_start, period_end, subtotal_minor, tax_minor,
-                              total_minor, usage_from, usage_through, kind, status)
-        SELECT id, tenant_id, number, currency, period_start, period_end, subtotal_minor, tax_minor, total_minor,
-               usage_from, usage_through, 'invoice', 'draft'
-          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
-            id uuid, tenant_id uuid, number varchar, currency varchar, period_start timestamptz, period_end timestamptz,
-            subtotal_minor int, tax_minor int, total_minor int, usage_from timestamptz, usage_through timestamptz)
-        ON CONFLICT (tenant_id, period_start) WHERE kind = 'invoice' AND replaces_invoice_id IS NULL DO NOTHING
-        RETURNING id::text AS id`;
-      // Under the series lock nobody else inserts: a conflict here means a writer that skipped the lock. Roll back
-      // rather than leave a gap in the numbers.
-      if (inserted.length !== rows.length) {
-        throw new Error(`closeMonth: ${rows.length - inserted.length} invoices of the page already existed`);
-      }
-      await insertInvoiceLines(
-        tx,
-        fresh.map((d, i) => ({ tenantId: d.window.tenantId, invoiceId: rows[i]?.id ?? '', lines: d.draft.lines })),
-      );
-      await advanceCounter(tx, series, rows.length);
-      return rows.length;
-    },
-    { ...BILLING_TX, timeout: 120_000 },
-  );
+  return writeInvoicePage(pool, { series, period: { start, end: new Date(period.endMs) }, cutoff, drafts });
 }

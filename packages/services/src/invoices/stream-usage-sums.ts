@@ -1,5 +1,5 @@
 import type { BoxTime, Credit, ModelUsage, Period } from '@paddock/billing';
-import type { Tx } from './invoice-numbers';
+import type { PoolClient } from 'pg';
 
 /** The reader's session name: settledCutoff does not wait for it (it only reads, it never writes usage). */
 export const CLOSE_READER_APP = 'paddock-invoice-close';
@@ -30,7 +30,7 @@ interface SumRow {
 /**
  * The month's usage summed per tenant and model in ONE pass over the usage table (a hash aggregate: PostgreSQL
  * holds one row per tenant and model, this process one page of them), read in tenant order through two cursors
- * in the reader's transaction. `take(lastTenantId)` returns the sums of every tenant up to that id and keeps the
+ * in the reader's transaction (a pg connection of its own: rows come straight from node-postgres, no ORM layer). `take(lastTenantId)` returns the sums of every tenant up to that id and keeps the
  * rest for the next page, so the close walks tenant pages and the sums side by side.
  *
  * One pass instead of one aggregate per page: a page's rows are spread over the whole month's heap (events of all
@@ -43,20 +43,20 @@ export class UsageSumStream {
   };
 
   private constructor(
-    private readonly tx: Tx,
+    private readonly client: PoolClient,
     private readonly fetchSize: number,
   ) {}
 
-  static async open(tx: Tx, period: Period, cutoff: Date, fetchSize = 2_000): Promise<UsageSumStream> {
+  static async open(client: PoolClient, period: Period, cutoff: Date, fetchSize = 2_000): Promise<UsageSumStream> {
     // Instants this process made (never input), inlined: a DECLARE takes no bind parameters.
     const start = `'${new Date(period.startMs).toISOString()}'::timestamptz`;
     const end = `'${new Date(period.endMs).toISOString()}'::timestamptz`;
     const through = `'${cutoff.toISOString()}'::timestamptz`;
     const windows = WINDOWS.replaceAll('$1', start).replaceAll('$2', end);
     // Enough memory for the month's hash aggregate (one entry per tenant and model), so it never spills to disk.
-    await tx.$executeRawUnsafe(`SET LOCAL work_mem = '64MB'`);
-    await tx.$executeRawUnsafe(`SET LOCAL application_name = '${CLOSE_READER_APP}'`);
-    await tx.$executeRawUnsafe(
+    await client.query(`SET LOCAL work_mem = '64MB'`);
+    await client.query(`SET LOCAL application_name = '${CLOSE_READER_APP}'`);
+    await client.query(
       `DECLARE close_usage NO SCROLL CURSOR FOR
        WITH w AS (${windows})
        SELECT u.tenant_id::text AS tenant_id, coalesce(u.model, '') AS model,
@@ -67,7 +67,7 @@ export class UsageSumStream {
           AND u.received_at >= w.usage_from AND u.received_at < ${through}
         GROUP BY 1, 2 ORDER BY 1, 2`,
     );
-    await tx.$executeRawUnsafe(
+    await client.query(
       `DECLARE close_costs NO SCROLL CURSOR FOR
        WITH w AS (${windows})
        SELECT c.tenant_id::text AS tenant_id, c.kind::text AS kind,
@@ -78,7 +78,7 @@ export class UsageSumStream {
           AND c.created_at >= w.usage_from AND c.created_at < ${through}
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
     );
-    return new UsageSumStream(tx, fetchSize);
+    return new UsageSumStream(client, fetchSize);
   }
 
   /** Sums of the tenants with ids up to `lastTenantId` (uuid order is the order of their lower-case text). */
@@ -111,16 +111,14 @@ export class UsageSumStream {
   private async fetch(source: 'usage' | 'cost'): Promise<void> {
     const buffer = this.buffers[source];
     if (source === 'usage') {
-      const rows = await this.tx.$queryRawUnsafe<
-        Array<{
-          tenant_id: string;
-          model: string;
-          tokens_in: string;
-          tokens_out: string;
-          events: string;
-          picos: string;
-        }>
-      >(`FETCH ${this.fetchSize} FROM close_usage`);
+      const { rows } = await this.client.query<{
+        tenant_id: string;
+        model: string;
+        tokens_in: string;
+        tokens_out: string;
+        events: string;
+        picos: string;
+      }>(`FETCH ${this.fetchSize} FROM close_usage`);
       buffer.rows = rows.map((r) => ({
         tenant_id: r.tenant_id,
         usage: {
@@ -134,9 +132,13 @@ export class UsageSumStream {
       buffer.done = rows.length < this.fetchSize;
       return;
     }
-    const rows = await this.tx.$queryRawUnsafe<
-      Array<{ tenant_id: string; kind: string; description: string; seconds: string; micros: string }>
-    >(`FETCH ${this.fetchSize} FROM close_costs`);
+    const { rows } = await this.client.query<{
+      tenant_id: string;
+      kind: string;
+      description: string;
+      seconds: string;
+      micros: string;
+    }>(`FETCH ${this.fetchSize} FROM close_costs`);
     buffer.rows = rows.map((r) =>
       r.kind === 'box_time'
         ? { tenant_id: r.tenant_id, boxTime: { seconds: BigInt(r.seconds), amountMicros: BigInt(r.micros) } }

@@ -37,10 +37,14 @@ export async function loadChainHistory(prisma: PrismaClient, chains: ChainRef[],
       finished_at: Date;
       cost: bigint;
       tokens: bigint;
+      output_bytes: bigint | null;
     }>
   >`
     SELECT id::text, chain_id::text, chain_version_id::text, finished_at, cost_micros AS cost,
-           (tokens_in::bigint + tokens_out::bigint) AS tokens
+           (tokens_in::bigint + tokens_out::bigint) AS tokens,
+           -- A run's output: what its succeeded attempts wrote (null when the box's runtime reported no sizes).
+           (SELECT sum(s.output_bytes)::bigint FROM run_steps s
+             WHERE s.run_id = runs.id AND s.status = 'succeeded') AS output_bytes
       FROM runs
      WHERE chain_id = ANY(${ids}::uuid[]) AND finished_at >= ${from} AND status IN ('succeeded', 'failed')`;
   const attempts = await prisma.$queryRaw<
@@ -52,11 +56,13 @@ export async function loadChainHistory(prisma: PrismaClient, chains: ChainRef[],
       status: string;
       check_failed: boolean;
       at: Date;
+      output_bytes: bigint | null;
     }>
   >`
     SELECT s.run_id::text, r.chain_id::text, s.name, s.attempt, s.status::text,
            (s.status = 'failed' AND s.error LIKE 'check failed%') AS check_failed,
-           COALESCE(s.finished_at, r.finished_at) AS at
+           COALESCE(s.finished_at, r.finished_at) AS at,
+           CASE WHEN s.status = 'succeeded' THEN s.output_bytes END AS output_bytes
       FROM run_steps s JOIN runs r ON r.id = s.run_id
      WHERE r.chain_id = ANY(${ids}::uuid[]) AND r.finished_at >= ${from} AND r.status IN ('succeeded', 'failed')
        AND s.status IN ('succeeded', 'failed')`;
@@ -74,8 +80,8 @@ export async function loadChainHistory(prisma: PrismaClient, chains: ChainRef[],
       at: row.at.getTime(),
       attempt: row.attempt,
       outcome: row.status === 'succeeded' ? 'passed' : row.check_failed ? 'check_failed' : 'failed',
-      // The control plane does not learn output sizes yet (the runtime's events do not carry them): judged when it does.
-      outputBytes: null,
+      // From the attempt's ending event (run_steps.output_bytes); only successful attempts' outputs are judged.
+      outputBytes: row.output_bytes === null ? null : Number(row.output_bytes),
     });
     history.steps.set(row.name, list);
   }
@@ -96,7 +102,7 @@ export async function loadChainHistory(prisma: PrismaClient, chains: ChainRef[],
         runId: run.runId,
         at: run.at,
         tokens: run.tokens,
-        outputBytes: null,
+        outputBytes: row.output_bytes === null ? null : Number(row.output_bytes),
         checksPassed: !checkFailedRuns.has(row.id),
       });
       history.versions.set(row.chain_version_id, list);

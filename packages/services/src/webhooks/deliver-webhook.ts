@@ -1,12 +1,18 @@
 import { AppError } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import type { Vault } from '@paddock/vault';
+import { raiseAlert, resolveAlerts } from '../alerts/raise-alert';
 import { webhookSecretContext } from './endpoints';
 import { postWebhook } from './post-webhook';
 import type { WebhookTargetPolicy } from './url-guard';
 
 /** Deliveries that failed every retry, in a row, before the endpoint is disabled (a success starts over). */
 export const DISABLE_AFTER_FAILED_DELIVERIES = 5;
+
+/** One open alert per endpoint whose deliveries fail every retry, resolved by its next delivered one. */
+export function failedDeliveryKey(endpointId: string): string {
+  return `webhook_failed:${endpointId}`;
+}
 
 export interface DeliverDeps {
   prisma: PrismaClient;
@@ -47,8 +53,23 @@ export async function deliverWebhook(
   });
   const result = await postWebhook(new URL(endpoint.url), secret, body, deps.policy);
   const now = new Date();
+  // The attempt's own log row (once per attempt number: a stalled job run again does not log it twice).
+  const logged = deps.prisma.webhookDeliveryAttempt.createMany({
+    data: [
+      {
+        deliveryId: delivery.id,
+        attempt: context.attempt,
+        ok: result.ok,
+        statusCode: result.statusCode,
+        error: result.ok ? null : (result.error ?? 'no answer').slice(0, 500),
+        attemptedAt: now,
+      },
+    ],
+    skipDuplicates: true,
+  });
   if (result.ok) {
     await deps.prisma.$transaction([
+      logged,
       deps.prisma.webhookDelivery.update({
         where: { id: delivery.id },
         data: {
@@ -62,19 +83,36 @@ export async function deliverWebhook(
       }),
       deps.prisma.webhookEndpoint.update({ where: { id: endpoint.id }, data: { consecutiveFailures: 0 } }),
     ]);
+    // The endpoint answers again: its failed-delivery alert is over.
+    await resolveAlerts(deps.prisma, failedDeliveryKey(endpoint.id));
     return { status: 'delivered', statusCode: result.statusCode };
   }
-  await deps.prisma.webhookDelivery.update({
-    where: { id: delivery.id },
-    data: {
-      status: context.finalAttempt ? 'failed' : 'pending',
-      attempts: { increment: 1 },
-      lastStatusCode: result.statusCode,
-      lastError: result.error,
-      lastAttemptAt: now,
-    },
-  });
+  await deps.prisma.$transaction([
+    logged,
+    deps.prisma.webhookDelivery.update({
+      where: { id: delivery.id },
+      data: {
+        status: context.finalAttempt ? 'failed' : 'pending',
+        attempts: { increment: 1 },
+        lastStatusCode: result.statusCode,
+        lastError: result.error,
+        lastAttemptAt: now,
+      },
+    }),
+  ]);
   if (context.finalAttempt) {
+    // Someone must hear that alerts stopped arriving: the endpoint's owner (a tenant's endpoint) and operators.
+    await raiseAlert(deps.prisma, {
+      tenantId: endpoint.tenantId,
+      severity: 'warning',
+      code: 'webhook_delivery_failed',
+      message: `A webhook delivery to ${endpoint.url} failed every retry: ${result.error ?? 'no answer'}`.slice(
+        0,
+        1000,
+      ),
+      details: { endpointId: endpoint.id, deliveryId: delivery.id, lastStatusCode: result.statusCode },
+      dedupeKey: failedDeliveryKey(endpoint.id),
+    });
     // One statement: concurrent final failures of one endpoint each count, and the one that reaches the limit disables.
     await deps.prisma.$executeRaw`
       UPDATE webhook_endpoints

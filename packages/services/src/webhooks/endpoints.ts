@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AppError, type WebhookEndpointView } from '@paddock/contracts';
-import type { PrismaClient, WebhookEndpoint } from '@paddock/db';
+import type { Prisma, PrismaClient, WebhookEndpoint } from '@paddock/db';
 import type { Vault } from '@paddock/vault';
+import { auditWebhookChange, type WebhookChange } from './endpoint-audit';
 import { checkWebhookUrl, type WebhookTargetPolicy } from './url-guard';
 
 /** Whose endpoints: a tenant's (`tenantId`), or the operators' (`tenantId: null`, every alert). */
@@ -14,6 +15,8 @@ export interface WebhookDeps {
   vault: Vault;
   policy: WebhookTargetPolicy;
 }
+
+type Tx = Prisma.TransactionClient;
 
 /** Endpoints one owner may have: enough for a few teams' channels, not a fan-out amplifier. */
 export const MAX_ENDPOINTS_PER_OWNER = 10;
@@ -30,16 +33,22 @@ export interface EndpointInput {
   digest?: boolean | undefined;
 }
 
+/** A fresh signing secret (shown once, stored as vault ciphertext bound to the endpoint). */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
+}
+
 /** Creates an endpoint with a fresh signing secret, returned once here and never again (stored encrypted). */
 export async function createWebhookEndpoint(
   deps: WebhookDeps,
   owner: WebhookOwner,
   input: EndpointInput,
+  change: WebhookChange,
 ): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
   const url = checkWebhookUrl(input.url, deps.policy);
   const id = randomUUID();
-  const secret = `whsec_${randomBytes(32).toString('base64url')}`;
-  const row = await deps.prisma.$transaction(async (tx) => {
+  const secret = newWebhookSecret();
+  const view = await deps.prisma.$transaction(async (tx) => {
     const count = await tx.webhookEndpoint.count({ where: { tenantId: owner.tenantId } });
     if (count >= MAX_ENDPOINTS_PER_OWNER) {
       throw new AppError('plan_limit_reached', `At most ${MAX_ENDPOINTS_PER_OWNER} webhook endpoints.`, {
@@ -48,19 +57,23 @@ export async function createWebhookEndpoint(
         ],
       });
     }
-    return tx.webhookEndpoint.create({
-      data: {
-        id,
-        tenantId: owner.tenantId,
-        url: url.toString(),
-        secretEncrypted: deps.vault.encrypt(secret, webhookSecretContext(id)),
-        description: input.description ?? null,
-        minSeverity: input.minSeverity ?? 'warning',
-        digest: input.digest ?? false,
-      },
-    });
+    const created = endpointView(
+      await tx.webhookEndpoint.create({
+        data: {
+          id,
+          tenantId: owner.tenantId,
+          url: url.toString(),
+          secretEncrypted: deps.vault.encrypt(secret, webhookSecretContext(id)),
+          description: input.description ?? null,
+          minSeverity: input.minSeverity ?? 'warning',
+          digest: input.digest ?? false,
+        },
+      }),
+    );
+    await auditWebhookChange(tx, owner, change, 'webhook.create', id, { after: created });
+    return created;
   });
-  return { endpoint: endpointView(row), secret };
+  return { endpoint: view, secret };
 }
 
 export async function listWebhookEndpoints(prisma: PrismaClient, owner: WebhookOwner): Promise<WebhookEndpointView[]> {
@@ -77,27 +90,53 @@ export async function updateWebhookEndpoint(
   owner: WebhookOwner,
   id: string,
   patch: Partial<EndpointInput> & { enabled?: boolean | undefined },
+  change: WebhookChange,
 ): Promise<WebhookEndpointView> {
   const url = patch.url === undefined ? undefined : checkWebhookUrl(patch.url, deps.policy).toString();
   const enabled = patch.enabled;
-  const { count } = await deps.prisma.webhookEndpoint.updateMany({
-    where: { id, tenantId: owner.tenantId },
-    data: {
-      ...(url !== undefined ? { url } : {}),
-      ...(patch.description !== undefined ? { description: patch.description } : {}),
-      ...(patch.minSeverity !== undefined ? { minSeverity: patch.minSeverity } : {}),
-      ...(patch.digest !== undefined ? { digest: patch.digest } : {}),
-      ...(enabled === true ? { disabledAt: null, disabledReason: null, consecutiveFailures: 0 } : {}),
-      ...(enabled === false ? { disabledAt: new Date(), disabledReason: 'disabled by its owner' } : {}),
-    },
+  return deps.prisma.$transaction(async (tx) => {
+    const before = await lockEndpoint(tx, owner, id);
+    const row = await tx.webhookEndpoint.update({
+      where: { id: before.id },
+      data: {
+        ...(url !== undefined ? { url } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.minSeverity !== undefined ? { minSeverity: patch.minSeverity } : {}),
+        ...(patch.digest !== undefined ? { digest: patch.digest } : {}),
+        ...(enabled === true ? { disabledAt: null, disabledReason: null, consecutiveFailures: 0 } : {}),
+        ...(enabled === false ? { disabledAt: new Date(), disabledReason: 'disabled by its owner' } : {}),
+      },
+    });
+    const after = endpointView(row);
+    await auditWebhookChange(tx, owner, change, 'webhook.update', id, { before: endpointView(before), after });
+    return after;
   });
-  if (count === 0) throw notFound();
-  return endpointView(await deps.prisma.webhookEndpoint.findFirstOrThrow({ where: { id, tenantId: owner.tenantId } }));
 }
 
-export async function deleteWebhookEndpoint(prisma: PrismaClient, owner: WebhookOwner, id: string): Promise<void> {
-  const { count } = await prisma.webhookEndpoint.deleteMany({ where: { id, tenantId: owner.tenantId } });
-  if (count === 0) throw notFound();
+export async function deleteWebhookEndpoint(
+  prisma: PrismaClient,
+  owner: WebhookOwner,
+  id: string,
+  change: WebhookChange,
+): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const before = await lockEndpoint(tx, owner, id);
+    await tx.webhookEndpoint.delete({ where: { id: before.id } });
+    await auditWebhookChange(tx, owner, change, 'webhook.delete', id, { before: endpointView(before) });
+  });
+}
+
+/**
+ * The owner's endpoint, its row locked for the rest of the transaction (so the audit's "before" is what the change
+ * replaced, not a concurrent change's), or a 404: the owner is in the where, so another owner's endpoint is not found.
+ */
+export async function lockEndpoint(tx: Tx, owner: WebhookOwner, id: string): Promise<WebhookEndpoint> {
+  const locked = await tx.$queryRaw<Array<{ id: string }>>`
+    SELECT id::text AS id FROM webhook_endpoints
+     WHERE id = ${id}::uuid AND tenant_id IS NOT DISTINCT FROM ${owner.tenantId}::uuid
+       FOR UPDATE`;
+  if (locked.length === 0) throw notFound();
+  return tx.webhookEndpoint.findUniqueOrThrow({ where: { id } });
 }
 
 /** The endpoint's delivery log, newest first. */
@@ -123,7 +162,7 @@ export async function listWebhookDeliveries(prisma: PrismaClient, owner: Webhook
   }));
 }
 
-function endpointView(row: WebhookEndpoint): WebhookEndpointView {
+export function endpointView(row: WebhookEndpoint): WebhookEndpointView {
   return {
     id: row.id,
     url: row.url,

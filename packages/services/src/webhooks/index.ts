@@ -7,6 +7,8 @@ export {
   type WebhookDeps,
   type WebhookOwner,
 } from './endpoints';
+export type { WebhookChange } from './endpoint-audit';
+export { rotateWebhookSecret } from './rotate-secret';
 export { DISABLE_AFTER_FAILED_DELIVERIES, deliverWebhook, type DeliverDeps } from './deliver-webhook';
 export { queueAlertDeliveries, type AlertEvent } from './queue-deliveries';
 export { sendDigests } from './send-digests';

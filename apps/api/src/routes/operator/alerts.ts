@@ -5,11 +5,12 @@ import {
   ListOperatorAlertsReplySchema,
   OperatorAlertSchema,
 } from '@paddock/contracts';
-import { acknowledgeOperatorAlert, listOperatorAlerts } from '@paddock/services';
+import { acknowledgeOperatorAlert, listOperatorAlerts, operatorActor } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../../deps';
 import { operatorOf, requireOperator } from '../../http/authenticate';
+import { requestFacts } from '../../http/tenant-auth';
 import { registerWebhookRoutes } from '../webhook-routes';
 
 /** Every alert: tenants' agents killed by their box's watchdog, provisioning, host keys, box health. */
@@ -51,5 +52,6 @@ export function registerOperatorAlertRoutes(
     tag: 'operator',
     auth: requireOperator(deps.prisma),
     owner: () => ({ tenantId: null }),
+    change: (request) => ({ actor: operatorActor(operatorOf(request)), request: requestFacts(request) }),
   });
 }

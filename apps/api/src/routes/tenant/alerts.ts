@@ -5,11 +5,11 @@ import {
   ListTenantAlertsReplySchema,
   TenantAlertSchema,
 } from '@paddock/contracts';
-import { acknowledgeTenantAlert, listTenantAlerts } from '@paddock/services';
+import { acknowledgeTenantAlert, listTenantAlerts, tenantAuditActor } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../../deps';
-import { requireTenant, tenantOf } from '../../http/tenant-auth';
+import { requestFacts, requireTenant, tenantOf } from '../../http/tenant-auth';
 import { registerWebhookRoutes } from '../webhook-routes';
 
 export function registerTenantAlertRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -53,5 +53,6 @@ export function registerTenantAlertRoutes(app: FastifyInstance, deps: ApiDeps): 
     tag: 'alerts',
     auth: requireTenant(deps.prisma),
     owner: (request) => ({ tenantId: tenantOf(request).tenantId }),
+    change: (request) => ({ actor: tenantAuditActor(tenantOf(request)), request: requestFacts(request) }),
   });
 }
