@@ -72,7 +72,8 @@ describe('a signup on a Hetzner plan', () => {
     });
     // The create and start actions were polled to success before the box was dialled.
     expect(calls('GET', '/v1/actions/').filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(3);
-    [serverId] = [...hetzner.servers.keys()];
+    serverId = [...hetzner.servers.keys()][0] ?? 0;
+    expect(hetzner.servers.size).toBe(1);
     boxName = created.name;
 
     const box = await env.prisma.box.findFirstOrThrow({ where: { tenantId } });
