@@ -62,7 +62,11 @@ import type {
   ListServerTypePricesReplySchema,
   ServerTypePriceSchema,
 } from '@paddock/contracts/api/operator-billing';
-import type { BoxHealthReplySchema, RepinHostKeyReplySchema } from '@paddock/contracts/api/operator-boxes';
+import type {
+  BoxExecReplySchema,
+  BoxHealthReplySchema,
+  RepinHostKeyReplySchema,
+} from '@paddock/contracts/api/operator-boxes';
 import type {
   HostSchema,
   ListBoxesReplySchema,
@@ -75,6 +79,7 @@ import type { ListPlansReplySchema, PlanReplySchema } from '@paddock/contracts/a
 export type BoxList = z.output<typeof ListBoxesReplySchema>;
 export type BoxHealth = z.output<typeof BoxHealthReplySchema>;
 export type Repinned = z.output<typeof RepinHostKeyReplySchema>;
+export type BoxExec = z.output<typeof BoxExecReplySchema>;
 export type HostList = z.output<typeof ListHostsReplySchema>;
 export type Host = z.output<typeof HostSchema>;
 export type ProbedHost = z.output<typeof ProbeHostReplySchema>;
