@@ -25,10 +25,11 @@ export async function runBoxShell(client: ApiClient, boxId: string, io: CliIo): 
   if (head.length > 0) show(head);
   socket.on('data', show);
   const forward = (chunk: Buffer | string) => socket.write(chunk);
-  // EOF on a pipe: the box's shell runs in a pty, so EOF is what a terminal sends for it, Ctrl-D (EOT); the shell
-  // then exits by itself after what it was given. Not a half-close: the server would end the connection on it
-  // before the shell's last output came back.
-  const ended = () => socket.write('\x04');
+  // EOF on a pipe: the box's shell runs in a pty, where EOF is only a keystroke (Ctrl-D), and one that arrives before
+  // the shell has put the terminal in its own mode can be lost in the switch (seen under load: the shell waited for
+  // ever). An `exit` line ends it in either mode once it has run what it was given. Not a half-close: the server would
+  // end the connection on it before the shell's last output came back.
+  const ended = () => socket.write('\nexit\n');
   stdin.on('data', forward);
   stdin.once('end', ended);
   stdin.resume();
