@@ -66,6 +66,11 @@ afterAll(async () => {
 });
 
 describe('bring-your-own hosts', () => {
+  // Set by the first test, used by the second: the host, the tenant on it, and a tenant that found the pool empty.
+  let hostId: string;
+  let tenantId: string;
+  let secondId: string;
+
   it('are probed, registered with the confirmed key, bootstrapped into their pool and serve a tenant', async () => {
     const box = fleet.boxes[0]!;
     const where = { address: box.host, port: box.port, user: 'root' };
@@ -110,6 +115,7 @@ describe('bring-your-own hosts', () => {
     expect(registered.statusCode, registered.body).toBe(202);
     const host = registered.json() as { id: string; status: string; fingerprint: string; tenantId: string | null };
     expect(host).toMatchObject({ status: 'bootstrapping', fingerprint: box.hostKeyFingerprint, tenantId: null });
+    hostId = host.id;
     const audit = await t.prisma.auditLog.findFirstOrThrow({ where: { action: 'host.register' } });
     expect(audit).toMatchObject({ actorLabel: 'hosts-ops@example.com', targetId: host.id });
     expect(audit.details).toMatchObject({ fingerprint: box.hostKeyFingerprint, trust: 'first_use', pool: 'default' });
@@ -146,7 +152,7 @@ describe('bring-your-own hosts', () => {
       }),
     );
     expect(signup.statusCode, signup.body).toBe(202);
-    const tenantId = signup.json().tenant.id as string;
+    tenantId = signup.json().tenant.id as string;
     await waitFor(
       'the tenant to be active',
       async () => {
@@ -174,7 +180,7 @@ describe('bring-your-own hosts', () => {
         plan: 'byo-default',
       }),
     );
-    const secondId = second.json().tenant.id as string;
+    secondId = second.json().tenant.id as string;
     await waitFor(
       'the second tenant to fail provisioning',
       async () =>
@@ -186,5 +192,102 @@ describe('bring-your-own hosts', () => {
     const assign = await post(`/v1/operator/hosts/${host.id}/assign`, { tenantId: secondId });
     expect(assign.statusCode, assign.body).toBe(409);
     expect((await t.prisma.box.findUniqueOrThrow({ where: { id: host.id } })).tenantId).toBe(tenantId);
+  }, 400_000);
+
+  it("go back to their pool when their tenant is deleted: wiped of the tenant's traces, re-bootstrapped, claimed again", async () => {
+    const box = fleet.boxes[0]!;
+    const connection = await ssh.connect(fleet.target(box));
+    // What a tenant's code leaves behind, as the runtime user: a process that ignores TERM, files in the runtime's
+    // state, its home and /tmp (one in a directory it made unwritable), and links to root's directories.
+    const planted = await connection.exec(
+      sh`runuser -u paddock -- sh -c ${`set -e
+mkdir -p /var/lib/paddock/runs/left-behind /tmp/tenant-dir
+echo secret > /var/lib/paddock/runs/left-behind/output.txt
+echo dotfile > /home/paddock/.tenant-history
+echo tmp > /tmp/tenant-dir/file && chmod 500 /tmp/tenant-dir
+ln -s /etc/ssh /var/lib/paddock/runs/left-behind/etc-ssh && ln -s /opt/paddock /home/paddock/opt-paddock
+setsid sh -c 'trap "" TERM HUP; exec sleep 100000' </dev/null >/dev/null 2>&1 &
+echo $!`}`,
+    );
+    const leftPid = planted.stdout.trim();
+    expect(leftPid).toMatch(/^\d+$/);
+    const probe = sh`test -e /var/lib/paddock/runs/left-behind && echo runs
+test -e /home/paddock/.tenant-history && echo home
+test -e /tmp/tenant-dir && echo tmp
+test -e /proc/${leftPid} && echo process
+true`;
+    expect((await connection.exec(probe)).stdout.split('\n').filter(Boolean)).toEqual([
+      'runs',
+      'home',
+      'tmp',
+      'process',
+    ]);
+
+    const deleted = await t.app.inject({
+      method: 'POST',
+      url: '/v1/operator/workflows',
+      headers: { ...headers, 'idempotency-key': `delete-${tenantId}` },
+      payload: { kind: 'delete', tenantId },
+    });
+    expect(deleted.statusCode, deleted.body).toBe(202);
+    await waitFor(
+      'the tenant to be deleted',
+      async () => (await t.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } })).status === 'deleted',
+      120_000,
+    );
+    // The tenant's box row ends (its history stays its own); a fresh host row takes the machine back to the pool.
+    expect(await t.prisma.box.findUniqueOrThrow({ where: { id: hostId } })).toMatchObject({
+      tenantId,
+      status: 'destroyed',
+      statusReason: 'tenant deleted; host wiped',
+    });
+    const returned = await t.prisma.auditLog.findFirstOrThrow({ where: { action: 'host.returned' } });
+    expect(returned).toMatchObject({ tenantId, actorType: 'system' });
+    expect(returned.details).toMatchObject({ fromBoxId: hostId, pool: 'default' });
+    const freshId = returned.targetId!;
+    // The worker dials it with the same pin again and re-bootstraps it: ready and free in its pool.
+    await waitFor(
+      'the returned host to be ready in its pool',
+      async () => {
+        const list = (await get('/v1/operator/hosts?pool=default&free=true')).json() as {
+          hosts: { id: string; status: string; statusReason: string | null }[];
+        };
+        const row = list.hosts.find((h) => h.id === freshId);
+        if (row?.status === 'failed') throw new Error(`re-bootstrap failed: ${row.statusReason}`);
+        return row?.status === 'ready';
+      },
+      120_000,
+    );
+    expect(await t.prisma.box.findUniqueOrThrow({ where: { id: freshId } })).toMatchObject({
+      tenantId: null,
+      provider: 'byo',
+      address: box.host,
+      port: box.port,
+      hostKeyFingerprint: box.hostKeyFingerprint,
+    });
+    // Nothing of the tenant is left on the machine; Paddock's own code stays.
+    const after = await ssh.connect(fleet.target(box));
+    expect((await after.exec(probe)).stdout.trim()).toBe('');
+    expect((await after.exec(sh`find /var/lib/paddock -mindepth 1 | wc -l`)).stdout.trim()).toBe('0');
+    // Links the tenant planted to root's directories were removed, not followed.
+    expect(
+      (
+        await after.exec(sh`test -x /opt/paddock/bin/paddock-service && test -f /etc/ssh/sshd_config && echo yes`)
+      ).stdout.trim(),
+    ).toBe('yes');
+
+    // The tenant that found the pool empty gets it now: an operator's retry claims the returned host.
+    const workflow = await t.prisma.workflow.findFirstOrThrow({ where: { tenantId: secondId } });
+    const retried = await t.app.inject({ method: 'POST', url: `/v1/operator/workflows/${workflow.id}/retry`, headers });
+    expect(retried.statusCode, retried.body).toBe(202);
+    await waitFor(
+      'the second tenant to be active on the returned host',
+      async () => (await t.prisma.tenant.findUniqueOrThrow({ where: { id: secondId } })).status === 'active',
+      180_000,
+    );
+    expect(await t.prisma.box.findUniqueOrThrow({ where: { id: freshId } })).toMatchObject({
+      tenantId: secondId,
+      status: 'ready',
+    });
   }, 400_000);
 });

@@ -1,8 +1,8 @@
-import { bootstrapBox, describePublicKey, generateSshKeyPair, SshPool, sh } from '@paddock/fleet';
+import { bootstrapBox, generateSshKeyPair, SshPool, sh } from '@paddock/fleet';
 import { HetznerApiError, HetznerClient, HetznerProvider, LocalBoxHarness, ProviderError } from '@paddock/providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { type LocalHetznerApi, startLocalHetznerApi } from './support/local-hetzner-api';
+import { type LocalHetznerApi, serversAsLocalBoxes, startLocalHetznerApi } from './support/local-hetzner-api';
 
 const TOKEN = 'test-token-not-a-secret';
 let api: LocalHetznerApi;
@@ -17,17 +17,7 @@ beforeAll(async () => {
     token: TOKEN,
     maxPerPage: 2,
     // A created server becomes a real test box, with the host key its cloud-init user data carries.
-    onServerCreated: async ({ name, userData, publicKeys }) => {
-      const config = parse(userData) as { ssh_keys: { ed25519_private: string; ed25519_public: string } };
-      const hostKey = {
-        privateKey: config.ssh_keys.ed25519_private,
-        publicKey: config.ssh_keys.ed25519_public,
-        ...describePublicKey(config.ssh_keys.ed25519_public),
-      };
-      const box = await harness.createBox({ name, authorizedKey: publicKeys[0] ?? '', hostKey });
-      return { ip: box.host };
-    },
-    onServerDeleted: async ({ name }) => harness.destroyBox(name),
+    ...serversAsLocalBoxes(harness),
   });
 });
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { createParser } from 'eventsource-parser';
 import { ApiError, CliError } from './errors';
+import { requestUpgrade } from './http-upgrade';
 
 export type Query = Record<string, string | number | undefined>;
 
@@ -54,6 +56,24 @@ export class ApiClient {
     });
     const decoder = new TextDecoder();
     for await (const chunk of response.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+  }
+
+  /** An HTTP upgrade to `protocol` (the operator shell): the raw connection, or the API's refusal as an ApiError. */
+  async upgrade(path: string, protocol: string, query: Query = {}): Promise<{ socket: Duplex; head: Buffer }> {
+    const url = new URL(path, this.server);
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
+    const headers: Record<string, string> = { 'x-request-id': this.requestId };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const outcome = await requestUpgrade(url, protocol, headers).catch((error: unknown) => {
+      throw new CliError(`cannot reach ${this.server}: ${describeFetchFailure(error)}`);
+    });
+    if (outcome.kind === 'upgraded') return outcome;
+    const response = new Response(null, {
+      // A Response takes 200-599 only; anything else is no answer of our API.
+      status: outcome.status >= 200 && outcome.status <= 599 ? outcome.status : 502,
+      headers: outcome.requestId ? { 'x-request-id': outcome.requestId } : {},
+    });
+    throw toApiError(response, outcome.body);
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

@@ -29,6 +29,7 @@ import type {
   ListModelPricesReplySchema,
   ListServerTypePricesReplySchema,
   ServerTypePriceSchema,
+  BoxExecReplySchema,
   BoxHealthReplySchema,
   RepinHostKeyReplySchema,
   HostSchema,
@@ -65,6 +66,7 @@ export type RolloutActed = z.output<typeof RolloutActionReplySchema>;
 export type BoxList = z.output<typeof ListBoxesReplySchema>;
 export type BoxHealth = z.output<typeof BoxHealthReplySchema>;
 export type Repinned = z.output<typeof RepinHostKeyReplySchema>;
+export type BoxExec = z.output<typeof BoxExecReplySchema>;
 export type HostList = z.output<typeof ListHostsReplySchema>;
 export type Host = z.output<typeof HostSchema>;
 export type ProbedHost = z.output<typeof ProbeHostReplySchema>;

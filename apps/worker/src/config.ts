@@ -70,6 +70,10 @@ const WorkerConfigSchema = z
     /** Tests: local boxes end when this process ends, so a crashed test run leaves no sshd behind. */
     LOCAL_BOX_GUARD_PID: z.coerce.number().int().min(1).optional(),
     HETZNER_API_TOKEN: z.string().min(1).optional(),
+    /**
+     * An http:// URL on loopback is a stand-in of the API whose servers are local test boxes on this machine: allowed
+     * only with PADDOCK_ALLOW_LOCAL_BOXES, and such boxes get no metadata guard (hetznerStandIn).
+     */
     HETZNER_API_URL: z.string().url().default('https://api.hetzner.cloud/v1'),
     HETZNER_IMAGE: z.string().min(1).default('debian-12'),
     HETZNER_SERVER_TYPE: z.string().min(1).default('cx22'),
@@ -112,12 +116,26 @@ const WorkerConfigSchema = z
         message: 'a non-loopback address publishes the metrics: set METRICS_TOKEN too',
       });
     }
+    if (hetznerStandIn(config) && !config.PADDOCK_ALLOW_LOCAL_BOXES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HETZNER_API_URL'],
+        message:
+          "a Hetzner API on loopback is a stand-in whose servers are local test boxes: set PADDOCK_ALLOW_LOCAL_BOXES=true (development and tests only) or use Hetzner's https URL",
+      });
+    }
   })
   .transform((config) => ({
     ...config,
     LOCK_RENEW_MS: config.LOCK_RENEW_MS ?? Math.max(100, Math.floor(config.LOCK_DURATION_MS / 4)),
     RELEASE_NODE: config.RELEASE_NODE ?? (config.PADDOCK_ALLOW_LOCAL_BOXES ? 'system' : 'bundled'),
   }));
+
+/** The Hetzner API URL names a loopback host: a local stand-in (tests, development), not Hetzner. */
+export function hetznerStandIn(config: { HETZNER_API_URL: string }): boolean {
+  const host = new URL(config.HETZNER_API_URL).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || isLoopback(host);
+}
 
 function isKeyring(spec: string): boolean {
   try {

@@ -22,3 +22,19 @@ describe('the local provider', () => {
     );
   });
 });
+
+describe('the Hetzner provider', () => {
+  const hetzner = { ...base, HETZNER_API_TOKEN: 'token' };
+
+  it('closes the metadata service of real Hetzner servers', () => {
+    expect(createProviders(loadWorkerConfig(hetzner)).hetzner?.servesUserData).toBe(true);
+  });
+
+  it('takes an API on loopback as a stand-in of local test boxes: only where local boxes are allowed', () => {
+    const standIn = { ...hetzner, HETZNER_API_URL: 'http://127.0.0.1:8080/v1' };
+    expect(() => loadWorkerConfig(standIn)).toThrow(/HETZNER_API_URL: a Hetzner API on loopback is a stand-in/);
+    const config = loadWorkerConfig({ ...standIn, PADDOCK_ALLOW_LOCAL_BOXES: 'true' });
+    // Its servers share this machine's network: the guard would change this machine's firewall.
+    expect(createProviders(config).hetzner?.servesUserData).toBe(false);
+  });
+});

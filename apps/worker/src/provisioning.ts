@@ -13,7 +13,7 @@ import {
 } from '@paddock/services';
 import type { Vault } from '@paddock/vault';
 import type { Pool } from 'pg';
-import type { WorkerConfig } from './config';
+import { hetznerStandIn, type WorkerConfig } from './config';
 
 /** The providers this worker can create boxes with, from its config. */
 export function createProviders(config: WorkerConfig, prisma?: PrismaClient): ProviderRegistry {
@@ -28,11 +28,16 @@ export function createProviders(config: WorkerConfig, prisma?: PrismaClient): Pr
   }
   if (config.HETZNER_API_TOKEN) {
     const client = new HetznerClient({ token: config.HETZNER_API_TOKEN, baseUrl: config.HETZNER_API_URL });
-    providers.hetzner = new HetznerProvider(client, {
-      serverType: config.HETZNER_SERVER_TYPE,
-      image: config.HETZNER_IMAGE,
-      ...(config.HETZNER_LOCATION ? { location: config.HETZNER_LOCATION } : {}),
-    });
+    providers.hetzner = new HetznerProvider(
+      client,
+      {
+        serverType: config.HETZNER_SERVER_TYPE,
+        image: config.HETZNER_IMAGE,
+        ...(config.HETZNER_LOCATION ? { location: config.HETZNER_LOCATION } : {}),
+      },
+      // An API on loopback is a stand-in (development, tests) whose servers are local test boxes (config.ts).
+      { servesUserData: !hetznerStandIn(config) },
+    );
   }
   return providers;
 }

@@ -1,4 +1,5 @@
 export * from './bootstrap/bootstrap-box';
+export * from './bootstrap/wipe-runtime-user';
 export * from './box-channel';
 export * from './box-keys';
 export * from './deploy/box-layout';

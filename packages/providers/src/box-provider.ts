@@ -39,6 +39,11 @@ export interface BoxProvider<Spec = BoxSpec> {
   list(): Promise<ProvidedBox[]>;
   /** Starts a machine that stopped existing on its own again, where the provider can (local test boxes). */
   revive?(providerId: string): Promise<ProvidedBox>;
+  /**
+   * The machine's metadata service serves its user data (which carries the host key the control plane seeded) to
+   * any local user, so bootstrap must keep every uid but root away from it (Hetzner).
+   */
+  readonly servesUserData?: boolean;
 }
 
 const BOX_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

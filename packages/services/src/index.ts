@@ -200,6 +200,7 @@ export { reviveLostRuns } from './box-health/revive-lost-runs';
 export { pinnedBoxAddresses } from './box-health/pinned-local-addresses';
 export { type RecoveredLocalBoxes, recoverLocalBoxes } from './box-health/recover-local-boxes';
 export { type OperatorShellSession, openOperatorShellSession } from './box-health/operator-shell-session';
+export { runOperatorBoxCommand } from './box-health/operator-box-exec';
 export * from './billing';
 export { admitRun, ACTIVE_RUN_STATUSES } from './limits/admit-run';
 export { billingPeriodOf, type BillingPeriod } from './limits/billing-period';

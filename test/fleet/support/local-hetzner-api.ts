@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { describePublicKey } from '@paddock/fleet';
+import type { LocalBoxHarness } from '@paddock/providers';
+import { parse } from 'yaml';
 
 /**
  * A local stand-in for the Hetzner Cloud API (https://docs.hetzner.cloud), speaking the documented shapes of the
@@ -20,6 +23,28 @@ export interface LocalHetznerOptions {
     publicKeys: string[];
   }) => Promise<{ ip: string }>;
   onServerDeleted?: (input: { id: number; name: string }) => Promise<void>;
+}
+
+/**
+ * Hooks that make each created server a real local test box (loopback 127.77.0.N) with the host key its cloud-init
+ * user data carries, reachable with the ssh keys the request named; deleting the server destroys the box.
+ */
+export function serversAsLocalBoxes(
+  harness: LocalBoxHarness,
+): Pick<LocalHetznerOptions, 'onServerCreated' | 'onServerDeleted'> {
+  return {
+    onServerCreated: async ({ name, userData, publicKeys }) => {
+      const config = parse(userData) as { ssh_keys: { ed25519_private: string; ed25519_public: string } };
+      const hostKey = {
+        privateKey: config.ssh_keys.ed25519_private,
+        publicKey: config.ssh_keys.ed25519_public,
+        ...describePublicKey(config.ssh_keys.ed25519_public),
+      };
+      const box = await harness.createBox({ name, authorizedKey: publicKeys[0] ?? '', hostKey });
+      return { ip: box.host };
+    },
+    onServerDeleted: async ({ name }) => harness.destroyBox(name),
+  };
 }
 
 interface ActionState {

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppError, httpStatusFor } from '@paddock/contracts';
+import { FleetError } from '@paddock/fleet';
 import { authenticateOperator, openOperatorShellSession } from '@paddock/services';
 import { assertOperatorRole } from './authenticate';
 import type { FastifyInstance } from 'fastify';
@@ -85,7 +86,11 @@ async function handleUpgrade(
 function refuse(socket: Duplex, error: unknown): void {
   if (socket.destroyed) return;
   const known =
-    error instanceof AppError ? error : new AppError('upstream_unavailable', 'The box could not be reached.');
+    error instanceof AppError
+      ? error
+      : error instanceof FleetError && error.failure === 'host_key_mismatch'
+        ? new AppError('box_host_key_changed', 'The box presented another host key than the pinned one: no shell.')
+        : new AppError('upstream_unavailable', 'The box could not be reached.');
   const status = httpStatusFor(known.code);
   const body = JSON.stringify({ error: { code: known.code, message: known.message } });
   socket.end(

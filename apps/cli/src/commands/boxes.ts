@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import type { BoxHealth, BoxList, Repinned } from '../api-types';
+import type { BoxExec, BoxHealth, BoxList, Repinned } from '../api-types';
+import { runBoxShell } from '../box-shell';
 import { type CommandContext, type CommandGroup, positiveInt, withJson } from '../command-context';
-import { renderRecord, renderTable, when } from '../output';
+import { CliError } from '../errors';
+import { renderJson, renderRecord, renderTable, when } from '../output';
 
 type Box = BoxList['boxes'][number];
 
@@ -16,7 +18,7 @@ const BOX_COLUMNS = [
   { header: 'LAST SEEN', value: (b: Box) => when(b.lastSeenAt) },
 ];
 
-/** `paddock boxes list|show|repin` over /v1/operator/boxes. */
+/** `paddock boxes list|show|health|ssh|repin` over /v1/operator/boxes. */
 export const boxCommands: CommandGroup = {
   register(program: Command, context: CommandContext) {
     const boxes = program.command('boxes').description("tenants' boxes: status, health, host keys");
@@ -54,6 +56,36 @@ export const boxCommands: CommandGroup = {
         context.print(options, health, renderHealth);
       });
     }
+
+    withJson(
+      boxes
+        .command('ssh')
+        .description(
+          "a shell on a box through the control plane's key and the pinned host key (audited); with a command after --, runs it and prints its output",
+        )
+        .argument('<id>')
+        .argument('[command...]', 'run this instead of a shell, word by word (a pipeline: -- sh -c "a | b")')
+        .option('--timeout <seconds>', 'longest the command may run (1-600, default 60)', positiveInt),
+    ).action(async (id: string, command: string[], options: { timeout?: number; json?: boolean }) => {
+      const client = await context.client();
+      const path = `/v1/operator/boxes/${encodeURIComponent(id)}`;
+      if (command.length === 0) {
+        if (options.json) throw new CliError('--json needs a command: an interactive shell has no JSON reply', 2);
+        await runBoxShell(client, id, context.io);
+        return;
+      }
+      const reply = await client.post<BoxExec>(`${path}/exec`, {
+        argv: command,
+        ...(options.timeout ? { timeoutSeconds: options.timeout } : {}),
+      });
+      if (options.json) {
+        context.io.stdout.write(renderJson(reply));
+      } else {
+        context.io.stdout.write(reply.stdout);
+        context.io.stderr.write(reply.stderr);
+      }
+      if (reply.exitCode !== 0) throw new CliError(`the command exited with ${reply.exitCode} on box ${id}`);
+    });
 
     withJson(
       boxes

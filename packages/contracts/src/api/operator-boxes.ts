@@ -102,3 +102,33 @@ export const BoxRollbackReplySchema = z.object({
 export const BoxRebootstrapReplySchema = z.object({
   jobRecordId: z.string().describe('Follow it with GET /v1/operator/jobs/:id'),
 });
+/**
+ * POST /v1/operator/boxes/:id/exec: one command on a box as its admin user, over the control plane's key and the
+ * pinned host key (audited). `argv` is quoted word by word (a pipeline is `["sh", "-c", "a | b"]`).
+ */
+export const BoxExecBodySchema = z
+  .object({
+    argv: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(4_096)
+          .regex(/^[^\0]*$/, { message: 'must not contain NUL' }),
+      )
+      .min(1)
+      .max(64),
+    timeoutSeconds: z.number().int().min(1).max(600).default(60),
+  })
+  .strict();
+export type BoxExecBody = z.infer<typeof BoxExecBodySchema>;
+
+export const BoxExecReplySchema = z.object({
+  boxId: z.string(),
+  exitCode: z.number().int(),
+  /** The last MiB of each stream at most, as UTF-8 (what the box wrote is not trusted to be text). */
+  stdout: z.string(),
+  stderr: z.string(),
+  durationMs: z.number().int(),
+});
+export type BoxExecReply = z.infer<typeof BoxExecReplySchema>;

@@ -42,12 +42,23 @@ const STATUS: Record<HetznerServerStatus, BoxStatus> = {
  */
 export class HetznerProvider implements BoxProvider<BoxSpec & { placement?: Partial<HetznerPlacement> }> {
   readonly kind = 'hetzner' as const;
+  readonly servesUserData: boolean;
 
   constructor(
     private readonly client: HetznerClient,
     private readonly defaults: HetznerPlacement,
-    private readonly options: { actionTimeoutMs?: number } = {},
-  ) {}
+    private readonly options: {
+      actionTimeoutMs?: number;
+      /**
+       * Real Hetzner servers serve their user data to local users (default true). False only for a stand-in of the
+       * API on this machine whose servers are local test boxes: they share this machine's network (the guard would
+       * load into this machine's firewall) and run without systemd.
+       */
+      servesUserData?: boolean;
+    } = {},
+  ) {
+    this.servesUserData = options.servesUserData ?? true;
+  }
 
   async create(spec: BoxSpec & { placement?: Partial<HetznerPlacement> }): Promise<ProvidedBox> {
     const name = checkBoxName(spec.name);

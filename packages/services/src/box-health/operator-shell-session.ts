@@ -32,11 +32,15 @@ export async function openOperatorShellSession(
 ): Promise<OperatorShellSession> {
   const box = await deps.prisma.box.findUnique({
     where: { id: input.boxId },
-    select: { tenantId: true, status: true, address: true, port: true },
+    select: { tenantId: true, status: true, address: true, port: true, hostKeyFingerprint: true },
   });
   if (!box) throw new AppError('not_found', `No box ${input.boxId}.`);
   if (box.status === 'destroying' || box.status === 'destroyed') {
     throw new AppError('conflict', `Box ${input.boxId} is ${box.status}.`);
+  }
+  // Refused before anything is opened or audited: the control plane's key goes only to a box it can verify.
+  if (!box.hostKeyFingerprint) {
+    throw new AppError('conflict', `Box ${input.boxId} has no pinned host key: no shell.`);
   }
   const openedAt = new Date();
   const audit = (action: string, details: Record<string, string | number | null>) =>

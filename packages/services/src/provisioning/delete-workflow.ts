@@ -1,6 +1,7 @@
 import { defineWorkflow, type WorkflowDefinition } from '../workflows/define-workflow';
 import type { ProvisioningDeps } from './provisioning-deps';
 import { liveBoxOf, runtimeService } from './steps/runtime-service';
+import { returnByoHost } from './steps/return-byo-host';
 import { workflowFailedAlert } from './suspend-resume-workflows';
 
 /**
@@ -24,24 +25,25 @@ export function deleteWorkflow(deps: ProvisioningDeps): WorkflowDefinition {
             () => false,
           );
           await deps.prisma.box.update({ where: { id: box.id }, data: { status: 'destroying' } });
-          const provider = box.provider === 'byo' ? undefined : deps.providers[box.provider];
-          if (box.provider !== 'byo' && !provider) {
+          if (box.provider === 'byo') {
+            // The operator's machine is not destroyed: wiped, it goes back to its pool (or is held back, with why).
+            const host = await returnByoHost(deps, box, ctx.tenantId);
+            evictBox(deps, box);
+            await deps.prisma.sshKey.updateMany({
+              where: { tenantId: ctx.tenantId, revokedAt: null },
+              data: { revokedAt: new Date() },
+            });
+            return { boxId: box.id, destroyed: false, stoppedFirst: stopped, host };
+          }
+          const provider = deps.providers[box.provider];
+          if (!provider) {
             throw new Error(`the ${box.provider} provider is not configured: box ${box.id} cannot be destroyed`);
           }
           if (provider && box.providerId) {
             const machine = await provider.status(box.providerId);
             if (machine.status !== 'gone') await provider.destroy(box.providerId);
           }
-          if (box.address) {
-            deps.ssh.evict({
-              id: box.id,
-              host: box.address,
-              port: box.port,
-              username: box.sshUser,
-              privateKey: '',
-              hostKey: { kind: 'trust-on-first-use' },
-            });
-          }
+          evictBox(deps, box);
           const now = new Date();
           await deps.prisma.$transaction([
             deps.prisma.box.update({
@@ -89,5 +91,18 @@ export function deleteWorkflow(deps: ProvisioningDeps): WorkflowDefinition {
       });
     },
     onFailed: (tx, workflow, reason) => workflowFailedAlert(tx, workflow, 'delete', reason),
+  });
+}
+
+/** The pool's connection to a box that is gone (or no longer this tenant's) is closed. */
+function evictBox(deps: ProvisioningDeps, box: { id: string; address: string | null; port: number; sshUser: string }) {
+  if (!box.address) return;
+  deps.ssh.evict({
+    id: box.id,
+    host: box.address,
+    port: box.port,
+    username: box.sshUser,
+    privateKey: '',
+    hostKey: { kind: 'trust-on-first-use' },
   });
 }

@@ -1,11 +1,13 @@
 import {
-  ErrorReplySchema,
-  UuidParamsSchema,
+  BoxExecBodySchema,
+  BoxExecReplySchema,
   BoxHealthReplySchema,
+  ErrorReplySchema,
   RepinHostKeyBodySchema,
   RepinHostKeyReplySchema,
+  UuidParamsSchema,
 } from '@paddock/contracts';
-import { getBoxHealth, repinBoxHostKey } from '@paddock/services';
+import { getBoxHealth, repinBoxHostKey, runOperatorBoxCommand } from '@paddock/services';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../../deps';
@@ -55,6 +57,43 @@ export function registerOperatorBoxRoutes(app: FastifyInstance, deps: Pick<ApiDe
     async (request) => {
       const operator = operatorOf(request);
       return repinBoxHostKey(
+        deps,
+        { boxId: request.params.id, ...request.body },
+        {
+          userId: operator.userId,
+          email: operator.email,
+          ip: request.ip,
+          userAgent: request.headers['user-agent'] ?? null,
+          requestId: request.id,
+        },
+      );
+    },
+  );
+
+  api.post(
+    '/v1/operator/boxes/:id/exec',
+    {
+      onRequest,
+      schema: {
+        summary: "Run one command on a box as its admin user, over the pinned host key (audited; output's last MiB)",
+        tags: ['operator'],
+        security,
+        params: UuidParamsSchema,
+        body: BoxExecBodySchema,
+        response: {
+          200: BoxExecReplySchema,
+          400: ErrorReplySchema,
+          401: ErrorReplySchema,
+          403: ErrorReplySchema,
+          404: ErrorReplySchema,
+          409: ErrorReplySchema,
+          503: ErrorReplySchema,
+        },
+      },
+    },
+    async (request) => {
+      const operator = operatorOf(request);
+      return runOperatorBoxCommand(
         deps,
         { boxId: request.params.id, ...request.body },
         {

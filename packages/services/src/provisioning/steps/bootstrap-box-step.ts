@@ -19,7 +19,7 @@ export async function bootstrapStep(
     systemNode: deps.systemNode,
     // Hetzner's metadata service serves the user data to any local user; local test boxes share this machine's
     // network and byo hosts are the operator's: their firewalls are not ours to change.
-    closeMetadataService: box.provider === 'hetzner',
+    closeMetadataService: box.provider === 'hetzner' && (deps.providers.hetzner?.servesUserData ?? true),
     recorder: recorderOf(deps),
     ...(deps.layout ? { layout: deps.layout } : {}),
   });
