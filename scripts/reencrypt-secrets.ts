@@ -37,7 +37,7 @@ const vault = createVault(config.PADDOCK_MASTER_KEY);
 const prisma = createPrismaClient(config.DATABASE_URL, { poolMax: 1 });
 let status = 0;
 try {
-  const reports = await reencryptVaultRows(prisma, vault);
+  const reports = await reencryptVaultRows({ prisma, vault });
   for (const report of reports) {
     console.log(`${report.column}: rewrote ${report.rewritten}, left under an old key ${report.remaining}`);
     if (report.remaining > 0) status = 1;

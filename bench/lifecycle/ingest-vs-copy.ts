@@ -100,7 +100,7 @@ export async function measureIngestVsCopy(total: number, log: (line: string) => 
         `\\copy usage_events (tenant_id, box_id, idempotency_key, runtime_run_id, seq, type, chain_name, step_name, model, tokens_in, tokens_out, cost_micros, duration_ms, payload, occurred_at) FROM '${file.csv}' CSV`,
       ]);
       copyMs += performance.now() - copyStarted;
-      const result = await ingestNdjson(ingestDb.pool, ingestDb.boxId, createReadStream(file.ndjson));
+      const result = await ingestNdjson({ pg: ingestDb.pool }, ingestDb.boxId, createReadStream(file.ndjson));
       ingestMs += result.ms;
     }
     const stored = await ingestDb.pool.query<{ events: number; runs: number }>(

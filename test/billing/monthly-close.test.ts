@@ -167,7 +167,7 @@ describe('the monthly close', () => {
       where: { tenantId: tenant.tenantId, periodStart: new Date('2025-07-01T00:00:00Z') },
     });
     // Regenerating July's draft keeps its window: the late event stays out.
-    await regenerateDraft(prisma, operator, july.id);
+    await regenerateDraft({ prisma }, operator, july.id);
     const usageOf = async (period: string) =>
       prisma.invoiceLine.findMany({
         where: {
@@ -200,19 +200,19 @@ describe('the monthly close', () => {
       where: { tenantId: tenant.tenantId, periodStart: new Date('2025-09-01T00:00:00Z') },
       include: { lines: { orderBy: { position: 'asc' } } },
     });
-    const issued = await issueInvoice(prisma, operator, draft.id);
+    const issued = await issueInvoice({ prisma }, operator, draft.id);
     expect(issued.status).toBe('issued');
     expect(issued.dueAt?.getTime()).toBe((issued.issuedAt?.getTime() ?? 0) + 14 * 86_400_000);
     // Issued is final: no regeneration, no second issue.
-    await expect(regenerateDraft(prisma, operator, draft.id)).rejects.toMatchObject({ code: 'conflict' });
-    await expect(issueInvoice(prisma, operator, draft.id)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(regenerateDraft({ prisma }, operator, draft.id)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(issueInvoice({ prisma }, operator, draft.id)).rejects.toMatchObject({ code: 'conflict' });
 
     // The price was wrong: the rating side re-rates the usage ($15 -> $9), then the operator voids and replaces.
     await prisma.usageEvent.updateMany({
       where: { tenantId: tenant.tenantId },
       data: { chargedPicos: 9n * DOLLAR_PICOS },
     });
-    const outcome = await voidInvoice(prisma, operator, {
+    const outcome = await voidInvoice({ prisma }, operator, {
       id: draft.id,
       reason: 'm-mispriced was overpriced',
       replace: true,
@@ -251,11 +251,11 @@ describe('the monthly close', () => {
     const series = await prisma.invoiceNumberCounter.findUniqueOrThrow({ where: { series: 'PDK-2025' } });
     expect(replacement.number).toBe(`PDK-2025-${String(series.nextNumber - 1n).padStart(6, '0')}`);
     // A voided invoice is not voided twice, and the month is not closed again for this tenant.
-    await expect(voidInvoice(prisma, operator, { id: draft.id, reason: 'again', replace: true })).rejects.toMatchObject(
-      {
-        code: 'conflict',
-      },
-    );
+    await expect(
+      voidInvoice({ prisma }, operator, { id: draft.id, reason: 'again', replace: true }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+    });
     expect((await closeMonth({ prisma, pool }, { period: '2025-09' })).created).toBe(0);
     const actions = await prisma.auditLog.findMany({
       where: { targetType: 'invoice', targetId: draft.id },

@@ -47,7 +47,7 @@ async function collect(
   await seedChain(pool, tenantId, chain).catch(() => undefined);
   const events = runEvents(runtimeRunId, steps).map((e, i) => (at?.[i] ? { ...e, timestamp: at[i] as string } : e));
   const batch = { boxId, tenantId, ownerId: OWNER, fromCursor: '', toCursor: 'j1:1', events };
-  const result = await ingestEvents(pool, batch);
+  const result = await ingestEvents({ pg: pool }, batch);
   return { boxId, events, batch, result };
 }
 
@@ -228,7 +228,7 @@ describe('rating at ingestion', () => {
 
     // The same batch read again from a reset cursor: nothing stored, nothing charged twice.
     await seedCursor(pool, boxId, ws.tenantId, OWNER, '');
-    expect(await ingestEvents(pool, batch)).toMatchObject({ inserted: 0, duplicates: 6 });
+    expect(await ingestEvents({ pg: pool }, batch)).toMatchObject({ inserted: 0, duplicates: 6 });
     expect((await t.prisma.run.findFirstOrThrow({ where: { boxId } })).costMicros).toBe(495_000n);
     expect(await t.prisma.usageEvent.count({ where: { boxId } })).toBe(6);
 
@@ -396,7 +396,7 @@ describe('unpriced usage', () => {
     );
     // Re-rating again changes nothing (the event is priced once).
     const { rerateUnpriced } = await import('@paddock/services');
-    expect(await t.prisma.$transaction((tx) => rerateUnpriced(tx, ['m-new']))).toBe(0);
+    expect(await t.prisma.$transaction((tx) => rerateUnpriced({ prisma: tx }, ['m-new']))).toBe(0);
     expect((await t.prisma.run.findFirstOrThrow({ where: { boxId: mine.boxId } })).costMicros).toBe(4_000n);
 
     // An unused version may still be fixed (the October one rated nothing); audited.
@@ -508,9 +508,12 @@ describe('box time and operator reads', () => {
     expect((await price(-1, '2026-08-03T00:00:00Z')).statusCode).toBe(400);
 
     const august = { from: new Date('2026-08-01T00:00:00Z'), to: new Date('2026-09-01T00:00:00Z') };
-    const first = await meterBoxTime(t.prisma, august);
+    const first = await meterBoxTime({ prisma: t.prisma }, august);
     expect(first.entries).toBe(5);
-    const again = await Promise.all([meterBoxTime(t.prisma, august), meterBoxTime(t.prisma, august)]);
+    const again = await Promise.all([
+      meterBoxTime({ prisma: t.prisma }, august),
+      meterBoxTime({ prisma: t.prisma }, august),
+    ]);
     expect(again.map((r) => r.entries)).toEqual([0, 0]);
     const entries = await t.prisma.costEntry.findMany({
       where: { boxId: box.id },

@@ -51,7 +51,9 @@ const settled = (id: string) =>
 const onBox = (path: string) => env.box.pathOnHost(`${ROOT}/${path}`);
 /** A run's status as the box's runtime reports it (one `status` request on a serve process of its own). */
 const boxStatus = async (runId: string) => {
-  const connection = await env.t.ssh.connect(await loadBoxTargetWithPrisma(env.t.prisma, env.t.vault, env.boxId));
+  const connection = await env.t.ssh.connect(
+    await loadBoxTargetWithPrisma({ prisma: env.t.prisma, vault: env.t.vault }, env.boxId),
+  );
   const request = `${JSON.stringify({ v: 1, id: 1, op: 'status', run_id: runId })}\n`;
   const out = await connection.exec(sh`/opt/paddock/bin/paddock-service serve`, { stdin: request });
   const line = out.stdout.split('\n').find((l) => l.includes('"response"'));
@@ -91,7 +93,7 @@ describe('chain versions deployed to the box', () => {
     const runId = staging.result.references[0].runId as string;
     expect(readFileSync(onBox(`runs/${runId}/steps/greet/output`), 'utf8')).toBe('Hello herons\n');
 
-    const active = await activeChainOnBox(env.t.prisma, env.tenant.tenantId, 'greeter');
+    const active = await activeChainOnBox({ prisma: env.t.prisma }, env.tenant.tenantId, 'greeter');
     expect(active).toMatchObject({ versionId: v1.id, version: 1, file: `${dir}/chain.yaml` });
     expect(active.path).toBe(`${ROOT}/${dir}/chain.yaml`);
     const jobs = await env.t.prisma.jobRecord.findMany({
@@ -124,7 +126,7 @@ describe('chain versions deployed to the box', () => {
     const chain = await env.t.prisma.chain.findUniqueOrThrow({ where: { id: chainId } });
     expect(chain.activeVersionId).toBe(v1.id);
     expect((await version(v1.id)).status).toBe('active');
-    expect((await activeChainOnBox(env.t.prisma, env.tenant.tenantId, 'greeter')).versionId).toBe(v1.id);
+    expect((await activeChainOnBox({ prisma: env.t.prisma }, env.tenant.tenantId, 'greeter')).versionId).toBe(v1.id);
   }, 90_000);
 
   it('activates a rejected version by override (recorded), then rolls back to the last known-good one', async () => {
@@ -162,7 +164,7 @@ describe('chain versions deployed to the box', () => {
       previous: { id: v2.id, status: 'rejected' },
       lastKnownGoodVersion: null,
     });
-    expect((await activeChainOnBox(env.t.prisma, env.tenant.tenantId, 'greeter')).versionId).toBe(v1.id);
+    expect((await activeChainOnBox({ prisma: env.t.prisma }, env.tenant.tenantId, 'greeter')).versionId).toBe(v1.id);
     expect(await env.t.prisma.auditLog.count({ where: { action: 'chain.rollback', targetId: chainId } })).toBe(1);
     // Nothing known-good is left behind the active version: a second rollback has nowhere to go.
     const again = await api('POST', `/v1/chains/${chainId}/rollback`);
@@ -191,7 +193,9 @@ describe('chain versions deployed to the box', () => {
     writeFileSync(prompt, 'tampered');
     expect(await syncChainVersion(deps, payload, context)).toMatchObject({ outcome: 'replaced' });
     expect(readFileSync(prompt, 'utf8')).toBe('Hello');
-    const connection = await env.t.ssh.connect(await loadBoxTargetWithPrisma(env.t.prisma, env.t.vault, env.boxId));
+    const connection = await env.t.ssh.connect(
+      await loadBoxTargetWithPrisma({ prisma: env.t.prisma, vault: env.t.vault }, env.boxId),
+    );
     const listing = await connection.exec(sh`ls -A ${`${ROOT}/chains/greeter`}`);
     // No temporary or replaced directories are left next to the versions.
     expect(listing.stdout.split('\n').filter((name) => name.startsWith('.'))).toEqual([]);
@@ -214,7 +218,7 @@ describe('chain versions deployed to the box', () => {
     expect(readFileSync(onBox(`chains/hostile name.v2/${v.contentHash}/${hostile}`), 'utf8')).toBe('literal $(id)\n');
     expect(existsSync(env.box.pathOnHost('/root/pwned'))).toBe(false);
     expect(existsSync(onBox(`chains/hostile name.v2/${v.contentHash}/pwned`))).toBe(false);
-    expect((await activeChainOnBox(env.t.prisma, env.tenant.tenantId, 'hostile name.v2')).file).toBe(
+    expect((await activeChainOnBox({ prisma: env.t.prisma }, env.tenant.tenantId, 'hostile name.v2')).file).toBe(
       `chains/hostile name.v2/${v.contentHash}/chain.yaml`,
     );
 
@@ -319,7 +323,9 @@ describe('secrets pushed to the box', () => {
   it('pushes a set secret, coalesces quick changes (the latest wins) and removes a deleted one', async () => {
     expect((await put('API_TOKEN', 'first-value')).statusCode).toBe(201);
     await fileHolds('API_TOKEN="first-value"\n');
-    const connection = await env.t.ssh.connect(await loadBoxTargetWithPrisma(env.t.prisma, env.t.vault, env.boxId));
+    const connection = await env.t.ssh.connect(
+      await loadBoxTargetWithPrisma({ prisma: env.t.prisma, vault: env.t.vault }, env.boxId),
+    );
     expect((await connection.exec(sh`stat -c '%a %U' ${`${ROOT}/secrets.env`}`)).stdout.trim()).toBe('600 paddock');
 
     const before = await env.t.prisma.jobRecord.count({

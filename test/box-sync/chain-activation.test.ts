@@ -107,11 +107,11 @@ describe('chain version life cycle', () => {
     ids.push(second.version.id);
     await synced(ids[0] as string);
     await synced(ids[1] as string);
-    expect(await finishStaging(t.prisma, ids[1] as string, result(true))).toEqual({
+    expect(await finishStaging({ prisma: t.prisma }, ids[1] as string, result(true))).toEqual({
       status: 'active',
       activated: true,
     });
-    expect(await finishStaging(t.prisma, ids[0] as string, result(true))).toEqual({
+    expect(await finishStaging({ prisma: t.prisma }, ids[0] as string, result(true))).toEqual({
       status: 'superseded',
       activated: false,
     });
@@ -125,7 +125,7 @@ describe('chain version life cycle', () => {
     const reply = await api('POST', `/v1/chains/${chainId}/activate`, { version: 3, reason: 'urgent fix' });
     expect(reply.statusCode).toBe(200);
     expect(reply.json()).toMatchObject({ previous: { id: ids[1], status: 'superseded' } });
-    expect(await finishStaging(t.prisma, third.version.id, result(false))).toEqual({
+    expect(await finishStaging({ prisma: t.prisma }, third.version.id, result(false))).toEqual({
       status: 'active',
       activated: false,
     });
@@ -138,7 +138,7 @@ describe('chain version life cycle', () => {
   it('never counts an overridden version as known-good', async () => {
     const fourth = await upload('four', []);
     await synced(fourth.version.id);
-    await finishStaging(t.prisma, fourth.version.id, null);
+    await finishStaging({ prisma: t.prisma }, fourth.version.id, null);
     expect(await status(fourth.version.id)).toBe('active');
     expect(await status(ids[2] as string)).toBe('superseded');
     // Version 3 was active by override: the known-good one stays version 2.
@@ -156,9 +156,9 @@ describe('chain version life cycle', () => {
   it('lets an operator override a rejected version, audited as the operator', async () => {
     const fifth = await upload('five');
     await synced(fifth.version.id);
-    expect((await finishStaging(t.prisma, fifth.version.id, result(false))).status).toBe('rejected');
+    expect((await finishStaging({ prisma: t.prisma }, fifth.version.id, result(false))).status).toBe('rejected');
     const operator = { userId: randomUUID(), email: 'ops@example.com' };
-    const outcome = await activateChainVersionAsOperator(t.prisma, operator, {
+    const outcome = await activateChainVersionAsOperator({ prisma: t.prisma }, operator, {
       tenantId: ws.tenantId,
       chainId,
       version: fifth.version.version,
@@ -176,7 +176,7 @@ describe('chain version life cycle', () => {
     expect(audit).toMatchObject({ actorType: 'user', actorId: operator.userId, actorLabel: 'ops@example.com' });
     // Another tenant's id with this chain: not found, nothing changed.
     await expect(
-      activateChainVersionAsOperator(t.prisma, operator, {
+      activateChainVersionAsOperator({ prisma: t.prisma }, operator, {
         tenantId: randomUUID(),
         chainId,
         version: 1,

@@ -14,7 +14,7 @@ let first: string;
 let second: string;
 
 async function onBox(command: ReturnType<typeof sh>) {
-  const connection = await s.deps.ssh.connect(await loadBoxTarget(s.deps.pg, s.deps.vault, s.boxId));
+  const connection = await s.deps.ssh.connect(await loadBoxTarget({ pg: s.deps.pg, vault: s.deps.vault }, s.boxId));
   return connection.exec(command);
 }
 

@@ -34,11 +34,14 @@ beforeAll(async () => {
   headers = {
     authorization: `Bearer ${await loginAs(t.app, 'hosts-ops@example.com', 'correct horse battery staple')}`,
   };
-  await publishRuntimeRelease(t.prisma, {
-    releaseDir,
-    runtimeDir: join(import.meta.dirname, '../../packages/runtime'),
-    node: { kind: 'system' },
-  });
+  await publishRuntimeRelease(
+    { prisma: t.prisma },
+    {
+      releaseDir,
+      runtimeDir: join(import.meta.dirname, '../../packages/runtime'),
+      node: { kind: 'system' },
+    },
+  );
   await t.prisma.plan.create({
     data: { code: 'byo-default', name: 'Bring your own', priceMinor: 0, provider: 'byo', serverType: 'default' },
   });

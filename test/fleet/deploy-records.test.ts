@@ -78,13 +78,13 @@ afterAll(async () => {
   if (releasesDir) rmSync(releasesDir, { recursive: true, force: true });
 });
 
-function pool(recorder = createPrismaFleetRecorder(prisma)): SshPool {
+function pool(recorder = createPrismaFleetRecorder({ prisma })): SshPool {
   return fleet.pool({ recorder });
 }
 
 describe('fleet records in Postgres', () => {
   it('records the bootstrap on the box row and in the audit log', async () => {
-    const recorder = createPrismaFleetRecorder(prisma);
+    const recorder = createPrismaFleetRecorder({ prisma });
     await bootstrapBox({ pool: pool(recorder), target, recorder });
     const box = await prisma.box.findUniqueOrThrow({ where: { id: boxId } });
     expect(box.bootstrappedAt).not.toBeNull();
@@ -96,8 +96,8 @@ describe('fleet records in Postgres', () => {
   });
 
   it('keeps a deploy row with every step in its log tail, and moves the box to the new release', async () => {
-    const recorder = createPrismaFleetRecorder(prisma, { actor: { type: 'system', label: 'deploy worker 1' } });
-    const lock = createPrismaDeployLock(prisma);
+    const recorder = createPrismaFleetRecorder({ prisma }, { actor: { type: 'system', label: 'deploy worker 1' } });
+    const lock = createPrismaDeployLock({ prisma });
     const deployId = randomUUID();
     const result = await deployToBox({
       pool: pool(recorder),
@@ -129,7 +129,7 @@ describe('fleet records in Postgres', () => {
   });
 
   it('shows the log tail of a deploy in flight, step by step', async () => {
-    const inner = createPrismaFleetRecorder(prisma);
+    const inner = createPrismaFleetRecorder({ prisma });
     const deployId = randomUUID();
     const tails: string[] = [];
     // Records are awaited in order: reading the row right after the upload step is recorded sees the deploy mid-way.
@@ -152,7 +152,7 @@ describe('fleet records in Postgres', () => {
   });
 
   it('records a rolled-back deploy, raises an alert, and the next good deploy resolves it', async () => {
-    const recorder = createPrismaFleetRecorder(prisma);
+    const recorder = createPrismaFleetRecorder({ prisma });
     const broken = randomUUID();
     const result = await deployToBox({
       pool: pool(recorder),
@@ -186,10 +186,10 @@ describe('fleet records in Postgres', () => {
   });
 
   it('holds the deploy lock in Postgres: a second deploy to the box is refused before it touches the box', async () => {
-    const lock = createPrismaDeployLock(prisma);
+    const lock = createPrismaDeployLock({ prisma });
     const held = await lock.acquire({ boxId, deployId: 'another-worker' });
     try {
-      const recorder = createPrismaFleetRecorder(prisma);
+      const recorder = createPrismaFleetRecorder({ prisma });
       const deployId = randomUUID();
       const result = await deployToBox({
         pool: pool(recorder),
@@ -213,21 +213,21 @@ describe('fleet records in Postgres', () => {
     }
     expect(await prisma.boxLock.count()).toBe(0);
     // An expired lease (its holder died) is taken over.
-    const short = createPrismaDeployLock(prisma, { leaseMs: 50 });
+    const short = createPrismaDeployLock({ prisma }, { leaseMs: 50 });
     await short.acquire({ boxId, deployId: 'crashed-worker' });
     await waitFor("the crashed holder's lease to expire", async () => {
       const [row] = await prisma.$queryRaw<Array<{ expired: boolean }>>`
         SELECT expires_at < now() AS expired FROM box_locks WHERE box_id = ${boxId}::uuid`;
       return row?.expired;
     });
-    const taken = await createPrismaDeployLock(prisma).acquire({ boxId, deployId: 'next-worker' });
+    const taken = await createPrismaDeployLock({ prisma }).acquire({ boxId, deployId: 'next-worker' });
     expect((await prisma.boxLock.findFirstOrThrow()).holder).toBe('deploy next-worker');
     await taken.release();
   });
 
   it('refuses a deploy of a release that was never published, before anything reaches the box', async () => {
     const unpublished = await buildTestRelease(releasesDir, { version: 'not-published' });
-    const recorder = createPrismaFleetRecorder(prisma);
+    const recorder = createPrismaFleetRecorder({ prisma });
     const error = await deployToBox({
       pool: pool(recorder),
       target,
@@ -248,7 +248,7 @@ describe('fleet records in Postgres', () => {
         maxFailureBps: 2000,
       },
     });
-    const recorder = createPrismaFleetRecorder(prisma);
+    const recorder = createPrismaFleetRecorder({ prisma });
     const result = await rolloutRelease({
       pool: pool(recorder),
       release: releases.r3!,
@@ -269,7 +269,7 @@ describe('fleet records in Postgres', () => {
 describe('host keys in Postgres', () => {
   it('refuses a changed host key, raises one critical alert (bumped on repeats) and marks the box unreachable', async () => {
     const impostor = generateSshKeyPair('impostor');
-    const recorder = createPrismaFleetRecorder(prisma);
+    const recorder = createPrismaFleetRecorder({ prisma });
     // The row pins a key the box does not have (as after the box's key changed under its pin).
     await prisma.box.update({ where: { id: boxId }, data: { hostKeyFingerprint: impostor.fingerprint } });
     const wrongPin = { ...target, hostKey: { kind: 'pinned' as const, fingerprint: impostor.fingerprint } };
@@ -296,7 +296,7 @@ describe('host keys in Postgres', () => {
 
   it('pins a first-use key on the box row with its audit entry, only where the operator allowed it', async () => {
     const row = await boxRow('tofu-box', fleet.boxes[1]!, false);
-    const recorder = createPrismaFleetRecorder(prisma, { actor: { type: 'system', label: 'provisioning' } });
+    const recorder = createPrismaFleetRecorder({ prisma }, { actor: { type: 'system', label: 'provisioning' } });
     const tofu = fleet.target(fleet.boxes[1]!, { id: row.id, hostKey: { kind: 'trust-on-first-use' } });
     const connection = await pool(recorder).connect(tofu);
     expect(connection.fingerprint).toBe(fleet.boxes[1]!.hostKeyFingerprint);

@@ -49,7 +49,10 @@ afterAll(async () => {
 
 /** A box as a provider leaves it: the host key the control plane made (stored, pinned) installed before first boot. */
 async function seededBox(name: string): Promise<{ box: LocalBox; boxId: string; seeded: string; privateKey: string }> {
-  const host = await createStoredKeyPair(t.prisma, t.vault, { tenantId: tenant.tenantId, name: `${name} host key` });
+  const host = await createStoredKeyPair(
+    { prisma: t.prisma, vault: t.vault },
+    { tenantId: tenant.tenantId, name: `${name} host key` },
+  );
   const box = await harness.createBox({ name, authorizedKey: login.publicKey, hostKey: host.pair });
   const boxId = await registerTestBox(
     t,
@@ -91,7 +94,7 @@ function keyBody(privateKey: string): string {
 }
 
 async function connectError(boxId: string, fingerprint: string): Promise<unknown> {
-  const target = await loadBoxTarget(pg, t.vault, boxId);
+  const target = await loadBoxTarget({ pg, vault: t.vault }, boxId);
   const fresh = new SshPool({ timeouts: { connectMs: 10_000 } });
   try {
     const connection = await fresh.connect({ ...target, hostKey: { kind: 'pinned', fingerprint } });
@@ -145,7 +148,7 @@ describe('replacing the seeded host key over the first pinned connection', () =>
 
   it('a retry after the box switched keys but before the re-pin pins the key the box has, without an alert', async () => {
     const { boxId, seeded } = await seededBox('seeded-2');
-    const target = await loadBoxTarget(pg, t.vault, boxId);
+    const target = await loadBoxTarget({ pg, vault: t.vault }, boxId);
     // The first attempt dies after sshd presents the new key and before Postgres heard of it (beyond the pending).
     const crashed = await replaceHostKey({
       pool: ssh,
@@ -171,7 +174,7 @@ describe('replacing the seeded host key over the first pinned connection', () =>
 
   it('a retry after the new key was made and recorded but before the switch installs that same key', async () => {
     const { box, boxId, seeded } = await seededBox('seeded-3');
-    const target = await loadBoxTarget(pg, t.vault, boxId);
+    const target = await loadBoxTarget({ pg, vault: t.vault }, boxId);
     let recorded = '';
     const died = await replaceHostKey({
       pool: ssh,

@@ -57,7 +57,7 @@ beforeAll(async () => {
   operatorToken = await loginAs(t.app, 'ops-hk@example.com', 'operator password hk');
   workerSsh = new SshPool({
     timeouts: { connectMs: 10_000 },
-    recorder: createPrismaFleetRecorder(t.prisma, { actor: { type: 'system', label: 'worker hk' } }),
+    recorder: createPrismaFleetRecorder({ prisma: t.prisma }, { actor: { type: 'system', label: 'worker hk' } }),
   });
   pool = new pg.Pool({ connectionString: t.databaseUrl, max: 4 });
 }, 240_000);

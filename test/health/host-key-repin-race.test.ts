@@ -47,7 +47,7 @@ describe('a host-key mismatch racing an operator re-pin', () => {
       presented: NEW,
     };
     const collector = { type: 'system' as const, label: 'collector' };
-    expect(await recordHostKeyMismatch(prisma, mismatch, collector)).toBe(true);
+    expect(await recordHostKeyMismatch({ prisma }, mismatch, collector)).toBe(true);
 
     let second: Promise<boolean> | undefined;
     await prisma.$transaction(async (tx) => {
@@ -58,9 +58,9 @@ describe('a host-key mismatch racing an operator re-pin', () => {
       });
       // Meanwhile the collector's next dial (made with the old pin) reports the same mismatch again.
       const before = await waitersOnLocks();
-      second = recordHostKeyMismatch(prisma, mismatch, collector);
+      second = recordHostKeyMismatch({ prisma }, mismatch, collector);
       await waitFor('the mismatch to wait for the re-pin', async () => (await waitersOnLocks()) > before);
-      await resolveAlerts(tx, hostKeyAlertKey(boxId));
+      await resolveAlerts({ prisma: tx }, hostKeyAlertKey(boxId));
     });
     expect(await second).toBe(false);
 

@@ -34,7 +34,7 @@ beforeAll(async () => {
   provider = new DetachedLocalProvider({
     stateDir,
     guardPid: process.pid,
-    reservedAddresses: () => pinnedBoxAddresses(prisma),
+    reservedAddresses: () => pinnedBoxAddresses({ prisma }),
   });
 });
 
@@ -83,7 +83,7 @@ describe('local test boxes after the machine restarts', () => {
     rmSync(join(stateDir, 'hl-c'), { recursive: true, force: true }); // its tmpfs did not survive
 
     // Both leases are stale now, but the rows still pin the addresses: a new box gets neither.
-    const pinned = await pinnedBoxAddresses(prisma);
+    const pinned = await pinnedBoxAddresses({ prisma });
     expect(pinned).toContain(a.address);
     expect(pinned).toContain(c.address);
     const b = await provider.create({
@@ -130,7 +130,7 @@ describe('local test boxes after the machine restarts', () => {
     const alerts = await prisma.alert.findMany({ where: { boxId: c.row.id } });
     expect(alerts).toMatchObject([{ code: 'box_lost', severity: 'critical', status: 'open' }]);
     expect(await prisma.auditLog.count({ where: { targetId: c.row.id, action: 'box.lost' } })).toBe(1);
-    expect(await pinnedBoxAddresses(prisma)).not.toContain(c.address);
+    expect(await pinnedBoxAddresses({ prisma })).not.toContain(c.address);
 
     // A second run (another worker starting) changes nothing.
     const again = await recoverLocalBoxes({

@@ -87,14 +87,17 @@ describe('ingestEvents', () => {
     const { tenantId, boxId } = await freshBox();
     const chain = await seedChain(pool, tenantId, 'linear', { draft: {}, review: { needs: ['draft'] } });
     const events = LINEAR('r1', chain.hash);
-    const first = await ingestEvents(pool, {
-      boxId,
-      tenantId,
-      ownerId: OWNER,
-      fromCursor: '',
-      toCursor: 'j1:600',
-      events,
-    });
+    const first = await ingestEvents(
+      { pg: pool },
+      {
+        boxId,
+        tenantId,
+        ownerId: OWNER,
+        fromCursor: '',
+        toCursor: 'j1:600',
+        events,
+      },
+    );
     expect(first).toMatchObject({ inserted: 6, duplicates: 0, runsAdopted: 1 });
 
     const run = await runRow(boxId, 'r1');
@@ -152,14 +155,17 @@ describe('ingestEvents', () => {
 
     // The box's journal was reset and everything comes again: nothing is stored or counted twice.
     await seedCursor(pool, boxId, tenantId, OWNER, '');
-    const again = await ingestEvents(pool, {
-      boxId,
-      tenantId,
-      ownerId: OWNER,
-      fromCursor: '',
-      toCursor: 'j1:600',
-      events,
-    });
+    const again = await ingestEvents(
+      { pg: pool },
+      {
+        boxId,
+        tenantId,
+        ownerId: OWNER,
+        fromCursor: '',
+        toCursor: 'j1:600',
+        events,
+      },
+    );
     expect(again).toMatchObject({ inserted: 0, duplicates: 6 });
     expect(await runRow(boxId, 'r1')).toMatchObject({ tokens_in: 1010, cost: '14200', status: 'succeeded' });
   });
@@ -167,24 +173,30 @@ describe('ingestEvents', () => {
   it('writes nothing for a collector that lost the box or a batch that does not follow the stored cursor', async () => {
     const { tenantId, boxId } = await freshBox();
     const events = LINEAR('r2', 'x'.repeat(64));
-    const stolen = await ingestEvents(pool, {
-      boxId,
-      tenantId,
-      ownerId: 'collector-b',
-      fromCursor: '',
-      toCursor: 'j1:9',
-      events,
-    }).catch((e: unknown) => e);
+    const stolen = await ingestEvents(
+      { pg: pool },
+      {
+        boxId,
+        tenantId,
+        ownerId: 'collector-b',
+        fromCursor: '',
+        toCursor: 'j1:9',
+        events,
+      },
+    ).catch((e: unknown) => e);
     expect(stolen).toBeInstanceOf(CursorMovedError);
     expect((stolen as CursorMovedError).stored).toEqual({ cursor: '', ownerId: OWNER });
-    const gap = await ingestEvents(pool, {
-      boxId,
-      tenantId,
-      ownerId: OWNER,
-      fromCursor: 'j1:5',
-      toCursor: 'j1:9',
-      events,
-    }).catch((e: unknown) => e);
+    const gap = await ingestEvents(
+      { pg: pool },
+      {
+        boxId,
+        tenantId,
+        ownerId: OWNER,
+        fromCursor: 'j1:5',
+        toCursor: 'j1:9',
+        events,
+      },
+    ).catch((e: unknown) => e);
     expect(gap).toBeInstanceOf(CursorMovedError);
     const count = await pool.query('SELECT count(*)::int AS n FROM usage_events WHERE box_id = $1', [boxId]);
     expect(count.rows[0].n).toBe(0);
@@ -224,14 +236,17 @@ describe('ingestEvents', () => {
       { step: 'publish', kind: 'complete', status: 'complete', attempt: 1, exit_code: 0 },
       { step: '_run', kind: 'finished', status: 'succeeded' },
     ]);
-    await ingestEvents(pool, {
-      boxId,
-      tenantId,
-      ownerId: OWNER,
-      fromCursor: '',
-      toCursor: 'j1:4',
-      events: all.slice(0, 4),
-    });
+    await ingestEvents(
+      { pg: pool },
+      {
+        boxId,
+        tenantId,
+        ownerId: OWNER,
+        fromCursor: '',
+        toCursor: 'j1:4',
+        events: all.slice(0, 4),
+      },
+    );
     const run = await runRow(boxId, 'r3');
     expect(run.status).toBe('waiting_decision');
     const pending = await pool.query(
@@ -253,14 +268,17 @@ describe('ingestEvents', () => {
     });
     expect(pending.rows[0].step_id).not.toBeNull();
 
-    await ingestEvents(pool, {
-      boxId,
-      tenantId,
-      ownerId: OWNER,
-      fromCursor: 'j1:4',
-      toCursor: 'j1:8',
-      events: all.slice(4),
-    });
+    await ingestEvents(
+      { pg: pool },
+      {
+        boxId,
+        tenantId,
+        ownerId: OWNER,
+        fromCursor: 'j1:4',
+        toCursor: 'j1:8',
+        events: all.slice(4),
+      },
+    );
     const decided = await pool.query(
       'SELECT status, note, decided_at, delivered_at, subject FROM decisions WHERE run_id = $1',
       [run.id],
@@ -296,22 +314,28 @@ describe('ingestEvents', () => {
       },
       { step: '_run', kind: 'finished', status: 'rejected' },
     ]);
-    await ingestEvents(pool, {
-      boxId,
-      tenantId,
-      ownerId: OWNER,
-      fromCursor: '',
-      toCursor: 'j1:5',
-      events: all.slice(0, 5),
-    });
-    await ingestEvents(pool, {
-      boxId,
-      tenantId,
-      ownerId: OWNER,
-      fromCursor: 'j1:5',
-      toCursor: 'j1:6',
-      events: all.slice(5),
-    });
+    await ingestEvents(
+      { pg: pool },
+      {
+        boxId,
+        tenantId,
+        ownerId: OWNER,
+        fromCursor: '',
+        toCursor: 'j1:5',
+        events: all.slice(0, 5),
+      },
+    );
+    await ingestEvents(
+      { pg: pool },
+      {
+        boxId,
+        tenantId,
+        ownerId: OWNER,
+        fromCursor: 'j1:5',
+        toCursor: 'j1:6',
+        events: all.slice(5),
+      },
+    );
     const run = await runRow(boxId, 'r-reject');
     expect(run).toMatchObject({ status: 'failed', error: 'rejected at review by bob@example.com' });
   });
@@ -319,14 +343,17 @@ describe('ingestEvents', () => {
   it('keeps events of runs it cannot name, and folds them in once the run has a row', async () => {
     const { tenantId, boxId } = await freshBox();
     const events = LINEAR('r4', 'y'.repeat(64)).map((e, i) => (i === 0 ? { ...e, data: { chain: 'later' } } : e));
-    await ingestEvents(pool, {
-      boxId,
-      tenantId,
-      ownerId: OWNER,
-      fromCursor: '',
-      toCursor: 'j1:3',
-      events: events.slice(0, 3),
-    });
+    await ingestEvents(
+      { pg: pool },
+      {
+        boxId,
+        tenantId,
+        ownerId: OWNER,
+        fromCursor: '',
+        toCursor: 'j1:3',
+        events: events.slice(0, 3),
+      },
+    );
     const unlinked = await pool.query(
       'SELECT count(*)::int AS n FROM usage_events WHERE box_id = $1 AND run_id IS NULL',
       [boxId],
@@ -335,14 +362,17 @@ describe('ingestEvents', () => {
     expect(await runRow(boxId, 'r4')).toBeUndefined();
 
     await seedChain(pool, tenantId, 'later');
-    await ingestEvents(pool, {
-      boxId,
-      tenantId,
-      ownerId: OWNER,
-      fromCursor: 'j1:3',
-      toCursor: 'j1:6',
-      events: events.slice(3),
-    });
+    await ingestEvents(
+      { pg: pool },
+      {
+        boxId,
+        tenantId,
+        ownerId: OWNER,
+        fromCursor: 'j1:3',
+        toCursor: 'j1:6',
+        events: events.slice(3),
+      },
+    );
     const run = await runRow(boxId, 'r4');
     expect(run).toMatchObject({ status: 'succeeded', tokens_in: 1010, cost: '14200', last_event_seq: 6 });
     const linked = await pool.query('SELECT count(*)::int AS n FROM usage_events WHERE run_id = $1', [run.id]);
@@ -375,7 +405,7 @@ describe('ingestEvents', () => {
       { step: '_run', kind: 'finished', status: 'succeeded' },
     ]);
     events[2] = { ...events[2]!, timestamp: 'not a time' };
-    await ingestEvents(pool, { boxId, tenantId, ownerId: OWNER, fromCursor: '', toCursor: 'j1:8', events });
+    await ingestEvents({ pg: pool }, { boxId, tenantId, ownerId: OWNER, fromCursor: '', toCursor: 'j1:8', events });
     const run = await runRow(boxId, 'r5');
     // 100 x 10 + 10 x 20 for the killed attempt (counted once), 1e9 x 10 + 1 x 20 for the second.
     expect(run).toMatchObject({ status: 'succeeded', tokens_in: 1_000_000_100, cost: '10000001220' });
@@ -420,14 +450,17 @@ describe('ingestEvents', () => {
       { step: '_run', kind: 'finished', status: 'succeeded' },
     ]);
     const batch = (from: number, to: number) =>
-      ingestEvents(pool, {
-        boxId,
-        tenantId,
-        ownerId: OWNER,
-        fromCursor: from === 0 ? '' : `j1:${from}`,
-        toCursor: `j1:${to}`,
-        events: events.slice(from, to),
-      });
+      ingestEvents(
+        { pg: pool },
+        {
+          boxId,
+          tenantId,
+          ownerId: OWNER,
+          fromCursor: from === 0 ? '' : `j1:${from}`,
+          toCursor: `j1:${to}`,
+          events: events.slice(from, to),
+        },
+      );
     await batch(0, 3);
     await batch(3, 5);
     const run = await runRow(boxId, 'r7');
@@ -443,14 +476,17 @@ describe('ingestEvents', () => {
       { step: '_run', kind: 'created', status: 'queued', data: { chain: 'none' } },
       { step: 'a', kind: 'started', status: 'running', attempt: 1 },
     ]);
-    await ingestEvents(pool, {
-      boxId,
-      tenantId,
-      ownerId: OWNER,
-      fromCursor: '',
-      toCursor: 'j1:2',
-      events: [created!, started!],
-    });
+    await ingestEvents(
+      { pg: pool },
+      {
+        boxId,
+        tenantId,
+        ownerId: OWNER,
+        fromCursor: '',
+        toCursor: 'j1:2',
+        events: [created!, started!],
+      },
+    );
     // A person deleted 000002-a.started.json and resumed: the runtime wrote `resumed` as seq 2.
     const resumed = {
       ...started!,
@@ -459,14 +495,17 @@ describe('ingestEvents', () => {
       status: 'running',
       timestamp: '2026-01-01T00:10:00.000Z',
     };
-    const result = await ingestEvents(pool, {
-      boxId,
-      tenantId,
-      ownerId: OWNER,
-      fromCursor: 'j1:2',
-      toCursor: 'j1:3',
-      events: [resumed],
-    });
+    const result = await ingestEvents(
+      { pg: pool },
+      {
+        boxId,
+        tenantId,
+        ownerId: OWNER,
+        fromCursor: 'j1:2',
+        toCursor: 'j1:3',
+        events: [resumed],
+      },
+    );
     expect(result.inserted).toBe(1);
     const keys = await pool.query('SELECT idempotency_key, type FROM usage_events WHERE box_id = $1 ORDER BY id', [
       boxId,

@@ -1,4 +1,4 @@
-import { MAX_EVENT_DATA_DEPTH, MAX_EVENT_TEXT_CHARS, PG_BIGINT_MAX, type RunEvent } from '@paddock/contracts';
+import { PG_BIGINT_MAX, type RunEvent } from '@paddock/contracts';
 import { createTestDatabase, type TestDatabase } from '@paddock/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,7 +102,7 @@ describe('ingestEvents with hostile values', () => {
       events,
       cursors,
     };
-    const first = await ingestEvents(pool, batch);
+    const first = await ingestEvents({ pg: pool }, batch);
     expect(first).toMatchObject({ inserted: 4, quarantined: lies.length });
 
     const reasons = (await quarantineRows(boxId)).map((r) => [r.reason, r.runtime_run_id, r.seq]);
@@ -149,7 +149,7 @@ describe('ingestEvents with hostile values', () => {
 
     // The same batch read again (a restarted stream from an older cursor): nothing new, quarantined once.
     await seedCursor(pool, boxId, tenantId, OWNER, '');
-    const again = await ingestEvents(pool, batch);
+    const again = await ingestEvents({ pg: pool }, batch);
     expect(again).toMatchObject({ inserted: 0, quarantined: 0 });
     expect(await quarantineRows(boxId)).toHaveLength(lies.length);
     const stored = await pool.query('SELECT count(*)::int AS n FROM usage_events WHERE box_id = $1', [boxId]);
@@ -165,7 +165,7 @@ describe('ingestEvents with hostile values', () => {
       { step: '_run', kind: 'created', status: 'queued', data: { chain: 'pricey' } },
       { step: 'a', kind: 'complete', status: 'complete', attempt: 1, model: 'm', input_tokens: 1e9 },
     ]);
-    await ingestEvents(pool, { boxId, tenantId, ownerId: OWNER, fromCursor: '', toCursor: 'j1:2', events });
+    await ingestEvents({ pg: pool }, { boxId, tenantId, ownerId: OWNER, fromCursor: '', toCursor: 'j1:2', events });
     // As if millions of such events had been counted already.
     await pool.query(`UPDATE runs SET cost_micros = $2 WHERE box_id = $1`, [boxId, (PG_BIGINT_MAX - 5n).toString()]);
     const more = runEvents('pricey-1', [
@@ -174,7 +174,10 @@ describe('ingestEvents with hostile values', () => {
       { step: 'b', kind: 'complete', status: 'complete', attempt: 1, model: 'm', input_tokens: 1e9 },
       { step: '_run', kind: 'finished', status: 'succeeded' },
     ]).slice(2);
-    await ingestEvents(pool, { boxId, tenantId, ownerId: OWNER, fromCursor: 'j1:2', toCursor: 'j1:4', events: more });
+    await ingestEvents(
+      { pg: pool },
+      { boxId, tenantId, ownerId: OWNER, fromCursor: 'j1:2', toCursor: 'j1:4', events: more },
+    );
     const run = await pool.query(`SELECT status, cost_micros::text AS cost FROM runs WHERE box_id = $1`, [boxId]);
     expect(run.rows).toEqual([{ status: 'succeeded', cost: PG_BIGINT_MAX.toString() }]);
   });

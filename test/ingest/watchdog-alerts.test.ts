@@ -41,7 +41,7 @@ const stuckRun = (runId: string, message = 'no terminal output for 10m; killing 
   ]);
 
 async function ingest(scope: { tenantId: string; boxId: string }, from: string, to: string, events: RunEvent[]) {
-  return ingestEvents(pool, { ...scope, ownerId: OWNER, fromCursor: from, toCursor: to, events });
+  return ingestEvents({ pg: pool }, { ...scope, ownerId: OWNER, fromCursor: from, toCursor: to, events });
 }
 
 async function alertsOf(boxId: string) {

@@ -52,7 +52,9 @@ describe('a request id from the API to the box', () => {
     expect(jobs.filter((j) => j.requestId !== requestId).map((j) => `${j.name} ${j.requestId}`)).toEqual([]);
 
     const box = await env.prisma.box.findFirstOrThrow({ where: { tenantId, status: 'ready' } });
-    const connection = await ssh.connect(await loadBoxTargetWithPrisma(env.prisma, env.vault, box.id));
+    const connection = await ssh.connect(
+      await loadBoxTargetWithPrisma({ prisma: env.prisma, vault: env.vault }, box.id),
+    );
     const log = (await connection.exec(sh`cat /opt/paddock/service.log`)).stdout;
     const ours = log.split('\n').filter((line) => line.includes(`request=${requestId} paddock-service `));
     // The deploy restarts the runtime and checks its health through paddock-service, both for this signup.

@@ -16,16 +16,19 @@ beforeAll(async () => {
   token = await loginAs(t.app, 'auditor@example.com', 'correct horse battery staple');
   // 30 rows: alice acts on tenant A (tenant.suspend / tenant.resume alternating), the system on tenant B.
   for (let i = 0; i < 30; i++) {
-    await writeAudit(t.prisma, {
-      actor:
-        i % 3 === 2 ? { type: 'system', label: 'worker-1' } : { type: 'user', id: alice, label: 'alice@example.com' },
-      action: i % 2 === 0 ? 'tenant.suspend' : 'tenant.resume',
-      tenantId: i % 3 === 2 ? tenantB : tenantA,
-      target: { type: 'tenant', id: i % 3 === 2 ? tenantB : tenantA },
-      before: { n: i },
-      after: { n: i + 1 },
-      request: { ipAddress: '127.0.0.9', userAgent: 'ua', requestId: `req-${i}` },
-    });
+    await writeAudit(
+      { prisma: t.prisma },
+      {
+        actor:
+          i % 3 === 2 ? { type: 'system', label: 'worker-1' } : { type: 'user', id: alice, label: 'alice@example.com' },
+        action: i % 2 === 0 ? 'tenant.suspend' : 'tenant.resume',
+        tenantId: i % 3 === 2 ? tenantB : tenantA,
+        target: { type: 'tenant', id: i % 3 === 2 ? tenantB : tenantA },
+        before: { n: i },
+        after: { n: i + 1 },
+        request: { ipAddress: '127.0.0.9', userAgent: 'ua', requestId: `req-${i}` },
+      },
+    );
   }
 });
 afterAll(() => t.close());
@@ -94,11 +97,14 @@ describe('searching the audit log', () => {
     const first = await search(`tenantId=${tenantA}&limit=7`);
     const page1 = first.json() as Page;
     // A row written between pages is newer than every page after the first: it cannot appear in them.
-    await writeAudit(t.prisma, {
-      actor: { type: 'system', label: 'late' },
-      action: 'tenant.suspend',
-      tenantId: tenantA,
-    });
+    await writeAudit(
+      { prisma: t.prisma },
+      {
+        actor: { type: 'system', label: 'late' },
+        action: 'tenant.suspend',
+        tenantId: tenantA,
+      },
+    );
     const rest = await all(`tenantId=${tenantA}`, 7, page1.nextCursor);
     const ids = [...page1.entries, ...rest].map((e) => BigInt(e.id));
     expect(ids.length).toBe(20);

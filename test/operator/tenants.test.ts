@@ -262,7 +262,7 @@ describe('operator tenant routes', () => {
       expect(upload.statusCode, upload.body).toBe(201);
       rejectedId = upload.json().version.id;
       await t.prisma.chainVersion.update({ where: { id: rejectedId }, data: { syncedAt: new Date() } });
-      expect(await finishStaging(t.prisma, rejectedId, result(false))).toEqual({
+      expect(await finishStaging({ prisma: t.prisma }, rejectedId, result(false))).toEqual({
         status: 'rejected',
         activated: false,
       });

@@ -23,7 +23,7 @@ beforeAll(async () => {
     boxConnector: ({ prisma, vault, ssh }) => {
       const real = sshGatewayConnector({
         ssh,
-        target: (boxId) => loadBoxTargetWithPrisma(prisma, vault, boxId),
+        target: (boxId) => loadBoxTargetWithPrisma({ prisma, vault }, boxId),
         serveCommand: sh`${SERVICE} serve`,
       });
       return { transport: (boxId) => link.wrap(real.transport(boxId)), readFile: real.readFile };
@@ -32,7 +32,7 @@ beforeAll(async () => {
   otherGateway = new BoxGateway({
     connector: sshGatewayConnector({
       ssh: world.t.ssh,
-      target: (boxId) => loadBoxTargetWithPrisma(world.t.prisma, world.t.vault, boxId),
+      target: (boxId) => loadBoxTargetWithPrisma({ prisma: world.t.prisma, vault: world.t.vault }, boxId),
       serveCommand: sh`${SERVICE} serve`,
     }),
   });

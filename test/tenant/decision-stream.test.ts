@@ -44,14 +44,17 @@ async function workspace(label: string): Promise<Workspace> {
 async function collect(w: Workspace, events: RunEvent[]): Promise<void> {
   const from = w.cursor === 0 ? '' : `c${w.cursor}`;
   w.cursor += events.length;
-  await ingestEvents(pool, {
-    boxId: w.boxId,
-    tenantId: w.tenant.tenantId,
-    ownerId: OWNER,
-    fromCursor: from,
-    toCursor: `c${w.cursor}`,
-    events,
-  });
+  await ingestEvents(
+    { pg: pool },
+    {
+      boxId: w.boxId,
+      tenantId: w.tenant.tenantId,
+      ownerId: OWNER,
+      fromCursor: from,
+      toCursor: `c${w.cursor}`,
+      events,
+    },
+  );
 }
 
 function pendingRun(runId: string): RunEvent[] {

@@ -47,7 +47,7 @@ async function boxRun(runId: string) {
 }
 
 async function spendNow(): Promise<bigint> {
-  return periodSpendMicros(w.t.prisma, w.tenant.tenantId, billingPeriodOf(new Date()));
+  return periodSpendMicros({ prisma: w.t.prisma }, w.tenant.tenantId, billingPeriodOf(new Date()));
 }
 
 async function cancelAll(runIds: string[]): Promise<void> {

@@ -60,14 +60,17 @@ export class BoxSync {
       });
       if (page.events.length === 0) return inserted;
       const events: RunEvent[] = page.events.map(({ cursor: _cursor, ...event }) => RunEventSchema.parse(event));
-      const result = await ingestEvents(this.pool, {
-        boxId,
-        tenantId,
-        ownerId: OWNER,
-        fromCursor,
-        toCursor: page.cursor,
-        events,
-      });
+      const result = await ingestEvents(
+        { pg: this.pool },
+        {
+          boxId,
+          tenantId,
+          ownerId: OWNER,
+          fromCursor,
+          toCursor: page.cursor,
+          events,
+        },
+      );
       inserted += result.inserted;
     }
   }

@@ -128,7 +128,7 @@ describe('step output read on the box as the runtime user', () => {
       new BoxGateway({
         connector: sshGatewayConnector({
           ssh: world.t.ssh,
-          target: (boxId) => loadBoxTargetWithPrisma(world.t.prisma, world.t.vault, boxId),
+          target: (boxId) => loadBoxTargetWithPrisma({ prisma: world.t.prisma, vault: world.t.vault }, boxId),
           serveCommand: sh`${SERVICE} serve`,
         }),
       });

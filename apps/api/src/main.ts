@@ -41,13 +41,13 @@ registerFleetGauges(metrics, { prisma, queues });
 // The fleet recorder: a box presenting a changed host key to the API is recorded as it is by the workers.
 const ssh = new SshPool({
   observer: createSshMetrics(metrics),
-  recorder: createPrismaFleetRecorder(prisma, { actor: { type: 'system', label: 'api' } }),
+  recorder: createPrismaFleetRecorder({ prisma }, { actor: { type: 'system', label: 'api' } }),
 });
 shutdown.register('ssh', () => ssh.close(2_000));
 const boxes = new BoxGateway({
   connector: sshGatewayConnector({
     ssh,
-    target: (boxId) => loadBoxTargetWithPrisma(prisma, vault, boxId),
+    target: (boxId) => loadBoxTargetWithPrisma({ prisma, vault }, boxId),
     serveCommand: sh`${layoutPaths(DEFAULT_BOX_LAYOUT).service} serve`,
   }),
   requestTimeoutMs: config.BOX_REQUEST_TIMEOUT_MS,

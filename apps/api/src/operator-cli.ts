@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const prisma = createPrismaClient(config.DATABASE_URL, { poolMax: 1 });
   try {
-    const reset = await resetOperatorPasswordLocally(prisma, email);
+    const reset = await resetOperatorPasswordLocally({ prisma }, email);
     console.log(`operator ${reset.email} (${reset.role}): new password (shown once): ${reset.password}`);
     console.log('Every session of this operator was ended; log in again with the new password.');
     return 0;

@@ -100,13 +100,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const ssh = new SshPool({
     timeouts: { connectMs: 10_000, commandMs: 30_000 },
     observer: createSshMetrics(metrics),
-    recorder: createPrismaFleetRecorder(prisma, { actor: { type: 'system', label: 'api' } }),
+    recorder: createPrismaFleetRecorder({ prisma }, { actor: { type: 'system', label: 'api' } }),
   });
   const connector =
     options.boxConnector?.({ prisma, vault, ssh }) ??
     sshGatewayConnector({
       ssh,
-      target: (boxId) => loadBoxTargetWithPrisma(prisma, vault, boxId),
+      target: (boxId) => loadBoxTargetWithPrisma({ prisma, vault }, boxId),
       serveCommand: sh`/opt/paddock/bin/paddock-service serve`,
     });
   const boxes = new BoxGateway({ connector, requestTimeoutMs: options.boxRequestTimeoutMs ?? 15_000 });

@@ -95,10 +95,14 @@ export function createHandlers(deps: Partial<HandlerDeps> = {}): JobHandlers {
     'secrets.push': (payload, context) => pushTenantSecrets(boxSyncDeps(), payload, context),
     'release.publish': async (payload) => {
       if (!deps.releaseSource) throw new AppError('internal', 'this worker was started without { releaseSource }');
-      const { release, created } = await publishRuntimeRelease(prisma(), await deps.releaseSource(payload.node), {
-        ...(payload.notes ? { notes: payload.notes } : {}),
-        promote: payload.promote,
-      });
+      const { release, created } = await publishRuntimeRelease(
+        { prisma: prisma() },
+        await deps.releaseSource(payload.node),
+        {
+          ...(payload.notes ? { notes: payload.notes } : {}),
+          promote: payload.promote,
+        },
+      );
       return { version: release.version, created, nodeVersion: release.nodeVersion };
     },
     'rollout.advance': (payload, context) => {

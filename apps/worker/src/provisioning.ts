@@ -22,7 +22,7 @@ export function createProviders(config: WorkerConfig, prisma?: PrismaClient): Pr
     providers.local = new DetachedLocalProvider({
       stateDir: config.LOCAL_BOX_DIR,
       // An address a box row still pins a host key for is never handed to a new box (a false host-key alert).
-      ...(prisma ? { reservedAddresses: () => pinnedBoxAddresses(prisma) } : {}),
+      ...(prisma ? { reservedAddresses: () => pinnedBoxAddresses({ prisma }) } : {}),
       ...(config.LOCAL_BOX_GUARD_PID ? { guardPid: config.LOCAL_BOX_GUARD_PID } : {}),
     });
   }
@@ -67,9 +67,12 @@ export function createProvisioningDeps(
 ): ProvisioningDeps {
   // The one recorder of this process: every SSH connection it opens (jobs, provisioning, the collector) records
   // host-key mismatches, first-use pins, deploys and secret pushes the same way.
-  const recorder = createPrismaFleetRecorder(clients.prisma, {
-    actor: { type: 'system', label: `worker ${config.WORKER_ID}` },
-  });
+  const recorder = createPrismaFleetRecorder(
+    { prisma: clients.prisma },
+    {
+      actor: { type: 'system', label: `worker ${config.WORKER_ID}` },
+    },
+  );
   return {
     ...clients,
     ssh: new SshPool({
@@ -89,7 +92,7 @@ export function createProvisioningDeps(
 export async function publishReleaseIfNone(config: WorkerConfig, prisma: PrismaClient, logger: Logger): Promise<void> {
   if (!config.RELEASE_AUTO_PUBLISH) return;
   const started = Date.now();
-  const outcome = await ensureCurrentRelease(prisma, await releaseSource(config));
+  const outcome = await ensureCurrentRelease({ prisma }, await releaseSource(config));
   if (outcome.created) {
     logger.info({ version: outcome.release.version, ms: Date.now() - started }, 'published a runtime release');
   } else logger.info({ version: outcome.release.version }, 'current runtime release');

@@ -35,7 +35,7 @@ export async function startDeployStepBox(label: string): Promise<DeployStepBox> 
   const tenant = await signUp(t.app, label);
   const box = fleet.boxes[0]!;
   const boxId = await registerTestBox(t, tenant.tenantId, box, fleet.loginKey);
-  await bootstrapBox({ pool: ssh, target: await loadBoxTarget(pg, t.vault, boxId), systemNode: true });
+  await bootstrapBox({ pool: ssh, target: await loadBoxTarget({ pg, vault: t.vault }, boxId), systemNode: true });
   const deps: ProvisioningDeps = {
     prisma: t.prisma,
     queues: t.queues,

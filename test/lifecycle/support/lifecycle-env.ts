@@ -60,11 +60,14 @@ export async function startLifecycleEnv(options: { database?: TestDatabase } = {
   const vault = createVault(masterKey);
   const boxDir = `/dev/shm/paddock-lifecycle-${process.pid}-${randomBytes(3).toString('hex')}`;
   const boxes = new DetachedLocalProvider({ stateDir: boxDir, guardPid: process.pid });
-  await publishRuntimeRelease(prisma, {
-    releaseDir: RELEASE_DIR,
-    runtimeDir: join(REPO, 'packages/runtime'),
-    node: { kind: 'system' },
-  });
+  await publishRuntimeRelease(
+    { prisma },
+    {
+      releaseDir: RELEASE_DIR,
+      runtimeDir: join(REPO, 'packages/runtime'),
+      node: { kind: 'system' },
+    },
+  );
   const workers: AppProcess[] = [];
   let counter = 0;
 

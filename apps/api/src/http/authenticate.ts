@@ -40,7 +40,7 @@ export function requireOperator(prisma: PrismaClient, options: RequireOperatorOp
         'unauthenticated',
         'This route needs an operator session: send Authorization: Bearer <token>.',
       );
-    const operator = await authenticateOperator(prisma, token);
+    const operator = await authenticateOperator({ prisma }, token);
     assertOperatorRole(operator.role, options.role ?? (READ_METHODS.has(request.method) ? 'viewer' : 'operator'));
     request.operator = operator;
   };

@@ -44,7 +44,7 @@ async function handleUpgrade(
   if (!token) return refuse(socket, new AppError('unauthenticated', 'This route needs an operator session.'));
   let operator: Awaited<ReturnType<typeof authenticateOperator>>;
   try {
-    operator = await authenticateOperator(deps.prisma, token);
+    operator = await authenticateOperator({ prisma: deps.prisma }, token);
     // A root shell on a box is a change, whatever the method says: viewers may not open one.
     assertOperatorRole(operator.role, 'operator');
   } catch (error) {

@@ -55,7 +55,7 @@ export function requireTenant(prisma: PrismaClient, options: RequireTenantOption
         'This route needs a workspace API key or a user session: send Authorization: Bearer <key or session token>.',
       );
     }
-    const tenant = await authenticateTenant(prisma, token);
+    const tenant = await authenticateTenant({ prisma }, token);
     if (tenant.tenantStatus === 'suspended' && !options.allowSuspended && !READ_METHODS.has(request.method)) {
       throw new AppError('forbidden', 'This workspace is suspended: it can read its data but not change it.');
     }

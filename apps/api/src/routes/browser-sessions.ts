@@ -52,7 +52,7 @@ export function registerBrowserSessionRoutes(app: FastifyInstance, deps: Pick<Ap
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       if (!(await signedIn(() => tenantAuth(request)))) return { caller: null, csrfToken: null };
-      const caller = await describeTenantCaller(deps.prisma, tenantOf(request));
+      const caller = await describeTenantCaller({ prisma: deps.prisma }, tenantOf(request));
       return { caller, csrfToken: csrfOf(request, 'tenant') };
     },
   );

@@ -75,7 +75,7 @@ export function registerWebhookRoutes(
         response: { 200: ListWebhookEndpointsReplySchema, ...errors },
       },
     },
-    async (request) => ({ endpoints: await listWebhookEndpoints(deps.prisma, mount.owner(request)) }),
+    async (request) => ({ endpoints: await listWebhookEndpoints({ prisma: deps.prisma }, mount.owner(request)) }),
   );
   api.patch(
     `${mount.prefix}/:id`,
@@ -117,7 +117,12 @@ export function registerWebhookRoutes(
       },
     },
     async (request, reply) => {
-      await deleteWebhookEndpoint(deps.prisma, mount.owner(request), request.params.id, mount.change(request));
+      await deleteWebhookEndpoint(
+        { prisma: deps.prisma },
+        mount.owner(request),
+        request.params.id,
+        mount.change(request),
+      );
       return reply.code(204).send(null);
     },
   );
@@ -135,7 +140,7 @@ export function registerWebhookRoutes(
     },
     async (request) => ({
       deliveries: (await listWebhookDeliveries(
-        deps.prisma,
+        { prisma: deps.prisma },
         mount.owner(request),
         request.params.id,
         request.query.limit,

@@ -1,6 +1,7 @@
 import { AppError, type OperatorAlert, TENANT_ALERT_CODES, type TenantAlert } from '@paddock/contracts';
 import type { Prisma, PrismaClient } from '@paddock/db';
 import { alertView } from './list-alerts';
+import type { ServiceClients } from '../clients';
 
 /**
  * Acknowledging says "someone is on it": the alert stays unresolved (so the same condition still bumps it rather
@@ -8,7 +9,7 @@ import { alertView } from './list-alerts';
  * already resolved, changes nothing and answers the alert as it is.
  */
 export async function acknowledgeTenantAlert(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   alertId: string,
   userId: string | null,
@@ -24,7 +25,7 @@ export async function acknowledgeTenantAlert(
 }
 
 export function acknowledgeOperatorAlert(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   alertId: string,
   userId: string | null,
 ): Promise<OperatorAlert> {

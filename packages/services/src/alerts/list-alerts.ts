@@ -1,6 +1,7 @@
 import { TENANT_ALERT_CODES, type OperatorAlert, type TenantAlert } from '@paddock/contracts';
 import type { Alert as AlertRow, Prisma, PrismaClient } from '@paddock/db';
 import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
+import type { ServiceClients } from '../clients';
 
 type AlertStatus = 'open' | 'acknowledged' | 'resolved';
 
@@ -23,7 +24,7 @@ export interface ListOperatorAlertsInput extends Page {
  * tenant's box, never appears.
  */
 export async function listTenantAlerts(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   input: Page,
 ): Promise<{ alerts: TenantAlert[]; nextCursor: string | null }> {
@@ -33,7 +34,7 @@ export async function listTenantAlerts(
 
 /** Every alert, for operators, filtered by status, tenant, box and code; newest first. */
 export function listOperatorAlerts(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   input: ListOperatorAlertsInput,
 ): Promise<{ alerts: OperatorAlert[]; nextCursor: string | null }> {
   return listAlerts(

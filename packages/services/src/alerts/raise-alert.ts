@@ -19,7 +19,7 @@ export type AlertWriter = Pick<PrismaClient, '$queryRaw' | 'alert'>;
  * partial unique index `alerts_one_open_per_dedupe_key`, so processes raising the same condition at once (the API and
  * two workers meeting the same changed host key) still make one row. Resolves true when this call opened it.
  */
-export async function raiseAlert(prisma: AlertWriter, input: AlertInput): Promise<boolean> {
+export async function raiseAlert({ prisma }: { prisma: AlertWriter }, input: AlertInput): Promise<boolean> {
   const details = input.details === undefined ? null : JSON.stringify(input.details);
   const rows = await prisma.$queryRaw<{ opened: boolean }[]>`
     INSERT INTO alerts (tenant_id, box_id, severity, code, message, details, dedupe_key)
@@ -33,7 +33,10 @@ export async function raiseAlert(prisma: AlertWriter, input: AlertInput): Promis
 }
 
 /** The condition is over (e.g. the retried provisioning succeeded): its open alerts are resolved. */
-export async function resolveAlerts(prisma: Pick<PrismaClient, 'alert'>, dedupeKey: string): Promise<number> {
+export async function resolveAlerts(
+  { prisma }: { prisma: Pick<PrismaClient, 'alert'> },
+  dedupeKey: string,
+): Promise<number> {
   const resolved = await prisma.alert.updateMany({
     where: { dedupeKey, status: { in: ['open', 'acknowledged'] } },
     data: { status: 'resolved', resolvedAt: new Date() },

@@ -76,6 +76,6 @@ export type AuditWriter = Pick<Prisma.TransactionClient, 'auditLog'>;
 /**
  * Writes one audit row. Returns the Prisma promise unawaited, so it also fits an array `$transaction([...])`.
  */
-export function writeAudit(db: AuditWriter, input: AuditInput) {
+export function writeAudit({ prisma: db }: { prisma: AuditWriter }, input: AuditInput) {
   return db.auditLog.create({ data: auditRow(input), select: { id: true } });
 }

@@ -1,5 +1,6 @@
 import { AppError, type AuditEntry, type AuditQuery } from '@paddock/contracts';
-import type { Prisma, PrismaClient } from '@paddock/db';
+import type { Prisma } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -8,7 +9,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * pages cut by id (a keyset cursor: rows written while someone pages never shift or repeat a page).
  */
 export async function searchAudit(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   query: AuditQuery,
 ): Promise<{ entries: AuditEntry[]; nextCursor: string | null }> {
   const where: Prisma.AuditLogWhereInput = {};

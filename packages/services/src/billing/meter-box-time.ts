@@ -1,5 +1,5 @@
 import { billableIntervals, meterBoxTime as meter, PriceIndex, type ServerTypePrice } from '@paddock/billing';
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 /**
  * Statuses in which a box exists at its provider and so costs its hourly price: from the moment the provider is
@@ -30,7 +30,7 @@ export interface BoxTimeResult {
  * the history changed. The invoice close calls this for the month before it sums the month's entries.
  */
 export async function meterBoxTime(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   period: { from: Date; to: Date },
   now: Date = new Date(),
 ): Promise<BoxTimeResult> {

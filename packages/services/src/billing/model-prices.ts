@@ -11,6 +11,7 @@ import { operatorActor, writeAudit } from '../audit/audit-entry';
 import { type PriceBookOperator, refuseProblems, uniqueViolation } from './price-book-support';
 import { lockPriceBook } from './price-book-lock';
 import { rerateUnpriced } from './rerate-unpriced';
+import type { ServiceClients } from '../clients';
 
 type ModelPriceRow = Prisma.ModelPriceGetPayload<object>;
 
@@ -26,7 +27,7 @@ const RERATING = { timeout: 300_000, maxWait: 10_000 } as const;
  * re-rating (`POST /v1/operator/billing/rerate`, or the invoice close's `prepareBillingPeriod`).
  */
 function rerateModel(prisma: PrismaClient, model: string): Promise<number> {
-  return prisma.$transaction((tx) => rerateUnpriced(tx, [model]), RERATING);
+  return prisma.$transaction((tx) => rerateUnpriced({ prisma: tx }, [model]), RERATING);
 }
 
 /**
@@ -35,7 +36,7 @@ function rerateModel(prisma: PrismaClient, model: string): Promise<number> {
  * (periods with an issued invoice excepted). Two versions of one model from the same instant are a 409.
  */
 export async function createModelPrice(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   operator: PriceBookOperator,
   input: CreateModelPriceBody,
   request: RequestFacts = {},
@@ -55,7 +56,7 @@ export async function createModelPrice(
   );
   try {
     const row = await prisma.$transaction(async (tx) => {
-      await lockPriceBook(tx);
+      await lockPriceBook({ prisma: tx });
       const row = await tx.modelPrice.create({
         data: {
           model: input.model,
@@ -68,14 +69,17 @@ export async function createModelPrice(
           createdBy: operator.email,
         },
       });
-      await writeAudit(tx, {
-        actor: operatorActor(operator),
-        action: 'billing.model_price.create',
-        target: { type: 'billing.model_price', id: row.id },
-        details: priceDetails(row),
-        after: priceDetails(row),
-        request,
-      });
+      await writeAudit(
+        { prisma: tx },
+        {
+          actor: operatorActor(operator),
+          action: 'billing.model_price.create',
+          target: { type: 'billing.model_price', id: row.id },
+          details: priceDetails(row),
+          after: priceDetails(row),
+          request,
+        },
+      );
       return row;
     }, CHANGE);
     const reRated = await rerateModel(prisma, row.model);
@@ -103,7 +107,7 @@ export async function createModelPrice(
  * The row is locked and its use checked in one transaction, so a batch rating with it cannot slip in between.
  */
 export async function updateModelPrice(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   operator: PriceBookOperator,
   id: string,
   patch: UpdateModelPriceBody,
@@ -111,7 +115,7 @@ export async function updateModelPrice(
 ): Promise<{ price: ModelPriceReply; reRated: number }> {
   try {
     const row = await prisma.$transaction(async (tx) => {
-      await lockPriceBook(tx);
+      await lockPriceBook({ prisma: tx });
       const locked = await tx.$queryRaw<
         { id: string }[]
       >`SELECT id FROM model_prices WHERE id = ${id}::uuid FOR UPDATE`;
@@ -144,14 +148,17 @@ export async function updateModelPrice(
         }),
       );
       const row = await tx.modelPrice.update({ where: { id }, data: next });
-      await writeAudit(tx, {
-        actor: operatorActor(operator),
-        action: 'billing.model_price.update',
-        target: { type: 'billing.model_price', id },
-        before: priceDetails(before),
-        after: priceDetails(row),
-        request,
-      });
+      await writeAudit(
+        { prisma: tx },
+        {
+          actor: operatorActor(operator),
+          action: 'billing.model_price.update',
+          target: { type: 'billing.model_price', id },
+          before: priceDetails(before),
+          after: priceDetails(row),
+          request,
+        },
+      );
       return row;
     }, CHANGE);
     const reRated = await rerateModel(prisma, row.model);
@@ -171,7 +178,7 @@ export async function updateModelPrice(
 
 /** Every version (of one model, or all), by model and then oldest first, with the one in force marked. */
 export async function listModelPrices(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   query: { model?: string | undefined },
 ): Promise<ModelPriceReply[]> {
   const rows = await prisma.modelPrice.findMany({

@@ -1,5 +1,5 @@
 import { PICOS_PER_MICRO, picosToMicros, picosToMinor } from '@paddock/billing';
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 /**
  * Every tenant's costs in [from, to), biggest spender first: the control plane's charge for model usage (exact pico
@@ -7,7 +7,10 @@ import type { PrismaClient } from '@paddock/db';
  * cost is what the boxes reported their model calls cost (Paddock passes the provider's bill through). Box time has
  * no modelled provider cost: it is shown, and left out of the margin.
  */
-export async function readTopSpenders(prisma: PrismaClient, query: { from: Date; to: Date; limit: number }) {
+export async function readTopSpenders(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  query: { from: Date; to: Date; limit: number },
+) {
   const rows = await prisma.$queryRaw<
     {
       tenant_id: string;

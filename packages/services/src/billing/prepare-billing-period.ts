@@ -1,6 +1,6 @@
-import type { PrismaClient } from '@paddock/db';
 import { type BoxTimeResult, meterBoxTime } from './meter-box-time';
 import { rerateUnpriced } from './rerate-unpriced';
+import type { ServiceClients } from '../clients';
 
 /**
  * What the monthly close calls before it sums a period: unpriced usage that a price now covers is priced (its
@@ -8,11 +8,14 @@ import { rerateUnpriced } from './rerate-unpriced';
  * it twice, or from two workers at once, changes nothing the second time.
  */
 export async function prepareBillingPeriod(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   period: { from: Date; to: Date },
   now: Date = new Date(),
 ): Promise<{ reRated: number; boxTime: BoxTimeResult }> {
-  const reRated = await prisma.$transaction((tx) => rerateUnpriced(tx), { timeout: 300_000, maxWait: 10_000 });
-  const boxTime = await meterBoxTime(prisma, period, now);
+  const reRated = await prisma.$transaction((tx) => rerateUnpriced({ prisma: tx }), {
+    timeout: 300_000,
+    maxWait: 10_000,
+  });
+  const boxTime = await meterBoxTime({ prisma }, period, now);
   return { reRated, boxTime };
 }

@@ -13,6 +13,6 @@ import type { Prisma } from '@paddock/db';
 export const SHARED_PRICE_BOOK_LOCK = `SELECT pg_advisory_xact_lock_shared(hashtext('paddock:price-book'), 0)`;
 
 /** Takes the exclusive side in a Prisma transaction (held until it ends). */
-export async function lockPriceBook(tx: Prisma.TransactionClient): Promise<void> {
+export async function lockPriceBook({ prisma: tx }: { prisma: Prisma.TransactionClient }): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('paddock:price-book'), 0)`;
 }

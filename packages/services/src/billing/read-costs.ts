@@ -1,6 +1,7 @@
 import { picosToMicros, picosToMinor, microsToMinor } from '@paddock/billing';
 import type { COST_GROUPINGS } from '@paddock/contracts';
-import { Prisma, type PrismaClient } from '@paddock/db';
+import { Prisma } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 export type CostGrouping = (typeof COST_GROUPINGS)[number];
 
@@ -47,7 +48,7 @@ interface GroupRow {
  * `cost_entries` (it belongs to a box and a day, not to a chain).
  */
 export async function readCostGroups(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   scope: { tenantId?: string },
   query: { from: Date; to: Date; groupBy: CostGrouping },
 ): Promise<CostGroup[]> {
@@ -94,7 +95,7 @@ export interface BoxTimeGroup {
 
 /** Box time charged in [from, to), by box or by UTC day (`cost_entries` of kind box_time). */
 export async function readBoxTime(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   scope: { tenantId?: string },
   query: { from: Date; to: Date; groupBy: 'box' | 'day' },
 ): Promise<BoxTimeGroup[]> {

@@ -29,7 +29,7 @@ interface Candidate {
  * Runs in the caller's transaction; rows are locked (`FOR UPDATE SKIP LOCKED`), so two re-ratings at once never
  * price one event twice, and `rating = 'unpriced'` is checked again by the UPDATE.
  */
-export async function rerateUnpriced(db: Db, models?: string[]): Promise<number> {
+export async function rerateUnpriced({ prisma: db }: { prisma: Db }, models?: string[]): Promise<number> {
   let total = 0;
   let after = 0n;
   for (;;) {

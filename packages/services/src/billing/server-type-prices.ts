@@ -4,6 +4,7 @@ import type { Prisma, PrismaClient } from '@paddock/db';
 import type { RequestFacts } from '../tenants/tenant-identity';
 import { operatorActor, writeAudit } from '../audit/audit-entry';
 import { type PriceBookOperator, refuseProblems, uniqueViolation } from './price-book-support';
+import type { ServiceClients } from '../clients';
 
 type ServerTypePriceRow = Prisma.ServerTypePriceGetPayload<object>;
 
@@ -12,7 +13,7 @@ type ServerTypePriceRow = Prisma.ServerTypePriceGetPayload<object>;
  * prices are never edited (metered box time names its version in its source key): a new version supersedes one.
  */
 export async function createServerTypePrice(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   operator: PriceBookOperator,
   input: CreateServerTypePriceBody,
   request: RequestFacts = {},
@@ -41,14 +42,17 @@ export async function createServerTypePrice(
         microsPerHour: row.microsPerHour.toString(),
         effectiveFrom: row.effectiveFrom.toISOString(),
       };
-      await writeAudit(tx, {
-        actor: operatorActor(operator),
-        action: 'billing.server_type_price.create',
-        target: { type: 'billing.server_type_price', id: row.id },
-        details: created,
-        after: created,
-        request,
-      });
+      await writeAudit(
+        { prisma: tx },
+        {
+          actor: operatorActor(operator),
+          action: 'billing.server_type_price.create',
+          target: { type: 'billing.server_type_price', id: row.id },
+          details: created,
+          after: created,
+          request,
+        },
+      );
       return row;
     });
     const [described] = await describe(prisma, [row]);
@@ -71,7 +75,7 @@ export async function createServerTypePrice(
 }
 
 /** Every version, by provider and server type, oldest first, the one in force marked. */
-export async function listServerTypePrices(prisma: PrismaClient) {
+export async function listServerTypePrices({ prisma }: Pick<ServiceClients, 'prisma'>) {
   const rows = await prisma.serverTypePrice.findMany({
     orderBy: [{ provider: 'asc' }, { serverType: 'asc' }, { effectiveFrom: 'asc' }],
   });

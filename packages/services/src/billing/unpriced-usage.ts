@@ -1,11 +1,11 @@
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 /**
  * Usage stored without a price (its model had none in force when the step finished), by model and UTC month, for
  * operators to add the missing price; adding it prices these events (`rerateUnpriced`). Found through the partial
  * index on unpriced events, so it costs nothing while there are none.
  */
-export async function listUnpricedUsage(prisma: PrismaClient) {
+export async function listUnpricedUsage({ prisma }: Pick<ServiceClients, 'prisma'>) {
   const rows = await prisma.$queryRaw<
     {
       model: string | null;
@@ -41,7 +41,10 @@ export async function listUnpricedUsage(prisma: PrismaClient) {
 }
 
 /** Events whose reported cost and charge differ by more than the threshold, newest first, keyset-paged by id. */
-export async function listFlaggedUsage(prisma: PrismaClient, query: { limit: number; cursor?: string | undefined }) {
+export async function listFlaggedUsage(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  query: { limit: number; cursor?: string | undefined },
+) {
   const rows = await prisma.usageEvent.findMany({
     where: { costFlagged: true, ...(query.cursor ? { id: { lt: BigInt(query.cursor) } } : {}) },
     orderBy: { id: 'desc' },

@@ -1,11 +1,11 @@
-import type { Pool } from 'pg';
 import type { AlertInput } from '../alerts/raise-alert';
+import type { ServiceClients } from '../clients';
 
 /**
  * `raiseAlert` for callers holding plain pg (the collector): the same single statement on the partial unique index
  * `alerts_one_open_per_dedupe_key`. Resolves true when this call opened the alert.
  */
-export async function raiseAlertPg(pool: Pool, input: AlertInput): Promise<boolean> {
+export async function raiseAlertPg({ pg: pool }: Pick<ServiceClients, 'pg'>, input: AlertInput): Promise<boolean> {
   const { rows } = await pool.query<{ opened: boolean }>(
     `INSERT INTO alerts (tenant_id, box_id, severity, code, message, details, dedupe_key)
      VALUES ($1::uuid, $2::uuid, $3::alert_severity, $4, $5, COALESCE($6::jsonb, '{}'::jsonb), $7)
@@ -26,7 +26,7 @@ export async function raiseAlertPg(pool: Pool, input: AlertInput): Promise<boole
 }
 
 /** Resolves the open alert with this key, if any. */
-export async function resolveAlertPg(pool: Pool, dedupeKey: string): Promise<number> {
+export async function resolveAlertPg({ pg: pool }: Pick<ServiceClients, 'pg'>, dedupeKey: string): Promise<number> {
   const result = await pool.query(
     `UPDATE alerts SET status = 'resolved', resolved_at = now() WHERE dedupe_key = $1 AND status <> 'resolved'`,
     [dedupeKey],

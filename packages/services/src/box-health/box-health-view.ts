@@ -1,8 +1,8 @@
 import { AppError, type BoxHealthReply } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 /** One box as the collector last judged it, with its reconnect backoff while it does not answer (operators). */
-export async function getBoxHealth(prisma: PrismaClient, boxId: string): Promise<BoxHealthReply> {
+export async function getBoxHealth({ prisma }: Pick<ServiceClients, 'prisma'>, boxId: string): Promise<BoxHealthReply> {
   const box = await prisma.box.findUnique({
     where: { id: boxId },
     select: {

@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
 import { raiseAlertPg } from './alerts-pg';
+import type { ServiceClients } from '../clients';
 
 /** The alert key of a box whose runs were declared lost. */
 export function lostRunsAlertKey(boxId: string): string {
@@ -22,7 +22,10 @@ export interface LostRun {
  * One statement, so collectors of several workers sweeping at once mark each run once. The run must itself be
  * older than `lostMs`, so a run started just before a daemon's first health answer is never taken for lost.
  */
-export async function markLostRuns(pool: Pool, input: { lostMs: number }): Promise<LostRun[]> {
+export async function markLostRuns(
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
+  input: { lostMs: number },
+): Promise<LostRun[]> {
   const { rows } = await pool.query<{
     id: string;
     tenant_id: string;
@@ -59,15 +62,18 @@ export async function markLostRuns(pool: Pool, input: { lostMs: number }): Promi
   const byBox = new Map<string, LostRun[]>();
   for (const run of lost) byBox.set(run.boxId, [...(byBox.get(run.boxId) ?? []), run]);
   for (const [boxId, runs] of byBox) {
-    await raiseAlertPg(pool, {
-      tenantId: runs[0]?.tenantId ?? null,
-      boxId,
-      severity: 'critical',
-      code: 'runs_lost',
-      message: `${runs.length} run(s) on box ${boxId} marked lost: ${runs[0]?.reason}. They move on by themselves if the box comes back with them.`,
-      details: { runIds: runs.map((r) => r.runId), runtimeRunIds: runs.map((r) => r.runtimeRunId) },
-      dedupeKey: lostRunsAlertKey(boxId),
-    });
+    await raiseAlertPg(
+      { pg: pool },
+      {
+        tenantId: runs[0]?.tenantId ?? null,
+        boxId,
+        severity: 'critical',
+        code: 'runs_lost',
+        message: `${runs.length} run(s) on box ${boxId} marked lost: ${runs[0]?.reason}. They move on by themselves if the box comes back with them.`,
+        details: { runIds: runs.map((r) => r.runId), runtimeRunIds: runs.map((r) => r.runtimeRunId) },
+        dedupeKey: lostRunsAlertKey(boxId),
+      },
+    );
   }
   return lost;
 }

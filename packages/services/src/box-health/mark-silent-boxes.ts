@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
 import { raiseAlertPg } from './alerts-pg';
+import type { ServiceClients } from '../clients';
 
 /** The alert key of a box that stopped answering. */
 export function silentAlertKey(boxId: string): string {
@@ -17,7 +17,10 @@ export interface SilentBox {
  * beat, no channel open; never seen counts from the row's creation) become `unreachable`, and each raises one
  * `box_silent` alert. Contact again (recordBoxHealth) resolves it and the next health beat judges the box afresh.
  */
-export async function markSilentBoxes(pool: Pool, input: { boxIds: string[]; silentMs: number }): Promise<SilentBox[]> {
+export async function markSilentBoxes(
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
+  input: { boxIds: string[]; silentMs: number },
+): Promise<SilentBox[]> {
   if (input.boxIds.length === 0) return [];
   const { rows } = await pool.query<{ id: string; tenant_id: string | null; last_seen_at: Date | null }>(
     `UPDATE boxes SET status = 'unreachable',
@@ -30,17 +33,20 @@ export async function markSilentBoxes(pool: Pool, input: { boxIds: string[]; sil
   );
   const silent = rows.map((r) => ({ boxId: r.id, tenantId: r.tenant_id, lastSeenAt: r.last_seen_at }));
   for (const box of silent) {
-    await raiseAlertPg(pool, {
-      tenantId: box.tenantId,
-      boxId: box.boxId,
-      severity: 'warning',
-      code: 'box_silent',
-      message: `Box ${box.boxId} has not answered for ${Math.round(input.silentMs / 1000)} s (last seen ${
-        box.lastSeenAt?.toISOString() ?? 'never'
-      }): marked unreachable; the collector keeps retrying with backoff.`,
-      details: { lastSeenAt: box.lastSeenAt?.toISOString() ?? null, silentMs: input.silentMs },
-      dedupeKey: silentAlertKey(box.boxId),
-    });
+    await raiseAlertPg(
+      { pg: pool },
+      {
+        tenantId: box.tenantId,
+        boxId: box.boxId,
+        severity: 'warning',
+        code: 'box_silent',
+        message: `Box ${box.boxId} has not answered for ${Math.round(input.silentMs / 1000)} s (last seen ${
+          box.lastSeenAt?.toISOString() ?? 'never'
+        }): marked unreachable; the collector keeps retrying with backoff.`,
+        details: { lastSeenAt: box.lastSeenAt?.toISOString() ?? null, silentMs: input.silentMs },
+        dedupeKey: silentAlertKey(box.boxId),
+      },
+    );
   }
   return silent;
 }

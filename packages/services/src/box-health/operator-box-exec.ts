@@ -41,7 +41,7 @@ export async function runOperatorBoxCommand(
   let outcome: { exitCode: number; stdout: string; stderr: string } | undefined;
   let failure: unknown;
   try {
-    const target = await loadBoxTargetWithPrisma(deps.prisma, deps.vault, input.boxId);
+    const target = await loadBoxTargetWithPrisma({ prisma: deps.prisma, vault: deps.vault }, input.boxId);
     if (target.hostKey.kind !== 'pinned') throw new AppError('conflict', `Box ${input.boxId} has no pinned host key.`);
     const connection = await deps.ssh.connect(target);
     outcome = await connection.exec(command, {
@@ -54,26 +54,29 @@ export async function runOperatorBoxCommand(
     failure = error;
   }
   const durationMs = Date.now() - started;
-  await writeAudit(deps.prisma, {
-    actor: { type: 'user', id: operator.userId, label: operator.email },
-    action: 'box.exec',
-    tenantId: box.tenantId,
-    target: { type: 'box', id: input.boxId },
-    details: {
-      address: `${box.address}:${box.port}`,
-      command: command.text.slice(0, 2_000),
-      exitCode: outcome?.exitCode ?? null,
-      durationMs,
-      stdoutBytes: Buffer.byteLength(outcome?.stdout ?? ''),
-      stderrBytes: Buffer.byteLength(outcome?.stderr ?? ''),
-      outcome: outcome ? 'ran' : `failed: ${describe(failure).slice(0, 300)}`,
+  await writeAudit(
+    { prisma: deps.prisma },
+    {
+      actor: { type: 'user', id: operator.userId, label: operator.email },
+      action: 'box.exec',
+      tenantId: box.tenantId,
+      target: { type: 'box', id: input.boxId },
+      details: {
+        address: `${box.address}:${box.port}`,
+        command: command.text.slice(0, 2_000),
+        exitCode: outcome?.exitCode ?? null,
+        durationMs,
+        stdoutBytes: Buffer.byteLength(outcome?.stdout ?? ''),
+        stderrBytes: Buffer.byteLength(outcome?.stderr ?? ''),
+        outcome: outcome ? 'ran' : `failed: ${describe(failure).slice(0, 300)}`,
+      },
+      request: {
+        ipAddress: operator.ip ?? undefined,
+        userAgent: operator.userAgent ?? undefined,
+        requestId: operator.requestId ?? undefined,
+      },
     },
-    request: {
-      ipAddress: operator.ip ?? undefined,
-      userAgent: operator.userAgent ?? undefined,
-      requestId: operator.requestId ?? undefined,
-    },
-  });
+  );
   if (!outcome) throw operatorBoxError(input.boxId, failure);
   return { boxId: input.boxId, ...outcome, durationMs };
 }

@@ -44,25 +44,28 @@ export async function openOperatorShellSession(
   }
   const openedAt = new Date();
   const audit = (action: string, details: Record<string, string | number | null>) =>
-    writeAudit(deps.prisma, {
-      actor: { type: 'user', id: operator.userId, label: operator.email },
-      action,
-      tenantId: box.tenantId,
-      target: { type: 'box', id: input.boxId },
-      details,
-      request: {
-        ipAddress: operator.ip ?? undefined,
-        userAgent: operator.userAgent ?? undefined,
-        requestId: operator.requestId ?? undefined,
+    writeAudit(
+      { prisma: deps.prisma },
+      {
+        actor: { type: 'user', id: operator.userId, label: operator.email },
+        action,
+        tenantId: box.tenantId,
+        target: { type: 'box', id: input.boxId },
+        details,
+        request: {
+          ipAddress: operator.ip ?? undefined,
+          userAgent: operator.userAgent ?? undefined,
+          requestId: operator.requestId ?? undefined,
+        },
       },
-    });
+    );
   const opened = await audit('box.shell.opened', {
     address: `${box.address}:${box.port}`,
     openedAt: openedAt.toISOString(),
   });
   let shell: OperatorShell;
   try {
-    const target = await loadBoxTargetWithPrisma(deps.prisma, deps.vault, input.boxId);
+    const target = await loadBoxTargetWithPrisma({ prisma: deps.prisma, vault: deps.vault }, input.boxId);
     shell = await openOperatorShell(target, {
       timeouts: deps.timeouts,
       recorder: deps.recorder,

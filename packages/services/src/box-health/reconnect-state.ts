@@ -1,11 +1,11 @@
-import type { Pool } from 'pg';
+import type { ServiceClients } from '../clients';
 
 /**
  * The collector's backoff for a box it cannot reach, kept on its cursor row (only while this collector owns it):
  * failures in a row, the wait before the next attempt, when that is and why the last one failed.
  */
 export async function recordReconnectScheduled(
-  pool: Pool,
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
   input: { boxId: string; ownerId: string; failures: number; delayMs: number; error: string | null },
 ): Promise<void> {
   await pool.query(
@@ -19,7 +19,10 @@ export async function recordReconnectScheduled(
 }
 
 /** The box answered: no backoff any more. */
-export async function clearReconnectState(pool: Pool, input: { boxId: string; ownerId: string }): Promise<void> {
+export async function clearReconnectState(
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
+  input: { boxId: string; ownerId: string },
+): Promise<void> {
   await pool.query(
     `UPDATE collector_cursors
         SET reconnect_failures = 0, reconnect_delay_ms = NULL, next_reconnect_at = NULL, reconnect_error = NULL

@@ -1,7 +1,7 @@
-import type { PrismaClient } from '@paddock/db';
 import type { FleetEvent } from '@paddock/fleet';
 import { raiseAlert } from '../alerts/raise-alert';
 import { auditActorOf, writeAudit } from '../audit/audit-entry';
+import type { ServiceClients } from '../clients';
 
 type Mismatch = Extract<FleetEvent, { type: 'host_key.mismatch' }>;
 
@@ -26,7 +26,7 @@ export function hostKeyAlertKey(boxId: string): string {
  * audit log with one incident. Resolves true when this call opened the incident.
  */
 export async function recordHostKeyMismatch(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   event: Mismatch,
   actor: MismatchActor,
 ): Promise<boolean> {
@@ -53,15 +53,18 @@ export async function recordHostKeyMismatch(
       if (box.hostKeyFingerprint === event.presented || box.hostKeyPendingFingerprint === event.presented) return false;
     }
     const details = { address: event.address, expected: event.expected, presented: event.presented };
-    const opened = await raiseAlert(tx, {
-      tenantId: box?.tenantId ?? null,
-      boxId: box ? event.boxId : null,
-      severity: 'critical',
-      code: 'host_key_changed',
-      message: `Box ${event.boxId} at ${event.address} presented host key ${event.presented}, not the pinned ${event.expected}: connection refused. Check the box, then re-pin its key (POST /v1/operator/boxes/${event.boxId}/host-key).`,
-      details,
-      dedupeKey: hostKeyAlertKey(event.boxId),
-    });
+    const opened = await raiseAlert(
+      { prisma: tx },
+      {
+        tenantId: box?.tenantId ?? null,
+        boxId: box ? event.boxId : null,
+        severity: 'critical',
+        code: 'host_key_changed',
+        message: `Box ${event.boxId} at ${event.address} presented host key ${event.presented}, not the pinned ${event.expected}: connection refused. Check the box, then re-pin its key (POST /v1/operator/boxes/${event.boxId}/host-key).`,
+        details,
+        dedupeKey: hostKeyAlertKey(event.boxId),
+      },
+    );
     if (box) {
       await tx.box.updateMany({
         where: { id: event.boxId, status: { notIn: ['destroying', 'destroyed'] } },
@@ -69,13 +72,16 @@ export async function recordHostKeyMismatch(
       });
     }
     if (opened) {
-      await writeAudit(tx, {
-        actor: auditActorOf({ type: actor.type, id: actor.id, label: actor.label }),
-        action: 'box.host_key.mismatch',
-        tenantId: box?.tenantId ?? null,
-        target: { type: 'box', id: event.boxId },
-        details: details,
-      });
+      await writeAudit(
+        { prisma: tx },
+        {
+          actor: auditActorOf({ type: actor.type, id: actor.id, label: actor.label }),
+          action: 'box.host_key.mismatch',
+          tenantId: box?.tenantId ?? null,
+          target: { type: 'box', id: event.boxId },
+          details: details,
+        },
+      );
     }
     return opened;
   });

@@ -56,13 +56,16 @@ export async function recoverLocalBoxes(deps: RecoverLocalBoxesDeps): Promise<Re
     if (revived.status === 'running') {
       outcome.revived.push(box.id);
       await startRuntime(deps, box.id);
-      await writeAudit(deps.prisma, {
-        actor: { type: 'system', label: 'local box recovery' },
-        action: 'box.revived',
-        tenantId: box.tenantId,
-        target: { type: 'box', id: box.id },
-        details: { providerId, address: box.address },
-      });
+      await writeAudit(
+        { prisma: deps.prisma },
+        {
+          actor: { type: 'system', label: 'local box recovery' },
+          action: 'box.revived',
+          tenantId: box.tenantId,
+          target: { type: 'box', id: box.id },
+          details: { providerId, address: box.address },
+        },
+      );
       continue;
     }
     outcome.lost.push(box.id);
@@ -72,22 +75,28 @@ export async function recoverLocalBoxes(deps: RecoverLocalBoxesDeps): Promise<Re
         where: { id: box.id },
         data: { status: 'destroyed', destroyedAt: new Date(), statusReason: reason },
       });
-      await raiseAlert(tx, {
-        tenantId: box.tenantId,
-        boxId: box.id,
-        severity: 'critical',
-        code: 'box_lost',
-        message: `Box ${box.id}: ${reason}. Provision the tenant again.`,
-        details: { providerId, address: box.address },
-        dedupeKey: `box_lost:${box.id}`,
-      });
-      await writeAudit(tx, {
-        actor: { type: 'system', label: 'local box recovery' },
-        action: 'box.lost',
-        tenantId: box.tenantId,
-        target: { type: 'box', id: box.id },
-        details: { providerId, address: box.address, reason },
-      });
+      await raiseAlert(
+        { prisma: tx },
+        {
+          tenantId: box.tenantId,
+          boxId: box.id,
+          severity: 'critical',
+          code: 'box_lost',
+          message: `Box ${box.id}: ${reason}. Provision the tenant again.`,
+          details: { providerId, address: box.address },
+          dedupeKey: `box_lost:${box.id}`,
+        },
+      );
+      await writeAudit(
+        { prisma: tx },
+        {
+          actor: { type: 'system', label: 'local box recovery' },
+          action: 'box.lost',
+          tenantId: box.tenantId,
+          target: { type: 'box', id: box.id },
+          details: { providerId, address: box.address, reason },
+        },
+      );
     });
   }
   return outcome;
@@ -97,7 +106,7 @@ export async function recoverLocalBoxes(deps: RecoverLocalBoxesDeps): Promise<Re
 // collector's health beat says so), which is not worth failing the recovery of the others for.
 async function startRuntime(deps: RecoverLocalBoxesDeps, boxId: string): Promise<void> {
   try {
-    const connection = await deps.ssh.connect(await loadBoxTarget(deps.pg, deps.vault, boxId));
+    const connection = await deps.ssh.connect(await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, boxId));
     await connection.exec(sh`${layoutPaths(DEFAULT_BOX_LAYOUT).service} start --no-wait`, { timeoutMs: 30_000 });
   } catch (error) {
     deps.log.warn({ boxId, err: error }, 'revived local box: its runtime did not start');

@@ -51,9 +51,11 @@ export async function repinBoxHostKey(
   if (box.status === 'destroying' || box.status === 'destroyed') {
     throw new AppError('conflict', `Box ${input.boxId} is ${box.status}: there is nothing to re-pin.`);
   }
-  const current = await loadBoxTargetWithPrisma(deps.prisma, deps.vault, input.boxId).catch((error: unknown) => {
-    throw new AppError('conflict', `Box ${input.boxId} cannot be dialled: ${(error as Error).message}`);
-  });
+  const current = await loadBoxTargetWithPrisma({ prisma: deps.prisma, vault: deps.vault }, input.boxId).catch(
+    (error: unknown) => {
+      throw new AppError('conflict', `Box ${input.boxId} cannot be dialled: ${(error as Error).message}`);
+    },
+  );
   const target = { ...current, hostKey: { kind: 'pinned' as const, fingerprint: input.fingerprint } };
   try {
     const probe = await SshConnection.open(target, deps.ssh.timeouts, discardEvents);
@@ -83,27 +85,30 @@ export async function repinBoxHostKey(
         ...(hostKeyUnreachable ? { status: 'ready', statusReason: null } : {}),
       },
     });
-    const count = await resolveAlerts(tx, hostKeyAlertKey(input.boxId));
-    await writeAudit(tx, {
-      actor: { type: 'user', id: operator.userId, label: operator.email },
-      action: 'box.host_key.repinned',
-      tenantId: box.tenantId,
-      target: { type: 'box', id: input.boxId },
-      before: { fingerprint: box.hostKeyFingerprint },
-      after: { fingerprint: input.fingerprint },
-      request: {
-        ipAddress: operator.ip ?? undefined,
-        userAgent: operator.userAgent ?? undefined,
-        requestId: operator.requestId ?? undefined,
+    const count = await resolveAlerts({ prisma: tx }, hostKeyAlertKey(input.boxId));
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: { type: 'user', id: operator.userId, label: operator.email },
+        action: 'box.host_key.repinned',
+        tenantId: box.tenantId,
+        target: { type: 'box', id: input.boxId },
+        before: { fingerprint: box.hostKeyFingerprint },
+        after: { fingerprint: input.fingerprint },
+        request: {
+          ipAddress: operator.ip ?? undefined,
+          userAgent: operator.userAgent ?? undefined,
+          requestId: operator.requestId ?? undefined,
+        },
+        details: {
+          previous: box.hostKeyFingerprint,
+          fingerprint: input.fingerprint,
+          reason: input.reason,
+          address: `${current.host}:${current.port}`,
+          unchanged: box.hostKeyFingerprint !== null && sameFingerprint(box.hostKeyFingerprint, input.fingerprint),
+        },
       },
-      details: {
-        previous: box.hostKeyFingerprint,
-        fingerprint: input.fingerprint,
-        reason: input.reason,
-        address: `${current.host}:${current.port}`,
-        unchanged: box.hostKeyFingerprint !== null && sameFingerprint(box.hostKeyFingerprint, input.fingerprint),
-      },
-    });
+    );
     return count;
   });
   // A pooled connection made under the old pin must not be handed out again.

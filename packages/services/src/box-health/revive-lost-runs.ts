@@ -1,6 +1,6 @@
-import type { Pool } from 'pg';
 import { resolveAlertPg } from './alerts-pg';
 import { lostRunsAlertKey } from './mark-lost-runs';
+import type { ServiceClients } from '../clients';
 
 /** Asks the box whether it still has a run: true, false (it answers that it has no such run), or throws. */
 export type AskBoxForRun = (runtimeRunId: string) => Promise<boolean>;
@@ -18,7 +18,11 @@ export interface RevivedRuns {
  * `boxId:runId:seq`, so a revived run's events are counted once whatever was collected before it was lost.
  * Called before the health beat moves `daemon_seen_at` on, so a beat that fails half-way is redone by the next.
  */
-export async function reviveLostRuns(pool: Pool, boxId: string, ask: AskBoxForRun): Promise<RevivedRuns> {
+export async function reviveLostRuns(
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
+  boxId: string,
+  ask: AskBoxForRun,
+): Promise<RevivedRuns> {
   const { rows } = await pool.query<{ id: string; runtime_run_id: string | null }>(
     `SELECT r.id, r.runtime_run_id FROM runs r JOIN boxes b ON b.id = r.box_id
       WHERE r.box_id = $1 AND r.lost_at IS NOT NULL AND (b.daemon_seen_at IS NULL OR b.daemon_seen_at < r.lost_at)`,
@@ -58,6 +62,6 @@ export async function reviveLostRuns(pool: Pool, boxId: string, ask: AskBoxForRu
       [outcome.stillLost],
     );
   }
-  if (rows.length > 0 && outcome.stillLost.length === 0) await resolveAlertPg(pool, lostRunsAlertKey(boxId));
+  if (rows.length > 0 && outcome.stillLost.length === 0) await resolveAlertPg({ pg: pool }, lostRunsAlertKey(boxId));
   return outcome;
 }

@@ -12,7 +12,7 @@ export async function rebootstrapBox(
   payload: { boxId: string },
 ): Promise<{ boxId: string; serviceMode: string; changedSteps: string[] }> {
   const box = await deps.prisma.box.findUniqueOrThrow({ where: { id: payload.boxId }, select: { provider: true } });
-  const target = await loadBoxTarget(deps.pg, deps.vault, payload.boxId);
+  const target = await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, payload.boxId);
   const result = await bootstrapBox({
     pool: deps.ssh,
     target,
@@ -20,7 +20,8 @@ export async function rebootstrapBox(
     // As at provisioning: only Hetzner's metadata service is ours to close (bootstrap-box-step.ts).
     closeMetadataService: box.provider === 'hetzner',
     recorder:
-      deps.recorder ?? createPrismaFleetRecorder(deps.prisma, { actor: { type: 'system', label: 'box re-bootstrap' } }),
+      deps.recorder ??
+      createPrismaFleetRecorder({ prisma: deps.prisma }, { actor: { type: 'system', label: 'box re-bootstrap' } }),
     ...(deps.layout ? { layout: deps.layout } : {}),
   });
   await deps.prisma.box.update({

@@ -30,13 +30,16 @@ export async function requestBoxRebootstrap(
     { boxId: input.boxId },
     { boxId: input.boxId, ...(box.tenantId ? { tenantId: box.tenantId } : {}) },
   );
-  await writeAudit(deps.prisma, {
-    actor: operatorActor(operator),
-    action: 'box.rebootstrap',
-    tenantId: box.tenantId,
-    target: { type: 'box', id: input.boxId },
-    details: { jobRecordId: job.recordId, reason: input.reason },
-    request,
-  });
+  await writeAudit(
+    { prisma: deps.prisma },
+    {
+      actor: operatorActor(operator),
+      action: 'box.rebootstrap',
+      tenantId: box.tenantId,
+      target: { type: 'box', id: input.boxId },
+      details: { jobRecordId: job.recordId, reason: input.reason },
+      request,
+    },
+  );
   return { jobRecordId: job.recordId };
 }

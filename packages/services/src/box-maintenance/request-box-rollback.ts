@@ -51,16 +51,19 @@ export async function requestBoxRollback(
         requestedByUserId: operator.userId,
       },
     });
-    await writeAudit(tx, {
-      actor: operatorActor(operator),
-      action: 'box.rollback',
-      tenantId: box.tenantId,
-      target: { type: 'box', id: input.boxId },
-      before: { release: box.currentRelease?.version },
-      after: { release: target.version },
-      details: { deployId: row.id, reason: input.reason },
-      request,
-    });
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: operatorActor(operator),
+        action: 'box.rollback',
+        tenantId: box.tenantId,
+        target: { type: 'box', id: input.boxId },
+        before: { release: box.currentRelease?.version },
+        after: { release: target.version },
+        details: { deployId: row.id, reason: input.reason },
+        request,
+      },
+    );
     return row;
   });
   const job = await enqueueJob(

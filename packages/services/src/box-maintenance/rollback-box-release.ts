@@ -13,14 +13,15 @@ export async function rollbackBoxRelease(
   deps: BoxMaintenanceDeps,
   payload: { boxId: string; deployId: string; toVersion: string },
 ): Promise<{ deployId: string; outcome: string; activeVersion: string | null }> {
-  const target = await loadBoxTarget(deps.pg, deps.vault, payload.boxId);
+  const target = await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, payload.boxId);
   const result = await rollbackBox({
     pool: deps.ssh,
     target,
     deployId: payload.deployId,
     toVersion: payload.toVersion,
     recorder:
-      deps.recorder ?? createPrismaFleetRecorder(deps.prisma, { actor: { type: 'system', label: 'box rollback' } }),
+      deps.recorder ??
+      createPrismaFleetRecorder({ prisma: deps.prisma }, { actor: { type: 'system', label: 'box rollback' } }),
     lockWaitMs: 120_000,
     ...(deps.layout ? { layout: deps.layout } : {}),
   });

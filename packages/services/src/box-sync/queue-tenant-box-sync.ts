@@ -25,9 +25,9 @@ export async function queueTenantBoxSync(
       orderBy: { createdAt: 'asc' },
     });
     const recorded = [];
-    for (const version of versions) recorded.push(await recordChainSync(tx, tenantId, version.id));
+    for (const version of versions) recorded.push(await recordChainSync({ prisma: tx }, tenantId, version.id));
     return recorded;
   });
-  for (const job of jobs) await queueChainSync(deps.queues, job);
+  for (const job of jobs) await queueChainSync({ queues: deps.queues }, job);
   return { chainSyncs: jobs.map((job) => job.jobId), secretsPush: await queueSecretsPush(deps, tenantId) };
 }

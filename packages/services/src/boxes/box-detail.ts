@@ -1,5 +1,5 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 const DEPLOYS_SHOWN = 20;
 
@@ -7,7 +7,7 @@ const DEPLOYS_SHOWN = 20;
  * One box for the console's box page: where it is, its pinned host key (and the one it presented instead, when a
  * mismatch is pending), the release it runs, and its latest deploys and rollbacks with their log tails.
  */
-export async function getBoxDetail(prisma: PrismaClient, boxId: string) {
+export async function getBoxDetail({ prisma }: Pick<ServiceClients, 'prisma'>, boxId: string) {
   const box = await prisma.box.findUnique({
     where: { id: boxId },
     include: {

@@ -1,7 +1,6 @@
 import { AppError } from '@paddock/contracts';
 import type { BoxTarget, HostKeyPolicy } from '@paddock/fleet';
-import type { Vault } from '@paddock/vault';
-import type { Pool } from 'pg';
+import type { ServiceClients } from '../clients';
 
 /** The vault context of an SSH key's private half: the ciphertext only decrypts for the key row it was made for. */
 export function sshKeyVaultContext(sshKeyId: string): string {
@@ -23,7 +22,11 @@ export interface BoxAccessRow {
  * A box's SSH target from its row: address, port, login, the control plane's key for it (decrypted from the vault)
  * and its pinned host key. A box without a pinned key is refused unless an operator allowed trust-on-first-use.
  */
-export function boxTargetFromRow(vault: Vault, boxId: string, row: BoxAccessRow | undefined): BoxTarget {
+export function boxTargetFromRow(
+  { vault }: Pick<ServiceClients, 'vault'>,
+  boxId: string,
+  row: BoxAccessRow | undefined,
+): BoxTarget {
   if (!row) throw new AppError('not_found', `box ${boxId} not found`);
   if (!row.address) throw new AppError('unprocessable', `box ${boxId} has no address yet`);
   if (!row.sshKeyId || !row.privateKeyEncrypted) {
@@ -44,7 +47,10 @@ export function boxTargetFromRow(vault: Vault, boxId: string, row: BoxAccessRow 
 }
 
 /** `boxTargetFromRow` read through plain pg (collectors, provisioning steps). */
-export async function loadBoxTarget(pool: Pool, vault: Vault, boxId: string): Promise<BoxTarget> {
+export async function loadBoxTarget(
+  { pg: pool, vault }: Pick<ServiceClients, 'pg' | 'vault'>,
+  boxId: string,
+): Promise<BoxTarget> {
   const { rows } = await pool.query<BoxAccessRow>(
     `SELECT b.address, b.port, b.ssh_user AS "sshUser", b.host_key_fingerprint AS "hostKeyFingerprint",
             b.host_key_tofu_allowed AS "hostKeyTofuAllowed", k.id AS "sshKeyId",
@@ -53,5 +59,5 @@ export async function loadBoxTarget(pool: Pool, vault: Vault, boxId: string): Pr
       WHERE b.id = $1`,
     [boxId],
   );
-  return boxTargetFromRow(vault, boxId, rows[0]);
+  return boxTargetFromRow({ vault }, boxId, rows[0]);
 }

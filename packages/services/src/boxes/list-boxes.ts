@@ -1,4 +1,5 @@
-import type { BoxStatus, Prisma, PrismaClient } from '@paddock/db';
+import type { BoxStatus, Prisma } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 export interface ListBoxesFilter {
   status?: string | undefined;
@@ -28,7 +29,7 @@ const ORDER: Record<
  * Boxes for operators (`GET /v1/operator/boxes`, `paddock boxes list`, the console's boxes page): filtered exactly,
  * sorted by the column asked for (newest first by default) and paged by offset, with the total that matches.
  */
-export async function listBoxes(prisma: PrismaClient, filter: ListBoxesFilter) {
+export async function listBoxes({ prisma }: Pick<ServiceClients, 'prisma'>, filter: ListBoxesFilter) {
   const q = filter.q?.trim();
   const where: Prisma.BoxWhereInput = {
     ...(filter.status ? { status: filter.status as BoxStatus } : {}),

@@ -1,10 +1,12 @@
-import type { PrismaClient } from '@paddock/db';
 import type { BoxTarget } from '@paddock/fleet';
-import type { Vault } from '@paddock/vault';
 import { boxTargetFromRow } from './box-target';
+import type { ServiceClients } from '../clients';
 
 /** `loadBoxTarget` for callers holding Prisma (the API): the same rules, the same refusals. */
-export async function loadBoxTargetWithPrisma(prisma: PrismaClient, vault: Vault, boxId: string): Promise<BoxTarget> {
+export async function loadBoxTargetWithPrisma(
+  { prisma, vault }: Pick<ServiceClients, 'prisma' | 'vault'>,
+  boxId: string,
+): Promise<BoxTarget> {
   const box = await prisma.box.findUnique({
     where: { id: boxId },
     select: {
@@ -18,7 +20,7 @@ export async function loadBoxTargetWithPrisma(prisma: PrismaClient, vault: Vault
   });
   const key = box?.sshKey && !box.sshKey.revokedAt ? box.sshKey : null;
   return boxTargetFromRow(
-    vault,
+    { vault },
     boxId,
     box ? { ...box, sshKeyId: key?.id ?? null, privateKeyEncrypted: key?.privateKeyEncrypted ?? null } : undefined,
   );

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 const SET_UP = ['ready', 'unhealthy', 'unreachable'] as const;
 const COMING = ['pending', 'creating', 'starting', 'bootstrapping', 'deploying'] as const;
@@ -9,7 +9,7 @@ const COMING = ['pending', 'creating', 'starting', 'bootstrapping', 'deploying']
  * provisioning pushed its state would otherwise be missed (provisioning should also queue `queueTenantBoxSync`).
  */
 export async function findTenantBox(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
 ): Promise<{ boxId: string } | { coming: true } | undefined> {
   const boxes = await prisma.box.findMany({
@@ -32,11 +32,11 @@ export class BoxNotReadyError extends Error {
 
 /** The box id, or why the job has nothing to do: no box at all (skip), or a box on its way (retry, then skip). */
 export async function boxForJob(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   finalAttempt: boolean,
 ): Promise<{ boxId: string } | { skipped: string }> {
-  const found = await findTenantBox(prisma, tenantId);
+  const found = await findTenantBox({ prisma }, tenantId);
   if (found && 'boxId' in found) return found;
   if (found && !finalAttempt) throw new BoxNotReadyError(tenantId);
   return { skipped: found ? 'the box is still being provisioned' : 'the workspace has no box yet' };

@@ -1,7 +1,7 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { DEFAULT_BOX_LAYOUT } from '@paddock/fleet';
 import { chainFileOnBox } from './chain-paths';
+import type { ServiceClients } from '../clients';
 
 export interface ActiveChainOnBox {
   versionId: string;
@@ -21,7 +21,7 @@ export interface ActiveChainOnBox {
  * only once synced). 404 for a chain the tenant does not have; 409 while no version of it is active yet.
  */
 export async function activeChainOnBox(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   chainName: string,
 ): Promise<ActiveChainOnBox> {

@@ -4,6 +4,7 @@ import { auditRow, operatorActor } from '../audit/audit-entry';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
 import { chainNotFound } from './chain-versions';
 import { writeAudit } from '../audit/audit-entry';
+import type { ServiceClients } from '../clients';
 
 type Tx = Prisma.TransactionClient;
 type Status = 'staging' | 'active' | 'rejected' | 'superseded';
@@ -22,7 +23,7 @@ export interface ActivationOutcome {
  * passes after a newer one became active does not displace it: it is superseded at once.
  */
 export async function finishStaging(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   chainVersionId: string,
   result: StagingResult | null,
 ): Promise<{ status: Status; activated: boolean }> {
@@ -43,13 +44,16 @@ export async function finishStaging(
     }
     const passed = result === null || result.passed;
     const audit = (action: string, details: Prisma.InputJsonObject) =>
-      writeAudit(tx, {
-        actor: { type: 'system', label: 'staging' },
-        action: action,
-        tenantId: version.tenantId,
-        target: { type: 'chain_version', id: version.id },
-        details: { chainId: version.chainId, version: version.version, ...details },
-      });
+      writeAudit(
+        { prisma: tx },
+        {
+          actor: { type: 'system', label: 'staging' },
+          action: action,
+          tenantId: version.tenantId,
+          target: { type: 'chain_version', id: version.id },
+          details: { chainId: version.chainId, version: version.version, ...details },
+        },
+      );
     if (!passed) {
       await tx.chainVersion.update({
         where: { id: version.id },
@@ -105,7 +109,7 @@ function tenantActor(actor: TenantIdentity, request: RequestFacts): ChainActor {
  * (overriddenByUserId / overrideReason), which is then never counted as known-good.
  */
 export function activateChainVersion(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: TenantIdentity,
   target: { chainId: string; version: number; reason: string },
   request: RequestFacts = {},
@@ -115,7 +119,7 @@ export function activateChainVersion(
 
 /** The same override by an operator (console, CLI) for a tenant's chain, audited as the operator. */
 export function activateChainVersionAsOperator(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   operator: { userId: string; email: string },
   target: { tenantId: string; chainId: string; version: number; reason: string },
   request: RequestFacts = {},
@@ -190,7 +194,7 @@ async function activate(
  * (a person judged it bad). Refused (409) when there is no known-good version to go back to.
  */
 export async function rollbackChain(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: TenantIdentity,
   target: { chainId: string; reason?: string | undefined },
   request: RequestFacts = {},

@@ -1,6 +1,7 @@
-import type { Prisma, PrismaClient } from '@paddock/db';
+import type { Prisma } from '@paddock/db';
 import type { ReferenceInput } from '@paddock/contracts';
 import { chainFileOnBox, filesOnBox } from './chain-paths';
+import type { ServiceClients } from '../clients';
 
 /** A stored chain version with what it takes to put it on a box. */
 export interface StoredChainVersion {
@@ -36,7 +37,7 @@ const SELECT = {
 
 /** Loads one of a tenant's chain versions for the box (undefined when it is not the tenant's). */
 export async function loadChainVersionForBox(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   chainVersionId: string,
 ): Promise<StoredChainVersion | undefined> {

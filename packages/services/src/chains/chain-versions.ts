@@ -5,6 +5,7 @@ import { limitReached, lockPlanLimits } from '../tenants/plan-limits';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
 import { validateUploadedChain } from './chain-files';
 import { validateReferenceInputs } from './reference-inputs';
+import type { ServiceClients } from '../clients';
 
 export type ChainVersionStatus = 'staging' | 'active' | 'rejected' | 'superseded';
 
@@ -55,7 +56,7 @@ export interface UploadOutcome {
  * chain are numbered under a row lock on the chain, so concurrent uploads never take the same number.
  */
 export async function uploadChainVersion(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: TenantIdentity,
   input: UploadChainInput,
   request: RequestFacts = {},
@@ -65,7 +66,7 @@ export async function uploadChainVersion(
   validateReferenceInputs(valid.chain, referenceInputs);
   const name = valid.chain.name;
   return prisma.$transaction(async (tx) => {
-    const limits = await lockPlanLimits(tx, actor.tenantId);
+    const limits = await lockPlanLimits({ prisma: tx }, actor.tenantId);
     const steps = Object.keys(valid.chain.agents).length;
     if (limits.maxAgentsPerChain !== undefined && steps > limits.maxAgentsPerChain) {
       throw limitReached('maxAgentsPerChain', steps, limits.maxAgentsPerChain);
@@ -96,7 +97,7 @@ export async function uploadChainVersion(
             'cases cannot change (change the chain or its prompts to make a new version).',
         );
       }
-      const sync = existing.syncedAt ? null : await recordChainSync(tx, actor.tenantId, existing.id);
+      const sync = existing.syncedAt ? null : await recordChainSync({ prisma: tx }, actor.tenantId, existing.id);
       const summary = await versionSummaries(tx, actor.tenantId, chain.id, existing.id);
       return { chain: { id: chain.id, name }, version: summary[0] as ChainVersionSummary, created: false, sync };
     }
@@ -135,7 +136,7 @@ export async function uploadChainVersion(
         request,
       ),
     });
-    const sync = await recordChainSync(tx, actor.tenantId, row.id);
+    const sync = await recordChainSync({ prisma: tx }, actor.tenantId, row.id);
     const summary = await versionSummaries(tx, actor.tenantId, chain.id, row.id);
     return { chain: { id: chain.id, name }, version: summary[0] as ChainVersionSummary, created: true, sync };
   });
@@ -152,7 +153,7 @@ function canonical(value: unknown): string {
 
 /** Versions of one of the tenant's chains, newest first; not_found when the chain is not the tenant's. */
 export async function listChainVersions(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   chainId: string,
 ): Promise<ChainVersionSummary[]> {
@@ -162,7 +163,7 @@ export async function listChainVersions(
 }
 
 export async function getChainVersion(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   chainId: string,
   version: number,

@@ -15,10 +15,10 @@ export async function deployChainVersion(
   input: UploadChainInput,
   request: RequestFacts = {},
 ): Promise<UploadOutcome> {
-  const outcome = await uploadChainVersion(deps.prisma, actor, input, request);
+  const outcome = await uploadChainVersion({ prisma: deps.prisma }, actor, input, request);
   if (outcome.sync) {
     try {
-      await queueChainSync(deps.queues, outcome.sync);
+      await queueChainSync({ queues: deps.queues }, outcome.sync);
     } catch (error) {
       throw new AppError(
         'upstream_unavailable',

@@ -1,6 +1,6 @@
-import type { PrismaClient } from '@paddock/db';
 import { getChainVersion } from './chain-versions';
 import { unifiedDiff } from './unified-diff';
+import type { ServiceClients } from '../clients';
 
 export interface FileDiff {
   path: string;
@@ -10,9 +10,15 @@ export interface FileDiff {
 }
 
 /** What changed from version `a` to version `b` of one chain: its definition and every prompt file. */
-export async function diffChainVersions(prisma: PrismaClient, tenantId: string, chainId: string, a: number, b: number) {
-  const from = await getChainVersion(prisma, tenantId, chainId, a);
-  const to = await getChainVersion(prisma, tenantId, chainId, b);
+export async function diffChainVersions(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  tenantId: string,
+  chainId: string,
+  a: number,
+  b: number,
+) {
+  const from = await getChainVersion({ prisma }, tenantId, chainId, a);
+  const to = await getChainVersion({ prisma }, tenantId, chainId, b);
   const files: FileDiff[] = [
     {
       path: to.fileName,

@@ -1,5 +1,5 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 export interface ChainSummary {
   id: string;
@@ -13,7 +13,7 @@ export interface ChainSummary {
 
 /** The tenant's chains by name, a page at a time; the cursor is the last name of the previous page. */
 export async function listChains(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ chains: ChainSummary[]; nextCursor: string | null }> {

@@ -25,7 +25,7 @@ export async function stageChainVersion(
   context: StageJobContext,
 ) {
   const layout = checkLayout(deps.layout ?? DEFAULT_BOX_LAYOUT);
-  const version = await loadChainVersionForBox(deps.prisma, payload.tenantId, payload.chainVersionId);
+  const version = await loadChainVersionForBox({ prisma: deps.prisma }, payload.tenantId, payload.chainVersionId);
   if (!version) return { skipped: 'the chain version no longer exists' };
   if (version.status !== 'staging') return { skipped: `the version is ${version.status}` };
   if (!version.syncedAt) throw new Error(`chain version ${version.id} is not on the box yet`);
@@ -33,10 +33,10 @@ export async function stageChainVersion(
   const generation = /-(\d+)$/.exec(context.jobId)?.[1] ?? '1';
   const references: ReferenceOutcome[] = [];
   try {
-    const found = await findTenantBox(deps.prisma, payload.tenantId);
+    const found = await findTenantBox({ prisma: deps.prisma }, payload.tenantId);
     if (!found || !('boxId' in found)) throw new Error('the workspace has no box ready');
     const { boxId } = found;
-    const target = await loadBoxTargetWithPrisma(deps.prisma, deps.vault, boxId);
+    const target = await loadBoxTargetWithPrisma({ prisma: deps.prisma, vault: deps.vault }, boxId);
     const connection = await deps.ssh.connect(target);
     // Started from the runtime root, so the version's file is named relative to it (as `activeChainOnBox` gives it).
     const serve = sh`cd ${layout.dataDir} && ${boxServeCommand(layout)}`;
@@ -61,7 +61,11 @@ export async function stageChainVersion(
     }
   } catch (error) {
     if (context.finalAttempt) {
-      await recordStagingProblem(deps.prisma, version.id, `staging could not run: ${(error as Error).message}`);
+      await recordStagingProblem(
+        { prisma: deps.prisma },
+        version.id,
+        `staging could not run: ${(error as Error).message}`,
+      );
     }
     throw error;
   }
@@ -72,6 +76,6 @@ export async function stageChainVersion(
     error: null,
     references,
   };
-  const finished = await finishStaging(deps.prisma, version.id, result);
+  const finished = await finishStaging({ prisma: deps.prisma }, version.id, result);
   return { passed: result.passed, status: finished.status, runs: references.map((r) => r.runId) };
 }

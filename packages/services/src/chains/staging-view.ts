@@ -1,5 +1,5 @@
 import { AppError, type ReferenceInput, type StagingResult } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 export interface ChainVersionStaging {
   id: string;
@@ -18,7 +18,7 @@ export interface ChainVersionStaging {
 
 /** Where a version stands in its deployment: synced, staged (with every check's outcome), active or not. */
 export async function getChainVersionStaging(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   chainId: string,
   version: number,

@@ -24,19 +24,21 @@ export async function syncChainVersion(
   context: SyncJobContext,
 ) {
   const layout = deps.layout ?? DEFAULT_BOX_LAYOUT;
-  const version = await loadChainVersionForBox(deps.prisma, payload.tenantId, payload.chainVersionId);
+  const version = await loadChainVersionForBox({ prisma: deps.prisma }, payload.tenantId, payload.chainVersionId);
   if (!version) return { skipped: 'the chain version no longer exists' };
-  const box = await boxForJob(deps.prisma, payload.tenantId, context.finalAttempt);
+  const box = await boxForJob({ prisma: deps.prisma }, payload.tenantId, context.finalAttempt);
   if ('skipped' in box) return box;
   const { boxId } = box;
   let outcome: string;
   try {
-    const connection = await deps.ssh.connect(await loadBoxTargetWithPrisma(deps.prisma, deps.vault, boxId));
+    const connection = await deps.ssh.connect(
+      await loadBoxTargetWithPrisma({ prisma: deps.prisma, vault: deps.vault }, boxId),
+    );
     outcome = await writeChainFiles(connection, layout, version);
   } catch (error) {
     if (context.finalAttempt) {
       await recordStagingProblem(
-        deps.prisma,
+        { prisma: deps.prisma },
         version.id,
         `the files did not reach the box: ${(error as Error).message}`.slice(0, 1_000),
       );
@@ -47,7 +49,7 @@ export async function syncChainVersion(
   let next: string;
   if (version.status !== 'staging') next = `none (the version is ${version.status})`;
   else if (version.referenceInputs.length === 0)
-    next = `${(await finishStaging(deps.prisma, version.id, null)).status}`;
+    next = `${(await finishStaging({ prisma: deps.prisma }, version.id, null)).status}`;
   else next = `staging job ${await queueChainStage(deps, payload, context.jobId)}`;
   return { boxId, file: version.file, outcome, next };
 }

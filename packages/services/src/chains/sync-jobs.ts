@@ -1,6 +1,7 @@
 import type { Prisma, PrismaClient } from '@paddock/db';
 import { addJobToQueue, enqueueJob, jobCatalog, type Queues, createPrismaJobRecords } from '@paddock/jobs';
 import { currentRequestId } from '@paddock/platform';
+import type { ServiceClients } from '../clients';
 
 type Tx = Prisma.TransactionClient;
 
@@ -18,7 +19,11 @@ const ACTIVE_STATUSES = ['queued', 'running', 'retrying'] as const;
  * always has a sync to report into. A sync already queued or running is reused; after a finished one (a failed sync,
  * a box replaced) a new job id is taken, since BullMQ ignores a job id it still remembers.
  */
-export async function recordChainSync(tx: Tx, tenantId: string, chainVersionId: string): Promise<QueuedJob> {
+export async function recordChainSync(
+  { prisma: tx }: { prisma: Tx },
+  tenantId: string,
+  chainVersionId: string,
+): Promise<QueuedJob> {
   const prefix = `chain-sync-${chainVersionId}-`;
   const earlier = await tx.jobRecord.findMany({
     where: { queue: SYNC.queue, jobId: { startsWith: prefix } },
@@ -43,7 +48,7 @@ export async function recordChainSync(tx: Tx, tenantId: string, chainVersionId: 
 }
 
 /** The Redis half of a recorded sync: idempotent (a job id BullMQ knows is ignored). */
-export async function queueChainSync(queues: Queues, job: QueuedJob): Promise<void> {
+export async function queueChainSync({ queues }: Pick<ServiceClients, 'queues'>, job: QueuedJob): Promise<void> {
   await addJobToQueue(queues, job.name, job.payload, job.jobId);
 }
 

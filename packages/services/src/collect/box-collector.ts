@@ -177,13 +177,16 @@ export class BoxCollector {
     const error = this.lastChannelError;
     this.reconnectWrites = this.reconnectWrites
       .then(() =>
-        recordReconnectScheduled(this.options.pool, {
-          boxId: this.boxId,
-          ownerId: this.options.ownerId,
-          failures: attempt,
-          delayMs,
-          error,
-        }),
+        recordReconnectScheduled(
+          { pg: this.options.pool },
+          {
+            boxId: this.boxId,
+            ownerId: this.options.ownerId,
+            failures: attempt,
+            delayMs,
+            error,
+          },
+        ),
       )
       .catch((failure: unknown) => {
         this.options.log.warn({ boxId: this.boxId, err: failure }, 'recording the reconnect state failed');
@@ -261,16 +264,19 @@ export class BoxCollector {
         const events = batch.filter((p) => p.event !== undefined);
         this.options.onBatch?.({ boxId: this.boxId, phase: 'writing', size: batch.length });
         try {
-          const result = await ingestEvents(this.options.pool, {
-            boxId: this.boxId,
-            tenantId: this.options.box.tenantId,
-            ownerId: this.options.ownerId,
-            fromCursor: this.committed,
-            toCursor,
-            events: events.map((p) => p.event as RunEvent),
-            cursors: events.map((p) => p.cursor),
-            quarantined: batch.flatMap((p) => (p.quarantine ? [p.quarantine] : [])),
-          });
+          const result = await ingestEvents(
+            { pg: this.options.pool },
+            {
+              boxId: this.boxId,
+              tenantId: this.options.box.tenantId,
+              ownerId: this.options.ownerId,
+              fromCursor: this.committed,
+              toCursor,
+              events: events.map((p) => p.event as RunEvent),
+              cursors: events.map((p) => p.cursor),
+              quarantined: batch.flatMap((p) => (p.quarantine ? [p.quarantine] : [])),
+            },
+          );
           this.committed = toCursor;
           this.failures = 0;
           this.stats.batches++;
@@ -388,11 +394,11 @@ export class BoxCollector {
 
   /** The channel (re)opened: the box is seen, its backoff is over, and its health is judged at once. */
   private async seen(): Promise<void> {
-    await recordBoxSeen(this.options.pool, this.boxId, this.channel.hello?.version).catch((error: unknown) => {
+    await recordBoxSeen({ pg: this.options.pool }, this.boxId, this.channel.hello?.version).catch((error: unknown) => {
       this.options.log.warn({ boxId: this.boxId, err: error }, 'recording the box as seen failed');
     });
     this.reconnectWrites = this.reconnectWrites
-      .then(() => clearReconnectState(this.options.pool, { boxId: this.boxId, ownerId: this.options.ownerId }))
+      .then(() => clearReconnectState({ pg: this.options.pool }, { boxId: this.boxId, ownerId: this.options.ownerId }))
       .catch((error: unknown) => {
         this.options.log.warn({ boxId: this.boxId, err: error }, 'clearing the reconnect state failed');
       });
@@ -434,8 +440,9 @@ export class BoxCollector {
       ]);
       // Runs declared lost while the daemon was away: the box says which it still has (before the beat moves
       // daemon_seen_at on, so a failure here is retried by the next beat).
-      if (health.daemon.running) await reviveLostRuns(this.options.pool, this.boxId, (runId) => this.hasRun(runId));
-      await recordBoxHealth(this.options.pool, this.boxId, {
+      if (health.daemon.running)
+        await reviveLostRuns({ pg: this.options.pool }, this.boxId, (runId) => this.hasRun(runId));
+      await recordBoxHealth({ pg: this.options.pool }, this.boxId, {
         version: health.version,
         health,
         ...(figures ? { figures } : {}),

@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
+import type { ServiceClients } from '../clients';
 
 /**
  * Box ownership for collectors, in `collector_cursors`: a collector owns a box while `owner_id` is its id and its
@@ -18,7 +19,7 @@ export interface ClaimedBox {
 }
 
 /** Makes a cursor row (cursor '', no owner) for every collectable box that has none yet. */
-export async function ensureCursorRows(pool: Pool): Promise<number> {
+export async function ensureCursorRows({ pg: pool }: Pick<ServiceClients, 'pg'>): Promise<number> {
   const result = await pool.query(
     `INSERT INTO collector_cursors (box_id, tenant_id)
      SELECT b.id, b.tenant_id FROM boxes b WHERE ${COLLECTABLE}
@@ -34,7 +35,7 @@ export async function ensureCursorRows(pool: Pool): Promise<number> {
  * itself again and renews on its next tick, well within that, so only a dead process loses its boxes before expiry.
  */
 export async function claimBoxes(
-  pool: Pool,
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
   input: { ownerId: string; leaseMs: number; limit: number; orphanAfterMs?: number },
 ): Promise<ClaimedBox[]> {
   if (input.limit <= 0) return [];
@@ -65,7 +66,7 @@ export async function claimBoxes(
  * missing from the answer was taken over (after the lease expired) or stopped being collectable: stop streaming it.
  */
 export async function renewLeases(
-  pool: Pool,
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
   input: { ownerId: string; leaseMs: number; boxIds: string[] },
 ): Promise<Set<string>> {
   if (input.boxIds.length === 0) return new Set();
@@ -84,7 +85,7 @@ export async function renewLeases(
  * Gives back every box still listed under this owner id: at start, those are a previous process's with the same id
  * (a worker restarted with a fixed WORKER_ID), which this process does not stream.
  */
-export async function releaseAllBoxes(pool: Pool, ownerId: string): Promise<number> {
+export async function releaseAllBoxes({ pg: pool }: Pick<ServiceClients, 'pg'>, ownerId: string): Promise<number> {
   const result = await pool.query(
     'UPDATE collector_cursors SET owner_id = NULL, lease_expires_at = NULL, updated_at = now() WHERE owner_id = $1',
     [ownerId],
@@ -93,7 +94,10 @@ export async function releaseAllBoxes(pool: Pool, ownerId: string): Promise<numb
 }
 
 /** Gives boxes back (shutdown, rebalancing), so another collector takes them at once instead of after expiry. */
-export async function releaseBoxes(pool: Pool, input: { ownerId: string; boxIds: string[] }): Promise<number> {
+export async function releaseBoxes(
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
+  input: { ownerId: string; boxIds: string[] },
+): Promise<number> {
   if (input.boxIds.length === 0) return 0;
   const result = await pool.query(
     `UPDATE collector_cursors SET owner_id = NULL, lease_expires_at = NULL, updated_at = now()
@@ -103,7 +107,7 @@ export async function releaseBoxes(pool: Pool, input: { ownerId: string; boxIds:
   return result.rowCount ?? 0;
 }
 
-export async function countCollectableBoxes(pool: Pool): Promise<number> {
+export async function countCollectableBoxes({ pg: pool }: Pick<ServiceClients, 'pg'>): Promise<number> {
   const result = await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM boxes b WHERE ${COLLECTABLE}`);
   return Number(result.rows[0]?.n ?? 0);
 }
@@ -118,7 +122,7 @@ const OWNER_PRESENT = `EXISTS (SELECT 1 FROM pg_locks l
      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`;
 
 /** Announces this collector for as long as the returned connection lives. */
-export async function announcePresence(pool: Pool, ownerId: string): Promise<PoolClient> {
+export async function announcePresence({ pg: pool }: Pick<ServiceClients, 'pg'>, ownerId: string): Promise<PoolClient> {
   const client = await pool.connect();
   // Until the caller attaches its own: a connection dying here must not end the process with an unheard 'error'.
   client.on('error', () => undefined);
@@ -132,7 +136,7 @@ export async function announcePresence(pool: Pool, ownerId: string): Promise<Poo
 }
 
 /** Live collectors on this database (at least 1: the caller). */
-export async function countCollectors(pool: Pool): Promise<number> {
+export async function countCollectors({ pg: pool }: Pick<ServiceClients, 'pg'>): Promise<number> {
   const result = await pool.query<{ n: string }>(
     `SELECT count(DISTINCT objid)::text AS n FROM pg_locks
       WHERE locktype = 'advisory' AND classid = $1 AND objsubid = 2 AND granted

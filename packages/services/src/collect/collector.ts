@@ -84,9 +84,9 @@ export class Collector {
 
   async start(): Promise<void> {
     this.startedAt = Date.now();
-    this.presence = await announcePresence(this.options.pool, this.options.ownerId);
+    this.presence = await announcePresence({ pg: this.options.pool }, this.options.ownerId);
     // Rows under our id now are a previous life's (same WORKER_ID, restarted): nobody streams them, free them now.
-    await releaseAllBoxes(this.options.pool, this.options.ownerId);
+    await releaseAllBoxes({ pg: this.options.pool }, this.options.ownerId);
     // A presence connection that dies (database restart) is replaced on the next tick.
     this.presence.on('error', () => {
       this.presence = undefined;
@@ -108,9 +108,11 @@ export class Collector {
     const ids = this.owned();
     await Promise.all([...this.boxes.values()].map((b) => b.stop()));
     this.boxes.clear();
-    await releaseBoxes(this.options.pool, { ownerId: this.options.ownerId, boxIds: ids }).catch((error: unknown) => {
-      this.options.log.warn({ err: error }, 'releasing boxes failed; their leases expire on their own');
-    });
+    await releaseBoxes({ pg: this.options.pool }, { ownerId: this.options.ownerId, boxIds: ids }).catch(
+      (error: unknown) => {
+        this.options.log.warn({ err: error }, 'releasing boxes failed; their leases expire on their own');
+      },
+    );
     const presence = this.presence;
     this.presence = undefined;
     if (presence) {
@@ -136,34 +138,37 @@ export class Collector {
     if (this.stopped) return;
     const { pool, ownerId } = this.options;
     try {
-      if (!this.presence) this.presence = await announcePresence(pool, ownerId);
-      await ensureCursorRows(pool);
-      const kept = await renewLeases(pool, { ownerId, leaseMs: this.leaseMs, boxIds: this.owned() });
+      if (!this.presence) this.presence = await announcePresence({ pg: pool }, ownerId);
+      await ensureCursorRows({ pg: pool });
+      const kept = await renewLeases({ pg: pool }, { ownerId, leaseMs: this.leaseMs, boxIds: this.owned() });
       this.lastRenewedAt = Date.now();
       for (const boxId of this.owned()) {
         if (!kept.has(boxId)) await this.drop(boxId, 'lease lost or box no longer collectable');
       }
-      for (const silent of await markSilentBoxes(pool, { boxIds: this.owned(), silentMs: this.silentMs })) {
+      for (const silent of await markSilentBoxes({ pg: pool }, { boxIds: this.owned(), silentMs: this.silentMs })) {
         this.options.log.warn({ boxId: silent.boxId, lastSeenAt: silent.lastSeenAt }, 'box silent: marked unreachable');
       }
       // Only once this collector has had `lostRunsMs` to reach its boxes: after a control-plane outage every
       // daemon looks long unseen, and its runs must not be declared lost before anyone tried to reach them.
       if (Date.now() - this.startedAt >= this.lostRunsMs) {
-        for (const run of await markLostRuns(pool, { lostMs: this.lostRunsMs })) {
+        for (const run of await markLostRuns({ pg: pool }, { lostMs: this.lostRunsMs })) {
           this.options.log.warn({ boxId: run.boxId, runId: run.runId, reason: run.reason }, 'run marked lost');
         }
       }
-      const [total, live] = await Promise.all([countCollectableBoxes(pool), countCollectors(pool)]);
+      const [total, live] = await Promise.all([countCollectableBoxes({ pg: pool }), countCollectors({ pg: pool })]);
       const share = Math.min(this.options.maxBoxes ?? Number.POSITIVE_INFINITY, Math.ceil(total / live));
       if (this.boxes.size > share) await this.giveBack(this.boxes.size - share);
       if (this.boxes.size < share) {
-        const claimed = await claimBoxes(pool, {
-          ownerId,
-          leaseMs: this.leaseMs,
-          limit: share - this.boxes.size,
-          // Two missed renewals: a live owner whose presence connection dropped re-announces within one tick.
-          orphanAfterMs: 2 * this.tickMs,
-        });
+        const claimed = await claimBoxes(
+          { pg: pool },
+          {
+            ownerId,
+            leaseMs: this.leaseMs,
+            limit: share - this.boxes.size,
+            // Two missed renewals: a live owner whose presence connection dropped re-announces within one tick.
+            orphanAfterMs: 2 * this.tickMs,
+          },
+        );
         for (const box of claimed) await this.adopt(box);
       }
     } catch (error) {
@@ -216,7 +221,7 @@ export class Collector {
     const ids = this.owned().slice(-count);
     await Promise.all(ids.map((id) => this.boxes.get(id)?.stop()));
     for (const id of ids) this.boxes.delete(id);
-    await releaseBoxes(this.options.pool, { ownerId: this.options.ownerId, boxIds: ids });
+    await releaseBoxes({ pg: this.options.pool }, { ownerId: this.options.ownerId, boxIds: ids });
     this.options.log.info({ boxIds: ids }, 'gave boxes back for rebalancing');
   }
 }

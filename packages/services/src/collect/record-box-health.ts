@@ -1,11 +1,11 @@
 import { readFile, statfs } from 'node:fs/promises';
 import { freemem, loadavg, totalmem } from 'node:os';
 import type { Health } from '@paddock/contracts';
-import type { Pool } from 'pg';
 import { resolveAlertPg } from '../box-health/alerts-pg';
 import { type BoxHealthRules, judgeBoxHealth } from '../box-health/judge-box-health';
 import { silentAlertKey } from '../box-health/mark-silent-boxes';
 import { pgJson } from '../ingest/pg-text';
+import type { ServiceClients } from '../clients';
 
 /** Machine figures of a box (what `chainctl health` does not report): load, memory and the state disk. */
 export interface SystemFigures {
@@ -30,7 +30,7 @@ export interface SystemFigures {
  * before the key changed must not make it look fine. Answering again resolves the box's `box_silent` alert.
  */
 export async function recordBoxHealth(
-  pool: Pool,
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
   boxId: string,
   input: { version: string; health?: Health; figures?: SystemFigures; rules?: BoxHealthRules },
 ): Promise<void> {
@@ -70,7 +70,7 @@ export async function recordBoxHealth(
       judged && judged.problems.length > 0 ? judged.problems.join('; ').slice(0, 1_000) : null,
     ],
   );
-  await resolveAlertPg(pool, silentAlertKey(boxId));
+  await resolveAlertPg({ pg: pool }, silentAlertKey(boxId));
 }
 
 /** Boxes whose status the health beat decides: in service, and not waiting for an operator to re-pin their key. */
@@ -78,7 +78,11 @@ const JUDGED_BY_HEALTH = `status IN ('ready', 'unhealthy', 'unreachable') AND NO
        SELECT 1 FROM alerts a WHERE a.dedupe_key = 'host_key_changed:' || boxes.id::text AND a.status <> 'resolved')`;
 
 /** Only seen: the channel opened or events arrived, no health answer this time. */
-export async function recordBoxSeen(pool: Pool, boxId: string, version: string | undefined): Promise<void> {
+export async function recordBoxSeen(
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
+  boxId: string,
+  version: string | undefined,
+): Promise<void> {
   await pool.query(
     'UPDATE boxes SET last_seen_at = now(), runtime_version = COALESCE($2, runtime_version) WHERE id = $1',
     [boxId, version?.slice(0, 64) ?? null],

@@ -62,7 +62,7 @@ export async function startCollector(options: StartCollectorOptions): Promise<Ru
     log: options.log,
     connector: sshBoxConnector({
       ssh: options.ssh,
-      target: (boxId) => loadBoxTarget(options.pool, options.vault, boxId),
+      target: (boxId) => loadBoxTarget({ pg: options.pool, vault: options.vault }, boxId),
       serveCommand: boxServeCommand(layout),
       dataDir: layout.dataDir,
     }),

@@ -1,6 +1,6 @@
 import { PICOS_PER_MICRO, picosToMicros, picosToMinor } from '@paddock/billing';
 import type { OperatorMonthSpend } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 /**
  * This calendar month's (UTC) spend across every tenant, per currency: what the control plane charged for model
@@ -8,7 +8,10 @@ import type { PrismaClient } from '@paddock/db';
  * (charged - provider cost; box time has no modelled provider cost, as in `billing/operator-costs.ts`). Exact sums,
  * each figure rounded once (packages/billing's rule). Two aggregates, not rows: the overview stays one fast read.
  */
-export async function readMonthSpend(prisma: PrismaClient, now = new Date()): Promise<OperatorMonthSpend> {
+export async function readMonthSpend(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  now = new Date(),
+): Promise<OperatorMonthSpend> {
   const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
   const rows = await prisma.$queryRaw<{ currency: string; picos: string; reported: bigint; box_micros: bigint }[]>`

@@ -1,6 +1,6 @@
 import type { OperatorOverviewReply } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { readMonthSpend } from './read-month-spend';
+import type { ServiceClients } from '../clients';
 
 const IN_PROGRESS = ['pending', 'running', 'paused', 'rolling_back'] as const;
 
@@ -8,7 +8,7 @@ const IN_PROGRESS = ['pending', 'running', 'paused', 'rolling_back'] as const;
  * The operator overview's figures (and this month's spend, `read-month-spend.ts`). Each is a GROUP BY over an indexed status column (tenants, boxes, alerts), so the
  * page stays one fast read with 10,000 tenants; nothing is loaded row by row.
  */
-export async function readOperatorOverview(prisma: PrismaClient): Promise<OperatorOverviewReply> {
+export async function readOperatorOverview({ prisma }: Pick<ServiceClients, 'prisma'>): Promise<OperatorOverviewReply> {
   const [tenants, boxes, alerts, rollouts, spendThisMonth] = await Promise.all([
     prisma.tenant.groupBy({ by: ['status'], _count: { _all: true } }),
     prisma.box.groupBy({ by: ['status'], where: { status: { not: 'destroyed' } }, _count: { _all: true } }),
@@ -19,7 +19,7 @@ export async function readOperatorOverview(prisma: PrismaClient): Promise<Operat
       take: 20,
       include: { release: { select: { version: true } } },
     }),
-    readMonthSpend(prisma),
+    readMonthSpend({ prisma }),
   ]);
   return {
     tenantsByStatus: Object.fromEntries(tenants.map((row) => [row.status, row._count._all])),

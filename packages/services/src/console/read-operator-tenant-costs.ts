@@ -1,6 +1,6 @@
-import type { PrismaClient } from '@paddock/db';
 import type { CostGrouping } from '../billing/read-costs';
 import { readTenantCosts } from '../billing/tenant-costs';
+import type { ServiceClients } from '../clients';
 
 /**
  * One tenant's costs as an operator sees them on the tenant's page: the same figures the tenant reads at
@@ -8,10 +8,10 @@ import { readTenantCosts } from '../billing/tenant-costs';
  * empty chart that hides a wrong id).
  */
 export async function readOperatorTenantCosts(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   query: { from: Date; to: Date; groupBy: CostGrouping },
 ) {
   const tenant = await prisma.tenant.findUnique({ where: { id: tenantId }, select: { id: true } });
-  return tenant ? readTenantCosts(prisma, tenant.id, query) : null;
+  return tenant ? readTenantCosts({ prisma }, tenant.id, query) : null;
 }

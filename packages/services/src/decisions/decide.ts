@@ -7,6 +7,7 @@ import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../ten
 import { approversOf, optionsOf, subjectOf, toDecisionReply } from './decision-replies';
 import { decisionRow } from './decision-rows';
 import { decisionNotFound } from './list-decisions';
+import type { ServiceClients } from '../clients';
 
 export type DecisionChoice = 'approve' | 'reject' | 'request_changes';
 
@@ -27,14 +28,14 @@ const STATUS_OF: Record<DecisionChoice, 'approved' | 'rejected' | 'changes_reque
  * row, and it would wait for this request's whole round trip, holding back every later event of that box.
  */
 export async function decide(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   boxes: BoxGateway,
   actor: TenantIdentity,
   decisionId: string,
   input: { choice: DecisionChoice; note?: string | undefined },
   request: RequestFacts = {},
 ) {
-  const row = await decisionRow(prisma, actor.tenantId, decisionId);
+  const row = await decisionRow({ prisma }, actor.tenantId, decisionId);
   if (!row) throw decisionNotFound(decisionId);
   if (row.status !== 'pending' || row.decidedAt) {
     throw new AppError(
@@ -118,7 +119,7 @@ export async function decide(
     }),
     prisma.$executeRaw`SELECT pg_notify(${CHANGES_CHANNEL}, ${topicKey({ kind: 'decisions', tenantId: actor.tenantId })})`,
   ]);
-  const updated = await decisionRow(prisma, actor.tenantId, row.id);
+  const updated = await decisionRow({ prisma }, actor.tenantId, row.id);
   if (!updated) throw decisionNotFound(decisionId);
   return toDecisionReply(updated);
 }

@@ -1,5 +1,6 @@
-import { Prisma, type PrismaClient } from '@paddock/db';
+import { Prisma } from '@paddock/db';
 import type { DecisionRow } from './decision-replies';
+import type { ServiceClients } from '../clients';
 
 interface JoinedRow extends Omit<DecisionRow, 'run'> {
   runtimeRunId: string | null;
@@ -21,7 +22,7 @@ function shaped(rows: JoinedRow[]): DecisionRow[] {
 
 /** A tenant's pending decisions, oldest first (decision streams read this on every change of them). */
 export async function pendingDecisionRows(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   limit: number,
 ): Promise<DecisionRow[]> {
@@ -35,7 +36,7 @@ export async function pendingDecisionRows(
 
 /** One decision of the tenant; another tenant's is not found (undefined). */
 export async function decisionRow(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   id: string,
 ): Promise<DecisionRow | undefined> {

@@ -4,6 +4,7 @@ import type { BoxGateway } from '../boxes/box-gateway';
 import { type DecisionOutput, type DecisionRow, subjectOf, toDecisionReply } from './decision-replies';
 import { decisionRow } from './decision-rows';
 import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
+import type { ServiceClients } from '../clients';
 
 export interface ListDecisionsInput {
   status: 'pending' | 'approved' | 'rejected' | 'changes_requested' | 'canceled';
@@ -21,7 +22,7 @@ export type DecisionReply = ReturnType<typeof toDecisionReply>;
  * `output` empty with the reason instead of failing the list.
  */
 export async function listDecisions(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   boxes: BoxGateway,
   tenantId: string,
   input: ListDecisionsInput,
@@ -39,13 +40,13 @@ export async function listDecisions(
 
 /** One decision of the tenant; another tenant's is not found. */
 export async function getDecision(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   boxes: BoxGateway,
   tenantId: string,
   decisionId: string,
   outputBytes: number,
 ): Promise<DecisionReply> {
-  const row = await decisionRow(prisma, tenantId, decisionId);
+  const row = await decisionRow({ prisma }, tenantId, decisionId);
   if (!row) throw decisionNotFound(decisionId);
   return toDecisionReply(row, await outputToJudge(boxes, row, outputBytes));
 }

@@ -48,7 +48,7 @@ export async function watchPendingDecisions(
   }
 
   async function readOnce(): Promise<void> {
-    const rows = await pendingDecisionRows(prisma, input.tenantId, MAX_WATCHED_DECISIONS);
+    const rows = await pendingDecisionRows({ prisma }, input.tenantId, MAX_WATCHED_DECISIONS);
     const pending = new Set(rows.map((row) => row.id));
     const gone = [...emitted].filter((id) => !pending.has(id));
     if (gone.length > 0) {

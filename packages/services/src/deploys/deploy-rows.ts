@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '@paddock/contracts';
 import type { DeployStatus, PrismaClient } from '@paddock/db';
 import type { FleetEvent } from '@paddock/fleet';
+import type { ServiceClients } from '../clients';
 
 type Started = Extract<FleetEvent, { type: 'deploy.started' }>;
 type Step = Extract<FleetEvent, { type: 'deploy.step' }>;
@@ -31,7 +32,11 @@ export interface DeployRowRef {
  * caller that made the row first), otherwise a new row is made. The box and the release must exist: a deploy of an
  * unknown release or to an unknown box is refused before anything touches the box.
  */
-export async function openDeployRow(prisma: PrismaClient, event: Started, context: DeployRowContext) {
+export async function openDeployRow(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  event: Started,
+  context: DeployRowContext,
+) {
   if (!UUID.test(event.boxId)) throw new AppError('bad_request', `box id must be a box row's uuid, got ${event.boxId}`);
   const [box, release] = await Promise.all([
     prisma.box.findUnique({ where: { id: event.boxId }, select: { tenantId: true } }),
@@ -69,7 +74,12 @@ async function rolloutOf(prisma: PrismaClient, deployId: string): Promise<string
 }
 
 /** Each step lands in the row's log tail as it happens, so the console shows a deploy in flight. */
-export async function appendDeployStep(prisma: PrismaClient, row: DeployRowRef, event: Step, tailChars: number) {
+export async function appendDeployStep(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  row: DeployRowRef,
+  event: Step,
+  tailChars: number,
+) {
   const line = `@@step ${event.step} ${event.status}${event.detail ? ` ${event.detail}` : ''}\n`;
   await prisma.$executeRaw`
     UPDATE deploys SET log_tail = right(log_tail || ${line}, ${tailChars}), updated_at = now()
@@ -84,7 +94,12 @@ const STATUS: Record<Finished['outcome'], DeployStatus> = {
 };
 
 /** Closes the row, and moves the box's current release to what the box now runs (when that is known). */
-export async function closeDeployRow(prisma: PrismaClient, row: DeployRowRef, event: Finished, tailChars: number) {
+export async function closeDeployRow(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  row: DeployRowRef,
+  event: Finished,
+  tailChars: number,
+) {
   const versions = [event.previousVersion, event.activeVersion].filter((v): v is string => v !== null);
   const releases = await prisma.release.findMany({
     where: { version: { in: versions } },
@@ -116,7 +131,10 @@ export async function closeDeployRow(prisma: PrismaClient, row: DeployRowRef, ev
 }
 
 /** Rollout rows follow their progress: counts as boxes finish, `succeeded` at the end, `halted` when stopped. */
-export async function recordRolloutProgress(prisma: PrismaClient, event: Progress): Promise<void> {
+export async function recordRolloutProgress(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  event: Progress,
+): Promise<void> {
   if (!UUID.test(event.rolloutId)) return;
   const finished = event.done >= event.total;
   const now = new Date();
@@ -130,7 +148,7 @@ export async function recordRolloutProgress(prisma: PrismaClient, event: Progres
      WHERE id = ${event.rolloutId}::uuid`;
 }
 
-export async function recordRolloutStopped(prisma: PrismaClient, event: Stopped): Promise<void> {
+export async function recordRolloutStopped({ prisma }: Pick<ServiceClients, 'prisma'>, event: Stopped): Promise<void> {
   if (!UUID.test(event.rolloutId)) return;
   await prisma.rollout.updateMany({
     where: { id: event.rolloutId },

@@ -1,6 +1,6 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { type DeployLockProvider, FleetError } from '@paddock/fleet';
+import type { ServiceClients } from '../clients';
 
 export interface PrismaDeployLockOptions {
   /** A lease not renewed for this long may be taken over (its holder died). Default 2 minutes. */
@@ -19,7 +19,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * lease expires and may be taken over. The same deploy id may take its own lease again (a retried job).
  */
 export function createPrismaDeployLock(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   options: PrismaDeployLockOptions = {},
 ): DeployLockProvider {
   const leaseMs = options.leaseMs ?? 120_000;

@@ -1,5 +1,5 @@
 import { AppError } from '@paddock/contracts';
-import type { Prisma, PrismaClient } from '@paddock/db';
+import type { Prisma } from '@paddock/db';
 import type { FleetEvent, FleetRecorder } from '@paddock/fleet';
 import { recordHostKeyMismatch } from '../box-health/record-host-key-mismatch';
 import { raiseAlert, resolveAlerts } from '../alerts/raise-alert';
@@ -13,6 +13,7 @@ import {
   UUID,
 } from './deploy-rows';
 import { auditActorOf, writeAudit } from '../audit/audit-entry';
+import type { ServiceClients } from '../clients';
 
 export interface AuditActor {
   type: 'user' | 'api_key' | 'system';
@@ -49,7 +50,7 @@ type BootstrapStep = Extract<FleetEvent, { type: 'bootstrap.step' }>;
  * Bootstrap, deploys and secret pushes are audited. Box ids are Box row ids.
  */
 export function createPrismaFleetRecorder(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   options: PrismaFleetRecorderOptions = {},
 ): PrismaFleetRecorder {
   const actor = options.actor ?? { type: 'system', label: 'fleet' };
@@ -66,44 +67,50 @@ export function createPrismaFleetRecorder(
     boxId: string;
     details: Prisma.InputJsonObject;
   }): Prisma.PrismaPromise<unknown> =>
-    writeAudit(prisma, {
-      actor: auditActorOf({ type: actor.type, id: actor.id, label: actor.label }),
-      action: data.action,
-      tenantId: data.tenantId,
-      target: { type: 'box', id: data.boxId },
-      details: data.details,
-    });
+    writeAudit(
+      { prisma },
+      {
+        actor: auditActorOf({ type: actor.type, id: actor.id, label: actor.label }),
+        action: data.action,
+        tenantId: data.tenantId,
+        target: { type: 'box', id: data.boxId },
+        details: data.details,
+      },
+    );
 
   async function record(event: FleetEvent): Promise<void> {
     switch (event.type) {
       case 'deploy.started':
-        deploys.set(event.deployId, await openDeployRow(prisma, event, { ...options, logTailChars: tailChars }));
+        deploys.set(event.deployId, await openDeployRow({ prisma }, event, { ...options, logTailChars: tailChars }));
         // A worker's recorder lives as long as the process: only the newest deploys are remembered.
         if (deploys.size > MAX_REMEMBERED_DEPLOYS) deploys.delete(deploys.keys().next().value as string);
         return;
       case 'deploy.step': {
         const row = deploys.get(event.deployId);
-        if (row) await appendDeployStep(prisma, row, event, tailChars);
+        if (row) await appendDeployStep({ prisma }, row, event, tailChars);
         return;
       }
       case 'deploy.finished': {
         const row = deploys.get(event.deployId);
         if (!row) return;
-        await closeDeployRow(prisma, row, event, tailChars);
+        await closeDeployRow({ prisma }, row, event, tailChars);
         const alertKey = `deploy_failed:${row.boxId}`;
         if (event.outcome === 'failed' || event.outcome === 'rolled_back') {
-          await raiseAlert(prisma, {
-            tenantId: row.tenantId,
-            boxId: row.boxId,
-            severity: event.outcome === 'failed' ? 'critical' : 'warning',
-            code: 'deploy_failed',
-            message: `${row.kind === 'rollback' ? 'Rollback' : 'Deploy'} of ${event.version} to box ${row.boxId} ${
-              event.outcome === 'rolled_back' ? `was rolled back to ${event.activeVersion}` : 'failed'
-            }${event.error ? `: ${event.error.message}` : ''}`,
-            details: { deployId: row.id, version: event.version, outcome: event.outcome },
-            dedupeKey: alertKey,
-          });
-        } else await resolveAlerts(prisma, alertKey);
+          await raiseAlert(
+            { prisma },
+            {
+              tenantId: row.tenantId,
+              boxId: row.boxId,
+              severity: event.outcome === 'failed' ? 'critical' : 'warning',
+              code: 'deploy_failed',
+              message: `${row.kind === 'rollback' ? 'Rollback' : 'Deploy'} of ${event.version} to box ${row.boxId} ${
+                event.outcome === 'rolled_back' ? `was rolled back to ${event.activeVersion}` : 'failed'
+              }${event.error ? `: ${event.error.message}` : ''}`,
+              details: { deployId: row.id, version: event.version, outcome: event.outcome },
+              dedupeKey: alertKey,
+            },
+          );
+        } else await resolveAlerts({ prisma }, alertKey);
         await audit({
           tenantId: row.tenantId,
           action: row.kind === 'rollback' ? 'box.rollback' : 'box.deploy',
@@ -119,13 +126,13 @@ export function createPrismaFleetRecorder(
         return;
       }
       case 'rollout.progress':
-        await recordRolloutProgress(prisma, event);
+        await recordRolloutProgress({ prisma }, event);
         return;
       case 'rollout.stopped':
-        await recordRolloutStopped(prisma, event);
+        await recordRolloutStopped({ prisma }, event);
         return;
       case 'host_key.mismatch':
-        await recordHostKeyMismatch(prisma, event, actor);
+        await recordHostKeyMismatch({ prisma }, event, actor);
         return;
       case 'host_key.trusted_on_first_use':
         await trustOnFirstUse(event);
@@ -187,13 +194,16 @@ export function createPrismaFleetRecorder(
         where: { id: event.boxId },
         data: { hostKeyFingerprint: event.fingerprint, hostKeyPinnedAt: new Date() },
       });
-      await writeAudit(tx, {
-        actor: auditActorOf({ type: actor.type, id: actor.id, label: actor.label }),
-        action: 'box.host_key.trust',
-        tenantId: box.tenantId,
-        target: { type: 'box', id: event.boxId },
-        details: { address: event.address, fingerprint: event.fingerprint, how: 'trust_on_first_use' },
-      });
+      await writeAudit(
+        { prisma: tx },
+        {
+          actor: auditActorOf({ type: actor.type, id: actor.id, label: actor.label }),
+          action: 'box.host_key.trust',
+          tenantId: box.tenantId,
+          target: { type: 'box', id: event.boxId },
+          details: { address: event.address, fingerprint: event.fingerprint, how: 'trust_on_first_use' },
+        },
+      );
     });
   }
 

@@ -1,6 +1,6 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { type HostOperator, type HostView, hostView } from './host-view';
+import type { ServiceClients } from '../clients';
 
 /**
  * Gives a named host to a tenant that has no live box (a bring-your-own signup that found its pool empty, or a
@@ -9,7 +9,7 @@ import { type HostOperator, type HostView, hostView } from './host-view';
  * never given to a tenant whose workflow is creating another box at the same moment; audited.
  */
 export async function assignHost(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   input: { hostId: string; tenantId: string },
   operator: HostOperator,
 ): Promise<HostView> {

@@ -20,7 +20,7 @@ export async function bootstrapHost(
   payload: { boxId: string },
   context: { logger?: Logger; finalAttempt?: boolean } = {},
 ): Promise<{ boxId: string; serviceMode: string; changedSteps: string[] }> {
-  const target = await loadBoxTarget(deps.pg, deps.vault, payload.boxId);
+  const target = await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, payload.boxId);
   try {
     const result = await bootstrapBox({
       pool: deps.ssh,
@@ -28,7 +28,8 @@ export async function bootstrapHost(
       systemNode: deps.systemNode,
       closeMetadataService: false,
       recorder:
-        deps.recorder ?? createPrismaFleetRecorder(deps.prisma, { actor: { type: 'system', label: 'host bootstrap' } }),
+        deps.recorder ??
+        createPrismaFleetRecorder({ prisma: deps.prisma }, { actor: { type: 'system', label: 'host bootstrap' } }),
       ...(deps.layout ? { layout: deps.layout } : {}),
     });
     await deps.prisma.box.updateMany({

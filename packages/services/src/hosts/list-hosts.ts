@@ -1,9 +1,9 @@
-import type { PrismaClient } from '@paddock/db';
 import { type HostView, hostView } from './host-view';
+import type { ServiceClients } from '../clients';
 
 /** Registered bring-your-own hosts, oldest first (the order signups claim them in), optionally one pool or free ones. */
 export async function listHosts(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   filter: { pool?: string | undefined; free?: boolean | undefined } = {},
 ): Promise<{ hosts: HostView[] }> {
   const rows = await prisma.box.findMany({

@@ -13,6 +13,7 @@ import { applyEvent, settleRunStatus } from './run-projection';
 import { type QuarantineEntry, quarantineEvent, screenEvent } from './screen-events';
 import { planRunWrites, storeRuns } from './store-runs';
 import { raiseWatchdogAlerts } from './watchdog-alerts';
+import type { ServiceClients } from '../clients';
 
 export interface IngestBatch {
   boxId: string;
@@ -63,7 +64,10 @@ export class CursorMovedError extends AppError {
  * steps and decisions they change, and the box's cursor. The cursor moves by compare-and-set on (owner, cursor),
  * so a crash anywhere either keeps all of it or none, and a collector that lost the box writes nothing.
  */
-export async function ingestEvents(pool: Pool, batch: IngestBatch): Promise<IngestResult> {
+export async function ingestEvents(
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
+  batch: IngestBatch,
+): Promise<IngestResult> {
   const screened = screenEvents(batch.events, batch.cursors);
   const quarantined = [...(batch.quarantined ?? []), ...screened.quarantined];
   const rows = eventRows(batch.boxId, screened.events, new Date().toISOString());
@@ -132,7 +136,7 @@ async function writeScreened(
  * The box's cursor row is locked for the transaction, so an import and the live collector never interleave batches.
  */
 export async function importEvents(
-  pool: Pool,
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
   batch: { boxId: string; tenantId: string; events: RunEvent[] },
 ): Promise<IngestResult> {
   const screened = screenEvents(batch.events, undefined);
@@ -148,7 +152,7 @@ export async function importEvents(
  * previous one is being written). `received` is how many events the rows came from (for the duplicates count).
  */
 export async function importEventRows(
-  pool: Pool,
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
   batch: { boxId: string; tenantId: string; rows: EventRow[]; received: number },
 ): Promise<IngestResult> {
   return inTransaction(pool, async (client) => {

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { LineReader } from '@paddock/fleet';
 import { EventRowBatch } from './event-rows';
 import { importEventRows } from './ingest-events';
+import type { ServiceClients } from '../clients';
 
 export interface NdjsonIngestOptions {
   /** Events per transaction at most (the first ones are smaller). Default 5,000. */
@@ -29,7 +30,7 @@ export interface NdjsonIngestResult {
  * same (or a corrected) file again is safe: events already stored are recognised by their keys and skipped.
  */
 export async function ingestNdjson(
-  pool: Pool,
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
   boxId: string,
   input: AsyncIterable<Buffer | string>,
   options: NdjsonIngestOptions = {},
@@ -53,7 +54,7 @@ export async function ingestNdjson(
     batch = new EventRowBatch(boxId);
     result.events += received;
     await writing; // one transaction at a time, in order: a run's events are projected in seq order
-    writing = importEventRows(pool, { boxId, tenantId, rows, received }).then((written) => {
+    writing = importEventRows({ pg: pool }, { boxId, tenantId, rows, received }).then((written) => {
       result.batches++;
       result.inserted += written.inserted;
       result.duplicates += written.duplicates;

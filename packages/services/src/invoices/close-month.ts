@@ -47,12 +47,12 @@ export async function closeMonth(deps: CloseMonthDeps, input: CloseMonthInput): 
   const name = input.period ?? previousMonth(Date.now());
   const period = monthPeriod(name);
   const pageSize = input.pageSize ?? 500;
-  const cutoff = await settledCutoff(prisma, input.settle);
+  const cutoff = await settledCutoff({ prisma }, input.settle);
   if (cutoff.getTime() < period.endMs) {
     throw new AppError('conflict', `The month ${name} is not over yet: it can be closed from its last instant on.`);
   }
   // Usage a price now covers is priced, and the month's box time metered into cost entries, before anything is summed.
-  await prepareBillingPeriod(prisma, { from: new Date(period.startMs), to: new Date(period.endMs) });
+  await prepareBillingPeriod({ prisma }, { from: new Date(period.startMs), to: new Date(period.endMs) });
   const series = seriesName('invoice', new Date(period.startMs).getUTCFullYear());
   let pages = 0;
   let created = 0;
@@ -113,7 +113,7 @@ async function closePage(
      WHERE tenant_id = ANY(${tenantIds}::uuid[]) AND kind = 'invoice' AND period_start < ${start}
      GROUP BY tenant_id`;
   const from = new Map(previous.map((r) => [r.tenant_id, r.through]));
-  const spans = await loadSpans(prisma, period, tenantIds);
+  const spans = await loadSpans({ prisma }, period, tenantIds);
   const drafts = tenantIds.map((tenantId) => {
     const plan = spans.get(tenantId) ?? { currency: 'USD', spans: [] };
     const usage = sums.get(tenantId) ?? { usage: [], boxTime: { seconds: 0n, amountMicros: 0n }, credits: [] };
@@ -124,5 +124,5 @@ async function closePage(
       draft: buildInvoice({ period, ...plan, ...usage }),
     };
   });
-  return writeInvoicePage(pool, { series, period: { start, end: new Date(period.endMs) }, cutoff, drafts });
+  return writeInvoicePage({ pg: pool }, { series, period: { start, end: new Date(period.endMs) }, cutoff, drafts });
 }

@@ -16,12 +16,15 @@ export async function enqueueMonthClose(
     { period },
     { jobId: `invoices-close-${period}-${randomUUID()}` },
   );
-  await writeAudit(deps.prisma, {
-    actor: operatorActor(operator),
-    action: 'invoices.close_month',
-    target: { type: 'job_record', id: enqueued.recordId },
-    details: { period },
-    request,
-  });
+  await writeAudit(
+    { prisma: deps.prisma },
+    {
+      actor: operatorActor(operator),
+      action: 'invoices.close_month',
+      target: { type: 'job_record', id: enqueued.recordId },
+      details: { period },
+      request,
+    },
+  );
   return { ...enqueued, period };
 }

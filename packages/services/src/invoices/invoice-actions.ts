@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { buildInvoice, creditNoteLines, type InvoiceLineKind, monthPeriod, monthOf } from '@paddock/billing';
 import { AppError } from '@paddock/contracts';
-import type { Invoice, Prisma, PrismaClient } from '@paddock/db';
+import type { Invoice, Prisma } from '@paddock/db';
 import { operatorActor, type RequestFacts, writeAudit } from '../audit/audit-entry';
 import { advanceCounter, BILLING_TX, formatInvoiceNumber, lockSeries, seriesName, type Tx } from './invoice-numbers';
 import { loadInvoiceInputs } from './load-invoice-inputs';
 import { insertInvoiceLines } from './write-invoice-lines';
+import type { ServiceClients } from '../clients';
 
 export interface OperatorActor {
   userId: string;
@@ -25,14 +26,17 @@ async function audit(
   details: Prisma.InputJsonObject,
   request: RequestFacts,
 ): Promise<void> {
-  await writeAudit(tx, {
-    actor: operatorActor(actor),
-    action: `invoice.${action}`,
-    tenantId: invoice.tenantId,
-    target: { type: 'invoice', id: invoice.id },
-    details: { number: invoice.number, ...details },
-    request,
-  });
+  await writeAudit(
+    { prisma: tx },
+    {
+      actor: operatorActor(actor),
+      action: `invoice.${action}`,
+      tenantId: invoice.tenantId,
+      target: { type: 'invoice', id: invoice.id },
+      details: { number: invoice.number, ...details },
+      request,
+    },
+  );
 }
 
 /** The invoice, locked for the rest of the transaction (actions on one invoice happen one after another). */
@@ -50,7 +54,7 @@ function refuse(invoice: Invoice, action: string): never {
 
 /** draft -> issued: from now on the invoice is never edited (corrections are credit notes). */
 export async function issueInvoice(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: OperatorActor,
   id: string,
   request: RequestFacts = {},
@@ -70,7 +74,7 @@ export async function issueInvoice(
 
 /** issued -> paid. */
 export async function markInvoicePaid(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: OperatorActor,
   id: string,
   request: RequestFacts = {},
@@ -97,7 +101,7 @@ export interface VoidOutcome {
  * window is made at today's prices and plan (the corrected invoice), to be issued like any draft.
  */
 export async function voidInvoice(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: OperatorActor,
   input: { id: string; reason: string; replace: boolean },
   request: RequestFacts = {},
@@ -144,7 +148,7 @@ async function issueCreditNote(tx: Tx, invoice: Invoice, now: Date): Promise<Inv
     })),
   );
   const series = seriesName('credit_note', now.getUTCFullYear());
-  const next = await lockSeries(tx, series);
+  const next = await lockSeries({ prisma: tx }, series);
   const note = await tx.invoice.create({
     data: {
       id: randomUUID(),
@@ -164,8 +168,8 @@ async function issueCreditNote(tx: Tx, invoice: Invoice, now: Date): Promise<Inv
       issuedAt: now,
     },
   });
-  await insertInvoiceLines(tx, [{ tenantId: invoice.tenantId, invoiceId: note.id, lines: negated }]);
-  await advanceCounter(tx, series, 1);
+  await insertInvoiceLines({ prisma: tx }, [{ tenantId: invoice.tenantId, invoiceId: note.id, lines: negated }]);
+  await advanceCounter({ prisma: tx }, series, 1);
   return note;
 }
 
@@ -178,7 +182,7 @@ async function recompute(tx: Tx, invoice: Invoice) {
     from: invoice.usageFrom?.toISOString() ?? '-infinity',
     through: invoice.usageThrough,
   };
-  const inputs = (await loadInvoiceInputs(tx, period, [window])).get(invoice.tenantId);
+  const inputs = (await loadInvoiceInputs({ prisma: tx }, period, [window])).get(invoice.tenantId);
   if (!inputs) throw new Error(`no invoice inputs for tenant ${invoice.tenantId}`);
   return { currency: inputs.currency, draft: buildInvoice({ period, ...inputs }) };
 }
@@ -186,7 +190,7 @@ async function recompute(tx: Tx, invoice: Invoice) {
 async function draftReplacement(tx: Tx, voided: Invoice): Promise<Invoice> {
   const { currency, draft } = await recompute(tx, voided);
   const series = seriesName('invoice', voided.periodStart.getUTCFullYear());
-  const next = await lockSeries(tx, series);
+  const next = await lockSeries({ prisma: tx }, series);
   const replacement = await tx.invoice.create({
     data: {
       id: randomUUID(),
@@ -205,8 +209,10 @@ async function draftReplacement(tx: Tx, voided: Invoice): Promise<Invoice> {
       usageThrough: voided.usageThrough,
     },
   });
-  await insertInvoiceLines(tx, [{ tenantId: voided.tenantId, invoiceId: replacement.id, lines: draft.lines }]);
-  await advanceCounter(tx, series, 1);
+  await insertInvoiceLines({ prisma: tx }, [
+    { tenantId: voided.tenantId, invoiceId: replacement.id, lines: draft.lines },
+  ]);
+  await advanceCounter({ prisma: tx }, series, 1);
   return replacement;
 }
 
@@ -215,7 +221,7 @@ async function draftReplacement(tx: Tx, voided: Invoice): Promise<Invoice> {
  * its number and window, so nothing moves between periods. Only a draft can change.
  */
 export async function regenerateDraft(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: OperatorActor,
   id: string,
   request: RequestFacts = {},
@@ -225,7 +231,7 @@ export async function regenerateDraft(
     if (invoice.status !== 'draft' || invoice.kind !== 'invoice') refuse(invoice, 'regenerated');
     const { currency, draft } = await recompute(tx, invoice);
     await tx.invoiceLine.deleteMany({ where: { invoiceId: id } });
-    await insertInvoiceLines(tx, [{ tenantId: invoice.tenantId, invoiceId: id, lines: draft.lines }]);
+    await insertInvoiceLines({ prisma: tx }, [{ tenantId: invoice.tenantId, invoiceId: id, lines: draft.lines }]);
     const updated = await tx.invoice.update({
       where: { id },
       data: {

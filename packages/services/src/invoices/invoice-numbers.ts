@@ -26,7 +26,7 @@ export function formatInvoiceNumber(series: string, n: bigint): string {
  * caller may look at what exists, insert, then `advanceCounter` by exactly what it inserted. A rollback undoes the
  * numbers with the rows, which is why this is a row and not a sequence (a sequence keeps what it handed out).
  */
-export async function lockSeries(tx: Tx, series: string): Promise<bigint> {
+export async function lockSeries({ prisma: tx }: { prisma: Tx }, series: string): Promise<bigint> {
   await tx.$executeRaw`INSERT INTO invoice_number_counters (series) VALUES (${series}) ON CONFLICT (series) DO NOTHING`;
   const rows = await tx.$queryRaw<Array<{ next_number: bigint }>>`
     SELECT next_number FROM invoice_number_counters WHERE series = ${series} FOR UPDATE`;
@@ -35,7 +35,7 @@ export async function lockSeries(tx: Tx, series: string): Promise<bigint> {
   return BigInt(next);
 }
 
-export async function advanceCounter(tx: Tx, series: string, used: number): Promise<void> {
+export async function advanceCounter({ prisma: tx }: { prisma: Tx }, series: string, used: number): Promise<void> {
   if (used === 0) return;
   await tx.$executeRaw`
     UPDATE invoice_number_counters SET next_number = next_number + ${used}, updated_at = now() WHERE series = ${series}`;

@@ -39,7 +39,7 @@ interface SpanRow {
  * SQL (GROUP BY tenant and model), so memory holds one row per tenant and model, never an event.
  */
 export async function loadInvoiceInputs(
-  tx: Tx,
+  { prisma: tx }: { prisma: Tx },
   period: Period,
   windows: UsageWindow[],
 ): Promise<Map<string, InvoiceInputs>> {
@@ -57,7 +57,7 @@ export async function loadInvoiceInputs(
     return found;
   };
 
-  for (const [tenantId, found] of await loadSpans(tx, period, ids)) Object.assign(of(tenantId), found);
+  for (const [tenantId, found] of await loadSpans({ prisma: tx }, period, ids)) Object.assign(of(tenantId), found);
   const usage = await tx.$queryRaw<
     Array<{ tenant_id: string; model: string; tokens_in: string; tokens_out: string; events: string; picos: string }>
   >`
@@ -104,7 +104,7 @@ export async function loadInvoiceInputs(
 
 /** Each tenant's plan spans overlapping the period (and the currency of its latest plan). */
 export async function loadSpans(
-  tx: Tx,
+  { prisma: tx }: { prisma: Tx },
   period: Period,
   ids: string[],
 ): Promise<Map<string, { currency: string; spans: PlanSpan[] }>> {

@@ -1,7 +1,8 @@
 import { formatMinor, monthOf } from '@paddock/billing';
 import { AppError, type InvoiceDetail, type InvoiceSummary } from '@paddock/contracts';
-import type { Invoice, InvoiceLine, InvoiceStatus, Prisma, PrismaClient } from '@paddock/db';
+import type { Invoice, InvoiceLine, InvoiceStatus, Prisma } from '@paddock/db';
 import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
+import type { ServiceClients } from '../clients';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -63,7 +64,7 @@ export interface ListInvoicesInput {
 
 /** Newest first, keyset-paged on (created_at, id). */
 export async function listInvoices(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   input: ListInvoicesInput,
 ): Promise<{ invoices: InvoiceSummary[]; nextCursor: string | null }> {
   const after = input.cursor ? decodeCreatedAtCursor(input.cursor) : null;
@@ -94,7 +95,7 @@ export async function listInvoices(
 
 /** One invoice with its lines; a tenant's lookup of another tenant's invoice (or of a draft) is a 404. */
 export async function getInvoice(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   input: { id: string; tenantId?: string | undefined; tenantView: boolean },
 ): Promise<InvoiceDetail> {
   const invoice = await prisma.invoice.findFirst({

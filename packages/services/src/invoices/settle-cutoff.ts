@@ -1,5 +1,5 @@
-import type { PrismaClient } from '@paddock/db';
 import { CLOSE_READER_APP } from './stream-usage-sums';
+import type { ServiceClients } from '../clients';
 
 export interface SettleOptions {
   /** Give up (the job retries later) when older transactions are still open after this long. */
@@ -16,7 +16,10 @@ export interface SettleOptions {
  * Sessions of other roles show no `xact_start` here and are not waited for: every writer of usage is the app role.
  * Nor is another close's reader (it only reads, and holds its transaction for the whole close).
  */
-export async function settledCutoff(prisma: PrismaClient, options: SettleOptions = {}): Promise<Date> {
+export async function settledCutoff(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  options: SettleOptions = {},
+): Promise<Date> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const pollMs = options.pollMs ?? 50;
   const [row] = await prisma.$queryRaw<Array<{ cutoff: Date }>>`SELECT clock_timestamp()::timestamptz(3) AS cutoff`;

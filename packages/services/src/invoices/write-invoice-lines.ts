@@ -8,7 +8,7 @@ export interface LinesOf {
 }
 
 /** Every line of many invoices in one INSERT (a page of the monthly close writes thousands). */
-export async function insertInvoiceLines(tx: Tx, invoices: LinesOf[]): Promise<void> {
+export async function insertInvoiceLines({ prisma: tx }: { prisma: Tx }, invoices: LinesOf[]): Promise<void> {
   const rows = invoices.flatMap((invoice) =>
     invoice.lines.map((line, position) => ({
       tenant_id: invoice.tenantId,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { InvoiceDraft } from '@paddock/billing';
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import { copyField, copyRows } from '../ingest/copy-rows';
 import { formatInvoiceNumber } from './invoice-numbers';
 import { toInt4 } from './write-invoice-lines';
+import type { ServiceClients } from '../clients';
 
 export interface PageDraft {
   tenantId: string;
@@ -32,7 +33,7 @@ export interface InvoicePage {
  * A conflict with the one-original-invoice-per-tenant-and-month index (a writer that skipped the lock) fails the
  * COPY and rolls the page back, so numbers never have a gap.
  */
-export async function writeInvoicePage(pool: Pool, page: InvoicePage): Promise<number> {
+export async function writeInvoicePage({ pg: pool }: Pick<ServiceClients, 'pg'>, page: InvoicePage): Promise<number> {
   const client = await pool.connect();
   // A connection that dies mid-page must not end the process through an unheard 'error' event.
   const onError = () => {};

@@ -14,12 +14,15 @@ export async function enqueueProbe(
     'diagnostics.probe',
     input,
   );
-  await writeAudit(deps.prisma, {
-    actor: operatorActor(operator),
-    action: 'job.enqueue',
-    target: { type: 'job_record', id: enqueued.recordId },
-    details: { name: 'diagnostics.probe', label: input.label },
-    request,
-  });
+  await writeAudit(
+    { prisma: deps.prisma },
+    {
+      actor: operatorActor(operator),
+      action: 'job.enqueue',
+      target: { type: 'job_record', id: enqueued.recordId },
+      details: { name: 'diagnostics.probe', label: input.label },
+      request,
+    },
+  );
   return { id: enqueued.recordId, jobId: enqueued.jobId };
 }

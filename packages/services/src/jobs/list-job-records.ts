@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 export interface ListJobRecordsInput {
   status?: 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | undefined;
@@ -10,7 +10,7 @@ export interface ListJobRecordsInput {
 }
 
 /** Newest first; `before` pages back in time through created_at. Operators see every tenant's jobs. */
-export async function listJobRecords(prisma: PrismaClient, input: ListJobRecordsInput) {
+export async function listJobRecords({ prisma }: Pick<ServiceClients, 'prisma'>, input: ListJobRecordsInput) {
   return prisma.jobRecord.findMany({
     where: {
       ...(input.status ? { status: input.status } : {}),
@@ -23,6 +23,6 @@ export async function listJobRecords(prisma: PrismaClient, input: ListJobRecords
   });
 }
 
-export async function getJobRecord(prisma: PrismaClient, id: string) {
+export async function getJobRecord({ prisma }: Pick<ServiceClients, 'prisma'>, id: string) {
   return prisma.jobRecord.findUnique({ where: { id } });
 }

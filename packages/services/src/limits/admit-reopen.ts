@@ -1,8 +1,8 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { limitReached, lockTenantPlan } from '../tenants/plan-limits';
 import { billingPeriodOf } from './billing-period';
 import { periodSpendMicros } from './period-spend';
+import type { ServiceClients } from '../clients';
 
 /**
  * A replay spends again and makes a finished run active again: judged like a start (hard spend cap, concurrent runs
@@ -10,10 +10,14 @@ import { periodSpendMicros } from './period-spend';
  * only when the collector projects its `replayed` event), so two replays at the same instant may both pass: the
  * box's own cap and the next start's count still hold.
  */
-export async function admitReopen(prisma: PrismaClient, tenantId: string, runId: string): Promise<void> {
+export async function admitReopen(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  tenantId: string,
+  runId: string,
+): Promise<void> {
   const period = billingPeriodOf(new Date());
   const refusal = await prisma.$transaction(async (tx) => {
-    const { limits } = await lockTenantPlan(tx, tenantId);
+    const { limits } = await lockTenantPlan({ prisma: tx }, tenantId);
     const max = limits.maxConcurrentRuns;
     if (max !== undefined) {
       const [row] = await tx.$queryRaw<Array<{ active: number; self_active: boolean }>>`
@@ -25,7 +29,7 @@ export async function admitReopen(prisma: PrismaClient, tenantId: string, runId:
     }
     const cap = limits.spendCap;
     if (cap?.mode !== 'hard') return undefined;
-    const spent = await periodSpendMicros(tx, tenantId, period);
+    const spent = await periodSpendMicros({ prisma: tx }, tenantId, period);
     return spent >= BigInt(cap.monthlyMicros) ? { spent, cap: cap.monthlyMicros } : undefined;
   });
   if (refusal) {

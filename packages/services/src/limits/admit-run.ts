@@ -1,10 +1,11 @@
 import { AppError, type BoxCaps, type RunStatus } from '@paddock/contracts';
-import type { Prisma, PrismaClient } from '@paddock/db';
+import type { Prisma } from '@paddock/db';
 import { limitReached, lockTenantPlan } from '../tenants/plan-limits';
 import { billingPeriodOf } from './billing-period';
 import { boxCapsFor } from './box-caps';
 import { periodSpendMicros } from './period-spend';
 import { raiseSpendCapAlerts } from './spend-cap-alerts';
+import type { ServiceClients } from '../clients';
 
 const ADMISSION_TX = { maxWait: 30_000, timeout: 30_000 } as const;
 
@@ -22,7 +23,7 @@ export const ACTIVE_RUN_STATUSES = ['queued', 'running', 'waiting_decision'] as 
  * box is to hold for this and later runs.
  */
 export async function admitRun(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   input: { tenantId: string; boxId: string },
   insert: (tx: Prisma.TransactionClient) => Promise<void>,
 ): Promise<BoxCaps> {
@@ -30,7 +31,7 @@ export async function admitRun(
   const period = billingPeriodOf(now);
   type Outcome = { kind: 'refused'; spent: bigint; cap: number } | { kind: 'admitted'; caps: BoxCaps };
   const outcome = await prisma.$transaction(async (tx): Promise<Outcome> => {
-    const { limits } = await lockTenantPlan(tx, input.tenantId);
+    const { limits } = await lockTenantPlan({ prisma: tx }, input.tenantId);
     const max = limits.maxConcurrentRuns;
     if (max !== undefined) {
       const [row] = await tx.$queryRaw<Array<{ active: number }>>`
@@ -41,14 +42,14 @@ export async function admitRun(
     }
     const cap = limits.spendCap;
     if (cap) {
-      const spent = await periodSpendMicros(tx, input.tenantId, period);
-      await raiseSpendCapAlerts(tx, { tenantId: input.tenantId, period, cap, spentMicros: spent });
+      const spent = await periodSpendMicros({ prisma: tx }, input.tenantId, period);
+      await raiseSpendCapAlerts({ prisma: tx }, { tenantId: input.tenantId, period, cap, spentMicros: spent });
       if (cap.mode === 'hard' && spent >= BigInt(cap.monthlyMicros)) {
         return { kind: 'refused', spent, cap: cap.monthlyMicros };
       }
     }
     await insert(tx);
-    return { kind: 'admitted', caps: await boxCapsFor(tx, { ...input, limits, period, now }) };
+    return { kind: 'admitted', caps: await boxCapsFor({ prisma: tx }, { ...input, limits, period, now }) };
     // A burst of starts queues on the tenant's lock, each holding a pooled connection while it waits: the defaults
     // (2 s to get a connection, 5 s in all) would fail the back of a 50-start burst on a loaded machine with a 500.
   }, ADMISSION_TX);

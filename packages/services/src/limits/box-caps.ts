@@ -1,9 +1,10 @@
 import { type BoxCaps, type PlanLimits, StoredPlanLimitsSchema } from '@paddock/contracts';
-import type { Prisma, PrismaClient } from '@paddock/db';
+import type { Prisma } from '@paddock/db';
 import type { Pool } from 'pg';
 import { lockTenantPlan } from '../tenants/plan-limits';
 import { type BillingPeriod, billingPeriodOf } from './billing-period';
 import { type SpendSnapshot, spendSnapshot, spendSnapshotWithPool } from './period-spend';
+import type { ServiceClients } from '../clients';
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -14,20 +15,24 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * is still exact, only less recent.
  */
 export async function boxCapsFor(
-  tx: Pick<Prisma.TransactionClient, '$queryRawUnsafe'>,
+  { prisma: tx }: { prisma: Pick<Prisma.TransactionClient, '$queryRawUnsafe'> },
   input: { tenantId: string; boxId: string; limits: PlanLimits; period: BillingPeriod; now: Date },
 ): Promise<BoxCaps> {
   const hard = input.limits.spendCap?.mode === 'hard';
-  const spent = hard ? await spendSnapshot(tx, input.tenantId, input.period, input.boxId) : undefined;
+  const spent = hard ? await spendSnapshot({ prisma: tx }, input.tenantId, input.period, input.boxId) : undefined;
   return capsOf(input.limits, spent, input.period, input.now);
 }
 
 /** The caps of a tenant's box as they are now (for the `caps` op). */
-export async function currentBoxCaps(prisma: PrismaClient, tenantId: string, boxId: string): Promise<BoxCaps> {
+export async function currentBoxCaps(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  tenantId: string,
+  boxId: string,
+): Promise<BoxCaps> {
   return prisma.$transaction(async (tx) => {
-    const { limits } = await lockTenantPlan(tx, tenantId);
+    const { limits } = await lockTenantPlan({ prisma: tx }, tenantId);
     const now = new Date();
-    return boxCapsFor(tx, { tenantId, boxId, limits, period: billingPeriodOf(now), now });
+    return boxCapsFor({ prisma: tx }, { tenantId, boxId, limits, period: billingPeriodOf(now), now });
   });
 }
 

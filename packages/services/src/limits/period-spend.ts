@@ -29,12 +29,16 @@ interface SpendRow {
   cursor: string | null;
 }
 
-export async function periodSpendMicros(db: Db, tenantId: string, period: BillingPeriod): Promise<bigint> {
-  return (await spendSnapshot(db, tenantId, period, null)).micros;
+export async function periodSpendMicros(
+  { prisma: db }: { prisma: Db },
+  tenantId: string,
+  period: BillingPeriod,
+): Promise<bigint> {
+  return (await spendSnapshot({ prisma: db }, tenantId, period, null)).micros;
 }
 
 export async function spendSnapshot(
-  db: Db,
+  { prisma: db }: { prisma: Db },
   tenantId: string,
   period: BillingPeriod,
   boxId: string | null,

@@ -8,7 +8,7 @@ import type { BillingPeriod } from './billing-period';
  * under the tenant's plan-limits lock, so two concurrent starts cannot both insert it.
  */
 export async function raiseSpendCapAlerts(
-  tx: Prisma.TransactionClient,
+  { prisma: tx }: { prisma: Prisma.TransactionClient },
   input: { tenantId: string; period: BillingPeriod; cap: SpendCap; spentMicros: bigint },
 ): Promise<void> {
   const { cap, spentMicros, tenantId, period } = input;

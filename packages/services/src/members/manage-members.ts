@@ -1,8 +1,9 @@
 import { AppError, type MemberRole } from '@paddock/contracts';
-import { Prisma, type PrismaClient } from '@paddock/db';
+import { Prisma } from '@paddock/db';
 import { issueAccountLink } from '../operators/account-links';
 import { type RequestFacts, writeAudit } from '../audit/audit-entry';
 import { type TenantIdentity, tenantAuditActor } from '../tenants/tenant-identity';
+import type { ServiceClients } from '../clients';
 
 /**
  * A workspace's members. The owner (the user made at signup, one per workspace) and admins manage them: invite with
@@ -59,7 +60,7 @@ function requireRightsOver(actor: TenantIdentity, target: MemberRow, role?: Assi
   }
 }
 
-export async function listMembers(prisma: PrismaClient, actor: TenantIdentity) {
+export async function listMembers({ prisma }: Pick<ServiceClients, 'prisma'>, actor: TenantIdentity) {
   const rows = await prisma.user.findMany({
     where: { tenantId: actor.tenantId, role: { not: 'operator' }, disabledAt: null },
     select: MEMBER_SELECT,
@@ -78,7 +79,7 @@ async function memberOf(tx: Prisma.TransactionClient, actor: TenantIdentity, id:
 }
 
 export async function inviteMember(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: TenantIdentity,
   input: { email: string; role: AssignableRole; name?: string | undefined },
   request: RequestFacts = {},
@@ -93,21 +94,27 @@ export async function inviteMember(
         data: { tenantId: actor.tenantId, email: input.email, name: input.name ?? null, role: input.role },
         select: MEMBER_SELECT,
       });
-      const invite = await issueAccountLink(tx, {
-        userId: row.id,
-        tenantId: actor.tenantId,
-        kind: 'invite',
-        createdByUserId: actor.userId,
-      });
-      await writeAudit(tx, {
-        actor: tenantAuditActor(actor),
-        action: 'member.invite',
-        tenantId: actor.tenantId,
-        target: { type: 'user', id: row.id },
-        after: snapshot(row),
-        details: { expiresAt: invite.expiresAt.toISOString() },
-        request,
-      });
+      const invite = await issueAccountLink(
+        { prisma: tx },
+        {
+          userId: row.id,
+          tenantId: actor.tenantId,
+          kind: 'invite',
+          createdByUserId: actor.userId,
+        },
+      );
+      await writeAudit(
+        { prisma: tx },
+        {
+          actor: tenantAuditActor(actor),
+          action: 'member.invite',
+          tenantId: actor.tenantId,
+          target: { type: 'user', id: row.id },
+          after: snapshot(row),
+          details: { expiresAt: invite.expiresAt.toISOString() },
+          request,
+        },
+      );
       return { member: toMember(row), invite: { token: invite.token, expiresAt: invite.expiresAt.toISOString() } };
     });
   } catch (error) {
@@ -120,7 +127,7 @@ export async function inviteMember(
 }
 
 export async function changeMemberRole(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: TenantIdentity,
   id: string,
   role: AssignableRole,
@@ -132,15 +139,18 @@ export async function changeMemberRole(
     requireRightsOver(actor, before, role);
     const after =
       before.role === role ? before : await tx.user.update({ where: { id }, data: { role }, select: MEMBER_SELECT });
-    await writeAudit(tx, {
-      actor: tenantAuditActor(actor),
-      action: 'member.role.change',
-      tenantId: actor.tenantId,
-      target: { type: 'user', id },
-      before: snapshot(before),
-      after: snapshot(after),
-      request,
-    });
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: tenantAuditActor(actor),
+        action: 'member.role.change',
+        tenantId: actor.tenantId,
+        target: { type: 'user', id },
+        before: snapshot(before),
+        after: snapshot(after),
+        request,
+      },
+    );
     return toMember(after);
   });
 }
@@ -150,7 +160,7 @@ export async function changeMemberRole(
  * id and the box's record of their email), so the email can be invited again, here or elsewhere.
  */
 export async function removeMember(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: TenantIdentity,
   id: string,
   request: RequestFacts = {},
@@ -164,13 +174,16 @@ export async function removeMember(
     // holder's removal and act as a workspace key.
     await tx.apiKey.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
     await tx.user.delete({ where: { id }, select: { id: true } });
-    await writeAudit(tx, {
-      actor: tenantAuditActor(actor),
-      action: 'member.remove',
-      tenantId: actor.tenantId,
-      target: { type: 'user', id },
-      before: snapshot(before),
-      request,
-    });
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: tenantAuditActor(actor),
+        action: 'member.remove',
+        tenantId: actor.tenantId,
+        target: { type: 'user', id },
+        before: snapshot(before),
+        request,
+      },
+    );
   });
 }

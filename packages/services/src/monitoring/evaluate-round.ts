@@ -51,28 +51,31 @@ export async function evaluateMonitoringRound(
   const [{ now }] = (await timed(() => deps.prisma.$queryRaw<Array<{ now: Date }>>`SELECT now() AS now`)) as [
     { now: Date },
   ];
-  const since = await timed(() => readWatermark(deps.prisma, MONITORING_WATERMARK, now));
+  const since = await timed(() => readWatermark({ prisma: deps.prisma }, MONITORING_WATERMARK, now));
   const nowMs = now.getTime();
   const chainFrom = new Date(nowMs - chainLookbackMs(settings));
   const modelFrom = new Date(nowMs - settings.model.windows.baselineMs - settings.model.windows.currentMs);
 
-  const chains = await timed(() => changedChains(deps.prisma, since));
-  const models = await timed(() => changedModels(deps.prisma, since));
+  const chains = await timed(() => changedChains({ prisma: deps.prisma }, since));
+  const models = await timed(() => changedModels({ prisma: deps.prisma }, since));
   const box = await timed(() =>
-    loadBoxSignals(deps.prisma, {
-      since,
-      now,
-      killLookbackMs: settings.box.killWindows.baselineMs + settings.box.killWindows.currentMs,
-      stallMs: settings.box.stallMs,
-      quietMs: settings.box.quietMs,
-    }),
+    loadBoxSignals(
+      { prisma: deps.prisma },
+      {
+        since,
+        now,
+        killLookbackMs: settings.box.killWindows.baselineMs + settings.box.killWindows.currentMs,
+        stallMs: settings.box.stallMs,
+        quietMs: settings.box.quietMs,
+      },
+    ),
   );
-  const modelCalls = await timed(() => loadModelCalls(deps.prisma, models, modelFrom));
+  const modelCalls = await timed(() => loadModelCalls({ prisma: deps.prisma }, models, modelFrom));
 
   const totals = { findings: 0, opened: 0, updated: 0, resolved: 0, deliveries: 0 };
   const store = async (findings: ReturnType<typeof runDetectors>) => {
     totals.findings += findings.length;
-    const stored = await timed(() => storeFindings(deps.prisma, findings));
+    const stored = await timed(() => storeFindings({ prisma: deps.prisma }, findings));
     totals.opened += stored.opened.length;
     totals.updated += stored.updated;
     totals.resolved += stored.resolved.length;
@@ -89,10 +92,12 @@ export async function evaluateMonitoringRound(
   const empty = { kills: new Map(), stalled: new Map(), quiet: [], queued: new Map() };
   await store(runDetectors({ chains: [], models: modelCalls, box }, nowMs, settings));
   for (let i = 0; i < chains.length; i += CHAIN_BATCH) {
-    const history = await timed(() => loadChainHistory(deps.prisma, chains.slice(i, i + CHAIN_BATCH), chainFrom));
+    const history = await timed(() =>
+      loadChainHistory({ prisma: deps.prisma }, chains.slice(i, i + CHAIN_BATCH), chainFrom),
+    );
     await store(runDetectors({ chains: history, models: [], box: empty }, nowMs, settings));
   }
-  await timed(() => advanceWatermark(deps.prisma, MONITORING_WATERMARK, now));
+  await timed(() => advanceWatermark({ prisma: deps.prisma }, MONITORING_WATERMARK, now));
   return {
     since: since.toISOString(),
     through: now.toISOString(),

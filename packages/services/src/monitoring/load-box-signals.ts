@@ -1,5 +1,5 @@
-import type { PrismaClient } from '@paddock/db';
 import type { TimedRun } from '@paddock/monitoring';
+import type { ServiceClients } from '../clients';
 
 export interface BoxSignals {
   /** Watchdog kills by box (with its tenant), for boxes with a kill since the watermark or an open alert. */
@@ -15,7 +15,7 @@ export interface BoxSignals {
 const WEEK_MS = 7 * 86_400_000;
 
 export async function loadBoxSignals(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   input: { since: Date; now: Date; killLookbackMs: number; stallMs: number; quietMs: number },
 ): Promise<BoxSignals> {
   const now = input.now.getTime();

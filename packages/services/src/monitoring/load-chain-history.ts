@@ -1,5 +1,5 @@
-import type { PrismaClient } from '@paddock/db';
 import type { CostRun, StepAttempt, VersionRun } from '@paddock/monitoring';
+import type { ServiceClients } from '../clients';
 
 export interface ChainRef {
   tenantId: string;
@@ -15,7 +15,7 @@ export interface ChainHistory extends ChainRef {
 }
 
 /** Chains with a run that finished (or changed) since `since`, and chains with an open monitoring alert. */
-export async function changedChains(prisma: PrismaClient, since: Date): Promise<ChainRef[]> {
+export async function changedChains({ prisma }: Pick<ServiceClients, 'prisma'>, since: Date): Promise<ChainRef[]> {
   const rows = await prisma.$queryRaw<Array<{ tenant_id: string; chain_id: string }>>`
     SELECT DISTINCT tenant_id::text, chain_id::text FROM runs
      WHERE updated_at >= ${since} AND status IN ('succeeded', 'failed')
@@ -26,7 +26,11 @@ export async function changedChains(prisma: PrismaClient, since: Date): Promise<
 }
 
 /** The finished runs and step attempts of these chains since `from`, in two queries for the whole batch. */
-export async function loadChainHistory(prisma: PrismaClient, chains: ChainRef[], from: Date): Promise<ChainHistory[]> {
+export async function loadChainHistory(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  chains: ChainRef[],
+  from: Date,
+): Promise<ChainHistory[]> {
   if (chains.length === 0) return [];
   const ids = chains.map((chain) => chain.chainId);
   const runs = await prisma.$queryRaw<

@@ -1,5 +1,5 @@
-import type { PrismaClient } from '@paddock/db';
 import type { ModelCall } from '@paddock/monitoring';
+import type { ServiceClients } from '../clients';
 
 export interface ModelCalls {
   model: string;
@@ -9,7 +9,7 @@ export interface ModelCalls {
 }
 
 /** Models with an attempt finished since `since`, and models with an open monitoring alert. */
-export async function changedModels(prisma: PrismaClient, since: Date): Promise<string[]> {
+export async function changedModels({ prisma }: Pick<ServiceClients, 'prisma'>, since: Date): Promise<string[]> {
   const rows = await prisma.$queryRaw<Array<{ model: string }>>`
     SELECT DISTINCT model FROM run_steps
      WHERE updated_at >= ${since} AND model IS NOT NULL AND status IN ('succeeded', 'failed')
@@ -23,7 +23,11 @@ export async function changedModels(prisma: PrismaClient, since: Date): Promise<
  * The attempts of these models since `from`. A watchdog kill (timeout or idle) is a timeout, another failure an
  * error; a failed check is the output's fault, not the model's, so it counts as an answered call.
  */
-export async function loadModelCalls(prisma: PrismaClient, models: string[], from: Date): Promise<ModelCalls[]> {
+export async function loadModelCalls(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  models: string[],
+  from: Date,
+): Promise<ModelCalls[]> {
   if (models.length === 0) return [];
   const rows = await prisma.$queryRaw<
     Array<{

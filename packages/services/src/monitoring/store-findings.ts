@@ -1,7 +1,7 @@
 import type { OperatorAlert } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { type Finding, findingKey } from '@paddock/monitoring';
 import { alertView } from '../alerts/list-alerts';
+import type { ServiceClients } from '../clients';
 
 export interface StoredFindings {
   opened: OperatorAlert[];
@@ -16,7 +16,10 @@ export interface StoredFindings {
  * changes nothing: too little history is no evidence that the problem went away. Alerts are written in one
  * statement each way, so two rounds racing insert one row per key.
  */
-export async function storeFindings(prisma: PrismaClient, findings: readonly Finding[]): Promise<StoredFindings> {
+export async function storeFindings(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  findings: readonly Finding[],
+): Promise<StoredFindings> {
   const firing = new Map<string, Extract<Finding, { state: 'firing' }>>();
   const normal: string[] = [];
   for (const finding of findings) {

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 /**
  * Rows are read again from `evaluated_through - OVERLAP_MS`: a transaction that stamped `updated_at = now()` at its
@@ -9,7 +9,11 @@ export const OVERLAP_MS = 2 * 60_000;
 /** A first round (no watermark yet) reads as far back as any detector looks. */
 export const FIRST_ROUND_LOOKBACK_MS = 8 * 86_400_000;
 
-export async function readWatermark(prisma: PrismaClient, name: string, roundStart: Date): Promise<Date> {
+export async function readWatermark(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  name: string,
+  roundStart: Date,
+): Promise<Date> {
   const row = await prisma.monitoringWatermark.findUnique({ where: { name } });
   return row
     ? new Date(row.evaluatedThrough.getTime() - OVERLAP_MS)
@@ -17,7 +21,11 @@ export async function readWatermark(prisma: PrismaClient, name: string, roundSta
 }
 
 /** Moves forward only: a slow round finishing after a newer one never moves the watermark back. */
-export async function advanceWatermark(prisma: PrismaClient, name: string, through: Date): Promise<void> {
+export async function advanceWatermark(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  name: string,
+  through: Date,
+): Promise<void> {
   await prisma.$executeRaw`
     INSERT INTO monitoring_watermarks (name, evaluated_through, rounds, updated_at)
     VALUES (${name}, ${through}, 1, now())

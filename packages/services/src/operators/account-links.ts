@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '@paddock/contracts';
-import type { Prisma, PrismaClient } from '@paddock/db';
+import type { Prisma } from '@paddock/db';
 import { hashPassword, hashToken } from '@paddock/vault';
 import { type RequestFacts, writeAudit } from '../audit/audit-entry';
+import type { ServiceClients } from '../clients';
 
 /**
  * Invite and password-reset links, for operators and workspace members alike: a random token shown once to whoever
@@ -18,7 +19,7 @@ type Tx = Prisma.TransactionClient;
 
 /** A new link for `userId`; earlier open links of the user stop working (only the newest one counts). */
 export async function issueAccountLink(
-  tx: Tx,
+  { prisma: tx }: { prisma: Tx },
   input: { userId: string; tenantId: string | null; kind: 'invite' | 'password_reset'; createdByUserId: string | null },
 ): Promise<{ token: string; expiresAt: Date }> {
   const now = new Date();
@@ -40,7 +41,7 @@ const REFUSED = 'This link is unknown, expired or already used; ask for a new on
  * race to exactly one winner; the password is hashed before the transaction (scrypt holds no connection).
  */
 export async function redeemAccountLink(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   input: { token: string; password: string; audience: 'operator' | 'member' },
   request: RequestFacts = {},
 ): Promise<{ id: string; email: string }> {
@@ -74,13 +75,16 @@ export async function redeemAccountLink(
     // A new password ends every session made with the old one (a reset is often "someone else knows it").
     await tx.session.updateMany({ where: { userId: link.user.id, revokedAt: null }, data: { revokedAt: now } });
     const prefix = isOperator ? 'operator' : 'member';
-    await writeAudit(tx, {
-      actor: { type: 'user', id: link.user.id, label: link.user.email },
-      action: link.kind === 'invite' ? `${prefix}.invite.accept` : `${prefix}.password.reset.complete`,
-      tenantId: link.user.tenantId,
-      target: { type: 'user', id: link.user.id },
-      request,
-    });
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: { type: 'user', id: link.user.id, label: link.user.email },
+        action: link.kind === 'invite' ? `${prefix}.invite.accept` : `${prefix}.password.reset.complete`,
+        tenantId: link.user.tenantId,
+        target: { type: 'user', id: link.user.id },
+        request,
+      },
+    );
     return { id: link.user.id, email: link.user.email };
   });
 }

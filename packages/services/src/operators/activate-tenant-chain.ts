@@ -1,7 +1,7 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { type ActivationOutcome, activateChainVersionAsOperator } from '../chains/chain-activation';
 import type { RequestFacts } from '../tenants/tenant-identity';
+import type { ServiceClients } from '../clients';
 
 /**
  * An operator makes a tenant's chain version active, named as the tenant names it (chain name, version number):
@@ -10,7 +10,7 @@ import type { RequestFacts } from '../tenants/tenant-identity';
  * box yet, is the activation's 409; a tenant being deleted has no box to run it on (409).
  */
 export async function activateTenantChainVersion(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   operator: { userId: string; email: string },
   target: { tenantId: string; chainName: string; version: number; reason: string },
   request: RequestFacts = {},
@@ -26,7 +26,7 @@ export async function activateTenantChainVersion(
   });
   if (!chain) throw new AppError('not_found', `Tenant ${target.tenantId} has no chain named "${target.chainName}".`);
   return activateChainVersionAsOperator(
-    prisma,
+    { prisma },
     operator,
     { tenantId: target.tenantId, chainId: chain.id, version: target.version, reason: target.reason },
     request,

@@ -1,5 +1,5 @@
 import type { QuarantinedEvent } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 export interface ListQuarantineInput {
   tenantId?: string | undefined;
@@ -15,7 +15,7 @@ export interface ListQuarantineInput {
  * (tenant_id, id) and (box_id, id) indexes). Operators see every tenant's: this is not a tenant route.
  */
 export async function listQuarantine(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   input: ListQuarantineInput,
 ): Promise<{ events: QuarantinedEvent[]; nextCursor: string | null }> {
   const rows = await prisma.quarantinedEvent.findMany({

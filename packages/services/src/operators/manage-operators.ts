@@ -3,6 +3,7 @@ import { Prisma, type PrismaClient } from '@paddock/db';
 import { issueAccountLink } from './account-links';
 import { operatorActor, type RequestFacts, writeAudit } from '../audit/audit-entry';
 import type { OperatorIdentity } from './operator-sessions';
+import type { ServiceClients } from '../clients';
 
 /**
  * The operator accounts, managed by owners (the routes require the owner role; these functions trust that). Every
@@ -49,7 +50,7 @@ function snapshot(row: AccountRow): Prisma.InputJsonObject {
   return { id, email, role, status };
 }
 
-export async function listOperators(prisma: PrismaClient): Promise<OperatorAccount[]> {
+export async function listOperators({ prisma }: Pick<ServiceClients, 'prisma'>): Promise<OperatorAccount[]> {
   const rows = await prisma.user.findMany({
     where: { role: 'operator' },
     select: ACCOUNT_SELECT,
@@ -82,7 +83,7 @@ async function keepAnOwner(tx: Tx, changing: string): Promise<void> {
 }
 
 export async function inviteOperator(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: OperatorIdentity,
   input: { email: string; role: OperatorRole; name?: string | undefined },
   request: RequestFacts = {},
@@ -93,20 +94,26 @@ export async function inviteOperator(
         data: { email: input.email, name: input.name ?? null, role: 'operator', operatorRole: input.role },
         select: ACCOUNT_SELECT,
       });
-      const invite = await issueAccountLink(tx, {
-        userId: row.id,
-        tenantId: null,
-        kind: 'invite',
-        createdByUserId: actor.userId,
-      });
-      await writeAudit(tx, {
-        actor: operatorActor(actor),
-        action: 'operator.invite',
-        target: { type: 'user', id: row.id },
-        after: snapshot(row),
-        details: { expiresAt: invite.expiresAt.toISOString() },
-        request,
-      });
+      const invite = await issueAccountLink(
+        { prisma: tx },
+        {
+          userId: row.id,
+          tenantId: null,
+          kind: 'invite',
+          createdByUserId: actor.userId,
+        },
+      );
+      await writeAudit(
+        { prisma: tx },
+        {
+          actor: operatorActor(actor),
+          action: 'operator.invite',
+          target: { type: 'user', id: row.id },
+          after: snapshot(row),
+          details: { expiresAt: invite.expiresAt.toISOString() },
+          request,
+        },
+      );
       return { operator: toAccount(row), invite: { token: invite.token, expiresAt: invite.expiresAt.toISOString() } };
     });
   } catch (error) {
@@ -130,14 +137,17 @@ async function changeAccount(
     const before = await accountOf(tx, id);
     const data = await change(tx, before);
     const after = data ? await tx.user.update({ where: { id }, data, select: ACCOUNT_SELECT }) : before;
-    await writeAudit(tx, {
-      actor: operatorActor(actor),
-      action: `operator.${action}`,
-      target: { type: 'user', id },
-      before: snapshot(before),
-      after: snapshot(after),
-      request,
-    });
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: operatorActor(actor),
+        action: `operator.${action}`,
+        target: { type: 'user', id },
+        before: snapshot(before),
+        after: snapshot(after),
+        request,
+      },
+    );
     return { before, after };
   });
 }
@@ -148,7 +158,7 @@ function notSelf(actor: OperatorIdentity, id: string, what: string): void {
 
 /** Disables an operator: every session of theirs is revoked in the same transaction, open links die with it. */
 export async function disableOperator(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: OperatorIdentity,
   id: string,
   request: RequestFacts = {},
@@ -165,7 +175,7 @@ export async function disableOperator(
 }
 
 export async function enableOperator(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: OperatorIdentity,
   id: string,
   request: RequestFacts = {},
@@ -177,7 +187,7 @@ export async function enableOperator(
 }
 
 export async function changeOperatorRole(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: OperatorIdentity,
   id: string,
   role: OperatorRole,
@@ -196,7 +206,7 @@ export async function changeOperatorRole(
  * link (a day) lets the person choose a new one.
  */
 export async function resetOperatorPassword(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: OperatorIdentity,
   id: string,
   request: RequestFacts = {},
@@ -206,12 +216,15 @@ export async function resetOperatorPassword(
     if (before.disabledAt) throw new AppError('conflict', 'This operator is disabled: enable the account first.');
     const now = new Date();
     await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: now } });
-    link = await issueAccountLink(tx, {
-      userId: id,
-      tenantId: null,
-      kind: 'password_reset',
-      createdByUserId: actor.userId,
-    });
+    link = await issueAccountLink(
+      { prisma: tx },
+      {
+        userId: id,
+        tenantId: null,
+        kind: 'password_reset',
+        createdByUserId: actor.userId,
+      },
+    );
     return { passwordHash: null, passwordChangedAt: now };
   });
   if (!link) throw new Error('a reset link was not issued');

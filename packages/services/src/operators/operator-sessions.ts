@@ -1,7 +1,7 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { generateSessionToken, hashToken, verifyPassword } from '@paddock/vault';
 import { writeAudit } from '../audit/audit-entry';
+import type { ServiceClients } from '../clients';
 
 export const OPERATOR_SESSION_TTL_MS = 12 * 3600 * 1000;
 
@@ -19,7 +19,7 @@ export interface OperatorIdentity {
 }
 
 export async function loginOperator(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   input: { email: string; password: string; ipAddress?: string; userAgent?: string | undefined; requestId?: string },
 ) {
   const user = await prisma.user.findFirst({
@@ -43,18 +43,24 @@ export async function loginOperator(
       },
     }),
     prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } }),
-    writeAudit(prisma, {
-      actor: { type: 'user', id: user.id, label: user.email },
-      action: 'operator.login',
-      target: { type: 'user', id: user.id },
-      request: { ipAddress: input.ipAddress, userAgent: input.userAgent, requestId: input.requestId },
-    }),
+    writeAudit(
+      { prisma },
+      {
+        actor: { type: 'user', id: user.id, label: user.email },
+        action: 'operator.login',
+        target: { type: 'user', id: user.id },
+        request: { ipAddress: input.ipAddress, userAgent: input.userAgent, requestId: input.requestId },
+      },
+    ),
   ]);
   return { token, expiresAt, operator: { id: user.id, email: user.email, role: user.operatorRole ?? 'viewer' } };
 }
 
 /** The operator behind a bearer token, or an `unauthenticated` error (expired, revoked, unknown, not an operator). */
-export async function authenticateOperator(prisma: PrismaClient, token: string): Promise<OperatorIdentity> {
+export async function authenticateOperator(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  token: string,
+): Promise<OperatorIdentity> {
   const session = await prisma.session.findUnique({
     where: { tokenHash: hashToken(token) },
     select: {
@@ -77,6 +83,6 @@ export async function authenticateOperator(prisma: PrismaClient, token: string):
   return { userId: session.user.id, email: session.user.email, sessionId: session.id, role: session.user.operatorRole };
 }
 
-export async function logoutOperator(prisma: PrismaClient, sessionId: string): Promise<void> {
+export async function logoutOperator({ prisma }: Pick<ServiceClients, 'prisma'>, sessionId: string): Promise<void> {
   await prisma.session.update({ where: { id: sessionId }, data: { revokedAt: new Date() } });
 }

@@ -1,7 +1,7 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { generatePassword, hashPassword } from '@paddock/vault';
 import { writeAudit } from '../audit/audit-entry';
+import type { ServiceClients } from '../clients';
 
 /**
  * `npm run operator -- reset-password <email>` on the control plane's machine: the first operator's password is
@@ -10,7 +10,7 @@ import { writeAudit } from '../audit/audit-entry';
  * again (the way back in when the last owner locked themselves out), audited as the system.
  */
 export async function resetOperatorPasswordLocally(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   email: string,
 ): Promise<{ email: string; password: string; role: string }> {
   const normalized = email.trim().toLowerCase();
@@ -30,14 +30,17 @@ export async function resetOperatorPasswordLocally(
     });
     await tx.session.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: now } });
     await tx.accountToken.updateMany({ where: { userId: user.id, usedAt: null }, data: { usedAt: now } });
-    await writeAudit(tx, {
-      actor: { type: 'system', label: 'operator-cli' },
-      action: 'operator.password.reset_locally',
-      target: { type: 'user', id: user.id },
-      before: { disabled: user.disabledAt !== null },
-      after: { disabled: false },
-      details: { email: user.email },
-    });
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: { type: 'system', label: 'operator-cli' },
+        action: 'operator.password.reset_locally',
+        target: { type: 'user', id: user.id },
+        before: { disabled: user.disabledAt !== null },
+        after: { disabled: false },
+        details: { email: user.email },
+      },
+    );
     return { email: user.email, password, role: user.operatorRole ?? 'viewer' };
   });
 }

@@ -1,4 +1,4 @@
-import { Prisma, type PrismaClient } from '@paddock/db';
+import { Prisma } from '@paddock/db';
 import {
   afterSorted,
   decodeSortedCursor,
@@ -6,6 +6,7 @@ import {
   type SortOrder,
   sortedCursorError,
 } from '../pagination/sorted-keyset';
+import type { ServiceClients } from '../clients';
 
 /**
  * The orders the operator's tenant list can be read in. Each is backed by a btree index on the same columns plus
@@ -44,7 +45,7 @@ export function tenantOrderBy(sort: TenantSort, order: SortOrder): Prisma.Sql {
 
 /** The condition for the rows after the cursor's tenant in this sort (its values are read by primary key). */
 export async function tenantsAfterCursor(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   cursor: string,
   sort: TenantSort,
   order: SortOrder,

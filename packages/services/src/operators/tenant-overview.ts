@@ -1,7 +1,8 @@
 import type { OperatorTenantDetail, OperatorTenantSummary } from '@paddock/contracts';
-import { Prisma, type PrismaClient, type TenantStatus } from '@paddock/db';
+import { Prisma, type TenantStatus } from '@paddock/db';
 import { encodeSortedCursor, type SortOrder } from '../pagination/sorted-keyset';
 import { type TenantSort, tenantOrderBy, tenantsAfterCursor } from './tenant-list-sort';
+import type { ServiceClients } from '../clients';
 
 /**
  * Operators' view of tenants: who they are, their plan and owner, their box, and, for a parked tenant, why and which
@@ -77,7 +78,7 @@ function toSummary(row: SummaryRow): OperatorTenantSummary {
 
 /** A page of tenants in the sort asked for (newest first by default), keyset-paged over (sort columns, id). */
 export async function listOperatorTenants(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   input: ListTenantsInput,
 ): Promise<{ tenants: OperatorTenantSummary[]; nextCursor: string | null }> {
   const conditions: Prisma.Sql[] = [Prisma.sql`true`];
@@ -90,7 +91,7 @@ export async function listOperatorTenants(
   }
   const sort = input.sort ?? 'created';
   const order = input.order ?? (sort === 'created' ? 'desc' : 'asc');
-  if (input.cursor) conditions.push(await tenantsAfterCursor(prisma, input.cursor, sort, order));
+  if (input.cursor) conditions.push(await tenantsAfterCursor({ prisma }, input.cursor, sort, order));
   const orderBy = tenantOrderBy(sort, order);
   const rows = await prisma.$queryRaw<SummaryRow[]>(
     summariesOf(
@@ -111,7 +112,10 @@ export async function listOperatorTenants(
 }
 
 /** One tenant with its recent workflows, its chains (for an override) and its recent audit rows; null if unknown. */
-export async function getOperatorTenant(prisma: PrismaClient, tenantId: string): Promise<OperatorTenantDetail | null> {
+export async function getOperatorTenant(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  tenantId: string,
+): Promise<OperatorTenantDetail | null> {
   const [row] = await prisma.$queryRaw<SummaryRow[]>(
     summariesOf(Prisma.sql`SELECT * FROM tenants WHERE id = ${tenantId}::uuid`),
   );

@@ -1,14 +1,18 @@
 import { AppError, type CreatePlanBody, type PlanReply, type UpdatePlanBody } from '@paddock/contracts';
-import { Prisma, type PrismaClient } from '@paddock/db';
+import { Prisma } from '@paddock/db';
 import { operatorActor, type RequestFacts, writeAudit } from '../audit/audit-entry';
 import { PLAN_TENANT_COUNT, toPlanReply } from './plan-replies';
+import type { ServiceClients } from '../clients';
 
 export interface OperatorActor {
   userId: string;
   email: string;
 }
 
-export async function listPlans(prisma: PrismaClient, filter: { active?: boolean | undefined }): Promise<PlanReply[]> {
+export async function listPlans(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  filter: { active?: boolean | undefined },
+): Promise<PlanReply[]> {
   const plans = await prisma.plan.findMany({
     where: filter.active === undefined ? {} : { active: filter.active },
     orderBy: [{ sortOrder: 'asc' }, { code: 'asc' }],
@@ -17,7 +21,7 @@ export async function listPlans(prisma: PrismaClient, filter: { active?: boolean
   return plans.map(toPlanReply);
 }
 
-export async function getPlan(prisma: PrismaClient, id: string): Promise<PlanReply> {
+export async function getPlan({ prisma }: Pick<ServiceClients, 'prisma'>, id: string): Promise<PlanReply> {
   const plan = await prisma.plan.findUnique({ where: { id }, include: PLAN_TENANT_COUNT });
   if (!plan) throw new AppError('not_found', `There is no plan ${id}.`);
   return toPlanReply(plan);
@@ -25,7 +29,7 @@ export async function getPlan(prisma: PrismaClient, id: string): Promise<PlanRep
 
 /** Creates a plan (its code is its stable name at signup: a taken one is 409), audited as the operator. */
 export async function createPlan(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   operator: OperatorActor,
   body: CreatePlanBody,
   request: RequestFacts = {},
@@ -44,14 +48,17 @@ export async function createPlan(
         include: PLAN_TENANT_COUNT,
       });
       const reply = toPlanReply(plan);
-      await writeAudit(tx, {
-        actor: operatorActor(operator),
-        action: 'plan.create',
-        target: { type: 'plan', id: plan.id },
-        details: { code: reply.code },
-        after: reply as unknown as Prisma.InputJsonObject,
-        request,
-      });
+      await writeAudit(
+        { prisma: tx },
+        {
+          actor: operatorActor(operator),
+          action: 'plan.create',
+          target: { type: 'plan', id: plan.id },
+          details: { code: reply.code },
+          after: reply as unknown as Prisma.InputJsonObject,
+          request,
+        },
+      );
       return reply;
     });
   } catch (error) {
@@ -67,7 +74,7 @@ export async function createPlan(
  * and after. Limits apply to the plan's tenants at their next action; each box gets its caps with its next run.
  */
 export async function updatePlan(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   operator: OperatorActor,
   id: string,
   body: UpdatePlanBody,
@@ -94,27 +101,30 @@ export async function updatePlan(
     const changed = Object.keys(body) as Array<keyof PlanReply>;
     const pick = (reply: PlanReply) =>
       Object.fromEntries(changed.map((key) => [key, reply[key] ?? null])) as Prisma.InputJsonObject;
-    await writeAudit(tx, {
-      actor: operatorActor(operator),
-      action,
-      target: { type: 'plan', id },
-      details: { code: after.code },
-      before: pick(before),
-      after: pick(after),
-      request,
-    });
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: operatorActor(operator),
+        action,
+        target: { type: 'plan', id },
+        details: { code: after.code },
+        before: pick(before),
+        after: pick(after),
+        request,
+      },
+    );
     return after;
   });
 }
 
 /** Hides a plan from signups; tenants on it keep it (and its limits). Deactivating twice changes nothing. */
 export async function deactivatePlan(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   operator: OperatorActor,
   id: string,
   request: RequestFacts = {},
 ): Promise<PlanReply> {
-  const current = await getPlan(prisma, id);
+  const current = await getPlan({ prisma }, id);
   if (!current.active) return current;
-  return updatePlan(prisma, operator, id, { active: false }, request, 'plan.deactivate');
+  return updatePlan({ prisma }, operator, id, { active: false }, request, 'plan.deactivate');
 }

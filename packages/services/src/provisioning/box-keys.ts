@@ -12,8 +12,7 @@ type Tx = Pick<PrismaClient, 'sshKey'>;
  * plane makes before the machine exists so its fingerprint is pinned before first contact.
  */
 export async function createStoredKeyPair(
-  tx: Tx,
-  vault: Vault,
+  { prisma: tx, vault }: { prisma: Tx; vault: Vault },
   input: { tenantId: string; name: string },
 ): Promise<{ id: string; pair: SshKeyPair }> {
   const id = randomUUID();
@@ -32,7 +31,10 @@ export async function createStoredKeyPair(
 }
 
 /** A stored key pair by its fingerprint (the host key of a box is found through the box's pinned fingerprint). */
-export async function loadStoredKeyPair(prisma: Tx, vault: Vault, fingerprint: string): Promise<SshKeyPair> {
+export async function loadStoredKeyPair(
+  { prisma, vault }: { prisma: Tx; vault: Vault },
+  fingerprint: string,
+): Promise<SshKeyPair> {
   const row = await prisma.sshKey.findUnique({ where: { fingerprint } });
   if (!row) throw new Error(`no stored key with fingerprint ${fingerprint}`);
   return loadSshKeyPair(vault.decrypt(row.privateKeyEncrypted, sshKeyVaultContext(row.id)));

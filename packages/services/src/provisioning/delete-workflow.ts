@@ -90,7 +90,7 @@ export function deleteWorkflow(deps: ProvisioningDeps): WorkflowDefinition {
         data: { status: 'deleted', deletedAt: new Date(), statusReason: 'deleted by an operator' },
       });
     },
-    onFailed: (tx, workflow, reason) => workflowFailedAlert(tx, workflow, 'delete', reason),
+    onFailed: (tx, workflow, reason) => workflowFailedAlert({ prisma: tx }, workflow, 'delete', reason),
   });
 }
 

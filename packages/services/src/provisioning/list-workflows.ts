@@ -1,5 +1,6 @@
 import type { PrismaClient, WorkflowKind, WorkflowStatus } from '@paddock/db';
 import { readWorkflowState } from '../workflows/workflow-state';
+import type { ServiceClients } from '../clients';
 
 export interface ListWorkflowsInput {
   status?: WorkflowStatus | undefined;
@@ -10,7 +11,7 @@ export interface ListWorkflowsInput {
 }
 
 /** Operators' view of workflows, newest first, pageable back through created_at. */
-export async function listWorkflows(prisma: PrismaClient, input: ListWorkflowsInput) {
+export async function listWorkflows({ prisma }: Pick<ServiceClients, 'prisma'>, input: ListWorkflowsInput) {
   const rows = await prisma.workflow.findMany({
     where: {
       ...(input.status ? { status: input.status } : {}),
@@ -26,7 +27,7 @@ export async function listWorkflows(prisma: PrismaClient, input: ListWorkflowsIn
 }
 
 /** One workflow with its steps and their job records (attempts, errors, which worker ran them). */
-export async function getWorkflow(prisma: PrismaClient, id: string) {
+export async function getWorkflow({ prisma }: Pick<ServiceClients, 'prisma'>, id: string) {
   const row = await prisma.workflow.findUnique({
     where: { id },
     include: { tenant: { select: { slug: true, status: true, statusReason: true } } },

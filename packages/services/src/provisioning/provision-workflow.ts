@@ -54,14 +54,17 @@ export function provisionWorkflow(deps: ProvisioningDeps): WorkflowDefinition {
         where: { id: workflow.tenantId, status: { in: ['provisioning', 'provisioning_failed'] } },
         data: { status: 'active', statusReason: null, activatedAt: new Date() },
       });
-      await resolveAlerts(tx, provisioningAlertKey(workflow.tenantId));
-      await writeAudit(tx, {
-        actor: { type: 'system', label: 'provisioning' },
-        action: 'tenant.activated',
-        tenantId: workflow.tenantId,
-        target: { type: 'tenant', id: workflow.tenantId },
-        details: { workflowId: workflow.id },
-      });
+      await resolveAlerts({ prisma: tx }, provisioningAlertKey(workflow.tenantId));
+      await writeAudit(
+        { prisma: tx },
+        {
+          actor: { type: 'system', label: 'provisioning' },
+          action: 'tenant.activated',
+          tenantId: workflow.tenantId,
+          target: { type: 'tenant', id: workflow.tenantId },
+          details: { workflowId: workflow.id },
+        },
+      );
     },
     async onFailed(tx, workflow, reason) {
       await tx.tenant.updateMany({
@@ -75,19 +78,22 @@ export function provisionWorkflow(deps: ProvisioningDeps): WorkflowDefinition {
       if (wf?.boxId) {
         await tx.box.updateMany({ where: { id: wf.boxId }, data: { statusReason: reason.slice(0, 1_000) } });
       }
-      await raiseAlert(tx, {
-        tenantId: workflow.tenantId,
-        boxId: wf?.boxId ?? null,
-        severity: 'critical',
-        code: 'provisioning_failed',
-        message:
-          `Provisioning of tenant ${workflow.tenantId} failed at ${wf?.currentStep ?? 'an unknown step'}: ${reason}`.slice(
-            0,
-            4_000,
-          ),
-        details: { workflowId: workflow.id, step: wf?.currentStep ?? null, reason: reason.slice(0, 4_000) },
-        dedupeKey: provisioningAlertKey(workflow.tenantId),
-      });
+      await raiseAlert(
+        { prisma: tx },
+        {
+          tenantId: workflow.tenantId,
+          boxId: wf?.boxId ?? null,
+          severity: 'critical',
+          code: 'provisioning_failed',
+          message:
+            `Provisioning of tenant ${workflow.tenantId} failed at ${wf?.currentStep ?? 'an unknown step'}: ${reason}`.slice(
+              0,
+              4_000,
+            ),
+          details: { workflowId: workflow.id, step: wf?.currentStep ?? null, reason: reason.slice(0, 4_000) },
+          dedupeKey: provisioningAlertKey(workflow.tenantId),
+        },
+      );
     },
   });
 }

@@ -64,15 +64,18 @@ export async function startTenantWorkflow(
     if (input.kind === 'delete') {
       await tx.tenant.update({ where: { id: input.tenantId }, data: { status: 'deleting', statusReason: null } });
     }
-    await writeAudit(tx, {
-      actor: operatorActor(actor),
-      action: `tenant.${input.kind}`,
-      tenantId: input.tenantId,
-      target: { type: 'tenant', id: input.tenantId },
-      details: { key },
-      before: { status: tenant.status },
-      request,
-    });
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: operatorActor(actor),
+        action: `tenant.${input.kind}`,
+        tenantId: input.tenantId,
+        target: { type: 'tenant', id: input.tenantId },
+        details: { key },
+        before: { status: tenant.status },
+        request,
+      },
+    );
   });
   // The row exists: this adds its first job (and is what a repeated request repeats).
   const { workflowId } = await startWorkflow(deps, { kind: input.kind, key, tenantId: input.tenantId });

@@ -1,10 +1,10 @@
-import type { PrismaClient } from '@paddock/db';
 import { TRIAL_SUSPEND_KEY_PREFIX } from '../subscriptions/end-trials';
 import { defineWorkflow, type WorkflowDefinition } from '../workflows/define-workflow';
 import type { ProvisioningDeps } from './provisioning-deps';
 import { raiseAlert } from '../alerts/raise-alert';
 import { checkHealthStep } from './steps/check-health-step';
 import { liveBoxOf, runtimeService } from './steps/runtime-service';
+import type { ServiceClients } from '../clients';
 
 /** Suspend: the runtime on the box stops (its data stays), the tenant becomes `suspended`. */
 export function suspendWorkflow(deps: ProvisioningDeps): WorkflowDefinition {
@@ -38,7 +38,7 @@ export function suspendWorkflow(deps: ProvisioningDeps): WorkflowDefinition {
         },
       });
     },
-    onFailed: (tx, workflow, reason) => workflowFailedAlert(tx, workflow, 'suspend', reason),
+    onFailed: (tx, workflow, reason) => workflowFailedAlert({ prisma: tx }, workflow, 'suspend', reason),
   });
 }
 
@@ -70,22 +70,25 @@ export function resumeWorkflow(deps: ProvisioningDeps): WorkflowDefinition {
         data: { status: 'active', suspendedAt: null, statusReason: null },
       });
     },
-    onFailed: (tx, workflow, reason) => workflowFailedAlert(tx, workflow, 'resume', reason),
+    onFailed: (tx, workflow, reason) => workflowFailedAlert({ prisma: tx }, workflow, 'resume', reason),
   });
 }
 
 export async function workflowFailedAlert(
-  tx: PrismaClient,
+  { prisma: tx }: Pick<ServiceClients, 'prisma'>,
   workflow: { id: string; tenantId: string },
   kind: string,
   reason: string,
 ): Promise<void> {
-  await raiseAlert(tx, {
-    tenantId: workflow.tenantId,
-    severity: 'warning',
-    code: `${kind}_failed`,
-    message: `The ${kind} workflow of tenant ${workflow.tenantId} failed: ${reason}`.slice(0, 4_000),
-    details: { workflowId: workflow.id, reason: reason.slice(0, 4_000) },
-    dedupeKey: `${kind}_failed:${workflow.tenantId}`,
-  });
+  await raiseAlert(
+    { prisma: tx },
+    {
+      tenantId: workflow.tenantId,
+      severity: 'warning',
+      code: `${kind}_failed`,
+      message: `The ${kind} workflow of tenant ${workflow.tenantId} failed: ${reason}`.slice(0, 4_000),
+      details: { workflowId: workflow.id, reason: reason.slice(0, 4_000) },
+      dedupeKey: `${kind}_failed:${workflow.tenantId}`,
+    },
+  );
 }

@@ -2,15 +2,16 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient, Release } from '@paddock/db';
+import type { Release } from '@paddock/db';
 import { type LocalRelease, MANIFEST_FILE_NAME, manifestDigest, ReleaseManifestSchema } from '@paddock/fleet';
+import type { ServiceClients } from '../clients';
 
 /**
  * The release new boxes get: the newest promoted one that was not withdrawn. A release is promoted when a rollout
  * of it succeeds (or at publish, when the publisher asks: the first release, the one a worker builds at start), so
  * publishing a release does not hand it to new boxes before it has proven itself on the fleet.
  */
-export async function findCurrentRelease(prisma: PrismaClient): Promise<Release | null> {
+export async function findCurrentRelease({ prisma }: Pick<ServiceClients, 'prisma'>): Promise<Release | null> {
   return prisma.release.findFirst({
     where: { withdrawnAt: null, promotedAt: { not: null } },
     orderBy: [{ promotedAt: 'desc' }, { id: 'desc' }],
@@ -19,10 +20,10 @@ export async function findCurrentRelease(prisma: PrismaClient): Promise<Release 
 
 /** The current release, with its files on this machine's release directory, ready to deploy. */
 export async function loadCurrentRelease(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   releaseDir: string,
 ): Promise<{ release: Release; local: LocalRelease }> {
-  const release = await findCurrentRelease(prisma);
+  const release = await findCurrentRelease({ prisma });
   if (!release) {
     throw new AppError('unprocessable', 'No runtime release has been published yet: publish one before provisioning.');
   }

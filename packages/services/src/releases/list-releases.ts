@@ -1,15 +1,15 @@
 import type { ReleaseSchema } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import type { z } from 'zod';
 import { findCurrentRelease } from './current-release';
+import type { ServiceClients } from '../clients';
 
 export type ReleaseView = z.infer<typeof ReleaseSchema>;
 
 /** Published releases, newest first, the one new boxes get marked `current`. */
-export async function listReleases(prisma: PrismaClient, limit = 50): Promise<ReleaseView[]> {
+export async function listReleases({ prisma }: Pick<ServiceClients, 'prisma'>, limit = 50): Promise<ReleaseView[]> {
   const [rows, current] = await Promise.all([
     prisma.release.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit }),
-    findCurrentRelease(prisma),
+    findCurrentRelease({ prisma }),
   ]);
   return rows.map((r) => ({
     id: r.id,

@@ -2,9 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PrismaClient, Release } from '@paddock/db';
+import type { Release } from '@paddock/db';
 import { buildReleaseFromDirectory, buildRuntimeRelease, type LocalRelease, MANIFEST_FILE_NAME } from '@paddock/fleet';
 import { loadLocalRelease } from './current-release';
+import type { ServiceClients } from '../clients';
 
 export interface RuntimeReleaseSource {
   /** The control plane's release directory: one sub-directory per published version, named by the version. */
@@ -29,7 +30,7 @@ export interface PublishedRelease {
  * yields one release.
  */
 export async function publishRuntimeRelease(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   source: RuntimeReleaseSource,
   /** `promote` (default true): new boxes get this release at once; false leaves that to a successful rollout. */
   options: { notes?: string; promote?: boolean } = {},

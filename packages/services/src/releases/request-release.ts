@@ -16,12 +16,15 @@ export async function requestReleasePublish(
     'release.publish',
     { ...input, promote: false },
   );
-  await writeAudit(deps.prisma, {
-    actor: { type: 'user', id: actor.userId, label: actor.email },
-    action: 'release.publish',
-    target: { type: 'job_record', id: enqueued.recordId },
-    details: { node: input.node ?? 'default', notes: input.notes ?? null },
-    request: { ipAddress: actor.ip, userAgent: actor.userAgent, requestId: actor.requestId },
-  });
+  await writeAudit(
+    { prisma: deps.prisma },
+    {
+      actor: { type: 'user', id: actor.userId, label: actor.email },
+      action: 'release.publish',
+      target: { type: 'job_record', id: enqueued.recordId },
+      details: { node: input.node ?? 'default', notes: input.notes ?? null },
+      request: { ipAddress: actor.ip, userAgent: actor.userAgent, requestId: actor.requestId },
+    },
+  );
   return { jobRecordId: enqueued.recordId, jobId: enqueued.jobId };
 }

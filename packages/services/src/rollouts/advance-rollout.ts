@@ -11,6 +11,7 @@ import type { RolloutDeps } from './rollout-deps';
 import { notifyRolloutChanged } from './rollout-changes';
 import { enqueueRolloutAdvance } from './rollout-jobs';
 import { withRolloutLock } from './rollout-lock';
+import type { ServiceClients } from '../clients';
 
 export type AdvanceRolloutResult =
   | { rolloutId: string; outcome: 'batch_done'; batch: number; next: number | null }
@@ -34,7 +35,7 @@ export async function advanceRollout(
   context: { logger?: Logger } = {},
 ): Promise<AdvanceRolloutResult> {
   const { rolloutId } = payload;
-  return withRolloutLock(deps.pg, rolloutId, () => advanceLocked(deps, rolloutId, context.logger));
+  return withRolloutLock({ pg: deps.pg }, rolloutId, () => advanceLocked(deps, rolloutId, context.logger));
 }
 
 async function advanceLocked(deps: RolloutDeps, rolloutId: string, logger?: Logger): Promise<AdvanceRolloutResult> {
@@ -57,7 +58,7 @@ async function advanceLocked(deps: RolloutDeps, rolloutId: string, logger?: Logg
     orderBy: { position: 'asc' },
   });
   const recorder = rolloutRecorder(deps, rolloutId);
-  const lockProvider = createPrismaDeployLock(deps.prisma);
+  const lockProvider = createPrismaDeployLock({ prisma: deps.prisma });
   let next = 0;
   const worker = async () => {
     while (next < boxes.length) {
@@ -71,7 +72,7 @@ async function advanceLocked(deps: RolloutDeps, rolloutId: string, logger?: Logg
         data: { status: 'offline', error: 'unreachable when its turn came: gets the release when it returns' },
       });
       if (gone.count > 0) {
-        await refreshCounts(deps.prisma, rolloutId);
+        await refreshCounts({ prisma: deps.prisma }, rolloutId);
         continue;
       }
       const deployId = row.deployId ?? randomUUID();
@@ -90,15 +91,15 @@ async function advanceLocked(deps: RolloutDeps, rolloutId: string, logger?: Logg
         },
       });
       if (claimed.count === 0) continue;
-      await notifyRolloutChanged(deps.prisma, rolloutId);
+      await notifyRolloutChanged({ prisma: deps.prisma }, rolloutId);
       const status = await deployOneBox(deps, { rolloutId, boxId: row.boxId, deployId, local, recorder, lockProvider });
-      await refreshCounts(deps.prisma, rolloutId);
+      await refreshCounts({ prisma: deps.prisma }, rolloutId);
       // A failure that crosses the threshold stops the rollout at once: no other box of the batch starts.
       if (status === 'failed') await stopIfPastThreshold(deps.prisma, rolloutId, logger);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(rollout.concurrency, boxes.length)) }, worker));
-  await refreshCounts(deps.prisma, rolloutId);
+  await refreshCounts({ prisma: deps.prisma }, rolloutId);
   return decide(deps, rolloutId, batch, logger);
 }
 
@@ -117,7 +118,7 @@ async function deployOneBox(
   let error: string | null = null;
   let previousVersion: string | null = null;
   try {
-    const target = await loadBoxTarget(deps.pg, deps.vault, job.boxId);
+    const target = await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, job.boxId);
     const result = await deployToBox({
       pool: deps.ssh,
       target,
@@ -169,7 +170,7 @@ async function stopIfPastThreshold(prisma: PrismaClient, rolloutId: string, logg
   });
   if (stopped.count > 0) {
     logger?.warn({ rolloutId, reason }, 'rollout stopped: rolling back');
-    await notifyRolloutChanged(prisma, rolloutId);
+    await notifyRolloutChanged({ prisma }, rolloutId);
   }
   return true;
 }
@@ -211,7 +212,7 @@ async function decide(
     }),
     deps.prisma.release.update({ where: { id: current.releaseId }, data: { promotedAt: now } }),
   ]);
-  await notifyRolloutChanged(deps.prisma, rolloutId);
+  await notifyRolloutChanged({ prisma: deps.prisma }, rolloutId);
   logger?.info({ rolloutId }, 'rollout succeeded: release promoted');
   return { rolloutId, outcome: 'finished', status: 'succeeded' };
 }
@@ -228,7 +229,7 @@ async function rollBack(deps: RolloutDeps, rolloutId: string, logger?: Logger): 
     data: { status: 'skipped', finishedAt: new Date() },
   });
   const recorder = rolloutRecorder(deps, rolloutId);
-  const lockProvider = createPrismaDeployLock(deps.prisma);
+  const lockProvider = createPrismaDeployLock({ prisma: deps.prisma });
   // A box whose deploy was in flight when the rollout stopped (a crash) may be on either release: roll it back too.
   const moved = await deps.prisma.rolloutBox.findMany({
     where: { rolloutId, status: { in: ['succeeded', 'deploying'] } },
@@ -239,7 +240,7 @@ async function rollBack(deps: RolloutDeps, rolloutId: string, logger?: Logger): 
       : null;
     let error: string | null = null;
     try {
-      const target = await loadBoxTarget(deps.pg, deps.vault, row.boxId);
+      const target = await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, row.boxId);
       const result = await rollbackBox({
         pool: deps.ssh,
         target,
@@ -262,14 +263,14 @@ async function rollBack(deps: RolloutDeps, rolloutId: string, logger?: Logger): 
     });
     if (error) logger?.error({ rolloutId, boxId: row.boxId, error }, 'rollout: a box could not be rolled back');
   }
-  await refreshCounts(deps.prisma, rolloutId);
+  await refreshCounts({ prisma: deps.prisma }, rolloutId);
   const rollout = await deps.prisma.rollout.findUniqueOrThrow({ where: { id: rolloutId } });
   const status = rollout.reason?.startsWith('aborted') ? 'canceled' : 'halted';
   await deps.prisma.rollout.updateMany({
     where: { id: rolloutId, status: 'rolling_back' },
     data: { status, finishedAt: new Date() },
   });
-  await notifyRolloutChanged(deps.prisma, rolloutId);
+  await notifyRolloutChanged({ prisma: deps.prisma }, rolloutId);
   return { rolloutId, outcome: 'finished', status };
 }
 
@@ -279,7 +280,7 @@ async function stillRunning(prisma: PrismaClient, rolloutId: string): Promise<bo
 }
 
 /** Counts on the rollout row follow its boxes' rows; every call is also the moment streams hear of it. */
-export async function refreshCounts(prisma: PrismaClient, rolloutId: string): Promise<void> {
+export async function refreshCounts({ prisma }: Pick<ServiceClients, 'prisma'>, rolloutId: string): Promise<void> {
   await prisma.$executeRaw`
     UPDATE rollouts r
        SET succeeded_boxes = c.succeeded, failed_boxes = c.failed, rolled_back_boxes = c.reverted,
@@ -290,12 +291,12 @@ export async function refreshCounts(prisma: PrismaClient, rolloutId: string): Pr
                    count(*) FILTER (WHERE status = 'offline')::int AS offline
               FROM rollout_boxes WHERE rollout_id = ${rolloutId}::uuid) c
      WHERE r.id = ${rolloutId}::uuid`;
-  await notifyRolloutChanged(prisma, rolloutId);
+  await notifyRolloutChanged({ prisma }, rolloutId);
 }
 
 /** Deploy rows join the rollout; other fleet events also go to the worker's own recorder (alerts, metrics). */
 function rolloutRecorder(deps: RolloutDeps, rolloutId: string): FleetRecorder {
-  const rows = createPrismaFleetRecorder(deps.prisma, { rolloutId });
+  const rows = createPrismaFleetRecorder({ prisma: deps.prisma }, { rolloutId });
   const extra = deps.recorder;
   return {
     async record(event: FleetEvent) {

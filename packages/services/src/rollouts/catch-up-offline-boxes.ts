@@ -34,7 +34,7 @@ export async function catchUpOfflineBoxes(
 ): Promise<CaughtUpBox[]> {
   // One catch-up at a time (the schedule and an enqueued run may meet): the second waits, then finds the boxes the
   // first moved no longer offline, so no box is deployed twice.
-  return withRolloutLock(deps.pg, 'fleet-catch-up', () => catchUpLocked(deps, options, context));
+  return withRolloutLock({ pg: deps.pg }, 'fleet-catch-up', () => catchUpLocked(deps, options, context));
 }
 
 async function catchUpLocked(
@@ -55,16 +55,16 @@ async function catchUpLocked(
     take: options.limit ?? 50,
   });
   if (rows.length === 0) return [];
-  const { release, local } = await loadCurrentRelease(deps.prisma, deps.releaseDir);
-  const recorder = createPrismaFleetRecorder(deps.prisma);
-  const lockProvider = createPrismaDeployLock(deps.prisma);
+  const { release, local } = await loadCurrentRelease({ prisma: deps.prisma }, deps.releaseDir);
+  const recorder = createPrismaFleetRecorder({ prisma: deps.prisma });
+  const lockProvider = createPrismaDeployLock({ prisma: deps.prisma });
   const outcomes: CaughtUpBox[] = [];
   for (const { boxId } of rows) {
     let error: string | undefined;
     try {
       const result = await deployToBox({
         pool: deps.ssh,
-        target: await loadBoxTarget(deps.pg, deps.vault, boxId),
+        target: await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, boxId),
         release: local,
         deployId: randomUUID(),
         recorder: deps.recorder ? both(recorder, deps.recorder) : recorder,
@@ -92,7 +92,7 @@ async function catchUpLocked(
             finishedAt: new Date(),
           };
       await deps.prisma.rolloutBox.updateMany({ where: { rolloutId: row.rolloutId, boxId, status: 'offline' }, data });
-      await refreshCounts(deps.prisma, row.rolloutId);
+      await refreshCounts({ prisma: deps.prisma }, row.rolloutId);
     }
     if (error) context.logger?.warn({ boxId, release: release.version, error }, 'catch-up deploy failed');
     else context.logger?.info({ boxId, release: release.version }, 'offline box caught up');

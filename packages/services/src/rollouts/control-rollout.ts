@@ -38,18 +38,21 @@ export async function controlRollout(
         details: [{ path: 'status', message: `the rollout is ${current.status}`, status: current.status }],
       });
     }
-    await writeAudit(tx, {
-      actor: { type: 'user', id: actor.userId, label: actor.email },
-      action: `rollout.${action}`,
-      target: { type: 'rollout', id: rolloutId },
-      details: { from: current.status, to: next },
-      before: { status: current.status },
-      after: { status: next },
-      request: { ipAddress: actor.ip, userAgent: actor.userAgent, requestId: actor.requestId },
-    });
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: { type: 'user', id: actor.userId, label: actor.email },
+        action: `rollout.${action}`,
+        target: { type: 'rollout', id: rolloutId },
+        details: { from: current.status, to: next },
+        before: { status: current.status },
+        after: { status: next },
+        request: { ipAddress: actor.ip, userAgent: actor.userAgent, requestId: actor.requestId },
+      },
+    );
     return true;
   });
-  await notifyRolloutChanged(deps.prisma, rolloutId);
+  await notifyRolloutChanged({ prisma: deps.prisma }, rolloutId);
   // Resume and abort need a job to act (an abort of a paused rollout has no job running to notice it).
   if (changed && action !== 'pause') await enqueueRolloutAdvance(deps, rolloutId, `${action}-${Date.now()}`);
   return { id: rolloutId, status: next };

@@ -1,6 +1,7 @@
 import type { RolloutBoxSchema, RolloutBoxStatusSchema, RolloutSchema } from '@paddock/contracts';
 import type { PrismaClient } from '@paddock/db';
 import type { z } from 'zod';
+import type { ServiceClients } from '../clients';
 
 export type RolloutView = z.infer<typeof RolloutSchema>;
 export type RolloutBoxView = z.infer<typeof RolloutBoxSchema>;
@@ -41,13 +42,13 @@ function view(row: RolloutRow): RolloutView {
   };
 }
 
-export async function listRollouts(prisma: PrismaClient, limit = 50): Promise<RolloutView[]> {
+export async function listRollouts({ prisma }: Pick<ServiceClients, 'prisma'>, limit = 50): Promise<RolloutView[]> {
   return (await loadRows(prisma, {}, limit)).map(view);
 }
 
 /** One rollout with each of its boxes, in rollout order: what the console and `paddock rollout status` draw. */
 export async function getRollout(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   rolloutId: string,
 ): Promise<(RolloutView & { boxes: RolloutBoxView[] }) | null> {
   const [row] = await loadRows(prisma, { id: rolloutId }, 1);

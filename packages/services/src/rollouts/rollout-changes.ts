@@ -2,9 +2,13 @@ import type { PrismaClient } from '@paddock/db';
 import type { ChangeFeed } from '../changes/change-feed';
 import { CHANGES_CHANNEL, topicKey } from '../changes/change-topics';
 import { getRollout, type RolloutBoxView, type RolloutView } from './read-rollouts';
+import type { ServiceClients } from '../clients';
 
 /** Tells API processes that a rollout moved (a box claimed or finished, a status changed): streams re-read it. */
-export async function notifyRolloutChanged(prisma: PrismaClient, rolloutId: string): Promise<void> {
+export async function notifyRolloutChanged(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  rolloutId: string,
+): Promise<void> {
   await prisma.$executeRaw`SELECT pg_notify(${CHANGES_CHANNEL}, ${topicKey({ kind: 'rollout', rolloutId })})`;
 }
 
@@ -28,7 +32,7 @@ export async function watchRollout(
   try {
     let last = '';
     for (;;) {
-      const rollout = await getRollout(deps.prisma, input.rolloutId);
+      const rollout = await getRollout({ prisma: deps.prisma }, input.rolloutId);
       if (!rollout) return false;
       const { updatedAt: _ignored, ...compared } = rollout;
       const snapshot = JSON.stringify(compared);

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { ServiceClients } from '../clients';
 
 /**
  * Runs `work` holding the rollout's session-level advisory lock, on a connection of its own. A second job of the
@@ -7,7 +7,11 @@ import type { Pool } from 'pg';
  * another, never beside each other, and none is lost. A worker that dies loses its connection and with it the
  * lock, so the job that takes over finds it free: there is no lease to expire and no time to wait.
  */
-export async function withRolloutLock<T>(pool: Pool, rolloutId: string, work: () => Promise<T>): Promise<T> {
+export async function withRolloutLock<T>(
+  { pg: pool }: Pick<ServiceClients, 'pg'>,
+  rolloutId: string,
+  work: () => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let clean = false;
   // The connection lives as long as the job: if it dies (PostgreSQL restarting), 'error' is emitted on the client,

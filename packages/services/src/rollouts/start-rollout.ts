@@ -105,27 +105,30 @@ export async function startRollout(
       } else {
         await tx.release.update({ where: { id: release.id }, data: { promotedAt: now } });
       }
-      await writeAudit(tx, {
-        actor: { type: 'user', id: actor.userId, label: actor.email },
-        action: 'rollout.start',
-        target: { type: 'rollout', id: created.id },
-        details: {
-          release: release.version,
-          boxes: plan.length,
-          offline: offline.length,
-          // A rollout of named boxes (the console's deploy of one box) says which in the audit log.
-          ...(input.boxIds ? { boxIds: input.boxIds } : {}),
+      await writeAudit(
+        { prisma: tx },
+        {
+          actor: { type: 'user', id: actor.userId, label: actor.email },
+          action: 'rollout.start',
+          target: { type: 'rollout', id: created.id },
+          details: {
+            release: release.version,
+            boxes: plan.length,
+            offline: offline.length,
+            // A rollout of named boxes (the console's deploy of one box) says which in the audit log.
+            ...(input.boxIds ? { boxIds: input.boxIds } : {}),
+          },
+          after: {
+            status: created.status,
+            release: release.version,
+            canarySize: input.canarySize,
+            batchSize: input.batchSize,
+            concurrency: input.concurrency,
+            maxFailures: input.maxFailures,
+          },
+          request: { ipAddress: actor.ip, userAgent: actor.userAgent, requestId: actor.requestId },
         },
-        after: {
-          status: created.status,
-          release: release.version,
-          canarySize: input.canarySize,
-          batchSize: input.batchSize,
-          concurrency: input.concurrency,
-          maxFailures: input.maxFailures,
-        },
-        request: { ipAddress: actor.ip, userAgent: actor.userAgent, requestId: actor.requestId },
-      });
+      );
       return created;
     })
     .catch((error: unknown) => {

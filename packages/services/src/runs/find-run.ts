@@ -1,8 +1,8 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 /** A run of the tenant with what acting on it needs; another tenant's run is not found, exactly like a missing one. */
-export async function findTenantRun(prisma: PrismaClient, tenantId: string, runId: string) {
+export async function findTenantRun({ prisma }: Pick<ServiceClients, 'prisma'>, tenantId: string, runId: string) {
   const run = await prisma.run.findFirst({
     where: { id: runId, tenantId },
     select: { id: true, boxId: true, runtimeRunId: true, status: true },
@@ -27,7 +27,7 @@ export function onBox(run: { id: string; boxId: string | null; runtimeRunId: str
  * The box new runs of a tenant go to: its newest box that is not being destroyed. A tenant still provisioning has
  * none yet, which is a state to wait out, not an error of the request.
  */
-export async function tenantBoxId(prisma: PrismaClient, tenantId: string): Promise<string> {
+export async function tenantBoxId({ prisma }: Pick<ServiceClients, 'prisma'>, tenantId: string): Promise<string> {
   const box = await prisma.box.findFirst({
     where: { tenantId, destroyedAt: null, status: { in: ['ready', 'unhealthy', 'unreachable'] } },
     orderBy: { createdAt: 'desc' },

@@ -71,7 +71,7 @@ async function allPages(input: Parameters<typeof listRuns>[2], tenantId = tenant
   const seen: Awaited<ReturnType<typeof listRuns>>['runs'] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 100; page++) {
-    const result = await listRuns(prisma, tenantId, { ...input, cursor });
+    const result = await listRuns({ prisma }, tenantId, { ...input, cursor });
     seen.push(...result.runs);
     if (!result.nextCursor) return seen;
     cursor = result.nextCursor;
@@ -113,7 +113,7 @@ describe('listRuns', () => {
     expect(other.length).toBe(10);
     expect(other.some((r) => expectedOrder.includes(r.id))).toBe(false);
     const forged = Buffer.from(`2026-03-01T10:00:00.123Z|${'a'.repeat(36)}`).toString('base64url');
-    const error = await listRuns(prisma, tenant.a, { limit: 5, cursor: forged }).catch((e: unknown) => e);
+    const error = await listRuns({ prisma }, tenant.a, { limit: 5, cursor: forged }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('validation_failed');
   });
@@ -139,7 +139,7 @@ describe('getRun', () => {
       [tenant.a, runId],
     );
     await sql.query(`UPDATE runs SET inputs = '{"topic":"ü","n":[1,null]}' WHERE id = $1`, [runId]);
-    const run = await getRun(prisma, tenant.a, runId);
+    const run = await getRun({ prisma }, tenant.a, runId);
     expect(run.id).toBe(runId);
     expect(run.inputs).toEqual({ topic: 'ü', n: [1, null] });
     const draftAttempt = {
@@ -181,7 +181,7 @@ describe('getRun', () => {
       }),
     ]);
     expect(run.pendingDecisionIds).toEqual([decisions.rows[1]?.id, decisions.rows[0]?.id]);
-    const page = await listRuns(prisma, tenant.a, { limit: 50 });
+    const page = await listRuns({ prisma }, tenant.a, { limit: 50 });
     const { inputs: _inputs, steps: _steps, pendingDecisionIds: _ids, ...summary } = run;
     expect(page.runs.find((r) => r.id === runId)).toEqual(summary);
   });
@@ -192,7 +192,7 @@ describe('getRun', () => {
       [tenant.b, runId],
       [tenant.a, '00000000-0000-4000-8000-000000000000'],
     ] as const) {
-      const error = await getRun(prisma, tenantId, id).catch((e: unknown) => e);
+      const error = await getRun({ prisma }, tenantId, id).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppError);
       expect((error as AppError).code).toBe('not_found');
     }

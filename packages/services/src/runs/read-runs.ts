@@ -1,10 +1,10 @@
 import { decodeCreatedAtCursor, encodeCreatedAtCursor } from '../pagination/created-at-cursor';
 import type { RunStatus } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { runNotFound } from './find-run';
 import { type RunSummary, runSummary } from './run-replies';
 import { runDetailRow, runPageRows } from './run-rows';
 import { stepsWithAttempts } from './step-attempts';
+import type { ServiceClients } from '../clients';
 
 export interface ListRunsInput {
   status?: RunStatus | undefined;
@@ -18,11 +18,11 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 /** The tenant's runs, newest first, a page at a time (keyset on created_at, id: stable while runs are added). */
 export async function listRuns(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   input: ListRunsInput,
 ): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
-  const rows = await runPageRows(prisma, tenantId, {
+  const rows = await runPageRows({ prisma }, tenantId, {
     status: input.status,
     chain: input.chain,
     since: input.since === undefined ? undefined : new Date(input.since),
@@ -45,8 +45,8 @@ function keysetPosition(cursor: string): { createdAt: Date; id: string } {
 }
 
 /** One run with its steps, each with every attempt, and its pending decisions. */
-export async function getRun(prisma: PrismaClient, tenantId: string, runId: string) {
-  const row = await runDetailRow(prisma, tenantId, runId);
+export async function getRun({ prisma }: Pick<ServiceClients, 'prisma'>, tenantId: string, runId: string) {
+  const row = await runDetailRow({ prisma }, tenantId, runId);
   if (!row) throw runNotFound(runId);
   return {
     ...runSummary(row),

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 /**
  * The run row as the box's `replayed` event (seq `replayedSeq`) leaves it: running again, not finished. Written here,
@@ -10,7 +10,11 @@ import type { PrismaClient } from '@paddock/db';
  * already the run's newer state, left alone). Applying the event later reopens the row the same way, so the two
  * agree.
  */
-export async function reopenReplayedRun(prisma: PrismaClient, runId: string, replayedSeq: number): Promise<void> {
+export async function reopenReplayedRun(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  runId: string,
+  replayedSeq: number,
+): Promise<void> {
   await prisma.run.updateMany({
     where: { id: runId, lastEventSeq: { lt: replayedSeq } },
     data: { status: 'running', finishedAt: null, durationMs: null, error: null },

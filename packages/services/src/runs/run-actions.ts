@@ -5,6 +5,7 @@ import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../ten
 import { findTenantRun, onBox } from './find-run';
 import { reopenReplayedRun } from './reopen-replayed-run';
 import { RUN_SUMMARY_SELECT, type RunSummary, toRunSummary } from './run-replies';
+import type { ServiceClients } from '../clients';
 
 export interface RunActionResult {
   run: RunSummary;
@@ -17,30 +18,30 @@ export interface RunActionResult {
  * into the run's rows). The answer is the run reopened (reopen-replayed-run.ts), not the state the replay replaced.
  */
 export async function replayRun(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   boxes: BoxGateway,
   actor: TenantIdentity,
   runId: string,
   from: string,
   request: RequestFacts = {},
 ): Promise<RunActionResult> {
-  const run = await findTenantRun(prisma, actor.tenantId, runId);
+  const run = await findTenantRun({ prisma }, actor.tenantId, runId);
   const target = onBox(run);
-  await admitReopen(prisma, actor.tenantId, run.id);
+  await admitReopen({ prisma }, actor.tenantId, run.id);
   const answer = await boxes.request(target.boxId, { op: 'replay', run_id: target.runtimeRunId, from });
-  await reopenReplayedRun(prisma, run.id, answer.event.seq);
+  await reopenReplayedRun({ prisma }, run.id, answer.event.seq);
   return finish(prisma, actor, run.id, 'run.replay', { from, seq: answer.event.seq }, answer.event, request);
 }
 
 /** Cancels a run on its box: running steps are stopped, pending decisions end as canceled. */
 export async function cancelRun(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   boxes: BoxGateway,
   actor: TenantIdentity,
   runId: string,
   request: RequestFacts = {},
 ): Promise<RunActionResult> {
-  const run = await findTenantRun(prisma, actor.tenantId, runId);
+  const run = await findTenantRun({ prisma }, actor.tenantId, runId);
   const target = onBox(run);
   const answer = await boxes.request(target.boxId, { op: 'cancel', run_id: target.runtimeRunId });
   return finish(prisma, actor, run.id, 'run.cancel', { seq: answer.event.seq }, answer.event, request);

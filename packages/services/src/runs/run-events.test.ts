@@ -67,7 +67,7 @@ afterAll(async () => {
 
 describe('listRunEvents', () => {
   it("pages a run's events in seq order with the instant, step and payload as stored", async () => {
-    const first = await listRunEvents(prisma, ids.tenant, ids.run, { after: 0, limit: 4 });
+    const first = await listRunEvents({ prisma }, ids.tenant, ids.run, { after: 0, limit: 4 });
     expect(first.events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     expect(first.nextAfter).toBe(4);
     expect(first.events[1]).toEqual({
@@ -78,21 +78,21 @@ describe('listRunEvents', () => {
       occurredAt: '2026-03-01T10:00:00.502Z',
     });
     expect(first.events[0]?.step).toBe('');
-    const last = await listRunEvents(prisma, ids.tenant, ids.run, { after: 4, limit: 5 });
+    const last = await listRunEvents({ prisma }, ids.tenant, ids.run, { after: 4, limit: 5 });
     expect(last.events.map((e) => e.seq)).toEqual([5, 6, 7, 8, 9]);
     expect(last.nextAfter).toBeNull();
-    expect(await readRunEvents(prisma, ids.tenant, ids.run, { after: 4, limit: 5 })).toEqual(last);
+    expect(await readRunEvents({ prisma }, ids.tenant, ids.run, { after: 4, limit: 5 })).toEqual(last);
   });
 
   it('answers an empty page for a run without events, and not found for a run of another tenant', async () => {
-    expect(await listRunEvents(prisma, ids.tenant, ids.quietRun, { after: 0, limit: 10 })).toEqual({
+    expect(await listRunEvents({ prisma }, ids.tenant, ids.quietRun, { after: 0, limit: 10 })).toEqual({
       events: [],
       nextAfter: null,
     });
-    const error = await listRunEvents(prisma, ids.other, ids.run, { after: 0, limit: 10 }).catch((e: unknown) => e);
+    const error = await listRunEvents({ prisma }, ids.other, ids.run, { after: 0, limit: 10 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('not_found');
-    expect(await readRunEvents(prisma, ids.other, ids.run, { after: 0, limit: 10 })).toEqual({
+    expect(await readRunEvents({ prisma }, ids.other, ids.run, { after: 0, limit: 10 })).toEqual({
       events: [],
       nextAfter: null,
     });
@@ -111,7 +111,7 @@ describe('listRunEvents', () => {
     const seen: number[] = [];
     let after = 0;
     for (let pages = 0; pages < 10; pages++) {
-      const page = await listRunEvents(prisma, ids.tenant, big?.id as string, { after, limit: 1000 });
+      const page = await listRunEvents({ prisma }, ids.tenant, big?.id as string, { after, limit: 1000 });
       const bytes = page.events.reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify(e.event)), 0);
       expect(bytes).toBeLessThanOrEqual(MAX_EVENT_PAGE_BYTES);
       expect(page.events.length).toBeGreaterThan(0);
@@ -121,7 +121,7 @@ describe('listRunEvents', () => {
     }
     expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
     // The stream's read is bounded alike; a tiny budget still moves one event at a time.
-    const one = await readRunEvents(prisma, ids.tenant, big?.id as string, { after: 0, limit: 1000 }, 10);
+    const one = await readRunEvents({ prisma }, ids.tenant, big?.id as string, { after: 0, limit: 1000 }, 10);
     expect(one.events.map((e) => e.seq)).toEqual([1]);
     expect(one.nextAfter).toBe(1);
   });

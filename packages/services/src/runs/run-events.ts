@@ -1,6 +1,7 @@
 import { MAX_EVENT_PAGE_BYTES } from '@paddock/contracts';
-import { Prisma, type PrismaClient } from '@paddock/db';
+import { Prisma } from '@paddock/db';
 import { runNotFound } from './find-run';
+import type { ServiceClients } from '../clients';
 
 export interface RunEventPage {
   events: { seq: number; step: string; kind: string; event: Record<string, unknown>; occurredAt: string }[];
@@ -51,7 +52,7 @@ function boundedPage(where: Prisma.Sql, limit: number, budget: number): Prisma.S
  * to it (a run without events yet is one row of nulls, a run that is not the tenant's no row at all).
  */
 export async function listRunEvents(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   runId: string,
   page: { after: number; limit: number },
@@ -70,7 +71,7 @@ export async function listRunEvents(
 
 /** The page read alone, for a caller that already checked the run (a stream polling it). */
 export async function readRunEvents(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   runId: string,
   page: { after: number; limit: number },
@@ -100,7 +101,11 @@ function toPage(rows: EventRow[], limit: number): RunEventPage {
 }
 
 /** Whether a run can still produce events (a stream follows it until it cannot). */
-export async function runIsOver(prisma: PrismaClient, tenantId: string, runId: string): Promise<boolean> {
+export async function runIsOver(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  tenantId: string,
+  runId: string,
+): Promise<boolean> {
   const run = await prisma.run.findFirst({
     where: { id: runId, tenantId },
     select: { status: true, finishedAt: true },

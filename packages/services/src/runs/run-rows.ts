@@ -1,6 +1,7 @@
 import type { StepStatus } from '@paddock/contracts';
-import { Prisma, type PrismaClient } from '@paddock/db';
+import { Prisma } from '@paddock/db';
 import type { RunSummaryTextRow } from './run-replies';
+import type { ServiceClients } from '../clients';
 
 /**
  * The tenant read paths of runs as single joined queries. Prisma reads every relation in a query of its own (a run
@@ -36,7 +37,7 @@ export interface RunPageFilter {
  * of runs_tenant_id_status_created_at_id_idx with a status (of runs_tenant_id_created_at_idx without), so a page
  * deep in a large tenant, or of a rare status, costs what the first one does.
  */
-export async function runPageRows(prisma: PrismaClient, tenantId: string, filter: RunPageFilter) {
+export async function runPageRows({ prisma }: Pick<ServiceClients, 'prisma'>, tenantId: string, filter: RunPageFilter) {
   const conditions = [Prisma.sql`r.tenant_id = ${tenantId}::uuid`];
   if (filter.status) conditions.push(Prisma.sql`r.status = ${filter.status}::run_status`);
   if (filter.chain) conditions.push(Prisma.sql`c.name = ${filter.chain}`);
@@ -81,7 +82,7 @@ export interface RunDetailRow extends JoinedRunRow {
 
 /** One run of the tenant with every step attempt (position, attempt order) and its pending decisions' ids. */
 export async function runDetailRow(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   runId: string,
 ): Promise<RunDetailRow | undefined> {

@@ -5,6 +5,7 @@ import type { BoxGateway } from '../boxes/box-gateway';
 import type { RequestFacts, TenantIdentity } from '../tenants/tenant-identity';
 import type { RunSummary } from './run-replies';
 import { type StartRunInput, startRun } from './start-run';
+import type { ServiceClients } from '../clients';
 
 /** How long a start can be replayed by its Idempotency-Key (as for signups). */
 export const RUN_START_REPLAY_TTL_MS = 24 * 3600 * 1000;
@@ -51,7 +52,7 @@ interface StoredRecord {
  * before reaching the box frees the key again; one the box may have started keeps it, and the next retry finishes it.
  */
 export async function startRunOnce(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   boxes: BoxGateway,
   actor: TenantIdentity,
   input: StartRunInput,
@@ -99,7 +100,7 @@ async function startAsOwner(
 ): Promise<StartRunOutcome> {
   let run: RunSummary;
   try {
-    run = await startRun(prisma, boxes, actor, input, request, { runId: owned.runId });
+    run = await startRun({ prisma }, boxes, actor, input, request, { runId: owned.runId });
   } catch (error) {
     const left = await prisma.run.findFirst({
       where: { id: owned.runId, tenantId: actor.tenantId },

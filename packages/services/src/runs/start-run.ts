@@ -8,6 +8,7 @@ import { admitRun } from '../limits/admit-run';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
 import { tenantBoxId } from './find-run';
 import { RUN_SUMMARY_SELECT, type RunSummary, toRunSummary } from './run-replies';
+import type { ServiceClients } from '../clients';
 
 export interface StartRunInput {
   chain?: string | undefined;
@@ -33,7 +34,7 @@ interface StoredDefinition {
  * the box refuses the run, or was never reached, the row is removed again and nothing remains.
  */
 export async function startRun(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   boxes: BoxGateway,
   actor: TenantIdentity,
   input: StartRunInput,
@@ -71,13 +72,13 @@ export async function startRun(
     const file = chainFileOnBox(version.chain.name, version.contentHash, definition.fileName ?? 'chain.yaml');
     source = { file: `${DEFAULT_BOX_LAYOUT.dataDir}/${file}` };
   }
-  const boxId = earlier?.boxId ?? (await tenantBoxId(prisma, actor.tenantId));
+  const boxId = earlier?.boxId ?? (await tenantBoxId({ prisma }, actor.tenantId));
   const id = reserved?.runId ?? randomUUID();
   // A new run is admitted against the plan in the transaction that inserts it (admit-run.ts); the caps the box is
   // to hold travel with the run request. A retry's run was admitted when first started.
   let caps: BoxCaps | undefined;
   if (!earlier) {
-    caps = await admitRun(prisma, { tenantId: actor.tenantId, boxId }, async (tx) => {
+    caps = await admitRun({ prisma }, { tenantId: actor.tenantId, boxId }, async (tx) => {
       await tx.run.create({
         data: {
           id,

@@ -1,7 +1,8 @@
 import { AppError } from '@paddock/contracts';
-import { Prisma, type PrismaClient } from '@paddock/db';
+import { Prisma } from '@paddock/db';
 import type { BoxFile, BoxGateway } from '../boxes/box-gateway';
 import { onBox, runNotFound } from './find-run';
+import type { ServiceClients } from '../clients';
 
 interface RunWithAttempt {
   id: string;
@@ -18,7 +19,7 @@ interface RunWithAttempt {
  * runtime's `steps/<step>/attempts/<n>/output` of that run, nothing else.
  */
 export async function readStepOutput(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   boxes: BoxGateway,
   tenantId: string,
   runId: string,

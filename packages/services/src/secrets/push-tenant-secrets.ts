@@ -20,10 +20,10 @@ export async function pushTenantSecrets(
   context: { finalAttempt: boolean },
 ) {
   const { prisma, vault } = deps;
-  const box = await boxForJob(prisma, payload.tenantId, context.finalAttempt);
+  const box = await boxForJob({ prisma }, payload.tenantId, context.finalAttempt);
   if ('skipped' in box) return box;
   const { boxId } = box;
-  const target = await loadBoxTargetWithPrisma(prisma, vault, boxId);
+  const target = await loadBoxTargetWithPrisma({ prisma, vault }, boxId);
   return prisma.$transaction(
     async (tx) => {
       await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext(${`secrets.push:${payload.tenantId}`}))) AS l`;
@@ -52,13 +52,16 @@ export async function pushTenantSecrets(
         pushed = current;
       }
       const names = pushed.map((row) => row.name);
-      await writeAudit(tx, {
-        actor: { type: 'system', label: 'secrets.push' },
-        action: 'box.secrets.pushed',
-        tenantId: payload.tenantId,
-        target: { type: 'box', id: boxId },
-        details: { names, rounds },
-      });
+      await writeAudit(
+        { prisma: tx },
+        {
+          actor: { type: 'system', label: 'secrets.push' },
+          action: 'box.secrets.pushed',
+          tenantId: payload.tenantId,
+          target: { type: 'box', id: boxId },
+          details: { names, rounds },
+        },
+      );
       return { boxId, names, rounds };
     },
     { maxWait: 30_000, timeout: 180_000 },

@@ -27,7 +27,7 @@ export async function deleteSecretAndPush(
   name: string,
   request: RequestFacts = {},
 ): Promise<void> {
-  await deleteTenantSecret(deps.prisma, actor, name, request);
+  await deleteTenantSecret({ prisma: deps.prisma }, actor, name, request);
   await queuePush(deps, actor.tenantId);
 }
 

@@ -3,6 +3,7 @@ import { Prisma, type PrismaClient } from '@paddock/db';
 import type { Vault } from '@paddock/vault';
 import { limitReached, lockPlanLimits } from '../tenants/plan-limits';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from '../tenants/tenant-identity';
+import type { ServiceClients } from '../clients';
 
 export interface SecretSummary {
   name: string;
@@ -41,7 +42,7 @@ async function upsertSecret(
   request: RequestFacts,
 ): Promise<SecretSummary & { created: boolean }> {
   return prisma.$transaction(async (tx) => {
-    const limits = await lockPlanLimits(tx, actor.tenantId);
+    const limits = await lockPlanLimits({ prisma: tx }, actor.tenantId);
     if (limits.maxSecrets !== undefined) {
       const exists = await tx.tenantSecret.findUnique({
         where: { tenantId_name: { tenantId: actor.tenantId, name } },
@@ -70,7 +71,10 @@ async function upsertSecret(
   });
 }
 
-export async function listTenantSecrets(prisma: PrismaClient, tenantId: string): Promise<SecretSummary[]> {
+export async function listTenantSecrets(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  tenantId: string,
+): Promise<SecretSummary[]> {
   return prisma.tenantSecret.findMany({
     where: { tenantId },
     select: { name: true, updatedAt: true },
@@ -79,7 +83,7 @@ export async function listTenantSecrets(prisma: PrismaClient, tenantId: string):
 }
 
 export async function deleteTenantSecret(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: TenantIdentity,
   name: string,
   request: RequestFacts = {},

@@ -1,7 +1,8 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient, Subscription } from '@paddock/db';
+import type { Subscription } from '@paddock/db';
 import { BILLING_TX, type Tx } from '../invoices/invoice-numbers';
 import { operatorActor, type RequestFacts, writeAudit } from '../audit/audit-entry';
+import type { ServiceClients } from '../clients';
 
 export interface SpanView {
   id: string;
@@ -26,7 +27,7 @@ export interface ChangePlanInput {
  * trial that the scheduled check ends into `trial.thenPlan` or, when null, a suspension. Audited with the reason.
  */
 export async function changeTenantPlan(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: { userId: string; email: string },
   input: ChangePlanInput,
   request: RequestFacts = {},
@@ -76,23 +77,26 @@ export async function changeTenantPlan(
       include: { plan: { select: { code: true } } },
     });
     await tx.tenant.update({ where: { id: input.tenantId }, data: { planId: plan.id } });
-    await writeAudit(tx, {
-      actor: operatorActor(actor),
-      action: input.trial ? 'subscription.start_trial' : 'subscription.change_plan',
-      tenantId: input.tenantId,
-      target: { type: 'tenant', id: input.tenantId },
-      before: { plan: ended?.plan.code ?? null },
-      after: { plan: plan.code },
-      request,
-      details: {
-        reason: input.reason,
-        fromPlan: ended?.plan.code ?? null,
-        toPlan: plan.code,
-        at: startedAt.toISOString(),
-        trialEndsAt: trialEndsAt?.toISOString() ?? null,
-        afterTrial: input.trial ? (after?.code ?? 'suspend') : null,
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: operatorActor(actor),
+        action: input.trial ? 'subscription.start_trial' : 'subscription.change_plan',
+        tenantId: input.tenantId,
+        target: { type: 'tenant', id: input.tenantId },
+        before: { plan: ended?.plan.code ?? null },
+        after: { plan: plan.code },
+        request,
+        details: {
+          reason: input.reason,
+          fromPlan: ended?.plan.code ?? null,
+          toPlan: plan.code,
+          at: startedAt.toISOString(),
+          trialEndsAt: trialEndsAt?.toISOString() ?? null,
+          afterTrial: input.trial ? (after?.code ?? 'suspend') : null,
+        },
       },
-    });
+    );
     return { ended: ended ? spanView(ended, null) : null, started: spanView(started, after?.code ?? null) };
   }, BILLING_TX);
 }

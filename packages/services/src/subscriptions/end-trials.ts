@@ -83,13 +83,16 @@ async function endOneTrial(prisma: PrismaClient, now: Date, skip: string[]): Pro
       data: { status: 'canceled', endedAt: end, canceledAt: end },
     });
     const audit = (action: string, details: Record<string, string | null>) =>
-      writeAudit(tx, {
-        actor: { type: 'system', label: 'trial check' },
-        action: action,
-        tenantId: tenantId,
-        target: { type: 'tenant', id: tenantId },
-        details: { subscriptionId: id, trialPlan: trial.plan.code, endedAt: end.toISOString(), ...details },
-      });
+      writeAudit(
+        { prisma: tx },
+        {
+          actor: { type: 'system', label: 'trial check' },
+          action: action,
+          tenantId: tenantId,
+          target: { type: 'tenant', id: tenantId },
+          details: { subscriptionId: id, trialPlan: trial.plan.code, endedAt: end.toISOString(), ...details },
+        },
+      );
     if (trial.afterTrialPlan) {
       await tx.subscription.create({
         data: {

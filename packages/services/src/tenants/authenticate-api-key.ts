@@ -1,7 +1,7 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { apiKeyPrefix, hashToken } from '@paddock/vault';
 import type { TenantIdentity } from './tenant-identity';
+import type { ServiceClients } from '../clients';
 
 // lastUsedAt is for people ("is this key still in use?"), not an access log: one write a minute per key at most,
 // so a busy key does not turn every read into a write.
@@ -22,7 +22,10 @@ interface KeyRow {
 }
 
 /** The tenant an API key acts for, or `unauthenticated` (malformed, unknown, revoked, expired, operator key...). */
-export async function authenticateTenantApiKey(prisma: PrismaClient, key: string): Promise<TenantIdentity> {
+export async function authenticateTenantApiKey(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  key: string,
+): Promise<TenantIdentity> {
   // Garbage never reaches the database.
   if (!apiKeyPrefix(key)) throw new AppError('unauthenticated', REFUSED);
   // One joined read: this runs before every tenant request (Prisma would read the tenant in a second query).

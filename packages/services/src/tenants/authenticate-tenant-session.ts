@@ -1,8 +1,8 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { hashToken } from '@paddock/vault';
 import type { TenantIdentity } from './tenant-identity';
 import { isTenantSessionToken } from './tenant-session-token';
+import type { ServiceClients } from '../clients';
 
 // lastSeenAt answers "is this session still used, and from where?", it is not an access log: one write a minute per
 // session at most, so a busy session does not turn every read into a write.
@@ -14,7 +14,10 @@ const REFUSED = 'The session is missing, unknown, expired or revoked; log in aga
  * The tenant a user session acts for, or `unauthenticated` (malformed, unknown, expired, revoked, the user disabled
  * or moved, the workspace deleted). The session carries its tenant id and must agree with its user's.
  */
-export async function authenticateTenantSession(prisma: PrismaClient, token: string): Promise<TenantIdentity> {
+export async function authenticateTenantSession(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  token: string,
+): Promise<TenantIdentity> {
   if (!isTenantSessionToken(token)) throw new AppError('unauthenticated', REFUSED);
   const session = await prisma.session.findUnique({
     where: { tokenHash: hashToken(token) },

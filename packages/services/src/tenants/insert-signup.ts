@@ -1,4 +1,5 @@
-import type { Prisma, PrismaClient } from '@paddock/db';
+import type { Prisma } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 export interface SignupRows {
   tenant: { id: string; slug: string; name: string; planCode: string };
@@ -30,7 +31,7 @@ export interface SignupRows {
  * email or workspace handle fails with a unique violation. Foreign keys between the new rows hold because Postgres
  * checks them at the end of the statement.
  */
-export async function insertSignup(prisma: PrismaClient, rows: SignupRows): Promise<boolean> {
+export async function insertSignup({ prisma }: Pick<ServiceClients, 'prisma'>, rows: SignupRows): Promise<boolean> {
   const { tenant, user, subscription, apiKey, workflow, job, idempotency, audit } = rows;
   const inserted = await prisma.$executeRaw`
     WITH plan AS (

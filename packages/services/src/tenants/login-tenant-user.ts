@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { hashPassword, needsRehash, verifyPassword } from '@paddock/vault';
 import { writeAudit } from '../audit/audit-entry';
 import { generateTenantSessionToken } from './tenant-session-token';
+import type { ServiceClients } from '../clients';
 
 /** How long a tenant user's session lasts unless the API's config says otherwise. */
 export const DEFAULT_TENANT_SESSION_TTL_MS = 12 * 3600 * 1000;
@@ -39,7 +39,10 @@ export interface TenantLogin {
  * Unknown email, no password set and wrong password are one answer with the same cost. Only after the password
  * proved right does the answer say more (a disabled user, a deleted workspace): that tells nothing to a guesser.
  */
-export async function loginTenantUser(prisma: PrismaClient, input: TenantLoginInput): Promise<TenantLogin> {
+export async function loginTenantUser(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  input: TenantLoginInput,
+): Promise<TenantLogin> {
   const user = await prisma.user.findFirst({
     where: { email: input.email, role: { not: 'operator' }, tenantId: { not: null } },
     select: {
@@ -87,14 +90,17 @@ export async function loginTenantUser(prisma: PrismaClient, input: TenantLoginIn
       data: { lastLoginAt: now, ...(rehashed ? { passwordHash: rehashed } : {}) },
       select: { id: true },
     }),
-    writeAudit(prisma, {
-      actor: { type: 'user', id: user.id, label: user.email },
-      action: 'user.login',
-      tenantId: tenant.id,
-      target: { type: 'session', id: sessionId },
-      details: { expiresAt: expiresAt.toISOString() },
-      request: { ipAddress: ipAddress ?? undefined, userAgent: input.userAgent },
-    }),
+    writeAudit(
+      { prisma },
+      {
+        actor: { type: 'user', id: user.id, label: user.email },
+        action: 'user.login',
+        tenantId: tenant.id,
+        target: { type: 'session', id: sessionId },
+        details: { expiresAt: expiresAt.toISOString() },
+        request: { ipAddress: ipAddress ?? undefined, userAgent: input.userAgent },
+      },
+    ),
   ]);
   return {
     token,

@@ -1,8 +1,9 @@
 import { AppError } from '@paddock/contracts';
-import type { Prisma, PrismaClient } from '@paddock/db';
+import type { Prisma } from '@paddock/db';
 import { generateApiKey } from '@paddock/vault';
 import { type RequestFacts, writeAudit } from '../audit/audit-entry';
 import { type TenantIdentity, tenantAuditActor } from './tenant-identity';
+import type { ServiceClients } from '../clients';
 
 /**
  * A workspace's API keys: everyone who may read the workspace lists them (names and prefixes only); the owner and
@@ -46,7 +47,7 @@ function requireKeyManager(actor: TenantIdentity): void {
 }
 
 /** Newest first; revoked keys stay listed (with revokedAt) so people can see what was turned off and when. */
-export async function listApiKeys(prisma: PrismaClient, actor: TenantIdentity) {
+export async function listApiKeys({ prisma }: Pick<ServiceClients, 'prisma'>, actor: TenantIdentity) {
   const rows = await prisma.apiKey.findMany({
     where: { tenantId: actor.tenantId },
     select: KEY_SELECT,
@@ -57,7 +58,7 @@ export async function listApiKeys(prisma: PrismaClient, actor: TenantIdentity) {
 }
 
 export async function createApiKey(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: TenantIdentity,
   input: { name: string },
   request: RequestFacts = {},
@@ -75,21 +76,24 @@ export async function createApiKey(
       },
       select: KEY_SELECT,
     });
-    await writeAudit(tx, {
-      actor: tenantAuditActor(actor),
-      action: 'api_key.create',
-      tenantId: actor.tenantId,
-      target: { type: 'api_key', id: row.id },
-      after: { id: row.id, name: row.name, prefix: row.prefix },
-      request,
-    });
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: tenantAuditActor(actor),
+        action: 'api_key.create',
+        tenantId: actor.tenantId,
+        target: { type: 'api_key', id: row.id },
+        after: { id: row.id, name: row.name, prefix: row.prefix },
+        request,
+      },
+    );
     return { apiKey: toSummary(row), key: generated.key };
   });
 }
 
 /** Revokes a key at once (the next request with it is a 401). Revoking a revoked key answers it unchanged. */
 export async function revokeApiKey(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: TenantIdentity,
   id: string,
   request: RequestFacts = {},
@@ -100,15 +104,18 @@ export async function revokeApiKey(
     if (!before) throw new AppError('not_found', `There is no API key ${id} in this workspace.`);
     if (before.revokedAt) return toSummary(before);
     const after = await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() }, select: KEY_SELECT });
-    await writeAudit(tx, {
-      actor: tenantAuditActor(actor),
-      action: 'api_key.revoke',
-      tenantId: actor.tenantId,
-      target: { type: 'api_key', id },
-      before: { id, name: before.name, prefix: before.prefix, revokedAt: null },
-      after: { id, name: after.name, prefix: after.prefix, revokedAt: after.revokedAt?.toISOString() ?? null },
-      request,
-    });
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: tenantAuditActor(actor),
+        action: 'api_key.revoke',
+        tenantId: actor.tenantId,
+        target: { type: 'api_key', id },
+        before: { id, name: before.name, prefix: before.prefix, revokedAt: null },
+        after: { id, name: after.name, prefix: after.prefix, revokedAt: after.revokedAt?.toISOString() ?? null },
+        request,
+      },
+    );
     return toSummary(after);
   });
 }

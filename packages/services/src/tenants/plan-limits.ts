@@ -14,11 +14,17 @@ export interface TenantPlan {
  * The tenant's plan limits, read under a per-tenant advisory lock held until the transaction ends: two concurrent
  * creations (chains, secrets, runs) cannot both see room for one more (count-then-insert is only safe serialized).
  */
-export async function lockPlanLimits(tx: Prisma.TransactionClient, tenantId: string): Promise<PlanLimits> {
-  return (await lockTenantPlan(tx, tenantId)).limits;
+export async function lockPlanLimits(
+  { prisma: tx }: { prisma: Prisma.TransactionClient },
+  tenantId: string,
+): Promise<PlanLimits> {
+  return (await lockTenantPlan({ prisma: tx }, tenantId)).limits;
 }
 
-export async function lockTenantPlan(tx: Prisma.TransactionClient, tenantId: string): Promise<TenantPlan> {
+export async function lockTenantPlan(
+  { prisma: tx }: { prisma: Prisma.TransactionClient },
+  tenantId: string,
+): Promise<TenantPlan> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('paddock:plan-limits'), hashtext(${tenantId}))`;
   const [row] = await tx.$queryRaw<Array<{ plan_id: string; currency: string; limits: unknown }>>`
     SELECT p.id::text AS plan_id, p.currency, p.limits

@@ -1,4 +1,5 @@
-import { addJobToQueue, jobCatalog, type Queues } from '@paddock/jobs';
+import { addJobToQueue, jobCatalog } from '@paddock/jobs';
+import type { ServiceClients } from '../clients';
 
 const PROVISION = jobCatalog['tenant.provision'];
 
@@ -15,7 +16,7 @@ export const PROVISIONING_JOB = { name: PROVISION.name, queue: PROVISION.queue, 
  * when a signup is replayed and the record is still `queued`.
  */
 export async function queueProvisioningJob(
-  queues: Queues,
+  { queues }: Pick<ServiceClients, 'queues'>,
   job: { tenantId: string; workflowId: string },
 ): Promise<string> {
   const jobId = provisioningJobId(job.workflowId);

@@ -1,7 +1,7 @@
 import { AppError } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { hashPassword, verifyPassword } from '@paddock/vault';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from './tenant-identity';
+import type { ServiceClients } from '../clients';
 
 export interface SetTenantPasswordInput {
   currentPassword?: string | undefined;
@@ -14,7 +14,7 @@ export interface SetTenantPasswordInput {
  * throw out whoever else may be logged in); the session making the change stays. Returns how many were revoked.
  */
 export async function setTenantPassword(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: TenantIdentity,
   input: SetTenantPasswordInput,
   request: RequestFacts = {},

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SignupBody, SignupReply } from '@paddock/contracts';
-import type { Vault } from '@paddock/vault';
+import type { ServiceClients } from '../clients';
 
 export const SIGNUP_SCOPE = 'signup';
 
@@ -37,7 +37,7 @@ interface SealedSecrets {
 }
 
 export function sealSignupReply(
-  vault: Vault,
+  { vault }: Pick<ServiceClients, 'vault'>,
   idempotencyKey: string,
   requestHash: string,
   reply: SignupReply,
@@ -59,7 +59,7 @@ export interface OpenedSignupReply {
 }
 
 export function openSignupReply(
-  vault: Vault,
+  { vault }: Pick<ServiceClients, 'vault'>,
   idempotencyKey: string,
   requestHash: string,
   record: { responseBody: unknown; responseSecretsEncrypted: string | null },

@@ -54,44 +54,47 @@ export async function signupTenant(deps: SignupDeps, input: SignupInput): Promis
       apiKey: { id: randomUUID(), prefix: generated.prefix, key: generated.key },
       workflowId: randomUUID(),
     };
-    const sealed = sealSignupReply(deps.vault, input.idempotencyKey, requestHash, reply, passwordHash);
+    const sealed = sealSignupReply({ vault: deps.vault }, input.idempotencyKey, requestHash, reply, passwordHash);
     let inserted: boolean;
     try {
-      inserted = await insertSignup(deps.prisma, {
-        tenant: { id: reply.tenant.id, slug, name: input.workspaceName, planCode: input.plan },
-        user: { id: reply.user.id, email: input.email, passwordHash },
-        subscription: { periodStart: now, periodEnd: addMonthUtc(now) },
-        apiKey: { id: reply.apiKey.id, prefix: generated.prefix, hash: generated.hash },
-        workflow: { id: reply.workflowId, key: `provision:${reply.tenant.id}` },
-        // The job's record is written with the tenant (an outbox row): a signup that committed always has its one
-        // provisioning job, even if the process dies before the job reaches Redis (a replay adds it again).
-        job: {
-          queue: PROVISIONING_JOB.queue,
-          name: PROVISIONING_JOB.name,
-          jobId: provisioningJobId(reply.workflowId),
-          maxAttempts: PROVISIONING_JOB.attempts,
-          payload: { tenantId: reply.tenant.id, workflowId: reply.workflowId },
-        },
-        idempotency: {
-          scope: SIGNUP_SCOPE,
-          key: input.idempotencyKey,
-          requestHash,
-          responseBody: sealed.responseBody,
-          responseSecretsEncrypted: sealed.responseSecretsEncrypted,
-          expiresAt: new Date(now.getTime() + SIGNUP_REPLAY_TTL_MS),
-        },
-        audit: {
-          details: {
-            slug,
-            plan: input.plan,
-            apiKeyPrefix: generated.prefix,
-            workflowId: reply.workflowId,
-            passwordSet: passwordHash !== null,
+      inserted = await insertSignup(
+        { prisma: deps.prisma },
+        {
+          tenant: { id: reply.tenant.id, slug, name: input.workspaceName, planCode: input.plan },
+          user: { id: reply.user.id, email: input.email, passwordHash },
+          subscription: { periodStart: now, periodEnd: addMonthUtc(now) },
+          apiKey: { id: reply.apiKey.id, prefix: generated.prefix, hash: generated.hash },
+          workflow: { id: reply.workflowId, key: `provision:${reply.tenant.id}` },
+          // The job's record is written with the tenant (an outbox row): a signup that committed always has its one
+          // provisioning job, even if the process dies before the job reaches Redis (a replay adds it again).
+          job: {
+            queue: PROVISIONING_JOB.queue,
+            name: PROVISIONING_JOB.name,
+            jobId: provisioningJobId(reply.workflowId),
+            maxAttempts: PROVISIONING_JOB.attempts,
+            payload: { tenantId: reply.tenant.id, workflowId: reply.workflowId },
           },
-          ipAddress: input.ipAddress?.slice(0, 64) ?? null,
-          requestId: input.requestId?.slice(0, 128) ?? null,
+          idempotency: {
+            scope: SIGNUP_SCOPE,
+            key: input.idempotencyKey,
+            requestHash,
+            responseBody: sealed.responseBody,
+            responseSecretsEncrypted: sealed.responseSecretsEncrypted,
+            expiresAt: new Date(now.getTime() + SIGNUP_REPLAY_TTL_MS),
+          },
+          audit: {
+            details: {
+              slug,
+              plan: input.plan,
+              apiKeyPrefix: generated.prefix,
+              workflowId: reply.workflowId,
+              passwordSet: passwordHash !== null,
+            },
+            ipAddress: input.ipAddress?.slice(0, 64) ?? null,
+            requestId: input.requestId?.slice(0, 128) ?? null,
+          },
         },
-      });
+      );
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // Which unique index refused is read back from the data rather than parsed out of the driver's message.
@@ -142,7 +145,7 @@ async function findStoredSignup(
   }
   // Records are written complete in the signup's transaction, so an incomplete one is a bug, not a race.
   if (!record.completedAt) throw new Error('signup idempotency record without an answer');
-  const { reply, passwordHash } = openSignupReply(deps.vault, idempotencyKey, requestHash, record);
+  const { reply, passwordHash } = openSignupReply({ vault: deps.vault }, idempotencyKey, requestHash, record);
   // The request hash only says both had a password; whether it is the same one, only scrypt can tell.
   if (input.password !== undefined && !(passwordHash && (await verifyPassword(input.password, passwordHash)))) {
     throw new AppError(
@@ -162,7 +165,7 @@ async function findStoredSignup(
 
 async function enqueueOrExplain(queues: Queues, tenantId: string, workflowId: string): Promise<void> {
   try {
-    await queueProvisioningJob(queues, { tenantId, workflowId });
+    await queueProvisioningJob({ queues }, { tenantId, workflowId });
   } catch (error) {
     throw new AppError(
       'upstream_unavailable',

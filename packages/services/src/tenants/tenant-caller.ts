@@ -1,9 +1,12 @@
 import { AppError, type TenantCallerReply } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import { type RequestFacts, type TenantIdentity, tenantAuditEntry } from './tenant-identity';
+import type { ServiceClients } from '../clients';
 
 /** Who is calling (`GET /v1/me`): the credential, its user if any, and the workspace with its status. */
-export async function describeTenantCaller(prisma: PrismaClient, actor: TenantIdentity): Promise<TenantCallerReply> {
+export async function describeTenantCaller(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  actor: TenantIdentity,
+): Promise<TenantCallerReply> {
   const [tenant, user] = await Promise.all([
     prisma.tenant.findUniqueOrThrow({
       where: { id: actor.tenantId },
@@ -32,7 +35,7 @@ export async function describeTenantCaller(prisma: PrismaClient, actor: TenantId
 
 /** Log out: the calling session is revoked at once (its token is refused from the next request on). */
 export async function logoutTenantSession(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   actor: TenantIdentity,
   request: RequestFacts = {},
 ): Promise<void> {

@@ -1,9 +1,9 @@
 import { AppError, MAX_TERMINAL_STREAM_BYTES, TERMINAL_REPLAY_BYTES } from '@paddock/contracts';
-import type { PrismaClient } from '@paddock/db';
 import type { BoxGateway } from '../boxes/box-gateway';
 import type { BoxTerminal, BoxTerminalHandlers } from '../boxes/box-terminal';
 import { onBox, runNotFound } from '../runs/find-run';
 import type { TerminalSlots } from './terminal-slots';
+import type { ServiceClients } from '../clients';
 
 interface RunWithStep {
   id: string;
@@ -33,7 +33,7 @@ export interface StepTerminal {
  * is not found, exactly like a missing one), a stream slot of the workspace is taken, then the box streams the log.
  */
 export async function openStepTerminal(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   boxes: BoxGateway,
   slots: TerminalSlots,
   input: StepTerminalInput,

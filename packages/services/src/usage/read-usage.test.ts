@@ -67,7 +67,7 @@ const period = { from: new Date('2025-03-01T00:00:00Z'), to: new Date('2025-03-0
 
 describe('readUsage', () => {
   it('groups the period by UTC day and adds the charges, in one report for the caller only', async () => {
-    const report = await readUsage(prisma, tenant.a, { ...period, groupBy: 'day' });
+    const report = await readUsage({ prisma }, tenant.a, { ...period, groupBy: 'day' });
     expect(report.groups).toEqual([
       { key: '2025-03-01', tokensIn: 20, tokensOut: 2, costMinor: 0, costMicros: '3000', records: 2 },
       { key: '2025-03-02', tokensIn: 10, tokensOut: 1, costMinor: 0, costMicros: '4000', records: 1 },
@@ -81,7 +81,7 @@ describe('readUsage', () => {
   });
 
   it('puts records without a model last when grouping by model', async () => {
-    const report = await readUsage(prisma, tenant.a, { ...period, groupBy: 'model' });
+    const report = await readUsage({ prisma }, tenant.a, { ...period, groupBy: 'model' });
     expect(report.groups.map((g) => [g.key, g.costMicros])).toEqual([
       ['m-a', '4000'],
       ['m-b', '1000'],
@@ -91,7 +91,7 @@ describe('readUsage', () => {
   });
 
   it('answers a period without records or charges with empty groups and zero totals', async () => {
-    const report = await readUsage(prisma, tenant.a, {
+    const report = await readUsage({ prisma }, tenant.a, {
       from: new Date('2024-01-01T00:00:00Z'),
       to: new Date('2024-01-02T00:00:00Z'),
       groupBy: 'chain',

@@ -1,4 +1,5 @@
-import { Prisma, type PrismaClient } from '@paddock/db';
+import { Prisma } from '@paddock/db';
+import type { ServiceClients } from '../clients';
 
 export type UsageGrouping = 'day' | 'chain' | 'step' | 'model';
 
@@ -74,7 +75,7 @@ interface ReportRow extends GroupRow {
  * [from, to), grouped by UTC day, chain, chain step or model; plus the costs attributed to the tenant in the period.
  */
 export async function readUsage(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   tenantId: string,
   query: { from: Date; to: Date; groupBy: UsageGrouping },
 ): Promise<UsageReport> {

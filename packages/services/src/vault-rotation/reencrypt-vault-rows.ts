@@ -1,8 +1,8 @@
 import type { PrismaClient } from '@paddock/db';
-import type { Vault } from '@paddock/vault';
 import { sshKeyVaultContext } from '../boxes/box-target';
 import { secretContext } from '../secrets/tenant-secrets';
 import { SIGNUP_SCOPE, secretsContext } from '../tenants/signup-idempotency';
+import type { ServiceClients } from '../clients';
 
 // Master key rotation, second half (docs/production.md, Rotating the master key): after every process runs with
 // the keyring `new:...,old:...`, each vault ciphertext still written with an old key is decrypted and written again
@@ -99,8 +99,7 @@ export interface ReencryptReport {
  * stops the run with that error: nothing is guessed, and rows already done stay done (running again resumes).
  */
 export async function reencryptVaultRows(
-  prisma: PrismaClient,
-  vault: Vault,
+  { prisma, vault }: Pick<ServiceClients, 'prisma' | 'vault'>,
   options: { batchSize?: number } = {},
 ): Promise<ReencryptReport[]> {
   const batchSize = options.batchSize ?? 500;

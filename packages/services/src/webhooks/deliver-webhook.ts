@@ -84,7 +84,7 @@ export async function deliverWebhook(
       deps.prisma.webhookEndpoint.update({ where: { id: endpoint.id }, data: { consecutiveFailures: 0 } }),
     ]);
     // The endpoint answers again: its failed-delivery alert is over.
-    await resolveAlerts(deps.prisma, failedDeliveryKey(endpoint.id));
+    await resolveAlerts({ prisma: deps.prisma }, failedDeliveryKey(endpoint.id));
     return { status: 'delivered', statusCode: result.statusCode };
   }
   await deps.prisma.$transaction([
@@ -102,17 +102,20 @@ export async function deliverWebhook(
   ]);
   if (context.finalAttempt) {
     // Someone must hear that alerts stopped arriving: the endpoint's owner (a tenant's endpoint) and operators.
-    await raiseAlert(deps.prisma, {
-      tenantId: endpoint.tenantId,
-      severity: 'warning',
-      code: 'webhook_delivery_failed',
-      message: `A webhook delivery to ${endpoint.url} failed every retry: ${result.error ?? 'no answer'}`.slice(
-        0,
-        1000,
-      ),
-      details: { endpointId: endpoint.id, deliveryId: delivery.id, lastStatusCode: result.statusCode },
-      dedupeKey: failedDeliveryKey(endpoint.id),
-    });
+    await raiseAlert(
+      { prisma: deps.prisma },
+      {
+        tenantId: endpoint.tenantId,
+        severity: 'warning',
+        code: 'webhook_delivery_failed',
+        message: `A webhook delivery to ${endpoint.url} failed every retry: ${result.error ?? 'no answer'}`.slice(
+          0,
+          1000,
+        ),
+        details: { endpointId: endpoint.id, deliveryId: delivery.id, lastStatusCode: result.statusCode },
+        dedupeKey: failedDeliveryKey(endpoint.id),
+      },
+    );
     // One statement: concurrent final failures of one endpoint each count, and the one that reaches the limit disables.
     await deps.prisma.$executeRaw`
       UPDATE webhook_endpoints

@@ -16,20 +16,23 @@ export type WebhookAction = 'webhook.create' | 'webhook.update' | 'webhook.rotat
  * (`tenantId: null`) is logged without a tenant.
  */
 export function auditWebhookChange(
-  db: AuditWriter,
+  { prisma: db }: { prisma: AuditWriter },
   owner: { tenantId: string | null },
   change: WebhookChange,
   action: WebhookAction,
   endpointId: string,
   states: { before?: WebhookEndpointView | null; after?: WebhookEndpointView | null },
 ) {
-  return writeAudit(db, {
-    actor: change.actor,
-    action,
-    tenantId: owner.tenantId,
-    target: { type: 'webhook_endpoint', id: endpointId },
-    before: (states.before ?? null) as Prisma.InputJsonValue | null,
-    after: (states.after ?? null) as Prisma.InputJsonValue | null,
-    request: change.request,
-  });
+  return writeAudit(
+    { prisma: db },
+    {
+      actor: change.actor,
+      action,
+      tenantId: owner.tenantId,
+      target: { type: 'webhook_endpoint', id: endpointId },
+      before: (states.before ?? null) as Prisma.InputJsonValue | null,
+      after: (states.after ?? null) as Prisma.InputJsonValue | null,
+      request: change.request,
+    },
+  );
 }

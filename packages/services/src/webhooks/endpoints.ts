@@ -4,6 +4,7 @@ import type { Prisma, PrismaClient, WebhookEndpoint } from '@paddock/db';
 import type { Vault } from '@paddock/vault';
 import { auditWebhookChange, type WebhookChange } from './endpoint-audit';
 import { checkWebhookUrl, type WebhookTargetPolicy } from './url-guard';
+import type { ServiceClients } from '../clients';
 
 /** Whose endpoints: a tenant's (`tenantId`), or the operators' (`tenantId: null`, every alert). */
 export interface WebhookOwner {
@@ -70,13 +71,16 @@ export async function createWebhookEndpoint(
         },
       }),
     );
-    await auditWebhookChange(tx, owner, change, 'webhook.create', id, { after: created });
+    await auditWebhookChange({ prisma: tx }, owner, change, 'webhook.create', id, { after: created });
     return created;
   });
   return { endpoint: view, secret };
 }
 
-export async function listWebhookEndpoints(prisma: PrismaClient, owner: WebhookOwner): Promise<WebhookEndpointView[]> {
+export async function listWebhookEndpoints(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  owner: WebhookOwner,
+): Promise<WebhookEndpointView[]> {
   const rows = await prisma.webhookEndpoint.findMany({
     where: { tenantId: owner.tenantId },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
@@ -95,7 +99,7 @@ export async function updateWebhookEndpoint(
   const url = patch.url === undefined ? undefined : checkWebhookUrl(patch.url, deps.policy).toString();
   const enabled = patch.enabled;
   return deps.prisma.$transaction(async (tx) => {
-    const before = await lockEndpoint(tx, owner, id);
+    const before = await lockEndpoint({ prisma: tx }, owner, id);
     const row = await tx.webhookEndpoint.update({
       where: { id: before.id },
       data: {
@@ -108,21 +112,24 @@ export async function updateWebhookEndpoint(
       },
     });
     const after = endpointView(row);
-    await auditWebhookChange(tx, owner, change, 'webhook.update', id, { before: endpointView(before), after });
+    await auditWebhookChange({ prisma: tx }, owner, change, 'webhook.update', id, {
+      before: endpointView(before),
+      after,
+    });
     return after;
   });
 }
 
 export async function deleteWebhookEndpoint(
-  prisma: PrismaClient,
+  { prisma }: Pick<ServiceClients, 'prisma'>,
   owner: WebhookOwner,
   id: string,
   change: WebhookChange,
 ): Promise<void> {
   await prisma.$transaction(async (tx) => {
-    const before = await lockEndpoint(tx, owner, id);
+    const before = await lockEndpoint({ prisma: tx }, owner, id);
     await tx.webhookEndpoint.delete({ where: { id: before.id } });
-    await auditWebhookChange(tx, owner, change, 'webhook.delete', id, { before: endpointView(before) });
+    await auditWebhookChange({ prisma: tx }, owner, change, 'webhook.delete', id, { before: endpointView(before) });
   });
 }
 
@@ -130,7 +137,11 @@ export async function deleteWebhookEndpoint(
  * The owner's endpoint, its row locked for the rest of the transaction (so the audit's "before" is what the change
  * replaced, not a concurrent change's), or a 404: the owner is in the where, so another owner's endpoint is not found.
  */
-export async function lockEndpoint(tx: Tx, owner: WebhookOwner, id: string): Promise<WebhookEndpoint> {
+export async function lockEndpoint(
+  { prisma: tx }: { prisma: Tx },
+  owner: WebhookOwner,
+  id: string,
+): Promise<WebhookEndpoint> {
   const locked = await tx.$queryRaw<Array<{ id: string }>>`
     SELECT id::text AS id FROM webhook_endpoints
      WHERE id = ${id}::uuid AND tenant_id IS NOT DISTINCT FROM ${owner.tenantId}::uuid
@@ -140,7 +151,12 @@ export async function lockEndpoint(tx: Tx, owner: WebhookOwner, id: string): Pro
 }
 
 /** The endpoint's delivery log, newest first. */
-export async function listWebhookDeliveries(prisma: PrismaClient, owner: WebhookOwner, id: string, limit: number) {
+export async function listWebhookDeliveries(
+  { prisma }: Pick<ServiceClients, 'prisma'>,
+  owner: WebhookOwner,
+  id: string,
+  limit: number,
+) {
   const endpoint = await prisma.webhookEndpoint.findFirst({ where: { id, tenantId: owner.tenantId } });
   if (!endpoint) throw notFound();
   const rows = await prisma.webhookDelivery.findMany({

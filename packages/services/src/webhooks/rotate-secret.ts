@@ -22,13 +22,13 @@ export async function rotateWebhookSecret(
 ): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
   const secret = newWebhookSecret();
   return deps.prisma.$transaction(async (tx) => {
-    const before = await lockEndpoint(tx, owner, id);
+    const before = await lockEndpoint({ prisma: tx }, owner, id);
     const row = await tx.webhookEndpoint.update({
       where: { id: before.id },
       data: { secretEncrypted: deps.vault.encrypt(secret, webhookSecretContext(before.id)) },
     });
     const endpoint = endpointView(row);
-    await auditWebhookChange(tx, owner, change, 'webhook.rotate_secret', id, {
+    await auditWebhookChange({ prisma: tx }, owner, change, 'webhook.rotate_secret', id, {
       before: endpointView(before),
       after: endpoint,
     });

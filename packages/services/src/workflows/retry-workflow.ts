@@ -32,16 +32,19 @@ export async function retryWorkflow(
     });
     if (changed.count !== 1)
       throw new AppError('conflict', `Workflow ${workflowId} changed while retrying; try again.`);
-    await writeAudit(tx, {
-      actor: operatorActor(actor),
-      action: 'workflow.retry',
-      tenantId: workflow.tenantId,
-      target: { type: 'workflow', id: workflowId },
-      details: { kind: workflow.kind, round: next.round, failedStep: workflow.currentStep, error: workflow.error },
-      before: { status: 'failed', round: state.round },
-      after: { status: 'running', round: next.round },
-      request,
-    });
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: operatorActor(actor),
+        action: 'workflow.retry',
+        tenantId: workflow.tenantId,
+        target: { type: 'workflow', id: workflowId },
+        details: { kind: workflow.kind, round: next.round, failedStep: workflow.currentStep, error: workflow.error },
+        before: { status: 'failed', round: state.round },
+        after: { status: 'running', round: next.round },
+        request,
+      },
+    );
     return tx.workflow.findUniqueOrThrow({ where: { id: workflowId } });
   });
   await enqueueFirstStep(deps, updated);

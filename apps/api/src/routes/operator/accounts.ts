@@ -60,7 +60,7 @@ export function registerOperatorAccountRoutes(
         response: { 200: ListOperatorsReplySchema, 401: ErrorReplySchema },
       },
     },
-    async () => ({ operators: await listOperators(deps.prisma) }),
+    async () => ({ operators: await listOperators({ prisma: deps.prisma }) }),
   );
 
   api.post(
@@ -78,7 +78,7 @@ export function registerOperatorAccountRoutes(
     async (request, reply) =>
       reply
         .status(201)
-        .send(await inviteOperator(deps.prisma, operatorOf(request), request.body, requestFacts(request))),
+        .send(await inviteOperator({ prisma: deps.prisma }, operatorOf(request), request.body, requestFacts(request))),
   );
 
   const toggles = [
@@ -98,7 +98,7 @@ export function registerOperatorAccountRoutes(
           response: { 200: OperatorAccountSchema, ...errors, 409: ErrorReplySchema },
         },
       },
-      async (request) => run(deps.prisma, operatorOf(request), request.params.id, requestFacts(request)),
+      async (request) => run({ prisma: deps.prisma }, operatorOf(request), request.params.id, requestFacts(request)),
     );
   }
 
@@ -116,7 +116,13 @@ export function registerOperatorAccountRoutes(
       },
     },
     async (request) =>
-      changeOperatorRole(deps.prisma, operatorOf(request), request.params.id, request.body.role, requestFacts(request)),
+      changeOperatorRole(
+        { prisma: deps.prisma },
+        operatorOf(request),
+        request.params.id,
+        request.body.role,
+        requestFacts(request),
+      ),
   );
 
   api.post(
@@ -132,7 +138,7 @@ export function registerOperatorAccountRoutes(
       },
     },
     async (request) =>
-      resetOperatorPassword(deps.prisma, operatorOf(request), request.params.id, requestFacts(request)),
+      resetOperatorPassword({ prisma: deps.prisma }, operatorOf(request), request.params.id, requestFacts(request)),
   );
 
   api.post(
@@ -148,7 +154,7 @@ export function registerOperatorAccountRoutes(
     },
     async (request, reply) =>
       passwordWork.run(reply, () =>
-        redeemAccountLink(deps.prisma, { ...request.body, audience: 'operator' }, requestFacts(request)),
+        redeemAccountLink({ prisma: deps.prisma }, { ...request.body, audience: 'operator' }, requestFacts(request)),
       ),
   );
 }

@@ -31,7 +31,7 @@ export function registerOperatorAlertRoutes(
         response: { 200: ListOperatorAlertsReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => listOperatorAlerts(deps.prisma, request.query),
+    async (request) => listOperatorAlerts({ prisma: deps.prisma }, request.query),
   );
   api.post(
     '/v1/operator/alerts/:id/acknowledge',
@@ -45,7 +45,7 @@ export function registerOperatorAlertRoutes(
         response: { 200: OperatorAlertSchema, 400: ErrorReplySchema, 401: ErrorReplySchema, 404: ErrorReplySchema },
       },
     },
-    async (request) => acknowledgeOperatorAlert(deps.prisma, request.params.id, operatorOf(request).userId),
+    async (request) => acknowledgeOperatorAlert({ prisma: deps.prisma }, request.params.id, operatorOf(request).userId),
   );
   registerWebhookRoutes(app, deps, {
     prefix: '/v1/operator/webhooks',

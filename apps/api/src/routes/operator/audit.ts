@@ -19,6 +19,6 @@ export function registerOperatorAuditRoutes(app: FastifyInstance, deps: Pick<Api
         response: { 200: AuditPageReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => searchAudit(deps.prisma, request.query),
+    async (request) => searchAudit({ prisma: deps.prisma }, request.query),
   );
 }

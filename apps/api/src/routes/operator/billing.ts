@@ -58,7 +58,12 @@ export function registerOperatorBillingRoutes(app: FastifyInstance, deps: Pick<A
       },
     },
     async (request, reply) => {
-      const created = await createModelPrice(deps.prisma, operatorOf(request), request.body, requestFacts(request));
+      const created = await createModelPrice(
+        { prisma: deps.prisma },
+        operatorOf(request),
+        request.body,
+        requestFacts(request),
+      );
       return reply.code(201).send(created);
     },
   );
@@ -77,7 +82,13 @@ export function registerOperatorBillingRoutes(app: FastifyInstance, deps: Pick<A
       },
     },
     async (request) =>
-      updateModelPrice(deps.prisma, operatorOf(request), request.params.id, request.body, requestFacts(request)),
+      updateModelPrice(
+        { prisma: deps.prisma },
+        operatorOf(request),
+        request.params.id,
+        request.body,
+        requestFacts(request),
+      ),
   );
 
   api.get(
@@ -92,7 +103,7 @@ export function registerOperatorBillingRoutes(app: FastifyInstance, deps: Pick<A
         response: { 200: ListModelPricesReplySchema, ...errors },
       },
     },
-    async (request) => ({ prices: await listModelPrices(deps.prisma, request.query) }),
+    async (request) => ({ prices: await listModelPrices({ prisma: deps.prisma }, request.query) }),
   );
 
   api.post(
@@ -109,7 +120,7 @@ export function registerOperatorBillingRoutes(app: FastifyInstance, deps: Pick<A
     },
     async (request, reply) => {
       const created = await createServerTypePrice(
-        deps.prisma,
+        { prisma: deps.prisma },
         operatorOf(request),
         request.body,
         requestFacts(request),
@@ -129,7 +140,7 @@ export function registerOperatorBillingRoutes(app: FastifyInstance, deps: Pick<A
         response: { 200: ListServerTypePricesReplySchema, ...errors },
       },
     },
-    async () => ({ prices: await listServerTypePrices(deps.prisma) }),
+    async () => ({ prices: await listServerTypePrices({ prisma: deps.prisma }) }),
   );
 
   api.get(
@@ -143,7 +154,7 @@ export function registerOperatorBillingRoutes(app: FastifyInstance, deps: Pick<A
         response: { 200: UnpricedUsageReplySchema, ...errors },
       },
     },
-    async () => listUnpricedUsage(deps.prisma),
+    async () => listUnpricedUsage({ prisma: deps.prisma }),
   );
 
   api.post(
@@ -157,7 +168,7 @@ export function registerOperatorBillingRoutes(app: FastifyInstance, deps: Pick<A
         response: { 200: RerateReplySchema, ...errors },
       },
     },
-    async (request) => rerateAllUnpriced(deps.prisma, operatorOf(request), requestFacts(request)),
+    async (request) => rerateAllUnpriced({ prisma: deps.prisma }, operatorOf(request), requestFacts(request)),
   );
 
   api.get(
@@ -172,7 +183,7 @@ export function registerOperatorBillingRoutes(app: FastifyInstance, deps: Pick<A
         response: { 200: FlaggedUsageReplySchema, ...errors },
       },
     },
-    async (request) => listFlaggedUsage(deps.prisma, request.query),
+    async (request) => listFlaggedUsage({ prisma: deps.prisma }, request.query),
   );
 
   api.get(
@@ -187,7 +198,7 @@ export function registerOperatorBillingRoutes(app: FastifyInstance, deps: Pick<A
         response: { 200: CostsReplySchema, ...errors },
       },
     },
-    async (request) => readOperatorCosts(deps.prisma, request.query),
+    async (request) => readOperatorCosts({ prisma: deps.prisma }, request.query),
   );
 
   api.get(
@@ -202,6 +213,6 @@ export function registerOperatorBillingRoutes(app: FastifyInstance, deps: Pick<A
         response: { 200: TopSpendersReplySchema, ...errors },
       },
     },
-    async (request) => readTopSpenders(deps.prisma, request.query),
+    async (request) => readTopSpenders({ prisma: deps.prisma }, request.query),
   );
 }

@@ -20,6 +20,6 @@ export function registerOperatorBoxDetailRoutes(app: FastifyInstance, deps: Pick
         response: { 200: BoxDetailReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema, 404: ErrorReplySchema },
       },
     },
-    async (request) => getBoxDetail(deps.prisma, request.params.id),
+    async (request) => getBoxDetail({ prisma: deps.prisma }, request.params.id),
   );
 }

@@ -31,7 +31,7 @@ export function registerOperatorBoxRoutes(app: FastifyInstance, deps: Pick<ApiDe
         response: { 200: BoxHealthReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema, 404: ErrorReplySchema },
       },
     },
-    async (request) => getBoxHealth(deps.prisma, request.params.id),
+    async (request) => getBoxHealth({ prisma: deps.prisma }, request.params.id),
   );
 
   api.post(

@@ -82,10 +82,13 @@ export function registerOperatorHostRoutes(
       },
     },
     async (request) =>
-      listHosts(deps.prisma, {
-        pool: request.query.pool,
-        free: request.query.free === undefined ? undefined : request.query.free === 'true',
-      }),
+      listHosts(
+        { prisma: deps.prisma },
+        {
+          pool: request.query.pool,
+          free: request.query.free === undefined ? undefined : request.query.free === 'true',
+        },
+      ),
   );
 
   api.post(
@@ -101,7 +104,8 @@ export function registerOperatorHostRoutes(
         response: { 200: HostSchema, ...errors },
       },
     },
-    async (request) => assignHost(deps.prisma, { hostId: request.params.id, ...request.body }, who(request)),
+    async (request) =>
+      assignHost({ prisma: deps.prisma }, { hostId: request.params.id, ...request.body }, who(request)),
   );
 
   api.get(
@@ -116,6 +120,6 @@ export function registerOperatorHostRoutes(
         response: { 200: ListBoxesReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => listBoxes(deps.prisma, request.query),
+    async (request) => listBoxes({ prisma: deps.prisma }, request.query),
   );
 }

@@ -25,7 +25,7 @@ export function registerOperatorInvoiceDownloadRoutes(app: FastifyInstance, deps
       },
     },
     async (request, reply) => {
-      const invoice = await getInvoice(deps.prisma, { id: request.params.id, tenantView: false });
+      const invoice = await getInvoice({ prisma: deps.prisma }, { id: request.params.id, tenantView: false });
       const file = renderInvoice(invoice, request.query.format);
       // A file, not a JSON reply: no 200 schema, so fastify sends the string as it is.
       return (reply as FastifyReply)

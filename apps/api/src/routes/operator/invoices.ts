@@ -52,7 +52,7 @@ export function registerOperatorInvoiceRoutes(app: FastifyInstance, deps: Pick<A
         response: { 200: InvoiceListReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => listInvoices(deps.prisma, { ...request.query, tenantView: false }),
+    async (request) => listInvoices({ prisma: deps.prisma }, { ...request.query, tenantView: false }),
   );
 
   api.get(
@@ -66,7 +66,7 @@ export function registerOperatorInvoiceRoutes(app: FastifyInstance, deps: Pick<A
         response: { 200: InvoiceDetailSchema, ...errors },
       },
     },
-    async (request) => getInvoice(deps.prisma, { id: request.params.id, tenantView: false }),
+    async (request) => getInvoice({ prisma: deps.prisma }, { id: request.params.id, tenantView: false }),
   );
 
   api.post(
@@ -81,7 +81,9 @@ export function registerOperatorInvoiceRoutes(app: FastifyInstance, deps: Pick<A
       },
     },
     async (request) =>
-      invoiceSummary(await issueInvoice(deps.prisma, actor(request), request.params.id, requestFacts(request))),
+      invoiceSummary(
+        await issueInvoice({ prisma: deps.prisma }, actor(request), request.params.id, requestFacts(request)),
+      ),
   );
 
   api.post(
@@ -96,7 +98,9 @@ export function registerOperatorInvoiceRoutes(app: FastifyInstance, deps: Pick<A
       },
     },
     async (request) =>
-      invoiceSummary(await markInvoicePaid(deps.prisma, actor(request), request.params.id, requestFacts(request))),
+      invoiceSummary(
+        await markInvoicePaid({ prisma: deps.prisma }, actor(request), request.params.id, requestFacts(request)),
+      ),
   );
 
   api.post(
@@ -113,7 +117,7 @@ export function registerOperatorInvoiceRoutes(app: FastifyInstance, deps: Pick<A
     },
     async (request) => {
       const outcome = await voidInvoice(
-        deps.prisma,
+        { prisma: deps.prisma },
         actor(request),
         { id: request.params.id, ...request.body },
         requestFacts(request),
@@ -138,7 +142,9 @@ export function registerOperatorInvoiceRoutes(app: FastifyInstance, deps: Pick<A
       },
     },
     async (request) =>
-      invoiceSummary(await regenerateDraft(deps.prisma, actor(request), request.params.id, requestFacts(request))),
+      invoiceSummary(
+        await regenerateDraft({ prisma: deps.prisma }, actor(request), request.params.id, requestFacts(request)),
+      ),
   );
 
   api.post(
@@ -172,7 +178,7 @@ export function registerOperatorInvoiceRoutes(app: FastifyInstance, deps: Pick<A
     },
     async (request) =>
       changeTenantPlan(
-        deps.prisma,
+        { prisma: deps.prisma },
         actor(request),
         { tenantId: request.params.id, ...request.body },
         requestFacts(request),

@@ -33,7 +33,7 @@ export function registerOperatorJobRoutes(app: FastifyInstance, deps: ApiDeps): 
         response: { 200: ListJobsReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => ({ jobs: (await listJobRecords(deps.prisma, request.query)).map(toJobRecordReply) }),
+    async (request) => ({ jobs: (await listJobRecords({ prisma: deps.prisma }, request.query)).map(toJobRecordReply) }),
   );
 
   api.get(
@@ -49,7 +49,7 @@ export function registerOperatorJobRoutes(app: FastifyInstance, deps: ApiDeps): 
       },
     },
     async (request) => {
-      const record = await getJobRecord(deps.prisma, request.params.id);
+      const record = await getJobRecord({ prisma: deps.prisma }, request.params.id);
       if (!record) throw new AppError('not_found', `No job record ${request.params.id}.`);
       return toJobRecordReply(record);
     },

@@ -17,6 +17,6 @@ export function registerOperatorOverviewRoutes(app: FastifyInstance, deps: Pick<
         response: { 200: OperatorOverviewReplySchema, 401: ErrorReplySchema },
       },
     },
-    async () => readOperatorOverview(deps.prisma),
+    async () => readOperatorOverview({ prisma: deps.prisma }),
   );
 }

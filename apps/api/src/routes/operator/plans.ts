@@ -35,7 +35,7 @@ export function registerOperatorPlanRoutes(app: FastifyInstance, deps: Pick<ApiD
         response: { 200: ListPlansReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => ({ plans: await listPlans(deps.prisma, { active: request.query.active }) }),
+    async (request) => ({ plans: await listPlans({ prisma: deps.prisma }, { active: request.query.active }) }),
   );
 
   api.get(
@@ -49,7 +49,7 @@ export function registerOperatorPlanRoutes(app: FastifyInstance, deps: Pick<ApiD
         response: { 200: PlanReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema, 404: ErrorReplySchema },
       },
     },
-    async (request) => getPlan(deps.prisma, request.params.id),
+    async (request) => getPlan({ prisma: deps.prisma }, request.params.id),
   );
 
   api.post(
@@ -64,7 +64,9 @@ export function registerOperatorPlanRoutes(app: FastifyInstance, deps: Pick<ApiD
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await createPlan(deps.prisma, actor(request), request.body, requestFacts(request))),
+      reply
+        .status(201)
+        .send(await createPlan({ prisma: deps.prisma }, actor(request), request.body, requestFacts(request))),
   );
 
   api.patch(
@@ -79,7 +81,8 @@ export function registerOperatorPlanRoutes(app: FastifyInstance, deps: Pick<ApiD
         response: { 200: PlanReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema, 404: ErrorReplySchema },
       },
     },
-    async (request) => updatePlan(deps.prisma, actor(request), request.params.id, request.body, requestFacts(request)),
+    async (request) =>
+      updatePlan({ prisma: deps.prisma }, actor(request), request.params.id, request.body, requestFacts(request)),
   );
 
   api.post(
@@ -93,6 +96,7 @@ export function registerOperatorPlanRoutes(app: FastifyInstance, deps: Pick<ApiD
         response: { 200: PlanReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema, 404: ErrorReplySchema },
       },
     },
-    async (request) => deactivatePlan(deps.prisma, actor(request), request.params.id, requestFacts(request)),
+    async (request) =>
+      deactivatePlan({ prisma: deps.prisma }, actor(request), request.params.id, requestFacts(request)),
   );
 }

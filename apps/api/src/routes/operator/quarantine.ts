@@ -24,6 +24,6 @@ export function registerOperatorQuarantineRoutes(app: FastifyInstance, deps: Pic
         response: { 200: ListQuarantineReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => listQuarantine(deps.prisma, request.query),
+    async (request) => listQuarantine({ prisma: deps.prisma }, request.query),
   );
 }

@@ -61,7 +61,7 @@ export function registerOperatorRolloutRoutes(
         response: { 200: ListReleasesReplySchema, ...errors },
       },
     },
-    async () => ({ releases: await listReleases(deps.prisma) }),
+    async () => ({ releases: await listReleases({ prisma: deps.prisma }) }),
   );
 
   api.post(
@@ -89,7 +89,7 @@ export function registerOperatorRolloutRoutes(
         response: { 200: ListRolloutsReplySchema, ...errors },
       },
     },
-    async (request) => ({ rollouts: await listRollouts(deps.prisma, request.query.limit) }),
+    async (request) => ({ rollouts: await listRollouts({ prisma: deps.prisma }, request.query.limit) }),
   );
 
   api.post(
@@ -126,7 +126,7 @@ export function registerOperatorRolloutRoutes(
       },
     },
     async (request) => {
-      const rollout = await getRollout(deps.prisma, request.params.id);
+      const rollout = await getRollout({ prisma: deps.prisma }, request.params.id);
       if (!rollout) throw new AppError('not_found', `No rollout ${request.params.id}.`);
       return rollout;
     },
@@ -148,7 +148,7 @@ export function registerOperatorRolloutRoutes(
       },
     },
     async (request, reply) => {
-      if (!(await getRollout(deps.prisma, request.params.id))) {
+      if (!(await getRollout({ prisma: deps.prisma }, request.params.id))) {
         throw new AppError('not_found', `No rollout ${request.params.id}.`);
       }
       await streamRollout(deps, request, reply, request.params.id);

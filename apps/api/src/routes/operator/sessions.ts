@@ -58,12 +58,15 @@ export function registerOperatorSessionRoutes(
     },
     async (request, reply) => {
       const session = await passwordWork.run(reply, () =>
-        loginOperator(deps.prisma, {
-          ...request.body,
-          ipAddress: request.ip,
-          userAgent: request.headers['user-agent'],
-          requestId: request.id,
-        }),
+        loginOperator(
+          { prisma: deps.prisma },
+          {
+            ...request.body,
+            ipAddress: request.ip,
+            userAgent: request.headers['user-agent'],
+            requestId: request.id,
+          },
+        ),
       );
       reply.header('cache-control', 'no-store');
       if (wantsCookieSession(request)) {
@@ -89,7 +92,7 @@ export function registerOperatorSessionRoutes(
       },
     },
     async (request, reply) => {
-      await logoutOperator(deps.prisma, operatorOf(request).sessionId);
+      await logoutOperator({ prisma: deps.prisma }, operatorOf(request).sessionId);
       clearSessionCookie(reply, 'operator');
       return reply.status(204).send(null);
     },

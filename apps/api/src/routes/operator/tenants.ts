@@ -41,7 +41,7 @@ export function registerOperatorTenantRoutes(app: FastifyInstance, deps: Pick<Ap
         response: { 200: ListOperatorTenantsReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => listOperatorTenants(deps.prisma, request.query),
+    async (request) => listOperatorTenants({ prisma: deps.prisma }, request.query),
   );
 
   api.get(
@@ -61,7 +61,7 @@ export function registerOperatorTenantRoutes(app: FastifyInstance, deps: Pick<Ap
       },
     },
     async (request) => {
-      const tenant = await getOperatorTenant(deps.prisma, request.params.id);
+      const tenant = await getOperatorTenant({ prisma: deps.prisma }, request.params.id);
       if (!tenant) throw new AppError('not_found', `There is no tenant ${request.params.id}.`);
       return tenant;
     },
@@ -80,7 +80,7 @@ export function registerOperatorTenantRoutes(app: FastifyInstance, deps: Pick<Ap
       },
     },
     async (request) => {
-      const costs = await readOperatorTenantCosts(deps.prisma, request.params.id, request.query);
+      const costs = await readOperatorTenantCosts({ prisma: deps.prisma }, request.params.id, request.query);
       if (!costs) throw new AppError('not_found', `There is no tenant ${request.params.id}.`);
       return costs;
     },
@@ -113,7 +113,7 @@ export function registerOperatorTenantRoutes(app: FastifyInstance, deps: Pick<Ap
     async (request) => {
       const operator = operatorOf(request);
       return activateTenantChainVersion(
-        deps.prisma,
+        { prisma: deps.prisma },
         { userId: operator.userId, email: operator.email },
         {
           tenantId: request.params.tenantId,

@@ -35,7 +35,7 @@ export function registerOperatorWorkflowRoutes(app: FastifyInstance, deps: Pick<
         response: { 200: ListWorkflowsReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => ({ workflows: await listWorkflows(deps.prisma, request.query) }),
+    async (request) => ({ workflows: await listWorkflows({ prisma: deps.prisma }, request.query) }),
   );
 
   api.get(
@@ -51,7 +51,7 @@ export function registerOperatorWorkflowRoutes(app: FastifyInstance, deps: Pick<
       },
     },
     async (request) => {
-      const workflow = await getWorkflow(deps.prisma, request.params.id);
+      const workflow = await getWorkflow({ prisma: deps.prisma }, request.params.id);
       if (!workflow) throw new AppError('not_found', `No workflow ${request.params.id}.`);
       return workflow;
     },

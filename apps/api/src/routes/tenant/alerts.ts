@@ -29,7 +29,7 @@ export function registerTenantAlertRoutes(app: FastifyInstance, deps: ApiDeps): 
         response: { 200: ListTenantAlertsReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => listTenantAlerts(deps.prisma, tenantOf(request).tenantId, request.query),
+    async (request) => listTenantAlerts({ prisma: deps.prisma }, tenantOf(request).tenantId, request.query),
   );
   api.post(
     '/v1/alerts/:id/acknowledge',
@@ -45,7 +45,7 @@ export function registerTenantAlertRoutes(app: FastifyInstance, deps: ApiDeps): 
     },
     async (request) => {
       const identity = tenantOf(request);
-      return acknowledgeTenantAlert(deps.prisma, identity.tenantId, request.params.id, identity.userId);
+      return acknowledgeTenantAlert({ prisma: deps.prisma }, identity.tenantId, request.params.id, identity.userId);
     },
   );
   registerWebhookRoutes(app, deps, {

@@ -32,7 +32,7 @@ export function registerTenantApiKeyRoutes(app: FastifyInstance, deps: ApiDeps):
         response: { 200: ListApiKeysReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => ({ apiKeys: await listApiKeys(deps.prisma, tenantOf(request)) }),
+    async (request) => ({ apiKeys: await listApiKeys({ prisma: deps.prisma }, tenantOf(request)) }),
   );
 
   api.post(
@@ -48,7 +48,9 @@ export function registerTenantApiKeyRoutes(app: FastifyInstance, deps: ApiDeps):
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await createApiKey(deps.prisma, tenantOf(request), request.body, requestFacts(request))),
+      reply
+        .status(201)
+        .send(await createApiKey({ prisma: deps.prisma }, tenantOf(request), request.body, requestFacts(request))),
   );
 
   api.delete(
@@ -62,6 +64,7 @@ export function registerTenantApiKeyRoutes(app: FastifyInstance, deps: ApiDeps):
         response: { 200: ApiKeySummarySchema, ...errors },
       },
     },
-    async (request) => revokeApiKey(deps.prisma, tenantOf(request), request.params.id, requestFacts(request)),
+    async (request) =>
+      revokeApiKey({ prisma: deps.prisma }, tenantOf(request), request.params.id, requestFacts(request)),
   );
 }

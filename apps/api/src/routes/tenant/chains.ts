@@ -78,7 +78,7 @@ export function registerTenantChainRoutes(app: FastifyInstance, deps: ApiDeps): 
       },
     },
     async (request) => {
-      const page = await listChains(deps.prisma, tenantOf(request).tenantId, request.query);
+      const page = await listChains({ prisma: deps.prisma }, tenantOf(request).tenantId, request.query);
       return { chains: page.chains.map(toChainReply), nextCursor: page.nextCursor };
     },
   );
@@ -95,7 +95,7 @@ export function registerTenantChainRoutes(app: FastifyInstance, deps: ApiDeps): 
       },
     },
     async (request) => ({
-      versions: (await listChainVersions(deps.prisma, tenantOf(request).tenantId, request.params.id)).map(
+      versions: (await listChainVersions({ prisma: deps.prisma }, tenantOf(request).tenantId, request.params.id)).map(
         toChainVersionReply,
       ),
     }),
@@ -114,7 +114,12 @@ export function registerTenantChainRoutes(app: FastifyInstance, deps: ApiDeps): 
     },
     async (request) =>
       toChainVersionDetailReply(
-        await getChainVersion(deps.prisma, tenantOf(request).tenantId, request.params.id, request.params.version),
+        await getChainVersion(
+          { prisma: deps.prisma },
+          tenantOf(request).tenantId,
+          request.params.id,
+          request.params.version,
+        ),
       ),
   );
 
@@ -130,7 +135,13 @@ export function registerTenantChainRoutes(app: FastifyInstance, deps: ApiDeps): 
       },
     },
     async (request) =>
-      diffChainVersions(deps.prisma, tenantOf(request).tenantId, request.params.id, request.params.a, request.params.b),
+      diffChainVersions(
+        { prisma: deps.prisma },
+        tenantOf(request).tenantId,
+        request.params.id,
+        request.params.a,
+        request.params.b,
+      ),
   );
 
   api.get(
@@ -147,7 +158,7 @@ export function registerTenantChainRoutes(app: FastifyInstance, deps: ApiDeps): 
     async (request) =>
       toStagingReply(
         await getChainVersionStaging(
-          deps.prisma,
+          { prisma: deps.prisma },
           tenantOf(request).tenantId,
           request.params.id,
           request.params.version,
@@ -173,7 +184,7 @@ export function registerTenantChainRoutes(app: FastifyInstance, deps: ApiDeps): 
     },
     async (request): Promise<ActivationOutcome> =>
       activateChainVersion(
-        deps.prisma,
+        { prisma: deps.prisma },
         tenantOf(request),
         { chainId: request.params.id, version: request.body.version, reason: request.body.reason },
         requestFacts(request),
@@ -193,7 +204,7 @@ export function registerTenantChainRoutes(app: FastifyInstance, deps: ApiDeps): 
       },
     },
     async (request): Promise<ActivationOutcome> =>
-      rollbackChain(deps.prisma, tenantOf(request), { chainId: request.params.id }, requestFacts(request)),
+      rollbackChain({ prisma: deps.prisma }, tenantOf(request), { chainId: request.params.id }, requestFacts(request)),
   );
 }
 

@@ -19,6 +19,6 @@ export function registerTenantCostRoutes(app: FastifyInstance, deps: ApiDeps): v
         response: { 200: CostsReplySchema, 400: ErrorReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => readTenantCosts(deps.prisma, tenantOf(request).tenantId, request.query),
+    async (request) => readTenantCosts({ prisma: deps.prisma }, tenantOf(request).tenantId, request.query),
   );
 }

@@ -37,7 +37,7 @@ export function registerTenantDecisionRoutes(app: FastifyInstance, deps: ApiDeps
         response: { 200: ListDecisionsReplySchema, ...errors },
       },
     },
-    async (request) => listDecisions(deps.prisma, deps.boxes, tenantOf(request).tenantId, request.query),
+    async (request) => listDecisions({ prisma: deps.prisma }, deps.boxes, tenantOf(request).tenantId, request.query),
   );
 
   api.get(
@@ -78,7 +78,13 @@ export function registerTenantDecisionRoutes(app: FastifyInstance, deps: ApiDeps
       },
     },
     async (request) =>
-      getDecision(deps.prisma, deps.boxes, tenantOf(request).tenantId, request.params.id, request.query.outputBytes),
+      getDecision(
+        { prisma: deps.prisma },
+        deps.boxes,
+        tenantOf(request).tenantId,
+        request.params.id,
+        request.query.outputBytes,
+      ),
   );
 
   api.post(
@@ -103,6 +109,13 @@ export function registerTenantDecisionRoutes(app: FastifyInstance, deps: ApiDeps
       },
     },
     async (request) =>
-      decide(deps.prisma, deps.boxes, tenantOf(request), request.params.id, request.body, requestFacts(request)),
+      decide(
+        { prisma: deps.prisma },
+        deps.boxes,
+        tenantOf(request),
+        request.params.id,
+        request.body,
+        requestFacts(request),
+      ),
   );
 }

@@ -30,7 +30,10 @@ export function registerTenantInvoiceRoutes(app: FastifyInstance, deps: Pick<Api
       },
     },
     async (request) =>
-      listInvoices(deps.prisma, { ...request.query, tenantId: tenantOf(request).tenantId, tenantView: true }),
+      listInvoices(
+        { prisma: deps.prisma },
+        { ...request.query, tenantId: tenantOf(request).tenantId, tenantView: true },
+      ),
   );
 
   api.get(
@@ -45,7 +48,10 @@ export function registerTenantInvoiceRoutes(app: FastifyInstance, deps: Pick<Api
       },
     },
     async (request) =>
-      getInvoice(deps.prisma, { id: request.params.id, tenantId: tenantOf(request).tenantId, tenantView: true }),
+      getInvoice(
+        { prisma: deps.prisma },
+        { id: request.params.id, tenantId: tenantOf(request).tenantId, tenantView: true },
+      ),
   );
 
   api.get(
@@ -61,11 +67,14 @@ export function registerTenantInvoiceRoutes(app: FastifyInstance, deps: Pick<Api
       },
     },
     async (request, reply) => {
-      const invoice = await getInvoice(deps.prisma, {
-        id: request.params.id,
-        tenantId: tenantOf(request).tenantId,
-        tenantView: true,
-      });
+      const invoice = await getInvoice(
+        { prisma: deps.prisma },
+        {
+          id: request.params.id,
+          tenantId: tenantOf(request).tenantId,
+          tenantView: true,
+        },
+      );
       const file = renderInvoice(invoice, request.query.format);
       // A file, not a JSON reply: no 200 schema, so fastify sends the string as it is.
       return (reply as FastifyReply)

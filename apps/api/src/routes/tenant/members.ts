@@ -49,7 +49,7 @@ export function registerTenantMemberRoutes(app: FastifyInstance, deps: ApiDeps):
         response: { 200: ListMembersReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => ({ members: await listMembers(deps.prisma, tenantOf(request)) }),
+    async (request) => ({ members: await listMembers({ prisma: deps.prisma }, tenantOf(request)) }),
   );
 
   api.post(
@@ -65,7 +65,9 @@ export function registerTenantMemberRoutes(app: FastifyInstance, deps: ApiDeps):
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await inviteMember(deps.prisma, tenantOf(request), request.body, requestFacts(request))),
+      reply
+        .status(201)
+        .send(await inviteMember({ prisma: deps.prisma }, tenantOf(request), request.body, requestFacts(request))),
   );
 
   api.put(
@@ -82,7 +84,13 @@ export function registerTenantMemberRoutes(app: FastifyInstance, deps: ApiDeps):
       },
     },
     async (request) =>
-      changeMemberRole(deps.prisma, tenantOf(request), request.params.id, request.body.role, requestFacts(request)),
+      changeMemberRole(
+        { prisma: deps.prisma },
+        tenantOf(request),
+        request.params.id,
+        request.body.role,
+        requestFacts(request),
+      ),
   );
 
   api.delete(
@@ -98,7 +106,7 @@ export function registerTenantMemberRoutes(app: FastifyInstance, deps: ApiDeps):
       },
     },
     async (request, reply) => {
-      await removeMember(deps.prisma, tenantOf(request), request.params.id, requestFacts(request));
+      await removeMember({ prisma: deps.prisma }, tenantOf(request), request.params.id, requestFacts(request));
       return reply.status(204).send(null);
     },
   );
@@ -116,7 +124,7 @@ export function registerTenantMemberRoutes(app: FastifyInstance, deps: ApiDeps):
     },
     async (request, reply) =>
       passwordWork.run(reply, () =>
-        redeemAccountLink(deps.prisma, { ...request.body, audience: 'member' }, requestFacts(request)),
+        redeemAccountLink({ prisma: deps.prisma }, { ...request.body, audience: 'member' }, requestFacts(request)),
       ),
   );
 }

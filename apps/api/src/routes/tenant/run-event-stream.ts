@@ -36,15 +36,15 @@ export async function streamRunEvents(
   let lastWrite = Date.now();
   try {
     while (!left.aborted && Date.now() - started < MAX_STREAM_MS) {
-      const page = await readRunEvents(prisma, input.tenantId, input.runId, { after, limit: 500 });
+      const page = await readRunEvents({ prisma }, input.tenantId, input.runId, { after, limit: 500 });
       send(page);
       // Backpressure: a client reading slowly must not make this process buffer page after page for it.
       if (raw.writableNeedDrain) await once(raw, 'drain', { signal: left }).catch(() => undefined);
       if (page.events.length > 0) lastWrite = Date.now();
       if (page.nextAfter !== null) continue;
-      if (page.events.length === 0 && (await runIsOver(prisma, input.tenantId, input.runId))) {
+      if (page.events.length === 0 && (await runIsOver({ prisma }, input.tenantId, input.runId))) {
         // The run's final events may land in the same batch as its status: one last read after seeing it over.
-        send(await readRunEvents(prisma, input.tenantId, input.runId, { after, limit: 1000 }));
+        send(await readRunEvents({ prisma }, input.tenantId, input.runId, { after, limit: 1000 }));
         writeEvent(raw, { event: 'end', data: {} });
         break;
       }

@@ -64,10 +64,17 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
       const key = request.headers['idempotency-key'];
       const actor = tenantOf(request);
       if (key === undefined) {
-        const run = await startRun(deps.prisma, deps.boxes, actor, request.body, requestFacts(request));
+        const run = await startRun({ prisma: deps.prisma }, deps.boxes, actor, request.body, requestFacts(request));
         return reply.status(201).send(run);
       }
-      const outcome = await startRunOnce(deps.prisma, deps.boxes, actor, request.body, key, requestFacts(request));
+      const outcome = await startRunOnce(
+        { prisma: deps.prisma },
+        deps.boxes,
+        actor,
+        request.body,
+        key,
+        requestFacts(request),
+      );
       if (outcome.replayed) reply.header('idempotent-replayed', 'true');
       return reply.status(201).send(outcome.run);
     },
@@ -84,7 +91,7 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
         response: { 200: ListRunsReplySchema, ...errors },
       },
     },
-    async (request) => listRuns(deps.prisma, tenantOf(request).tenantId, request.query),
+    async (request) => listRuns({ prisma: deps.prisma }, tenantOf(request).tenantId, request.query),
   );
 
   api.get(
@@ -98,7 +105,7 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
         response: { 200: RunDetailSchema, ...errors },
       },
     },
-    async (request) => getRun(deps.prisma, tenantOf(request).tenantId, request.params.id),
+    async (request) => getRun({ prisma: deps.prisma }, tenantOf(request).tenantId, request.params.id),
   );
 
   api.get(
@@ -118,7 +125,7 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
     },
     async (request, reply) => {
       const tenantId = tenantOf(request).tenantId;
-      const page = await listRunEvents(deps.prisma, tenantId, request.params.id, request.query);
+      const page = await listRunEvents({ prisma: deps.prisma }, tenantId, request.params.id, request.query);
       if (request.query.follow === 'false') return page;
       return streamRunEvents(deps, request, reply, {
         tenantId,
@@ -147,7 +154,7 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
     },
     async (request, reply) => {
       const output = await readStepOutput(
-        deps.prisma,
+        { prisma: deps.prisma },
         deps.boxes,
         tenantOf(request).tenantId,
         request.params.id,
@@ -187,7 +194,7 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
     },
     async (request, reply) => {
       const result = await replayRun(
-        deps.prisma,
+        { prisma: deps.prisma },
         deps.boxes,
         tenantOf(request),
         request.params.id,
@@ -211,7 +218,7 @@ export function registerTenantRunRoutes(app: FastifyInstance, deps: ApiDeps): vo
     },
     async (request, reply) => {
       const result = await cancelRun(
-        deps.prisma,
+        { prisma: deps.prisma },
         deps.boxes,
         tenantOf(request),
         request.params.id,

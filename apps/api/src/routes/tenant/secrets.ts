@@ -56,7 +56,7 @@ export function registerTenantSecretRoutes(app: FastifyInstance, deps: ApiDeps):
       },
     },
     async (request) => ({
-      secrets: (await listTenantSecrets(deps.prisma, tenantOf(request).tenantId)).map((secret) => ({
+      secrets: (await listTenantSecrets({ prisma: deps.prisma }, tenantOf(request).tenantId)).map((secret) => ({
         name: secret.name,
         updatedAt: secret.updatedAt.toISOString(),
       })),

@@ -59,13 +59,16 @@ export function registerTenantSessionRoutes(app: FastifyInstance, deps: ApiDeps)
     },
     async (request, reply) => {
       const session = await passwordWork.run(reply, () =>
-        loginTenantUser(deps.prisma, {
-          email: request.body.email,
-          password: request.body.password,
-          ttlMs: settings.ttlMs,
-          ipAddress: request.ip,
-          userAgent: request.headers['user-agent'],
-        }),
+        loginTenantUser(
+          { prisma: deps.prisma },
+          {
+            email: request.body.email,
+            password: request.body.password,
+            ttlMs: settings.ttlMs,
+            ipAddress: request.ip,
+            userAgent: request.headers['user-agent'],
+          },
+        ),
       );
       // The answer carries the token: no cache may keep it.
       reply.header('cache-control', 'no-store');
@@ -91,7 +94,7 @@ export function registerTenantSessionRoutes(app: FastifyInstance, deps: ApiDeps)
       },
     },
     async (request, reply) => {
-      await logoutTenantSession(deps.prisma, tenantOf(request), requestFacts(request));
+      await logoutTenantSession({ prisma: deps.prisma }, tenantOf(request), requestFacts(request));
       clearSessionCookie(reply, 'tenant');
       return reply.status(204).send(null);
     },
@@ -107,7 +110,7 @@ export function registerTenantSessionRoutes(app: FastifyInstance, deps: ApiDeps)
         response: { 200: TenantCallerReplySchema, 401: ErrorReplySchema },
       },
     },
-    async (request) => describeTenantCaller(deps.prisma, tenantOf(request)),
+    async (request) => describeTenantCaller({ prisma: deps.prisma }, tenantOf(request)),
   );
 
   api.put(
@@ -136,7 +139,7 @@ export function registerTenantSessionRoutes(app: FastifyInstance, deps: ApiDeps)
     },
     async (request, reply) => {
       await passwordWork.run(reply, () =>
-        setTenantPassword(deps.prisma, tenantOf(request), request.body, requestFacts(request)),
+        setTenantPassword({ prisma: deps.prisma }, tenantOf(request), request.body, requestFacts(request)),
       );
       return reply.status(204).send(null);
     },

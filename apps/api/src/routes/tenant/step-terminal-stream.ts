@@ -40,7 +40,7 @@ export function terminalStreamRoute(deps: ApiDeps) {
     });
     // Errors before the box's answer (unknown run or step, no slot, box down) are ordinary JSON error replies.
     const opened = await openStepTerminal(
-      deps.prisma,
+      { prisma: deps.prisma },
       deps.boxes,
       slots,
       { ...input, tailBytes: settings.tailBytes, maxBytes: settings.maxStreamBytes },

@@ -21,7 +21,7 @@ export function registerTenantUsageRoutes(app: FastifyInstance, deps: ApiDeps): 
       },
     },
     async (request) => {
-      const report = await readUsage(deps.prisma, tenantOf(request).tenantId, request.query);
+      const report = await readUsage({ prisma: deps.prisma }, tenantOf(request).tenantId, request.query);
       return { ...report, from: report.from.toISOString(), to: report.to.toISOString() };
     },
   );

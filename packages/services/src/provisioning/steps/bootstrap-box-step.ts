@@ -12,7 +12,7 @@ export async function bootstrapStep(
 ): Promise<{ serviceMode: string; changedSteps: string[] }> {
   const boxId = boxIdOf(ctx);
   const box = await deps.prisma.box.update({ where: { id: boxId }, data: { status: 'bootstrapping' } });
-  const target = await loadBoxTarget(deps.pg, deps.vault, boxId);
+  const target = await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, boxId);
   const result = await bootstrapBox({
     pool: deps.ssh,
     target,

@@ -14,7 +14,7 @@ export async function checkHealthStep(
   ctx: WorkflowStepContext,
 ): Promise<{ version: string; node: string }> {
   const boxId = boxIdOf(ctx);
-  const target = await loadBoxTarget(deps.pg, deps.vault, boxId);
+  const target = await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, boxId);
   const service = layoutPaths(deps.layout ?? DEFAULT_BOX_LAYOUT).service;
   let last = 'no answer';
   for (let attempt = 1; attempt <= 10 && !ctx.signal.aborted; attempt++) {

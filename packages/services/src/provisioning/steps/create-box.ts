@@ -46,7 +46,7 @@ export async function createBoxStep(deps: ProvisioningDeps, ctx: WorkflowStepCon
     await deps.prisma.box.update({ where: { id: box.id }, data: { status: 'creating' } });
     if (!box.sshKeyId || !box.hostKeyFingerprint) throw new Error(`box ${box.id} has no keys`);
     const login = await deps.prisma.sshKey.findUniqueOrThrow({ where: { id: box.sshKeyId } });
-    const hostKey = await loadStoredKeyPair(deps.prisma, deps.vault, box.hostKeyFingerprint);
+    const hostKey = await loadStoredKeyPair({ prisma: deps.prisma, vault: deps.vault }, box.hostKeyFingerprint);
     machine = await provider.create({
       name,
       labels: { 'paddock-tenant': tenant.id, 'paddock-box': box.id },
@@ -89,8 +89,8 @@ async function ensureBoxRow(deps: ProvisioningDeps, tenantId: string, plan: Plan
     if (existing) return existing;
     if (plan.provider === 'byo') return claimByoHost(tx as unknown as PrismaClient, tenantId, plan.serverType);
     const name = boxNameFor(tenantId);
-    const login = await createStoredKeyPair(tx, deps.vault, { tenantId, name: `${name} login` });
-    const host = await createStoredKeyPair(tx, deps.vault, { tenantId, name: `${name} host key` });
+    const login = await createStoredKeyPair({ prisma: tx, vault: deps.vault }, { tenantId, name: `${name} login` });
+    const host = await createStoredKeyPair({ prisma: tx, vault: deps.vault }, { tenantId, name: `${name} host key` });
     return tx.box.create({
       data: {
         tenantId,

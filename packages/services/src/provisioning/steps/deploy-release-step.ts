@@ -16,12 +16,12 @@ export async function deployReleaseStep(
   ctx: WorkflowStepContext,
 ): Promise<{ release: string; deployId: string; outcome: string }> {
   const boxId = boxIdOf(ctx);
-  const { release, local } = await loadCurrentRelease(deps.prisma, deps.releaseDir);
+  const { release, local } = await loadCurrentRelease({ prisma: deps.prisma }, deps.releaseDir);
   const box = await deps.prisma.box.update({ where: { id: boxId }, data: { status: 'deploying' } });
   const deploy = await deps.prisma.deploy.create({
     data: { boxId, tenantId: box.tenantId, releaseId: release.id, previousReleaseId: box.currentReleaseId },
   });
-  const target = await loadBoxTarget(deps.pg, deps.vault, boxId);
+  const target = await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, boxId);
   const result = await deployToBox({
     pool: deps.ssh,
     target,

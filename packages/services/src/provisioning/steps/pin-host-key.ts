@@ -14,7 +14,7 @@ export async function pinHostKeyStep(
   ctx: WorkflowStepContext,
 ): Promise<{ fingerprint: string; learned: boolean }> {
   const boxId = boxIdOf(ctx);
-  const target = await loadBoxTarget(deps.pg, deps.vault, boxId);
+  const target = await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, boxId);
   let fingerprint: string;
   try {
     fingerprint = (await deps.ssh.connect(target)).fingerprint;
@@ -36,13 +36,16 @@ export async function pinHostKeyStep(
         where: { id: boxId },
         data: { hostKeyFingerprint: fingerprint, hostKeyPinnedAt: box.hostKeyPinnedAt ?? new Date() },
       }),
-      writeAudit(deps.prisma, {
-        actor: { type: 'system', label: 'provisioning' },
-        action: learned ? 'box.host_key.trusted_on_first_use' : 'box.host_key.pinned',
-        tenantId: ctx.tenantId,
-        target: { type: 'box', id: boxId },
-        details: { fingerprint, address: `${target.host}:${target.port}`, workflowId: ctx.workflowId },
-      }),
+      writeAudit(
+        { prisma: deps.prisma },
+        {
+          actor: { type: 'system', label: 'provisioning' },
+          action: learned ? 'box.host_key.trusted_on_first_use' : 'box.host_key.pinned',
+          tenantId: ctx.tenantId,
+          target: { type: 'box', id: boxId },
+          details: { fingerprint, address: `${target.host}:${target.port}`, workflowId: ctx.workflowId },
+        },
+      ),
     ]);
   }
   return { fingerprint, learned };

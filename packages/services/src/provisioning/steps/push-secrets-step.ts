@@ -16,7 +16,7 @@ export async function pushSecretsStep(deps: ProvisioningDeps, ctx: WorkflowStepC
   const secrets = Object.fromEntries(
     rows.map((row) => [row.name, deps.vault.decrypt(row.valueEncrypted, secretContext(ctx.tenantId, row.name))]),
   );
-  const target = await loadBoxTarget(deps.pg, deps.vault, boxId);
+  const target = await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, boxId);
   return pushSecrets({
     pool: deps.ssh,
     target,

@@ -9,7 +9,7 @@ export function recorderOf(deps: ProvisioningDeps): FleetRecorder {
   if (deps.recorder) return deps.recorder;
   let recorder = recorders.get(deps);
   if (!recorder) {
-    recorder = createPrismaFleetRecorder(deps.prisma, { actor: { type: 'system', label: 'provisioning' } });
+    recorder = createPrismaFleetRecorder({ prisma: deps.prisma }, { actor: { type: 'system', label: 'provisioning' } });
     recorders.set(deps, recorder);
   }
   return recorder;

@@ -33,7 +33,7 @@ export async function replaceHostKeyStep(
   if (!seeded && !box.hostKeyPendingFingerprint) {
     return { replaced: false, fingerprint: box.hostKeyFingerprint, reason: 'made_on_box' };
   }
-  const target = await loadBoxTarget(deps.pg, deps.vault, boxId);
+  const target = await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, boxId);
   if (target.hostKey.kind !== 'pinned') throw new Error(`box ${boxId} has no pinned host key`);
   const pending = box.hostKeyPendingFingerprint;
   const result = await replaceHostKey({
@@ -55,19 +55,22 @@ export async function replaceHostKeyStep(
       where: { fingerprint: result.previous, revokedAt: null },
       data: { revokedAt: new Date() },
     });
-    await writeAudit(tx, {
-      actor: { type: 'system', label: 'provisioning' },
-      action: 'box.host_key.replaced',
-      tenantId: ctx.tenantId,
-      target: { type: 'box', id: boxId },
-      details: {
-        previous: result.previous,
-        fingerprint: result.fingerprint,
-        address: `${target.host}:${target.port}`,
-        workflowId: ctx.workflowId,
-        why: 'the previous key travelled through the provider user data',
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor: { type: 'system', label: 'provisioning' },
+        action: 'box.host_key.replaced',
+        tenantId: ctx.tenantId,
+        target: { type: 'box', id: boxId },
+        details: {
+          previous: result.previous,
+          fingerprint: result.fingerprint,
+          address: `${target.host}:${target.port}`,
+          workflowId: ctx.workflowId,
+          why: 'the previous key travelled through the provider user data',
+        },
       },
-    });
+    );
   });
   return { replaced: true, previous: result.previous, fingerprint: result.fingerprint };
 }

@@ -19,7 +19,7 @@ export type ByoHostReturn = { returned: true; hostId: string } | { returned: fal
  * registers it again once they have looked at it.
  */
 export async function returnByoHost(deps: ProvisioningDeps, box: Box, tenantId: string): Promise<ByoHostReturn> {
-  const wiped = await loadBoxTarget(deps.pg, deps.vault, box.id)
+  const wiped = await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, box.id)
     .then((target) => wipeRuntimeUser(deps.ssh, target, deps.layout ?? DEFAULT_BOX_LAYOUT))
     .then(
       () => undefined,
@@ -37,13 +37,16 @@ export async function returnByoHost(deps: ProvisioningDeps, box: Box, tenantId: 
           statusReason: `tenant deleted; host not returned to its pool: could not wipe it: ${wiped}`.slice(0, 1_000),
         },
       });
-      await writeAudit(tx, {
-        actor,
-        action: 'host.not_returned',
-        tenantId,
-        target: { type: 'box', id: box.id },
-        details: { address: `${box.address}:${box.port}`, pool: box.pool, reason: wiped },
-      });
+      await writeAudit(
+        { prisma: tx },
+        {
+          actor,
+          action: 'host.not_returned',
+          tenantId,
+          target: { type: 'box', id: box.id },
+          details: { address: `${box.address}:${box.port}`, pool: box.pool, reason: wiped },
+        },
+      );
     });
     return { returned: false, reason: wiped };
   }
@@ -71,13 +74,16 @@ export async function returnByoHost(deps: ProvisioningDeps, box: Box, tenantId: 
         statusReason: `returned to pool ${box.pool ?? 'default'} after its tenant was deleted`,
       },
     });
-    await writeAudit(tx, {
-      actor,
-      action: 'host.returned',
-      tenantId,
-      target: { type: 'box', id: fresh.id },
-      details: { fromBoxId: box.id, address: `${box.address}:${box.port}`, pool: box.pool, wiped: true },
-    });
+    await writeAudit(
+      { prisma: tx },
+      {
+        actor,
+        action: 'host.returned',
+        tenantId,
+        target: { type: 'box', id: fresh.id },
+        details: { fromBoxId: box.id, address: `${box.address}:${box.port}`, pool: box.pool, wiped: true },
+      },
+    );
     return fresh;
   });
   await enqueueJob(

@@ -19,7 +19,7 @@ export async function runtimeService(
 ): Promise<{ boxId: string; action: string }> {
   const box = await deps.prisma.box.findUniqueOrThrow({ where: { id: boxId } });
   if (!box.bootstrappedAt) throw new AppError('unprocessable', `Box ${boxId} was never bootstrapped.`);
-  const target = await loadBoxTarget(deps.pg, deps.vault, boxId);
+  const target = await loadBoxTarget({ pg: deps.pg, vault: deps.vault }, boxId);
   const service = layoutPaths(deps.layout ?? DEFAULT_BOX_LAYOUT).service;
   const connection = await deps.ssh.connect(target);
   await connection.exec(sh`${service} ${action}`, { label: `runtime ${action}`, timeoutMs: 90_000 });
