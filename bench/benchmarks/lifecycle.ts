@@ -2,7 +2,6 @@ import { createMigratedDatabase } from '@paddock/testkit';
 import { defineBenchmark, type Figure } from '../harness';
 import { measureApiReads } from '../lifecycle/api-reads';
 import { measureDecisionLatency } from '../lifecycle/decision-latency';
-import { measureIngestVsCopy } from '../lifecycle/ingest-vs-copy';
 import { measureSignupToActive } from '../lifecycle/signup-to-active';
 import { startLifecycleEnv } from '../../test/lifecycle/support/lifecycle-env';
 
@@ -16,7 +15,7 @@ const BUSY_BOXES = 32;
 export default defineBenchmark({
   name: 'lifecycle',
   description:
-    'signup to active on a test box; decision latency with 32 busy boxes; event ingestion vs COPY; tenant API reads with 10,000 tenants and 1,000,000 runs',
+    'signup to active on a test box; decision latency with 32 busy boxes; tenant API reads (event ingestion vs COPY: the ingest benchmark) with 10,000 tenants and 1,000,000 runs',
   async run(log) {
     const figures: Figure[] = [];
     const env = await startLifecycleEnv({ database: await createMigratedDatabase() });
@@ -49,7 +48,6 @@ export default defineBenchmark({
       await env.close();
     }
 
-    figures.push(...(await measureIngestVsCopy(200_000, log)));
     figures.push(
       ...(await measureApiReads({ tenants: 10_000, runs: 1_000_000, requestsPerRoute: 2_000, concurrency: 8 }, log)),
     );
