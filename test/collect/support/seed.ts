@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { RunEventSchema, type RunEvent, type RunEventInput } from '@paddock/contracts';
 import type { SshKeyPair } from '@paddock/fleet';
 import type { Vault } from '@paddock/vault';
 import type { Pool } from 'pg';

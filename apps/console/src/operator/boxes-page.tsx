@@ -4,7 +4,7 @@ import { api, query } from '../api/http';
 import type { BoxList } from '../api/operator-ops-types';
 import { Link, navigate, useSearch } from '../router';
 import { ErrorNote } from '../ui/layout';
-import { SortHeader } from './sort-header';
+import { SortableHeader, type SortState } from '../ui/sortable-header';
 
 const STATUSES = ['pending', 'creating', 'starting', 'bootstrapping', 'deploying', 'ready', 'unhealthy'];
 const MORE_STATUSES = ['unreachable', 'destroying', 'destroyed', 'failed'];
@@ -41,9 +41,16 @@ export default function BoxesPage() {
       offset: 0,
     });
   };
-  const sortBy = (sort: string, order: 'asc' | 'desc') => go({ sort, order, offset: 0 });
+  const sortBy = (next: SortState<string>) => go({ ...next, offset: 0 });
+  // Times start newest first; names, health and releases in their natural order.
   const header = (column: string, label: string) => (
-    <SortHeader column={column} label={label} sort={params.sort} order={params.order} onSort={sortBy} />
+    <SortableHeader
+      column={column}
+      label={label}
+      state={{ sort: params.sort, order: params.order }}
+      onSort={sortBy}
+      defaultOrder={column === 'last_seen' || column === 'created' ? 'desc' : 'asc'}
+    />
   );
   return (
     <section aria-labelledby="boxes-title">
