@@ -37,6 +37,7 @@ describe('cross-tenant isolation on every tenant route', () => {
   let victimInvoiceId: string;
   let victimAlertId: string;
   let victimHookId: string;
+  let victimKeyId: string;
   let victimMemberId: string;
   // Every attempt to reach any box: a request naming another tenant's run or decision must never get that far.
   const boxCalls: string[] = [];
@@ -108,6 +109,14 @@ describe('cross-tenant isolation on every tenant route', () => {
         },
       })
     ).id;
+    const key = await t.app.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      headers: victim.headers,
+      payload: { name: 'victim-key' },
+    });
+    expect(key.statusCode).toBe(201);
+    victimKeyId = key.json().apiKey.id;
     victimHookId = (
       await t.prisma.webhookEndpoint.create({
         data: { tenantId: victim.tenantId, url: 'https://victim-hooks.example.com/x', secretEncrypted: 'unused' },
@@ -168,6 +177,10 @@ describe('cross-tenant isolation on every tenant route', () => {
         chains: await t.prisma.chain.findMany({ where: { tenantId: victim.tenantId }, orderBy: { name: 'asc' } }),
         alerts: await t.prisma.alert.findMany({ where: { tenantId: victim.tenantId }, orderBy: { id: 'asc' } }),
         hooks: await t.prisma.webhookEndpoint.findMany({ where: { tenantId: victim.tenantId } }),
+        apiKeys: await t.prisma.apiKey.findMany({
+          where: { tenantId: victim.tenantId, id: victimKeyId },
+          orderBy: { id: 'asc' },
+        }),
         versions: await t.prisma.chainVersion.findMany({
           where: { tenantId: victim.tenantId },
           orderBy: { version: 'asc' },
@@ -421,6 +434,29 @@ describe('cross-tenant isolation on every tenant route', () => {
         url: `/v1/invoices/${victimInvoiceId}/download?format=csv`,
         status: 404,
         mustNotContain: ['PDK-VICTIM'],
+      },
+      {
+        method: 'GET',
+        route: '/v1/api-keys',
+        url: '/v1/api-keys',
+        status: 200,
+        mustNotContain: [victimKeyId, 'victim-key'],
+      },
+      // A key for the caller's own workspace, never the victim's.
+      {
+        method: 'POST',
+        route: '/v1/api-keys',
+        url: '/v1/api-keys',
+        payload: { name: 'probe-key' },
+        status: 201,
+        mustNotContain: [victimKeyId, victim.tenantId],
+      },
+      {
+        method: 'DELETE',
+        route: '/v1/api-keys/:id',
+        url: `/v1/api-keys/${victimKeyId}`,
+        status: 404,
+        mustNotContain: ['victim-key'],
       },
       { method: 'GET', route: '/v1/me', url: '/v1/me', status: 200, mustNotContain: [victim.tenantId, victim.email] },
       {
