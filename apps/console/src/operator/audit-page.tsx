@@ -5,6 +5,7 @@ import type { AuditPage as AuditPageReply } from '../api/operator-pages-types';
 import { navigate, useSearch } from '../router';
 import { ErrorNote } from '../ui/layout';
 import { AuditRow } from './audit/audit-row';
+import { CursorPager } from '../ui/cursor-pager';
 
 const PAGE = 50;
 const FIELDS = ['actor', 'action', 'targetType', 'targetId', 'tenantId', 'from', 'to'] as const;
@@ -94,18 +95,7 @@ export default function AuditPage() {
             </tbody>
           </table>
           {entries.data.entries.length === 0 && <p>No audit entry matches.</p>}
-          <nav className="pager" aria-label="Pages">
-            <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Previous page
-            </button>
-            <button
-              type="button"
-              disabled={!entries.data.nextCursor}
-              onClick={() => entries.data?.nextCursor && setCursors([...cursors, entries.data.nextCursor])}
-            >
-              Next page
-            </button>
-          </nav>
+          <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={entries.data.nextCursor} />
         </>
       )}
     </section>

@@ -5,6 +5,7 @@ import type { InvoiceList } from '../api/operator-ops-types';
 import { Link, navigate, useSearch } from '../router';
 import { ErrorNote } from '../ui/layout';
 import { InvoicePanel } from './invoice-panel';
+import { CursorPager } from '../ui/cursor-pager';
 
 const STATUSES = ['draft', 'issued', 'paid', 'void'];
 const PAGE = 50;
@@ -101,18 +102,7 @@ export default function InvoicesPage() {
             </tbody>
           </table>
           {invoices.data.invoices.length === 0 && <p>No invoice matches.</p>}
-          <nav className="pager" aria-label="Pages">
-            <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Previous page
-            </button>
-            <button
-              type="button"
-              disabled={!invoices.data.nextCursor}
-              onClick={() => invoices.data?.nextCursor && setCursors([...cursors, invoices.data.nextCursor])}
-            >
-              Next page
-            </button>
-          </nav>
+          <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={invoices.data.nextCursor} />
         </>
       )}
     </section>

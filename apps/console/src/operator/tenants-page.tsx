@@ -5,6 +5,7 @@ import type { TenantList } from '../api/types';
 import { Link, navigate, useSearch } from '../router';
 import { ErrorNote } from '../ui/layout';
 import { readSort, SortableHeader, type SortState } from '../ui/sortable-header';
+import { CursorPager } from '../ui/cursor-pager';
 
 const STATUSES = ['provisioning', 'provisioning_failed', 'active', 'suspended', 'deleting', 'deleted'];
 const PAGE = 50;
@@ -101,18 +102,7 @@ export default function TenantsPage() {
             </tbody>
           </table>
           {tenants.data.tenants.length === 0 && <p>No tenant matches.</p>}
-          <nav className="pager" aria-label="Pages">
-            <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Previous page
-            </button>
-            <button
-              type="button"
-              disabled={!tenants.data.nextCursor}
-              onClick={() => tenants.data?.nextCursor && setCursors([...cursors, tenants.data.nextCursor])}
-            >
-              Next page
-            </button>
-          </nav>
+          <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={tenants.data.nextCursor} />
         </>
       )}
     </section>

@@ -4,6 +4,7 @@ import { api, query } from '../api/http';
 import { Link } from '../router';
 import { ErrorNote } from '../ui/layout';
 import type { ChainList } from './types';
+import { CursorPager } from '../ui/cursor-pager';
 
 const PAGE = 50;
 
@@ -49,18 +50,7 @@ export default function ChainsPage() {
             </tbody>
           </table>
         ))}
-      <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button
-          type="button"
-          disabled={!chains.data?.nextCursor}
-          onClick={() => chains.data?.nextCursor && setCursors([...cursors, chains.data.nextCursor])}
-        >
-          Next page
-        </button>
-      </nav>
+      <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={chains.data?.nextCursor} />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api, query } from '../api/http';
 import { ErrorNote } from '../ui/layout';
 import type { InvoiceList } from './types';
+import { CursorPager } from '../ui/cursor-pager';
 
 const PAGE = 20;
 
@@ -64,18 +65,7 @@ export default function InvoicesPage() {
             </tbody>
           </table>
         ))}
-      <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button
-          type="button"
-          disabled={!invoices.data?.nextCursor}
-          onClick={() => invoices.data?.nextCursor && setCursors([...cursors, invoices.data.nextCursor])}
-        >
-          Next page
-        </button>
-      </nav>
+      <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={invoices.data?.nextCursor} />
     </section>
   );
 }

@@ -8,6 +8,7 @@ import { formatCost, formatDuration, RUN_STATUSES, StatusBadge } from './run-sta
 import { StartRunForm } from './start-run-form';
 import type { RunList } from './types';
 import { useRole } from './use-role';
+import { CursorPager } from '../ui/cursor-pager';
 
 const PAGE = 25;
 
@@ -89,18 +90,7 @@ export default function RunsPage() {
             </tbody>
           </table>
           {runs.data.runs.length === 0 && <p>No run matches.</p>}
-          <nav className="pager" aria-label="Pages">
-            <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Previous page
-            </button>
-            <button
-              type="button"
-              disabled={!runs.data.nextCursor}
-              onClick={() => runs.data?.nextCursor && setCursors([...cursors, runs.data.nextCursor])}
-            >
-              Next page
-            </button>
-          </nav>
+          <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={runs.data.nextCursor} />
         </>
       )}
     </section>
