@@ -4,6 +4,7 @@ import { api, query } from '../api/http';
 import type { JobList } from '../api/operator-ops-types';
 import { navigate, useSearch } from '../router';
 import { ErrorNote } from '../ui/layout';
+import { CursorPager } from '../ui/cursor-pager';
 
 const STATUSES = ['queued', 'running', 'retrying', 'succeeded', 'failed'];
 const PAGE = 50;
@@ -88,18 +89,12 @@ export default function JobsPage() {
             </tbody>
           </table>
           {jobs.data.jobs.length === 0 && <p>No job matches.</p>}
-          <nav className="pager" aria-label="Pages">
-            <button type="button" disabled={befores.length === 0} onClick={() => setBefores(befores.slice(0, -1))}>
-              Newer
-            </button>
-            <button
-              type="button"
-              disabled={!last || jobs.data.jobs.length < PAGE}
-              onClick={() => last && setBefores([...befores, last.createdAt])}
-            >
-              Older
-            </button>
-          </nav>
+          <CursorPager
+            cursors={befores}
+            setCursors={setBefores}
+            nextCursor={last && jobs.data.jobs.length >= PAGE ? last.createdAt : null}
+            labels={['Newer', 'Older']}
+          />
         </>
       )}
     </section>

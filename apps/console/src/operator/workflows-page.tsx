@@ -6,6 +6,7 @@ import { Link, navigate, useSearch } from '../router';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorNote } from '../ui/layout';
 import { useCanChange } from './use-can-change';
+import { CursorPager } from '../ui/cursor-pager';
 
 const STATUSES = ['running', 'succeeded', 'failed', 'canceled'];
 const KINDS = ['provision', 'suspend', 'resume', 'delete'];
@@ -120,18 +121,12 @@ export default function WorkflowsPage() {
             </tbody>
           </table>
           {workflows.data.workflows.length === 0 && <p>No workflow matches.</p>}
-          <nav className="pager" aria-label="Pages">
-            <button type="button" disabled={befores.length === 0} onClick={() => setBefores(befores.slice(0, -1))}>
-              Newer
-            </button>
-            <button
-              type="button"
-              disabled={!last || workflows.data.workflows.length < PAGE}
-              onClick={() => last && setBefores([...befores, last.createdAt])}
-            >
-              Older
-            </button>
-          </nav>
+          <CursorPager
+            cursors={befores}
+            setCursors={setBefores}
+            nextCursor={last && workflows.data.workflows.length >= PAGE ? last.createdAt : null}
+            labels={['Newer', 'Older']}
+          />
         </>
       )}
       <ConfirmDialog
