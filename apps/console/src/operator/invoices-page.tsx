@@ -6,6 +6,7 @@ import { Link, navigate, useSearch } from '../router';
 import { ErrorNote } from '../ui/layout';
 import { InvoicePanel } from './invoice-panel';
 import { CursorPager } from '../ui/cursor-pager';
+import { AnySelect } from '../ui/any-select';
 
 const STATUSES = ['draft', 'issued', 'paid', 'void'];
 const PAGE = 50;
@@ -50,15 +51,7 @@ export default function InvoicesPage() {
       >
         <label htmlFor="invoice-tenant">Tenant id</label>
         <input id="invoice-tenant" name="tenantId" size={38} defaultValue={filters.tenantId} />
-        <label htmlFor="invoice-status">Status</label>
-        <select id="invoice-status" name="status" defaultValue={filters.status}>
-          <option value="">any</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
+        <AnySelect id="invoice-status" name="status" label="Status" choices={STATUSES} defaultValue={filters.status} />
         <label htmlFor="invoice-period">Month</label>
         <input id="invoice-period" name="period" type="month" defaultValue={filters.period} />
         <button type="submit">Filter</button>

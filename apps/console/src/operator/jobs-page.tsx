@@ -5,6 +5,7 @@ import type { JobList } from '../api/operator-ops-types';
 import { navigate, useSearch } from '../router';
 import { ErrorNote } from '../ui/layout';
 import { CursorPager } from '../ui/cursor-pager';
+import { AnySelect } from '../ui/any-select';
 
 const STATUSES = ['queued', 'running', 'retrying', 'succeeded', 'failed'];
 const PAGE = 50;
@@ -39,15 +40,7 @@ export default function JobsPage() {
     <section aria-labelledby="jobs-title">
       <h1 id="jobs-title">Jobs</h1>
       <form className="filters" aria-label="Filter jobs" onSubmit={submit} key={`${status}|${name}`}>
-        <label htmlFor="job-status">Status</label>
-        <select id="job-status" name="status" defaultValue={status}>
-          <option value="">any</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
+        <AnySelect id="job-status" name="status" label="Status" choices={STATUSES} defaultValue={status} />
         <label htmlFor="job-name">Job name</label>
         <input id="job-name" name="name" defaultValue={name} placeholder="chain.sync" />
         <button type="submit">Filter</button>

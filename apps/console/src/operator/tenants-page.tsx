@@ -6,6 +6,7 @@ import { Link, navigate, useSearch } from '../router';
 import { ErrorNote } from '../ui/layout';
 import { readSort, SortableHeader, type SortState } from '../ui/sortable-header';
 import { CursorPager } from '../ui/cursor-pager';
+import { AnySelect } from '../ui/any-select';
 
 const STATUSES = ['provisioning', 'provisioning_failed', 'active', 'suspended', 'deleting', 'deleted'];
 const PAGE = 50;
@@ -54,15 +55,7 @@ export default function TenantsPage() {
       <form className="filters" aria-label="Search tenants" onSubmit={submit} key={`${q}|${status}`}>
         <label htmlFor="tenant-q">Search (slug, name or email prefix)</label>
         <input id="tenant-q" name="q" type="search" defaultValue={q} />
-        <label htmlFor="tenant-status">Status</label>
-        <select id="tenant-status" name="status" defaultValue={status}>
-          <option value="">any</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
+        <AnySelect id="tenant-status" name="status" label="Status" choices={STATUSES} defaultValue={status} />
         <button type="submit">Search</button>
       </form>
       <ErrorNote error={tenants.error} />

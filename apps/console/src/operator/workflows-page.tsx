@@ -7,6 +7,7 @@ import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorNote } from '../ui/layout';
 import { useCanChange } from './use-can-change';
 import { CursorPager } from '../ui/cursor-pager';
+import { AnySelect } from '../ui/any-select';
 
 const STATUSES = ['running', 'succeeded', 'failed', 'canceled'];
 const KINDS = ['provision', 'suspend', 'resume', 'delete'];
@@ -44,24 +45,8 @@ export default function WorkflowsPage() {
     <section aria-labelledby="workflows-title">
       <h1 id="workflows-title">Workflows</h1>
       <form className="filters" aria-label="Filter workflows" onSubmit={submit} key={`${status}|${kind}`}>
-        <label htmlFor="workflow-status">Status</label>
-        <select id="workflow-status" name="status" defaultValue={status}>
-          <option value="">any</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-        <label htmlFor="workflow-kind">Kind</label>
-        <select id="workflow-kind" name="kind" defaultValue={kind}>
-          <option value="">any</option>
-          {KINDS.map((k) => (
-            <option key={k} value={k}>
-              {k}
-            </option>
-          ))}
-        </select>
+        <AnySelect id="workflow-status" name="status" label="Status" choices={STATUSES} defaultValue={status} />
+        <AnySelect id="workflow-kind" name="kind" label="Kind" choices={KINDS} defaultValue={kind} />
         <button type="submit">Filter</button>
       </form>
       <ErrorNote error={workflows.error ?? retry.error} />
