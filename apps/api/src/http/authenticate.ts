@@ -64,3 +64,15 @@ export function operatorOf(request: FastifyRequest): OperatorIdentity {
   if (!request.operator) throw new AppError('unauthenticated', 'No operator session on this request.');
   return request.operator;
 }
+
+/** The signed-in operator and where the request came from, as operator actions on a box record them. */
+export function operatorActing(request: FastifyRequest) {
+  const operator = operatorOf(request);
+  return {
+    userId: operator.userId,
+    email: operator.email,
+    ip: request.ip,
+    userAgent: request.headers['user-agent'] ?? null,
+    requestId: request.id,
+  };
+}

@@ -11,7 +11,7 @@ import { getBoxHealth, repinBoxHostKey, runOperatorBoxCommand } from '@paddock/s
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../../deps';
-import { operatorOf, requireOperator } from '../../http/authenticate';
+import { operatorActing, requireOperator } from '../../http/authenticate';
 
 /** Box health for operators: how the collector judged a box, and re-pinning a changed host key after checking it. */
 export function registerOperatorBoxRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'prisma' | 'vault' | 'ssh'>): void {
@@ -54,20 +54,7 @@ export function registerOperatorBoxRoutes(app: FastifyInstance, deps: Pick<ApiDe
         },
       },
     },
-    async (request) => {
-      const operator = operatorOf(request);
-      return repinBoxHostKey(
-        deps,
-        { boxId: request.params.id, ...request.body },
-        {
-          userId: operator.userId,
-          email: operator.email,
-          ip: request.ip,
-          userAgent: request.headers['user-agent'] ?? null,
-          requestId: request.id,
-        },
-      );
-    },
+    async (request) => repinBoxHostKey(deps, { boxId: request.params.id, ...request.body }, operatorActing(request)),
   );
 
   api.post(
@@ -91,19 +78,7 @@ export function registerOperatorBoxRoutes(app: FastifyInstance, deps: Pick<ApiDe
         },
       },
     },
-    async (request) => {
-      const operator = operatorOf(request);
-      return runOperatorBoxCommand(
-        deps,
-        { boxId: request.params.id, ...request.body },
-        {
-          userId: operator.userId,
-          email: operator.email,
-          ip: request.ip,
-          userAgent: request.headers['user-agent'] ?? null,
-          requestId: request.id,
-        },
-      );
-    },
+    async (request) =>
+      runOperatorBoxCommand(deps, { boxId: request.params.id, ...request.body }, operatorActing(request)),
   );
 }
